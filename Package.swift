@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "collab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "collab", targets: ["collab"]),
+        .executable(name: "collab-bench", targets: ["collab-bench"]),
+        .library(name: "CollabCore", targets: ["CollabCore"]),
+        .library(name: "CollabLog", targets: ["CollabLog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // The engine: ids, clocks, versions, ops and the sequence CRDT. Pure: no file, clock or network access.
+        .target(name: "CollabCore"),
+        // zlib from the system, for gzip-compressed inputs (and, later, checkpoint compression).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Files and formats: JSON lines, foreign import formats, safe file writing.
+        .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib"]),
+        // The subcommands, as a library so the executable stays a few lines.
+        .target(
+            name: "CollabCLI",
+            dependencies: [
+                "CollabCore", "CollabLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "collab", dependencies: ["CollabCLI"]),
+        .executableTarget(name: "collab-bench", dependencies: ["CollabCore", "CollabLog"], path: "Benchmarks/collab-bench"),
+        .testTarget(
+            name: "CollabCoreTests",
+            dependencies: ["CollabCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "CollabLogTests", dependencies: ["CollabCore", "CollabLog"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CollabCLITests", dependencies: ["CollabCLI", "collab"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,60 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+import Foundation
+
+/// The `collab` command: one binary for collaborative rich-text op logs.
+public struct CollabCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "collab",
+        abstract: "Collaborative rich-text documents kept as CRDT op logs.",
+        discussion: """
+            Apply and merge op logs made offline, materialize a document at any version, and
+            import or export JSON lines. Every command has --help with an example; exit codes
+            are listed by `collab help exit-codes`.
+
+            Examples:
+              collab import --format trace edits.json.gz -o doc.jsonl
+              collab merge alice.jsonl bob.jsonl -o merged.jsonl --dry-run
+              collab materialize merged.jsonl --at @120
+            """,
+        version: "0.1.0",
+        subcommands: [
+            ImportCommand.self, ExportCommand.self, ApplyCommand.self, MergeCommand.self, MaterializeCommand.self,
+            LogCommand.self, EditCommand.self, ExitCodesCommand.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits with the documented status; errors go to stderr,
+    /// never as a backtrace.
+    public static func execute(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch let failure as CommandFailure {
+            standardError("collab: \(failure.message)\n")
+            Foundation.exit(failure.status.rawValue)
+        } catch let error as LogError {
+            let failure = CommandFailure(error)
+            standardError("collab: \(failure.message)\n")
+            Foundation.exit(failure.status.rawValue)
+        } catch let error as EngineError {
+            let failure = CommandFailure(error)
+            standardError("collab: \(failure.message)\n")
+            Foundation.exit(failure.status.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+func standardError(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+}
+
+func standardOutput(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Validate ops and append them to a log.",
+        discussion: """
+            Every input op is checked first: malformed JSON, wrong types, an unknown op type,
+            a dependency that is in neither the log nor the input, or an id the log already
+            has with different content rejects the whole input with `line N: reason`
+            (exit 65) and leaves the log unchanged. Ops the log already has are skipped.
+            The input may list ops in any order; they are appended in a causal order.
+
+            Examples:
+              collab apply doc.jsonl offline-edits.jsonl
+              collab export other.jsonl | collab apply doc.jsonl -
+            """
+    )
+
+    @Argument(help: "The log to append to; it is created when missing.")
+    var log: String
+
+    @Argument(help: "JSON-lines ops, or - for stdin.")
+    var ops: String
+
+    @Flag(help: "Print the outcome as JSON.")
+    var json = false
+
+    func run() throws {
+        let file = try OpLogFile.load(log, allowMissing: true)
+        let document = try file.document()
+        let known = document.history.count
+        let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops)
+        var duplicates = 0
+        for (line, op) in input {
+            do {
+                if try document.apply(op) == .duplicate { duplicates += 1 }
+            } catch {
+                throw CommandFailure(.badData, "\(ops): line \(line): \(error)")
+            }
+        }
+        if let (waiting, missing) = document.firstMissingDependency() {
+            let line = input.first { $0.op.id.client == waiting.client && $0.op.id.seq <= waiting.seq }?.line ?? 0
+            throw CommandFailure(
+                .badData, "\(ops): line \(line): op \(waiting) depends on \(missing), which is in neither the log nor the input")
+        }
+        let added = Array(document.history[known...])
+        if !added.isEmpty { try OpLogFile.write(file.ops + added, to: log) }
+        if json {
+            print("{\"applied\":\(added.count),\"duplicates\":\(duplicates),\"version\":\(quoted(document.version.description, limit: .max))}")
+        } else {
+            print("applied \(added.count) ops, \(duplicates) already known; \(log) is now at \(document.version)")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+import Foundation
+
+struct EditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit",
+        abstract: "Make an edit from the shell and append its op to the log.",
+        discussion: """
+            Positions and lengths count Unicode code points of the document's text.
+              insert POS TEXT   insert TEXT before the character at POS
+              delete POS LEN    delete LEN characters from POS
+            With --base VERSION the edit is made on the document as it was at that version:
+            a concurrent branch, the way to make conflicting offline edits from a shell. The
+            client must not have ops after the base (a client's history is a line).
+
+            Examples:
+              collab edit doc.jsonl --client alice insert 0 "Hello, world"
+              collab edit doc.jsonl --client bob delete 5 7
+              collab edit doc.jsonl --client carol --base @1 insert 5 "!"
+            """
+    )
+
+    enum Action: String, ExpressibleByArgument, CaseIterable {
+        case insert, delete
+    }
+
+    @Argument(help: "The log to edit; it is created when missing.")
+    var log: String
+
+    @Option(help: "The client id the op is made by.")
+    var client: String
+
+    @Option(help: "Edit the document as it was at this version (head, @N, client:count,…).")
+    var base = "head"
+
+    @Argument(help: "insert or delete.")
+    var action: Action
+
+    @Argument(help: "insert: POS TEXT; delete: POS LEN.")
+    var arguments: [String] = []
+
+    @Flag(help: "Print the new op as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard arguments.count == 2, let position = Int(arguments[0]), position >= 0 else {
+            throw ValidationError(action == .insert ? "usage: insert POS TEXT" : "usage: delete POS LEN")
+        }
+        if action == .delete {
+            guard let length = Int(arguments[1]), length > 0 else { throw ValidationError("delete needs a positive LEN") }
+        } else if arguments[1].isEmpty {
+            throw ValidationError("insert needs non-empty TEXT")
+        }
+        guard !client.isEmpty, client.utf8.count <= 256 else { throw ValidationError("a client id is 1 to 256 bytes") }
+    }
+
+    func run() throws {
+        let file = try OpLogFile.load(log, allowMissing: true)
+        let head = try file.document()
+        let spec = try VersionSpec(parsing: base)
+        let document = spec == .head ? head : try spec.document(of: file)
+        if document.version[client] < head.version[client] {
+            throw CommandFailure(
+                .usage,
+                "\(client) has ops after the base version (up to \(client):\(head.version[client])); edit from a newer base or as another client")
+        }
+        document.clock.observe(head.clock.latest)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let timestamp = document.clock.tick(now: now)
+        let position = Int(arguments[0])!
+        let op: Op
+        switch action {
+        case .insert: op = try document.insert(arguments[1], at: position, by: client, timestamp: timestamp)
+        case .delete: op = try document.delete(at: position, count: Int(arguments[1])!, by: client, timestamp: timestamp)
+        }
+        try OpLogFile.write(file.ops + [op], to: log)
+        print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))")
+    }
+}

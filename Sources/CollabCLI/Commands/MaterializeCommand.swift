@@ -1,0 +1,38 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+
+struct MaterializeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "materialize",
+        abstract: "Print a document's text at head or at any version.",
+        discussion: """
+            Writes the text exactly, byte for byte, with no newline added, so pipelines can
+            compare outputs. A version is `head`, `@N` (the first N ops of the log, as
+            `collab log` numbers them) or a version vector `alice:41,bob:7` (how many ids of
+            each client); a vector that is not causally closed is refused, naming the op
+            it lacks.
+
+            Examples:
+              collab materialize doc.jsonl > doc.txt
+              collab materialize doc.jsonl --at @10
+              collab materialize doc.jsonl --at alice:41,bob:7 | diff - expected.txt
+            """,
+        aliases: ["cat"]
+    )
+
+    @Argument(help: "The log to read.")
+    var log: String
+
+    @Option(help: "The version to show: head, @N or client:count,….")
+    var at = "head"
+
+    @Option(name: .shortAndLong, help: "Where to write, or - for stdout.")
+    var output = "-"
+
+    func run() throws {
+        let version = try VersionSpec(parsing: at)
+        let document = try version.document(of: try OpLogFile.load(log))
+        try writeOutput(Array(document.text.utf8), to: output)
+    }
+}

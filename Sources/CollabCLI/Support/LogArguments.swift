@@ -1,0 +1,43 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+
+/// Writes bytes to a path or, for `-`, to stdout.
+func writeOutput(_ bytes: [UInt8], to path: String) throws {
+    try FileIO.replace(path, with: bytes)
+}
+
+/// Refuses to overwrite an existing file unless asked to.
+func checkNewOutput(_ path: String, force: Bool) throws {
+    if path != "-" && !force && FileIO.exists(path) {
+        throw CommandFailure(.cannotCreate, "\(path) exists; pass --force to replace it")
+    }
+}
+
+/// A short human description of an op, for `collab log` and dry runs.
+func summary(of op: Op) -> String {
+    switch op.payload {
+    case .textInsert(let insert):
+        let after = insert.after.map(\.description) ?? "start"
+        let before = insert.before.map(\.description) ?? "end"
+        return "+\(insert.length) \(quoted(insert.text)) between \(after) and \(before)"
+    case .textDelete(let delete):
+        let ranges = delete.targets.map { target in
+            target.length == 1 ? target.start.description : "\(target.start.client):\(target.lowestSeq)+\(target.length)"
+        }
+        return "-\(delete.length) " + ranges.joined(separator: " ")
+    }
+}
+
+func quoted(_ text: String, limit: Int = 40) -> String {
+    var writer = JSONWriter()
+    let scalars = text.unicodeScalars
+    if scalars.count > limit {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars.prefix(limit))
+        writer.string(String(view))
+        return writer.text + "…"
+    }
+    writer.string(text)
+    return writer.text
+}

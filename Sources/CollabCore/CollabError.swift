@@ -1,0 +1,28 @@
+/// What the engine refuses, with the ids a user needs to find the culprit.
+public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// An op reuses ids that an earlier op used for different content: never merged silently.
+    case conflictingDuplicate(OpId)
+    /// An op that cannot be right whatever else arrives (it names an id that is not a character, …).
+    case invalidOp(OpId, String)
+    /// An op waits for an id that is nowhere to be found.
+    case missingDependency(op: OpId, missing: OpId)
+    /// A local edit outside the document.
+    case positionOutOfRange(position: Int, length: Int)
+    /// A version names ops whose dependencies it does not include.
+    case versionNotCausallyClosed(missing: OpId, neededBy: OpId)
+
+    public var description: String {
+        switch self {
+        case .conflictingDuplicate(let id):
+            "op \(id) is already known with different content (duplicate id, conflicting data)"
+        case .invalidOp(let id, let reason):
+            "op \(id) is invalid: \(reason)"
+        case .missingDependency(let op, let missing):
+            "op \(op) depends on \(missing), which is in neither the log nor the input"
+        case .positionOutOfRange(let position, let length):
+            "position \(position) is outside the document (length \(length))"
+        case .versionNotCausallyClosed(let missing, let neededBy):
+            "version is not causally closed: \(neededBy) needs \(missing), which the version excludes"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// A character id inside the engine: an interned client index and a sequence number.
+/// `client == -1` stands for "none" (the document's start or end as an origin).
+struct CharId: Hashable {
+    var client: Int32
+    var seq: Int32
+
+    static let none = CharId(client: -1, seq: 0)
+    var isNone: Bool { client < 0 }
+}
+
+/// A run of characters inserted together by one client: consecutive ids, consecutive
+/// content, one left origin (of its first character) and one right origin (of all).
+/// Runs are split when an edit lands inside them and never merged back, except that a
+/// run grows when its author keeps typing at its end.
+struct Run {
+    var client: Int32
+    var seq: Int32
+    var length: Int32
+    /// Index of the run's first scalar in the document's content buffer.
+    var content: Int32
+    var origin: CharId
+    var rightOrigin: CharId
+    var deleted: Bool
+
+    var visibleLength: Int { deleted ? 0 : Int(length) }
+    var lastId: CharId { CharId(client: client, seq: seq + length - 1) }
+
+    func contains(client: Int32, seq: Int32) -> Bool {
+        self.client == client && seq >= self.seq && seq < self.seq + length
+    }
+
+    /// Splits off the characters from `offset` on; `self` keeps the ones before it.
+    mutating func split(at offset: Int32) -> Run {
+        var tail = self
+        tail.seq += offset
+        tail.length -= offset
+        tail.content += offset
+        tail.origin = CharId(client: client, seq: seq + offset - 1)
+        length = offset
+        return tail
+    }
+}

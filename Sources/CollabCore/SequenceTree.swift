@@ -1,0 +1,355 @@
+/// The document's characters in order, as runs in a B-tree whose nodes carry the count of
+/// visible and of all (visible and deleted) characters below them. Finding a visible
+/// position, or the position of a character id, costs O(log n): descend by counts, or
+/// walk up from the leaf that the id index names.
+final class TreeNode {
+    unowned(unsafe) var parent: TreeNode?
+    let isLeaf: Bool
+    var runs: [Run] = []
+    var children: [TreeNode] = []
+    var visible = 0
+    var total = 0
+    /// Neighbouring leaves, so scans can walk the sequence without climbing the tree.
+    unowned(unsafe) var next: TreeNode?
+    unowned(unsafe) var prev: TreeNode?
+
+    init(isLeaf: Bool) {
+        self.isLeaf = isLeaf
+    }
+
+    func indexInParent() -> Int {
+        guard let parent else { return 0 }
+        var i = 0
+        while parent.children[i] !== self { i += 1 }
+        return i
+    }
+}
+
+/// A place in the sequence: before character `offset` of run `index` of `leaf`.
+/// The end of the sequence is `index == leaf.runs.count` on the last leaf.
+struct Cursor {
+    var leaf: TreeNode
+    var index: Int
+    var offset: Int32
+
+    var isEnd: Bool { index == leaf.runs.count }
+    var run: Run { leaf.runs[index] }
+}
+
+/// Maps each client's id ranges to the leaf holding them: sorted range starts, each
+/// entry covering up to the next start.
+struct LeafIndex {
+    var starts: [Int32] = []
+    var leaves: [TreeNode] = []
+    /// One past the highest id assigned so far.
+    var limit: Int32 = 0
+
+    func entry(containing seq: Int32) -> Int {
+        var low = 0
+        var high = starts.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if starts[mid] <= seq { low = mid + 1 } else { high = mid }
+        }
+        return low - 1
+    }
+
+    func leaf(for seq: Int32) -> TreeNode? {
+        let i = entry(containing: seq)
+        return i >= 0 ? leaves[i] : nil
+    }
+
+    /// Records that ids `[start, end)` now live in `leaf`.
+    mutating func assign(_ start: Int32, _ end: Int32, to leaf: TreeNode) {
+        let first = entry(containing: start)
+        if first == starts.count - 1 && end >= limit {
+            // The common case: new ids past every known one.
+            limit = end
+            if first >= 0 && leaves[first] === leaf { return }
+            if first >= 0 && starts[first] == start {
+                leaves[first] = leaf
+            } else {
+                starts.append(start)
+                leaves.append(leaf)
+            }
+            return
+        }
+        let atEnd = entry(containing: end)
+        // Ids from `end` on keep their leaf: a boundary entry at `end` unless one exists.
+        let keepsEndEntry = atEnd >= 0 && starts[atEnd] == end
+        let needsEndBoundary = end < limit && atEnd >= 0 && !keepsEndEntry
+        let lower = first >= 0 && starts[first] == start ? first : first + 1
+        let upper = keepsEndEntry ? atEnd : atEnd + 1
+        var newStarts: [Int32] = [start]
+        var newLeaves: [TreeNode] = [leaf]
+        if needsEndBoundary {
+            newStarts.append(end)
+            newLeaves.append(leaves[atEnd])
+        }
+        starts.replaceSubrange(lower..<max(lower, upper), with: newStarts)
+        leaves.replaceSubrange(lower..<max(lower, upper), with: newLeaves)
+        limit = max(limit, end)
+    }
+}
+
+/// The B-tree itself, with the per-client id index kept in step with leaf splits.
+final class SequenceTree {
+    static let maxRuns = 64
+    static let maxChildren = 32
+
+    private(set) var root: TreeNode
+    private(set) var firstLeaf: TreeNode
+    private(set) var lastLeaf: TreeNode
+    /// Per interned client: which leaf holds which of its ids.
+    var index: [LeafIndex] = []
+
+    init() {
+        let leaf = TreeNode(isLeaf: true)
+        root = leaf
+        firstLeaf = leaf
+        lastLeaf = leaf
+    }
+
+    var visibleCount: Int { root.visible }
+    var totalCount: Int { root.total }
+
+    var endCursor: Cursor { Cursor(leaf: lastLeaf, index: lastLeaf.runs.count, offset: 0) }
+    var startCursor: Cursor { normalized(Cursor(leaf: firstLeaf, index: 0, offset: 0)) }
+
+    // MARK: Finding places
+
+    /// The visible character at `position`, or the end when `position == visibleCount`.
+    func cursor(atVisible position: Int) -> Cursor {
+        if position >= root.visible { return endCursor }
+        var node = root
+        var remaining = position
+        while !node.isLeaf {
+            var next = node.children[node.children.count - 1]
+            for child in node.children {
+                if remaining < child.visible {
+                    next = child
+                    break
+                }
+                remaining -= child.visible
+            }
+            node = next
+        }
+        for (i, run) in node.runs.enumerated() where !run.deleted {
+            if remaining < Int(run.length) { return Cursor(leaf: node, index: i, offset: Int32(remaining)) }
+            remaining -= Int(run.length)
+        }
+        preconditionFailure("visible counts out of step with the runs")
+    }
+
+    /// The character with this id, or nil when no character has it.
+    func cursor(of id: CharId) -> Cursor? {
+        guard id.client >= 0, Int(id.client) < index.count, let leaf = index[Int(id.client)].leaf(for: id.seq) else {
+            return nil
+        }
+        for (i, run) in leaf.runs.enumerated() where run.contains(client: id.client, seq: id.seq) {
+            return Cursor(leaf: leaf, index: i, offset: id.seq - run.seq)
+        }
+        return nil
+    }
+
+    /// The number of characters, visible or deleted, before the cursor.
+    func position(of cursor: Cursor) -> Int {
+        var result = Int(cursor.offset)
+        for i in 0..<cursor.index { result += Int(cursor.leaf.runs[i].length) }
+        var node = cursor.leaf
+        while let parent = node.parent {
+            for child in parent.children {
+                if child === node { break }
+                result += child.total
+            }
+            node = parent
+        }
+        return result
+    }
+
+    /// The number of visible characters before the cursor.
+    func visiblePosition(of cursor: Cursor) -> Int {
+        var result = 0
+        if !cursor.isEnd && !cursor.run.deleted { result = Int(cursor.offset) }
+        for i in 0..<cursor.index { result += cursor.leaf.runs[i].visibleLength }
+        var node = cursor.leaf
+        while let parent = node.parent {
+            for child in parent.children {
+                if child === node { break }
+                result += child.visible
+            }
+            node = parent
+        }
+        return result
+    }
+
+    /// The character just before the cursor, or `.none` at the start.
+    func charBefore(_ cursor: Cursor) -> CharId {
+        if cursor.offset > 0 {
+            let run = cursor.leaf.runs[cursor.index]
+            return CharId(client: run.client, seq: run.seq + cursor.offset - 1)
+        }
+        if cursor.index > 0 { return cursor.leaf.runs[cursor.index - 1].lastId }
+        var leaf = cursor.leaf.prev
+        while let current = leaf {
+            if let last = current.runs.last { return last.lastId }
+            leaf = current.prev
+        }
+        return .none
+    }
+
+    /// The id of the character at the cursor, or `.none` at the end.
+    func charAt(_ cursor: Cursor) -> CharId {
+        let cursor = normalized(cursor)
+        if cursor.isEnd { return .none }
+        let run = cursor.run
+        return CharId(client: run.client, seq: run.seq + cursor.offset)
+    }
+
+    /// Moves a cursor off the end of a leaf onto the next leaf's first run.
+    func normalized(_ cursor: Cursor) -> Cursor {
+        var cursor = cursor
+        while cursor.index == cursor.leaf.runs.count, let next = cursor.leaf.next {
+            cursor = Cursor(leaf: next, index: 0, offset: 0)
+        }
+        return cursor
+    }
+
+    /// Moves `count` characters forward; `count` must not pass the end of the current run.
+    func advance(_ cursor: inout Cursor, by count: Int32) {
+        cursor.offset += count
+        if cursor.offset >= cursor.leaf.runs[cursor.index].length {
+            cursor.offset = 0
+            cursor.index += 1
+            cursor = normalized(cursor)
+        }
+    }
+
+    // MARK: Changing the sequence
+
+    /// Inserts `run` at `cursor`, growing the run just before it instead when `run`
+    /// continues it (same client, next ids, next content, same right origin).
+    func insert(_ run: Run, at cursor: Cursor) {
+        let leaf = cursor.leaf
+        if cursor.offset == 0 {
+            if cursor.index > 0 {
+                if extend(leaf, at: cursor.index - 1, with: run) { return }
+            } else if var previous = leaf.prev {
+                while previous.runs.isEmpty, let earlier = previous.prev { previous = earlier }
+                if !previous.runs.isEmpty && extend(previous, at: previous.runs.count - 1, with: run) { return }
+            }
+            leaf.runs.insert(run, at: cursor.index)
+        } else {
+            let tail = leaf.runs[cursor.index].split(at: cursor.offset)
+            leaf.runs.insert(contentsOf: [run, tail], at: cursor.index + 1)
+        }
+        assignIds(of: run, to: leaf)
+        addCounts(leaf, visible: run.visibleLength, total: Int(run.length))
+        splitIfNeeded(leaf)
+    }
+
+    private func extend(_ leaf: TreeNode, at i: Int, with run: Run) -> Bool {
+        let previous = leaf.runs[i]
+        guard previous.client == run.client, previous.seq + previous.length == run.seq,
+            previous.content + previous.length == run.content, !previous.deleted, !run.deleted,
+            run.origin == previous.lastId, run.rightOrigin == previous.rightOrigin
+        else { return false }
+        leaf.runs[i].length += run.length
+        index[Int(run.client)].assign(run.seq, run.seq + run.length, to: leaf)
+        addCounts(leaf, visible: Int(run.length), total: Int(run.length))
+        return true
+    }
+
+    /// Marks `count` characters from the cursor deleted; they must be visible and within
+    /// the cursor's run.
+    func markDeleted(at cursor: Cursor, count: Int32) {
+        let leaf = cursor.leaf
+        var i = cursor.index
+        if cursor.offset > 0 {
+            let tail = leaf.runs[i].split(at: cursor.offset)
+            i += 1
+            leaf.runs.insert(tail, at: i)
+        }
+        if count < leaf.runs[i].length {
+            let tail = leaf.runs[i].split(at: count)
+            leaf.runs.insert(tail, at: i + 1)
+        }
+        leaf.runs[i].deleted = true
+        addCounts(leaf, visible: -Int(count), total: 0)
+        splitIfNeeded(leaf)
+    }
+
+    private func assignIds(of run: Run, to leaf: TreeNode) {
+        let client = Int(run.client)
+        while index.count <= client { index.append(LeafIndex()) }
+        index[client].assign(run.seq, run.seq + run.length, to: leaf)
+    }
+
+    private func addCounts(_ leaf: TreeNode, visible: Int, total: Int) {
+        var node: TreeNode? = leaf
+        while let current = node {
+            current.visible += visible
+            current.total += total
+            node = current.parent
+        }
+    }
+
+    private func splitIfNeeded(_ leaf: TreeNode) {
+        guard leaf.runs.count > Self.maxRuns else { return }
+        let sibling = TreeNode(isLeaf: true)
+        let half = leaf.runs.count / 2
+        sibling.runs = Array(leaf.runs[half...])
+        leaf.runs.removeSubrange(half...)
+        for run in sibling.runs {
+            sibling.visible += run.visibleLength
+            sibling.total += Int(run.length)
+        }
+        leaf.visible -= sibling.visible
+        leaf.total -= sibling.total
+        sibling.next = leaf.next
+        sibling.prev = leaf
+        leaf.next?.prev = sibling
+        leaf.next = sibling
+        if lastLeaf === leaf { lastLeaf = sibling }
+        for run in sibling.runs { index[Int(run.client)].assign(run.seq, run.seq + run.length, to: sibling) }
+        attach(sibling, after: leaf)
+    }
+
+    /// Puts a node just split off `node` next to it in the parent, splitting upwards.
+    private func attach(_ sibling: TreeNode, after node: TreeNode) {
+        guard let parent = node.parent else {
+            let newRoot = TreeNode(isLeaf: false)
+            newRoot.children = [node, sibling]
+            newRoot.visible = node.visible + sibling.visible
+            newRoot.total = node.total + sibling.total
+            node.parent = newRoot
+            sibling.parent = newRoot
+            root = newRoot
+            return
+        }
+        parent.children.insert(sibling, at: node.indexInParent() + 1)
+        sibling.parent = parent
+        guard parent.children.count > Self.maxChildren else { return }
+        let uncle = TreeNode(isLeaf: false)
+        let half = parent.children.count / 2
+        uncle.children = Array(parent.children[half...])
+        parent.children.removeSubrange(half...)
+        for child in uncle.children {
+            child.parent = uncle
+            uncle.visible += child.visible
+            uncle.total += child.total
+        }
+        parent.visible -= uncle.visible
+        parent.total -= uncle.total
+        attach(uncle, after: parent)
+    }
+
+    /// Every run in document order.
+    func forEachRun(_ body: (Run) -> Void) {
+        var leaf: TreeNode? = firstLeaf
+        while let current = leaf {
+            for run in current.runs { body(run) }
+            leaf = current.next
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import CollabCore
+
+/// Why an op's JSON form was refused: the path of the offending field and what was wrong.
+public struct OpFormatError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+}
+
+/// The JSON form of ops (docs/ops.md, docs/op.schema.json): one object per op, one op per line.
+public enum OpJSON {
+    public static let opTypes = ["text_insert", "text_delete"]
+
+    // MARK: Writing
+
+    public static func encode(_ op: Op, into writer: inout JSONWriter) {
+        writer.raw("{\"id\":")
+        id(op.id, &writer)
+        writer.raw(",\"type\":")
+        writer.string(op.typeName)
+        writer.raw(",\"timestamp\":{\"wall\":")
+        writer.int(op.timestamp.wall)
+        writer.raw(",\"logical\":")
+        writer.int(op.timestamp.logical)
+        writer.raw("},\"payload\":")
+        switch op.payload {
+        case .textInsert(let insert):
+            writer.raw("{\"block\":")
+            optionalId(insert.block, &writer)
+            writer.raw(",\"after\":")
+            optionalId(insert.after, &writer)
+            writer.raw(",\"before\":")
+            optionalId(insert.before, &writer)
+            writer.raw(",\"text\":")
+            writer.string(insert.text)
+            writer.raw("}")
+        case .textDelete(let delete):
+            writer.raw("{\"targets\":[")
+            for (k, target) in delete.targets.enumerated() {
+                if k > 0 { writer.raw(",") }
+                writer.raw("{\"clientId\":")
+                writer.string(target.start.client)
+                writer.raw(",\"seq\":")
+                writer.int(target.start.seq)
+                writer.raw(",\"len\":")
+                writer.int(target.length)
+                if target.backward { writer.raw(",\"backward\":true") }
+                writer.raw("}")
+            }
+            writer.raw("]}")
+        }
+        writer.raw("}")
+    }
+
+    /// One op as a JSON text without a newline.
+    public static func line(_ op: Op) -> String {
+        var writer = JSONWriter()
+        encode(op, into: &writer)
+        return writer.text
+    }
+
+    private static func id(_ id: OpId, _ writer: inout JSONWriter) {
+        writer.raw("{\"clientId\":")
+        writer.string(id.client)
+        writer.raw(",\"seq\":")
+        writer.int(id.seq)
+        writer.raw("}")
+    }
+
+    private static func optionalId(_ value: OpId?, _ writer: inout JSONWriter) {
+        if let value { id(value, &writer) } else { writer.raw("null") }
+    }
+
+    // MARK: Reading
+
+    public static func decode(_ value: JSONValue) throws(OpFormatError) -> Op {
+        let fields = try object(value, "")
+        try onlyKnown(fields, ["id", "type", "timestamp", "payload"], "")
+        let id = try opId(field(fields, "id", ""), "id")
+        let type = try string(field(fields, "type", ""), "type")
+        let timestampFields = try object(field(fields, "timestamp", ""), "timestamp")
+        try onlyKnown(timestampFields, ["wall", "logical"], "timestamp")
+        let wall = try integer(field(timestampFields, "wall", "timestamp"), "timestamp.wall", min: 0)
+        let logical = try integer(field(timestampFields, "logical", "timestamp"), "timestamp.logical", min: 0, max: Int64(Int32.max))
+        let payload = try object(field(fields, "payload", ""), "payload")
+        let timestamp = Timestamp(wall: wall, logical: Int32(logical))
+        switch type {
+        case "text_insert":
+            try onlyKnown(payload, ["block", "after", "before", "text"], "payload")
+            let text = try string(field(payload, "text", "payload"), "payload.text")
+            guard !text.isEmpty else { throw OpFormatError(path: "payload.text", message: "must not be empty") }
+            let insert = TextInsert(
+                block: try optionalOpId(payload["block"], "payload.block"),
+                after: try optionalOpId(payload["after"], "payload.after"),
+                before: try optionalOpId(payload["before"], "payload.before"),
+                text: text)
+            return Op(id: id, timestamp: timestamp, payload: .textInsert(insert))
+        case "text_delete":
+            try onlyKnown(payload, ["targets"], "payload")
+            guard case .array(let items) = try field(payload, "targets", "payload"), !items.isEmpty else {
+                throw OpFormatError(path: "payload.targets", message: "expected a non-empty array")
+            }
+            var targets: [DeleteTarget] = []
+            for (k, item) in items.enumerated() {
+                let path = "payload.targets[\(k)]"
+                let target = try object(item, path)
+                try onlyKnown(target, ["clientId", "seq", "len", "backward"], path)
+                let client = try clientId(field(target, "clientId", path), path + ".clientId")
+                let seq = try integer(field(target, "seq", path), path + ".seq", min: 0, max: Int64(Int32.max))
+                let length = try integer(field(target, "len", path), path + ".len", min: 1, max: Int64(Int32.max))
+                var backward = false
+                if let flag = target["backward"] {
+                    guard case .bool(let value) = flag else { throw OpFormatError(path: path + ".backward", message: "expected a boolean") }
+                    backward = value
+                }
+                if backward && length > seq + 1 { throw OpFormatError(path: path + ".len", message: "reaches below seq 0") }
+                targets.append(DeleteTarget(start: OpId(client, Int(seq)), length: Int(length), backward: backward))
+            }
+            return Op(id: id, timestamp: timestamp, payload: .textDelete(TextDelete(targets: targets)))
+        default:
+            let known = opTypes.joined(separator: ", ")
+            throw OpFormatError(path: "type", message: "unknown op type \"\(type)\" (known: \(known))")
+        }
+    }
+
+    /// Parses one line of a JSON-lines op file.
+    public static func decode(line: some Collection<UInt8>) throws(OpFormatError) -> Op {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(Array(line))
+        } catch {
+            throw OpFormatError(path: "", message: error.description)
+        }
+        return try decode(value)
+    }
+
+    private static func object(_ value: JSONValue, _ path: String) throws(OpFormatError) -> [String: JSONValue] {
+        guard case .object(let fields) = value else {
+            throw OpFormatError(path: path, message: "expected an object, found \(value.kindName)")
+        }
+        return fields
+    }
+
+    private static func field(_ fields: [String: JSONValue], _ key: String, _ path: String) throws(OpFormatError) -> JSONValue {
+        guard let value = fields[key] else {
+            throw OpFormatError(path: path.isEmpty ? key : "\(path).\(key)", message: "missing")
+        }
+        return value
+    }
+
+    private static func onlyKnown(_ fields: [String: JSONValue], _ known: Set<String>, _ path: String) throws(OpFormatError) {
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw OpFormatError(path: path.isEmpty ? unknown : "\(path).\(unknown)", message: "unknown field")
+        }
+    }
+
+    private static func string(_ value: JSONValue, _ path: String) throws(OpFormatError) -> String {
+        guard case .string(let text) = value else {
+            throw OpFormatError(path: path, message: "expected a string, found \(value.kindName)")
+        }
+        return text
+    }
+
+    private static func clientId(_ value: JSONValue, _ path: String) throws(OpFormatError) -> String {
+        let text = try string(value, path)
+        guard !text.isEmpty, text.utf8.count <= 256 else {
+            throw OpFormatError(path: path, message: "a client id is 1 to 256 bytes")
+        }
+        return text
+    }
+
+    private static func integer(
+        _ value: JSONValue, _ path: String, min: Int64, max: Int64 = Int64.max
+    ) throws(OpFormatError) -> Int64 {
+        guard case .int(let number) = value else {
+            throw OpFormatError(path: path, message: "expected an integer, found \(value.kindName)")
+        }
+        guard number >= min && number <= max else {
+            throw OpFormatError(path: path, message: "\(number) is out of range \(min)...\(max)")
+        }
+        return number
+    }
+
+    private static func opId(_ value: JSONValue, _ path: String) throws(OpFormatError) -> OpId {
+        let fields = try object(value, path)
+        try onlyKnown(fields, ["clientId", "seq"], path)
+        let client = try clientId(field(fields, "clientId", path), path + ".clientId")
+        let seq = try integer(field(fields, "seq", path), path + ".seq", min: 0, max: Int64(Int32.max))
+        return OpId(client, Int(seq))
+    }
+
+    private static func optionalOpId(_ value: JSONValue?, _ path: String) throws(OpFormatError) -> OpId? {
+        guard let value, value != .null else { return nil }
+        return try opId(value, path)
+    }
+}

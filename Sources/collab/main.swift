@@ -1,0 +1,2 @@
+import CollabCLI
+CollabCommand.execute()

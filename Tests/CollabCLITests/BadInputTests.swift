@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// Bad input is refused whole, with exit 65 and the line number, and no file changes.
+@Suite("Bad input")
+struct BadInputTests {
+    static let good = #"{"id":{"clientId":"bob","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"block":null,"after":{"clientId":"alice","seq":4},"before":null,"text":"!"}}"#
+
+    static let cases: [(name: String, line: String, expected: String)] = [
+        ("truncated JSON", #"{"id":{"clientId":"bob","seq":1},"type":"text_insert","#, "line 2: invalid JSON"),
+        ("wrong type", #"{"id":{"clientId":"bob","seq":1},"type":"text_insert","timestamp":{"wall":"soon","logical":0},"payload":{"text":"x"}}"#, "line 2: timestamp.wall: expected an integer, found a string"),
+        ("unknown op type", #"{"id":{"clientId":"bob","seq":1},"type":"table_insert","timestamp":{"wall":1,"logical":0},"payload":{}}"#, #"line 2: type: unknown op type "table_insert""#),
+        ("missing dependency", #"{"id":{"clientId":"carol","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":{"clientId":"dave","seq":3},"before":null,"text":"x"}}"#, "line 2: op carol:0 depends on dave:3, which is in neither the log nor the input"),
+        ("duplicate id, different content", #"{"id":{"clientId":"alice","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":null,"before":null,"text":"Jello"}}"#, "line 2: op alice:0 is already known with different content"),
+    ]
+
+    @Test("apply refuses the whole input", arguments: cases.map(\.name))
+    func applyRefuses(name: String) throws {
+        let bad = try #require(Self.cases.first { $0.name == name })
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.jsonl", "--client", "alice", "insert", "0", "Hello"], in: dir)
+        let before = try Data(contentsOf: dir.file("doc.jsonl"))
+        try dir.write("in.jsonl", Self.good + "\n" + bad.line + "\n")
+        let result = try CLI.run(["apply", "doc.jsonl", "in.jsonl"], in: dir)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("in.jsonl: " + bad.expected), "stderr: \(result.stderr)")
+        #expect(!result.stderr.contains("Fatal error"))
+        #expect(try Data(contentsOf: dir.file("doc.jsonl")) == before)
+        // On its own the input is refused by import too (but for the duplicate, which
+        // conflicts only with the log), and no output is left behind.
+        guard name != "duplicate id, different content" else { return }
+        let imported = try CLI.run(["import", "--format", "jsonl", "in.jsonl", "-o", "new.jsonl"], in: dir)
+        #expect(imported.status == 65)
+        #expect(!FileManager.default.fileExists(atPath: dir.file("new.jsonl").path))
+    }
+
+    @Test func mergeRefusesConflictingInputs() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "a.jsonl", "--client", "alice", "insert", "0", "Hello"], in: dir)
+        try CLI.run(["edit", "b.jsonl", "--client", "alice", "insert", "0", "Howdy"], in: dir)
+        let result = try CLI.run(["merge", "a.jsonl", "b.jsonl", "-o", "m.jsonl"], in: dir)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("b.jsonl: line 1: op alice:0 is already known with different content"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("m.jsonl").path))
+    }
+}

@@ -1,0 +1,174 @@
+import CollabCore
+import Testing
+
+let t0 = Timestamp(wall: 1_700_000_000_000)
+
+@Suite("Local edits and history")
+struct DocumentTests {
+    @Test func insertsAndDeletesAtCodePointPositions() throws {
+        let doc = Document()
+        try doc.insert("héllo wörld", at: 0, by: "alice", timestamp: t0)
+        try doc.insert("🙂", at: 5, by: "alice", timestamp: t0)
+        try doc.delete(at: 0, count: 1, by: "alice", timestamp: t0)
+        #expect(doc.text == "éllo🙂 wörld")
+        #expect(doc.length == 11)
+        #expect(doc.version == VersionVector(["alice": 13]))
+    }
+
+    @Test func typingForwardIsOneOpAndOneRun() throws {
+        let doc = Document()
+        for (k, ch) in "typing along".enumerated() { try doc.insert(String(ch), at: k, by: "a", timestamp: t0) }
+        #expect(doc.history.count == 1)
+        #expect(doc.runCount == 1)
+        #expect(doc.text == "typing along")
+    }
+
+    @Test func backspacingIsOneOp() throws {
+        let doc = Document()
+        try doc.insert("abcdef", at: 0, by: "a", timestamp: t0)
+        for position in stride(from: 5, through: 2, by: -1) { try doc.delete(at: position, count: 1, by: "a", timestamp: t0) }
+        #expect(doc.text == "ab")
+        #expect(doc.history.count == 2)
+        guard case .textDelete(let delete) = doc.history[1].payload else {
+            Issue.record("expected a delete")
+            return
+        }
+        #expect(delete.targets == [DeleteTarget(start: OpId("a", 5), length: 4, backward: true)])
+    }
+
+    @Test func outOfRangeEditsAreRefused() throws {
+        let doc = Document()
+        try doc.insert("abc", at: 0, by: "a", timestamp: t0)
+        #expect(throws: EngineError.positionOutOfRange(position: 4, length: 3)) {
+            try doc.insert("x", at: 4, by: "a", timestamp: t0)
+        }
+        #expect(throws: EngineError.self) { try doc.delete(at: 2, count: 2, by: "a", timestamp: t0) }
+        #expect(doc.text == "abc")
+    }
+
+    @Test func textAtAnEarlierVersion() throws {
+        let doc = Document()
+        try doc.insert("hello", at: 0, by: "a", timestamp: t0)
+        try doc.insert(" world", at: 5, by: "b", timestamp: t0)
+        try doc.delete(at: 0, count: 1, by: "a", timestamp: t0)
+        let ops = doc.history
+        #expect(try Document.at(VersionVector(["a": 5]), of: ops).text == "hello")
+        #expect(try Document.at(VersionVector(["a": 3]), of: ops).text == "hel")
+        #expect(try Document.at(VersionVector(["a": 5, "b": 3]), of: ops).text == "hello wo")
+        #expect(try Document.at(doc.version, of: ops).text == "ello world")
+        #expect(throws: EngineError.versionNotCausallyClosed(missing: OpId("a", 4), neededBy: OpId("b", 0))) {
+            try Document.at(VersionVector(["b": 2, "a": 2]), of: ops)
+        }
+    }
+}
+
+@Suite("Remote ops")
+struct RemoteOpTests {
+    @Test func applyingTwiceIsANoOp() throws {
+        let a = Document()
+        let op = try a.insert("hi", at: 0, by: "a", timestamp: t0)
+        let b = Document()
+        #expect(try b.apply(op) == .applied)
+        #expect(try b.apply(op) == .duplicate)
+        #expect(b.text == "hi")
+        #expect(b.history.count == 1)
+    }
+
+    @Test func sameIdWithDifferentContentIsRefused() throws {
+        let a = Document()
+        let op = try a.insert("hi", at: 0, by: "a", timestamp: t0)
+        var forged = op
+        forged.payload = .textInsert(TextInsert(after: nil, before: nil, text: "ho"))
+        let b = Document()
+        try b.apply(op)
+        #expect(throws: EngineError.conflictingDuplicate(OpId("a", 0))) { try b.apply(forged) }
+        #expect(b.text == "hi")
+    }
+
+    @Test func overlappingOpAppliesOnlyItsNewPart() throws {
+        let a = Document()
+        try a.insert("abc", at: 0, by: "a", timestamp: t0)
+        let whole = try #require(a.history.first)
+        let b = Document()
+        try b.apply(whole.slice(from: 0, to: 2))
+        #expect(try b.apply(whole) == .applied)
+        #expect(b.text == "abc")
+    }
+
+    @Test func opsWaitForTheirDependencies() throws {
+        let a = Document()
+        let first = try a.insert("ab", at: 0, by: "a", timestamp: t0)
+        let second = try a.insert("X", at: 1, by: "b", timestamp: t0)
+        let third = try a.delete(at: 0, count: 1, by: "a", timestamp: t0)
+        let b = Document()
+        #expect(try b.apply(third) == .pending)
+        #expect(try b.apply(second) == .pending)
+        #expect(b.firstMissingDependency() != nil)
+        #expect(try b.apply(first) == .applied)
+        #expect(b.pending.isEmpty)
+        #expect(b.text == "Xb")
+        #expect(b.version == a.version)
+    }
+
+    @Test func anOriginThatIsNotACharacterIsRefused() throws {
+        let a = Document()
+        try a.insert("ab", at: 0, by: "a", timestamp: t0)
+        try a.delete(at: 0, count: 1, by: "a", timestamp: t0)
+        let b = Document()
+        for op in a.history { try b.apply(op) }
+        // a:2 is the delete's id, not a character.
+        let bad = Op(id: OpId("c", 0), timestamp: t0, payload: .textInsert(TextInsert(after: OpId("a", 2), before: nil, text: "x")))
+        #expect(throws: EngineError.self) { try b.apply(bad) }
+        #expect(b.text == "b")
+    }
+}
+
+@Suite("Non-interleaving (FugueMax)")
+struct NonInterleavingTests {
+    /// Two replicas type concurrently at the same spot; after merging both orders agree
+    /// and each typed run stays together.
+    func merge(_ a: Document, _ b: Document) throws -> (String, String) {
+        let aOps = a.history
+        let bOps = b.history
+        for op in bOps { try a.apply(op) }
+        for op in aOps { try b.apply(op) }
+        return (a.text, b.text)
+    }
+
+    func base() throws -> (Document, Document) {
+        let origin = Document()
+        try origin.insert("[]", at: 0, by: "o", timestamp: t0)
+        let a = try Document(ops: origin.history)
+        let b = try Document(ops: origin.history)
+        return (a, b)
+    }
+
+    @Test func forwardTyping() throws {
+        let (a, b) = try base()
+        for (k, ch) in "aaaa".enumerated() { try a.insert(String(ch), at: 1 + k, by: "alice", timestamp: t0) }
+        for (k, ch) in "bbbb".enumerated() { try b.insert(String(ch), at: 1 + k, by: "bob", timestamp: t0) }
+        let (left, right) = try merge(a, b)
+        #expect(left == right)
+        #expect(left == "[aaaabbbb]" || left == "[bbbbaaaa]")
+    }
+
+    @Test func backwardTyping() throws {
+        let (a, b) = try base()
+        // Each character typed before the previous one.
+        for ch in "4321" { try a.insert("a\(ch)", at: 1, by: "alice", timestamp: t0) }
+        for ch in "4321" { try b.insert("b\(ch)", at: 1, by: "bob", timestamp: t0) }
+        let (left, right) = try merge(a, b)
+        #expect(left == right)
+        #expect(left == "[a1a2a3a4b1b2b3b4]" || left == "[b1b2b3b4a1a2a3a4]")
+    }
+
+    @Test func typingIntoTheMiddleOfAConcurrentRun() throws {
+        let (a, b) = try base()
+        try a.insert("hello", at: 1, by: "alice", timestamp: t0)
+        try b.insert("HELLO", at: 1, by: "bob", timestamp: t0)
+        try a.insert("XY", at: 3, by: "alice", timestamp: t0)
+        let (left, right) = try merge(a, b)
+        #expect(left == right)
+        #expect(left == "[heXYlloHELLO]" || left == "[HELLOheXYllo]")
+    }
+}

@@ -1,0 +1,54 @@
+import CollabCore
+import CollabLog
+import Testing
+
+@Suite("JSON-lines op form")
+struct OpJSONTests {
+    @Test func insertAndDeleteRoundTrip() throws {
+        let doc = Document()
+        try doc.insert("tab\t\"quote\" ünï🙂\n", at: 0, by: "alice/laptop", timestamp: Timestamp(wall: 1_732_262_400_123, logical: 2))
+        try doc.delete(at: 3, count: 2, by: "bob", timestamp: Timestamp(wall: 1_732_262_400_200))
+        for op in doc.history {
+            let line = OpJSON.line(op)
+            #expect(try OpJSON.decode(line: Array(line.utf8)) == op)
+        }
+    }
+
+    @Test(
+        "malformed ops are refused with the offending field",
+        arguments: [
+            (#"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":null,"before":null,"text":5}}"#, "payload.text: expected a string, found a number"),
+            (#"{"id":{"clientId":"a","seq":0},"type":"text_move","timestamp":{"wall":1,"logical":0},"payload":{}}"#, "type: unknown op type \"text_move\" (known: text_insert, text_delete)"),
+            (#"{"id":{"clientId":"a","seq":-1},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#, "id.seq: -1 is out of range 0...2147483647"),
+            (#"{"id":{"clientId":"a","seq":0},"type":"text_delete","timestamp":{"wall":1,"logical":0},"payload":{"targets":[]}}"#, "payload.targets: expected a non-empty array"),
+            (#"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1},"payload":{"text":"x"}}"#, "timestamp.logical: missing"),
+            (#"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x","colour":1}}"#, "payload.colour: unknown field"),
+            (#"{"id":{"clientId":"a","seq":0},"type":"text_ins"#, "invalid JSON at byte 48: unterminated string"),
+        ])
+    func malformed(line: String, message: String) {
+        #expect(throws: OpFormatError.self) { try OpJSON.decode(line: Array(line.utf8)) }
+        do {
+            _ = try OpJSON.decode(line: Array(line.utf8))
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func jsonLinesErrorsNameTheLine() throws {
+        let text = "\n" + #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"# + "\n{oops}\n"
+        #expect(throws: LogError.self) { try JSONLines.decode(Array(text.utf8), path: "in.jsonl") }
+        do {
+            _ = try JSONLines.decode(Array(text.utf8), path: "in.jsonl")
+        } catch {
+            #expect(error.description.hasPrefix("in.jsonl: line 3: invalid JSON"))
+        }
+    }
+
+    @Test func isoTimesRoundTrip() {
+        #expect(ISO8601.milliseconds("1970-01-01T00:00:00Z") == 0)
+        #expect(ISO8601.milliseconds("2024-11-22T08:00:00.123Z") == 1_732_262_400_123)
+        #expect(ISO8601.milliseconds("2024-11-22T09:00:00.123+01:00") == 1_732_262_400_123)
+        #expect(ISO8601.format(milliseconds: 1_732_262_400_123) == "2024-11-22T08:00:00.123Z")
+        #expect(ISO8601.milliseconds("not a time") == nil)
+    }
+}
