@@ -1,0 +1,64 @@
+import CollabCore
+import CollabLog
+import Foundation
+import Testing
+
+/// The published JSON Schema (docs/op.schema.json) and the ops collab writes agree.
+@Suite("op JSON Schema")
+struct OpSchemaTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static func schema() throws -> JSONSchemaSubset {
+        let bytes = try [UInt8](Data(contentsOf: repository.appendingPathComponent("docs/op.schema.json")))
+        return JSONSchemaSubset(root: try JSONParser.parse(bytes))
+    }
+
+    static func lines(of path: String) throws -> [String] {
+        let text = try String(contentsOf: repository.appendingPathComponent(path), encoding: .utf8)
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    @Test("every sample op matches the schema", arguments: ["samples/base.jsonl", "samples/alice.jsonl", "samples/bob.jsonl"])
+    func samplesMatch(path: String) throws {
+        let schema = try Self.schema()
+        let lines = try Self.lines(of: path)
+        #expect(!lines.isEmpty)
+        for line in lines {
+            #expect(schema.violations(of: try JSONParser.parse(Array(line.utf8))) == [], "\(path): \(line)")
+        }
+    }
+
+    @Test func opsTheEngineWritesMatch() throws {
+        let doc = Document()
+        try doc.insert("Hello, wörld 🙂", at: 0, by: "alice", timestamp: Timestamp(wall: 1_000, logical: 0))
+        try doc.delete(at: 5, count: 1, by: "alice", timestamp: Timestamp(wall: 1_001, logical: 0))
+        try doc.delete(at: 3, count: 1, by: "bob", timestamp: Timestamp(wall: 1_002, logical: 3))
+        try doc.delete(at: 2, count: 1, by: "bob", timestamp: Timestamp(wall: 1_002, logical: 4))
+        let schema = try Self.schema()
+        for op in doc.history {
+            #expect(schema.violations(of: try JSONParser.parse(Array(OpJSON.line(op).utf8))) == [])
+        }
+        #expect(doc.history.contains { OpJSON.line($0).contains("\"backward\":true") })
+    }
+
+    @Test(
+        "lines the reader refuses for their shape, the schema refuses too",
+        arguments: [
+            #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":5}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"text_move","timestamp":{"wall":1,"logical":0},"payload":{}}"#,
+            #"{"id":{"clientId":"a","seq":-1},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#,
+            #"{"id":{"clientId":"","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":""}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"text_delete","timestamp":{"wall":1,"logical":0},"payload":{"targets":[]}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"text_delete","timestamp":{"wall":1,"logical":0},"payload":{"targets":[{"clientId":"a","seq":0,"len":0}]}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1},"payload":{"text":"x"}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x","colour":1}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"},"extra":true}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"text_delete","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#,
+        ])
+    func refusedByBoth(line: String) throws {
+        #expect(throws: OpFormatError.self) { try OpJSON.decode(line: Array(line.utf8)) }
+        #expect(try Self.schema().violations(of: JSONParser.parse(Array(line.utf8))) != [])
+    }
+}
