@@ -36,7 +36,10 @@ let package = Package(
             dependencies: ["CollabCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "CollabLogTests", dependencies: ["CollabCore", "CollabLog"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CollabCLITests", dependencies: ["CollabCLI", "collab"]),
+        .testTarget(
+            name: "CollabCLITests",
+            dependencies: ["CollabCLI", "collab", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,8 +9,8 @@ public struct CollabCommand: ParsableCommand {
         commandName: "collab",
         abstract: "Collaborative rich-text documents kept as CRDT op logs.",
         discussion: """
-            Apply and merge op logs made offline, materialize a document at any version, and
-            import or export JSON lines. Every command has --help with an example; exit codes
+            Apply and merge op logs made offline, materialize a document at any version, and \
+            import or export JSON lines. Every command has --help with an example; exit codes \
             are listed by `collab help exit-codes`.
 
             Examples:

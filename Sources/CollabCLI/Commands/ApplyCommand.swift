@@ -7,10 +7,10 @@ struct ApplyCommand: ParsableCommand {
         commandName: "apply",
         abstract: "Validate ops and append them to a log.",
         discussion: """
-            Every input op is checked first: malformed JSON, wrong types, an unknown op type,
-            a dependency that is in neither the log nor the input, or an id the log already
-            has with different content rejects the whole input with `line N: reason`
-            (exit 65) and leaves the log unchanged. Ops the log already has are skipped.
+            Every input op is checked first: malformed JSON, wrong types, an unknown op type, \
+            a dependency that is in neither the log nor the input, or an id the log already \
+            has with different content rejects the whole input with `line N: reason` \
+            (exit 65) and leaves the log unchanged. Ops the log already has are skipped. \
             The input may list ops in any order; they are appended in a causal order.
 
             Examples:

@@ -11,9 +11,10 @@ struct EditCommand: ParsableCommand {
             Positions and lengths count Unicode code points of the document's text.
               insert POS TEXT   insert TEXT before the character at POS
               delete POS LEN    delete LEN characters from POS
+
             With --base VERSION the edit is made on the document as it was at that version:
-            a concurrent branch, the way to make conflicting offline edits from a shell. The
-            client must not have ops after the base (a client's history is a line).
+            a concurrent branch, the way to make conflicting offline edits from a shell. \
+            The client must not have ops after the base (a client's history is a line).
 
             Examples:
               collab edit doc.jsonl --client alice insert 0 "Hello, world"

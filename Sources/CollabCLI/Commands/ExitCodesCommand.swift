@@ -11,7 +11,7 @@ struct ExitCodesCommand: ParsableCommand {
 
             \(ExitStatus.table)
 
-            Errors are printed on stderr as one line starting with "collab:"; a bad line of
+            Errors are printed on stderr as one line starting with "collab:"; a bad line of \
             input is named by its line number.
 
             Example:

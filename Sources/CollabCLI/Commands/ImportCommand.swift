@@ -7,11 +7,12 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Make an op log from an editing trace or a JSON-lines op stream.",
         discussion: """
-            --format trace reads the editing-traces format (JSON, gzip-compressed or not).
-            A sequential trace becomes the ops of one client, agent0; a concurrent trace
-            becomes one client per agent (agent0, agent1, …) whose edits are merged as
+            --format trace reads the editing-traces format (JSON, gzip-compressed or not). \
+            A sequential trace becomes the ops of one client, agent0; a concurrent trace \
+            becomes one client per agent (agent0, agent1, …) whose edits are merged as \
             the trace's transactions say, so concurrent edits stay concurrent.
-            --format jsonl validates every op (exit 65 with the line number on the first
+
+            --format jsonl validates every op (exit 65 with the line number on the first \
             bad one) and writes them in a causal order.
 
             Examples:

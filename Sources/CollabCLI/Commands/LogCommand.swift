@@ -7,7 +7,7 @@ struct LogCommand: ParsableCommand {
         commandName: "log",
         abstract: "List a log's ops, one line each, numbered as @N counts them.",
         discussion: """
-            Each line: the op's number (`@N` in a version names the state after ops 1…N),
+            Each line: the op's number (`@N` in a version names the state after ops 1…N), \
             its id, its time, its type and what it does.
 
             Examples:

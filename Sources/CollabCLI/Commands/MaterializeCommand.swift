@@ -7,10 +7,10 @@ struct MaterializeCommand: ParsableCommand {
         commandName: "materialize",
         abstract: "Print a document's text at head or at any version.",
         discussion: """
-            Writes the text exactly, byte for byte, with no newline added, so pipelines can
-            compare outputs. A version is `head`, `@N` (the first N ops of the log, as
-            `collab log` numbers them) or a version vector `alice:41,bob:7` (how many ids of
-            each client); a vector that is not causally closed is refused, naming the op
+            Writes the text exactly, byte for byte, with no newline added, so pipelines can \
+            compare outputs. A version is `head`, `@N` (the first N ops of the log, as \
+            `collab log` numbers them) or a version vector `alice:41,bob:7` (how many ids of \
+            each client); a vector that is not causally closed is refused, naming the op \
             it lacks.
 
             Examples:

@@ -7,9 +7,9 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Merge op logs of one document (edits made offline) into a new log.",
         discussion: """
-            Every input is verified first. The output holds every op of every input once, in
-            a causal order. An id used with different content in two inputs is refused
-            (exit 65). --dry-run writes nothing and says what each input contributes that
+            Every input is verified first. The output holds every op of every input once, in \
+            a causal order. An id used with different content in two inputs is refused \
+            (exit 65). --dry-run writes nothing and says what each input contributes that \
             the others lack.
 
             Examples:

@@ -16,7 +16,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     public var meaning: String {
         switch self {
         case .success: "success"
-        case .differences: "differences found, or repairable damage, where a command has such an answer"
+        case .differences: "differences found, or repairable damage (where a command says so)"
         case .usage: "usage error: bad arguments, options or positions"
         case .badData: "bad data: malformed input, a refused op, a corrupt log"
         case .missingInput: "an input file does not exist"

@@ -1,0 +1,139 @@
+function __collab_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __collab_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __collab_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __collab_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __collab_parse_tokens -S
+    set -l unparsed_tokens (__collab_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'collab'
+        __collab_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'import'
+            __collab_parse_subcommand 1 'format=' 'o/output=' 'force' 'version' 'h/help'
+        case 'export'
+            __collab_parse_subcommand 1 'o/output=' 'version' 'h/help'
+        case 'apply'
+            __collab_parse_subcommand 2 'json' 'version' 'h/help'
+        case 'merge'
+            __collab_parse_subcommand -r 1 'o/output=' 'dry-run' 'force' 'json' 'version' 'h/help'
+        case 'materialize'
+            __collab_parse_subcommand 1 'at=' 'o/output=' 'version' 'h/help'
+        case 'log'
+            __collab_parse_subcommand 1 'json' 'version' 'h/help'
+        case 'edit'
+            __collab_parse_subcommand -r 3 'client=' 'base=' 'json' 'version' 'h/help'
+        case 'exit-codes'
+            __collab_parse_subcommand 0 'version' 'h/help'
+        case 'help'
+            __collab_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __collab_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __collab_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __collab_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __collab_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__collab_tokens -p)
+    if test -z "$(__collab_tokens -t)"
+        set -l index (count (__collab_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'collab' -f
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab" -eq 1' -fa 'import' -d 'Make an op log from an editing trace or a JSON-lines op stream.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab" -eq 1' -fa 'export' -d 'Write a log\'s ops as JSON lines.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab" -eq 1' -fa 'apply' -d 'Validate ops and append them to a log.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab" -eq 1' -fa 'merge' -d 'Merge op logs of one document (edits made offline) into a new log.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab" -eq 1' -fa 'materialize' -d 'Print a document\'s text at head or at any version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab" -eq 1' -fa 'log' -d 'List a log\'s ops, one line each, numbered as @N counts them.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab" -eq 1' -fa 'edit' -d 'Make an edit from the shell and append its op to the log.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab" -eq 1' -fa 'exit-codes' -d 'List the exit codes every collab command uses.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab import" format' -l 'format' -d 'The input format.' -rfka 'trace jsonl'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab import" o output' -l 'output' -s 'o' -d 'The log to create, or - for stdout.' -rfka ''
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab import" force' -l 'force' -d 'Replace the output if it exists.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab import" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab import" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab export" o output' -l 'output' -s 'o' -d 'Where to write, or - for stdout.' -rfka ''
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab export" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab export" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab apply" json' -l 'json' -d 'Print the outcome as JSON.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab apply" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab apply" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab merge" o output' -l 'output' -s 'o' -d 'The merged log to create, or - for stdout.' -rfka ''
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab merge" dry-run' -l 'dry-run' -d 'Report what each input contributes; write nothing.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab merge" force' -l 'force' -d 'Replace the output if it exists.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab merge" json' -l 'json' -d 'Print the dry-run report as JSON.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab merge" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab merge" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab materialize" at' -l 'at' -d 'The version to show: head, @N or client:count,….' -rfka ''
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab materialize" o output' -l 'output' -s 'o' -d 'Where to write, or - for stdout.' -rfka ''
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab materialize" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab materialize" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab log" json' -l 'json' -d 'One JSON object per op: n, id, span, time, type, summary, op.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab log" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab log" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" client' -l 'client' -d 'The client id the op is made by.' -rfka ''
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" base' -l 'base' -d 'Edit the document as it was at this version (head, @N, client:count,…).' -rfka ''
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab edit" -eq 1' -fka 'insert delete'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" json' -l 'json' -d 'Print the new op as JSON.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab exit-codes" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab exit-codes" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab help" version' -l 'version' -d 'Show the version.'
