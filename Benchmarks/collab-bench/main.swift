@@ -27,8 +27,15 @@ func best(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
 let arguments = Array(CommandLine.arguments.dropFirst())
 var runs = 5
 var paths: [String] = []
+/// Set by `--only PHASE`: run just that phase once and print nothing, for a profiler.
+var onlyPhase: String?
 var index = 0
 while index < arguments.count {
+    if arguments[index] == "--only", index + 1 < arguments.count, ["replay", "merge"].contains(arguments[index + 1]) {
+        onlyPhase = arguments[index + 1]
+        index += 2
+        continue
+    }
     if arguments[index] == "--runs", index + 1 < arguments.count, let n = Int(arguments[index + 1]), n > 0 {
         runs = n
         index += 2
@@ -36,10 +43,11 @@ while index < arguments.count {
     }
     if arguments[index] == "--help" || arguments[index] == "-h" {
         print("""
-            usage: collab-bench [--runs N] TRACE.json[.gz]…
+            usage: collab-bench [--runs N] [--only replay|merge] TRACE.json[.gz]…
             Replays each editing trace and prints one JSON object per trace: trace, edits, ops,
             replay_ms, merge_ms, log_bytes, load_ms, materialize_ms, peak_rss_bytes, final_length, ok.
-            Times are the best of N runs (default 5).
+            Times are the best of N runs (default 5). --only runs one phase once and prints nothing
+            (for valgrind --tool=callgrind).
             example: swift run -c release collab-bench ../shared/traces/sequential/automerge-paper.json.gz
             """)
         exit(0)
@@ -59,6 +67,15 @@ for path in paths {
         exit(66)
     }
     let trace = try EditingTrace(bytes: [UInt8](data))
+    if onlyPhase == "replay" {
+        _ = try TraceReplay(trace)
+        continue
+    }
+    if onlyPhase == "merge" {
+        let ops = try TraceReplay(trace).ops
+        _ = try Document(ops: ops)
+        continue
+    }
     var replay = try TraceReplay(trace)
     let replayMs = try best(runs) { replay = try TraceReplay(trace) }
     let ops = replay.ops

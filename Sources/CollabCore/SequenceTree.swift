@@ -36,8 +36,13 @@ struct Cursor {
     var run: Run { leaf.runs[index] }
 }
 
-/// Maps each client's id ranges to the leaf holding them: sorted range starts, each
-/// entry covering up to the next start.
+/// Maps each client's id ranges to a leaf holding them: sorted range starts, each entry
+/// covering up to the next start.
+///
+/// The index may lag behind leaf splits: a split moves runs only to the new leaf on its
+/// right, so an entry names the leaf where its ids are or one to the left of it, and a
+/// lookup walks right from there (and repairs the entry). Splits, which local editing
+/// causes often, then cost nothing here.
 struct LeafIndex {
     var starts: [Int32] = []
     var leaves: [TreeNode] = []
@@ -143,11 +148,16 @@ final class SequenceTree {
 
     /// The character with this id, or nil when no character has it.
     func cursor(of id: CharId) -> Cursor? {
-        guard id.client >= 0, Int(id.client) < index.count, let leaf = index[Int(id.client)].leaf(for: id.seq) else {
+        guard id.client >= 0, Int(id.client) < index.count, let indexed = index[Int(id.client)].leaf(for: id.seq) else {
             return nil
         }
-        for (i, run) in leaf.runs.enumerated() where run.contains(client: id.client, seq: id.seq) {
-            return Cursor(leaf: leaf, index: i, offset: id.seq - run.seq)
+        var candidate: TreeNode? = indexed
+        while let leaf = candidate {
+            for (i, run) in leaf.runs.enumerated() where run.contains(client: id.client, seq: id.seq) {
+                if leaf !== indexed { index[Int(id.client)].assign(run.seq, run.seq + run.length, to: leaf) }
+                return Cursor(leaf: leaf, index: i, offset: id.seq - run.seq)
+            }
+            candidate = leaf.next
         }
         return nil
     }
@@ -311,7 +321,6 @@ final class SequenceTree {
         leaf.next?.prev = sibling
         leaf.next = sibling
         if lastLeaf === leaf { lastLeaf = sibling }
-        for run in sibling.runs { index[Int(run.client)].assign(run.seq, run.seq + run.length, to: sibling) }
         attach(sibling, after: leaf)
     }
 

@@ -34,7 +34,7 @@ public struct OpLogFile {
         if let (op, missing) = document.firstMissingDependency() {
             throw .badLine(path: path, line: line(of: op), reason: "op \(op) depends on \(missing), which the log lacks")
         }
-        document.coalescingFloor = document.history.count
+        document.coalescingFloor = document.historyCount
         return document
     }
 

@@ -46,17 +46,17 @@ public struct TraceReplay {
                 replica = try Document.at(target, of: log)
                 replicas[transaction.agent] = replica
             }
-            for (client, count) in target.counts where replica.version[client] < count {
+            for (client, count) in target.counts where replica.seen(client) < count {
                 let owner = replicas[clients.firstIndex(of: client)!]
-                for op in owner.ops(of: client, from: replica.version[client], to: count) { try replica.apply(op) }
+                for op in owner.ops(of: client, from: replica.seen(client), to: count) { try replica.apply(op) }
             }
             if let (op, missing) = replica.firstMissingDependency() {
                 throw EngineError.missingDependency(op: op, missing: missing)
             }
             let client = clients[transaction.agent]
-            let before = replica.version[client]
+            let before = replica.seen(client)
             try Self.apply(transaction.patches, to: replica, as: client, now: transaction.time)
-            log.append(contentsOf: replica.ops(of: client, from: before, to: replica.version[client]))
+            log.append(contentsOf: replica.ops(of: client, from: before, to: replica.seen(client)))
             versionAfter.append(replica.version)
         }
         ops = log

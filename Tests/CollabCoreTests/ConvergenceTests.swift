@@ -33,10 +33,10 @@ struct ConvergenceTests {
                 let client = "r\(r)"
                 let op: Op
                 if step.isInsert || doc.length == 0 {
-                    op = try! doc.insert(step.text, at: step.position % (doc.length + 1), by: client, timestamp: t0)
+                    op = try! doc.insertOp(step.text, at: step.position % (doc.length + 1), by: client, timestamp: t0)
                 } else {
                     let position = step.position % doc.length
-                    op = try! doc.delete(at: position, count: min(step.length, doc.length - position), by: client, timestamp: t0)
+                    op = try! doc.deleteOp(at: position, count: min(step.length, doc.length - position), by: client, timestamp: t0)
                 }
                 for other in 0..<replicaCount where other != r {
                     inboxes[other].append(op)

@@ -66,7 +66,7 @@ struct DocumentTests {
 struct RemoteOpTests {
     @Test func applyingTwiceIsANoOp() throws {
         let a = Document()
-        let op = try a.insert("hi", at: 0, by: "a", timestamp: t0)
+        let op = try a.insertOp("hi", at: 0, by: "a", timestamp: t0)
         let b = Document()
         #expect(try b.apply(op) == .applied)
         #expect(try b.apply(op) == .duplicate)
@@ -76,7 +76,7 @@ struct RemoteOpTests {
 
     @Test func sameIdWithDifferentContentIsRefused() throws {
         let a = Document()
-        let op = try a.insert("hi", at: 0, by: "a", timestamp: t0)
+        let op = try a.insertOp("hi", at: 0, by: "a", timestamp: t0)
         var forged = op
         forged.payload = .textInsert(TextInsert(after: nil, before: nil, text: "ho"))
         let b = Document()
@@ -97,9 +97,9 @@ struct RemoteOpTests {
 
     @Test func opsWaitForTheirDependencies() throws {
         let a = Document()
-        let first = try a.insert("ab", at: 0, by: "a", timestamp: t0)
-        let second = try a.insert("X", at: 1, by: "b", timestamp: t0)
-        let third = try a.delete(at: 0, count: 1, by: "a", timestamp: t0)
+        let first = try a.insertOp("ab", at: 0, by: "a", timestamp: t0)
+        let second = try a.insertOp("X", at: 1, by: "b", timestamp: t0)
+        let third = try a.deleteOp(at: 0, count: 1, by: "a", timestamp: t0)
         let b = Document()
         #expect(try b.apply(third) == .pending)
         #expect(try b.apply(second) == .pending)
@@ -170,5 +170,33 @@ struct NonInterleavingTests {
         let (left, right) = try merge(a, b)
         #expect(left == right)
         #expect(left == "[heXYlloHELLO]" || left == "[HELLOheXYllo]")
+    }
+}
+
+extension Document {
+    /// A local insert and the op it made, as a replica would send it.
+    func insertOp(_ text: String, at position: Int, by client: ClientId, timestamp: Timestamp) throws -> Op {
+        try op(from: insert(text, at: position, by: client, timestamp: timestamp))!
+    }
+
+    /// A local delete and the op it made, as a replica would send it.
+    func deleteOp(at position: Int, count: Int, by client: ClientId, timestamp: Timestamp) throws -> Op {
+        try op(from: delete(at: position, count: count, by: client, timestamp: timestamp))!
+    }
+}
+
+@Suite("Refused ops")
+struct RefusedOpTests {
+    @Test func deleteNamingADeletionIsRefusedWithoutChangingAnything() throws {
+        let a = Document()
+        try a.insert("abc", at: 0, by: "a", timestamp: t0)
+        try a.delete(at: 0, count: 1, by: "a", timestamp: t0)  // ids a:3 is a deletion, not a character
+        let forged = Op(
+            id: OpId("b", 0), timestamp: t0,
+            payload: .textDelete(TextDelete(targets: [DeleteTarget(start: OpId("a", 1), length: 1), DeleteTarget(start: OpId("a", 3), length: 1)])))
+        #expect(throws: EngineError.invalidOp(OpId("b", 0), "it names a:3, which is not a character")) { try a.apply(forged) }
+        #expect(a.text == "bc")
+        #expect(a.version == VersionVector(["a": 4]))
+        #expect(a.historyCount == 2)
     }
 }

@@ -31,7 +31,7 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         let file = try OpLogFile.load(log, allowMissing: true)
         let document = try file.document()
-        let known = document.history.count
+        let known = document.historyCount
         let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops)
         var duplicates = 0
         for (line, op) in input {
@@ -46,7 +46,7 @@ struct ApplyCommand: ParsableCommand {
             throw CommandFailure(
                 .badData, "\(ops): line \(line): op \(waiting) depends on \(missing), which is in neither the log nor the input")
         }
-        let added = Array(document.history[known...])
+        let added = document.history(from: known)
         if !added.isEmpty { try OpLogFile.write(file.ops + added, to: log) }
         if json {
             print("{\"applied\":\(added.count),\"duplicates\":\(duplicates),\"version\":\(quoted(document.version.description, limit: .max))}")

@@ -71,11 +71,12 @@ struct EditCommand: ParsableCommand {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let timestamp = document.clock.tick(now: now)
         let position = Int(arguments[0])!
-        let op: Op
+        let id: OpId
         switch action {
-        case .insert: op = try document.insert(arguments[1], at: position, by: client, timestamp: timestamp)
-        case .delete: op = try document.delete(at: position, count: Int(arguments[1])!, by: client, timestamp: timestamp)
+        case .insert: id = try document.insert(arguments[1], at: position, by: client, timestamp: timestamp)
+        case .delete: id = try document.delete(at: position, count: Int(arguments[1])!, by: client, timestamp: timestamp)
         }
+        let op = document.op(from: id)!
         try OpLogFile.write(file.ops + [op], to: log)
         print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))")
     }

@@ -58,7 +58,7 @@ struct MergeCommand: ParsableCommand {
         }
         try OpLogFile.write(merged.history, to: output!)
         if output != "-" {
-            standardError("merged \(inputs.count) logs: \(merged.history.count) ops, \(merged.length) characters, version \(merged.version)\n")
+            standardError("merged \(inputs.count) logs: \(merged.historyCount) ops, \(merged.length) characters, version \(merged.version)\n")
         }
     }
 
@@ -93,9 +93,9 @@ struct MergeCommand: ParsableCommand {
             }
         }
         if json {
-            print("{\"inputs\":[\(entries.joined(separator: ","))],\"merged\":{\"ops\":\(merged.history.count),\"length\":\(merged.length),\"version\":\(quoted(merged.version.description, limit: .max))}}")
+            print("{\"inputs\":[\(entries.joined(separator: ","))],\"merged\":{\"ops\":\(merged.historyCount),\"length\":\(merged.length),\"version\":\(quoted(merged.version.description, limit: .max))}}")
         } else {
-            print("merged: \(merged.history.count) ops, \(merged.length) characters, version \(merged.version)")
+            print("merged: \(merged.historyCount) ops, \(merged.length) characters, version \(merged.version)")
         }
     }
 }

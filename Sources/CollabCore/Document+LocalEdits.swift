@@ -1,0 +1,88 @@
+/// Edits made on this replica, at code-point positions of its text.
+extension Document {
+    /// Inserts `text` at a code-point position, as `client`, and returns the id of its
+    /// first character. The op is in `history`; `op(from:)` returns it on its own.
+    @discardableResult
+    public func insert(_ text: String, at position: Int, by client: ClientId, timestamp: Timestamp) throws -> OpId {
+        guard position >= 0 && position <= length else {
+            throw EngineError.positionOutOfRange(position: position, length: length)
+        }
+        let c = intern(client)
+        let seq = nextSeq[Int(c)]
+        let contentStart = Int32(content.count)
+        for scalar in text.unicodeScalars { content.append(scalar.value) }
+        let count = Int32(content.count) - contentStart
+        guard count > 0 else { throw EngineError.invalidOp(OpId(client, Int(seq)), "an insert needs text") }
+        let cursor = tree.cursor(atVisible: position)
+        let left = tree.charBefore(cursor)
+        let right = tree.charAt(cursor)
+        let run = Run(
+            client: c, seq: seq, length: count, content: contentStart, origin: left, rightOrigin: right,
+            deleted: false)
+        tree.insert(run, at: cursor)
+        nextSeq[Int(c)] += count
+        clock.observe(timestamp)
+        let record = OpRecord(
+            kind: .insert, client: c, seq: seq, span: count, timestamp: timestamp, origin: left, rightOrigin: right,
+            start: contentStart, targetCount: 0)
+        if !coalesceInsert(record) { append(record) }
+        return OpId(client, Int(seq))
+    }
+
+    /// Deletes `count` code points from `position`, as `client`, and returns the id of
+    /// the op's first deletion. The op is in `history`; `op(from:)` returns it on its own.
+    @discardableResult
+    public func delete(at position: Int, count: Int, by client: ClientId, timestamp: Timestamp) throws -> OpId {
+        guard position >= 0, count > 0, position + count <= length else {
+            throw EngineError.positionOutOfRange(position: position + max(count, 0), length: length)
+        }
+        let c = intern(client)
+        let seq = nextSeq[Int(c)]
+        let coalescing = continuesLastRecord(of: c, kind: .delete, at: seq)
+        let firstTarget = targets.count
+        var remaining = Int32(count)
+        while remaining > 0 {
+            let cursor = tree.cursor(atVisible: position)
+            let run = cursor.run
+            let taken = min(remaining, run.length - cursor.offset)
+            tree.markDeleted(at: cursor, count: taken)
+            let target = TargetRecord(client: run.client, seq: run.seq + cursor.offset, length: taken, backward: false)
+            // Join onto the previous target: of this op, or of the op this one coalesces into.
+            let joined = (targets.count > firstTarget || coalescing) && targets[targets.count - 1].join(target)
+            if !joined { targets.append(target) }
+            remaining -= taken
+        }
+        nextSeq[Int(c)] += Int32(count)
+        clock.observe(timestamp)
+        if coalescing {
+            records[records.count - 1].span += Int32(count)
+            records[records.count - 1].targetCount += Int32(targets.count - firstTarget)
+        } else {
+            append(
+                OpRecord(
+                    kind: .delete, client: c, seq: seq, span: Int32(count), timestamp: timestamp, origin: .none,
+                    rightOrigin: .none, start: Int32(firstTarget), targetCount: Int32(targets.count - firstTarget)))
+        }
+        return OpId(client, Int(seq))
+    }
+
+    /// Whether a new local op of `client` may grow the last record: it is the client's
+    /// own, of the same kind, not yet written anywhere, and ends at `seq`, where the new
+    /// op starts.
+    private func continuesLastRecord(of client: Int32, kind: OpRecord.Kind, at seq: Int32) -> Bool {
+        guard records.count > coalescingFloor, let last = records.last else { return false }
+        return last.client == client && last.kind == kind && last.endSeq == seq
+    }
+
+    /// Grows the last record by a local insert that continues it: typing on at its end,
+    /// towards the same right origin.
+    private func coalesceInsert(_ record: OpRecord) -> Bool {
+        guard continuesLastRecord(of: record.client, kind: .insert, at: record.seq) else { return false }
+        let last = records[records.count - 1]
+        guard record.origin == CharId(client: record.client, seq: record.seq - 1),
+            record.rightOrigin == last.rightOrigin, last.start + last.span == record.start
+        else { return false }
+        records[records.count - 1].span += record.span
+        return true
+    }
+}
