@@ -68,12 +68,13 @@ for path in paths {
     }
     let trace = try EditingTrace(bytes: [UInt8](data))
     if onlyPhase == "replay" {
-        _ = try TraceReplay(trace)
+        // Keep the trace alive after the replay so its teardown is not counted in it.
+        try withExtendedLifetime(trace) { _ = try TraceReplay(trace) }
         continue
     }
     if onlyPhase == "merge" {
         let ops = try TraceReplay(trace).ops
-        _ = try Document(ops: ops)
+        try withExtendedLifetime(ops) { _ = try Document(ops: ops) }
         continue
     }
     var replay = try TraceReplay(trace)

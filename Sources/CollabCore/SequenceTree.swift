@@ -3,7 +3,13 @@
 /// position, or the position of a character id, costs O(log n): descend by counts, or
 /// walk up from the leaf that the id index names.
 final class TreeNode {
-    unowned(unsafe) var parent: TreeNode?
+    /// The parent, unretained: the tree owns every node, and walks up the tree (on every
+    /// edit) should not pay for reference counting.
+    var parentReference: Unmanaged<TreeNode>?
+    var parent: TreeNode? {
+        get { parentReference?.takeUnretainedValue() }
+        set { parentReference = newValue.map { Unmanaged.passUnretained($0) } }
+    }
     let isLeaf: Bool
     var runs: [Run] = []
     var children: [TreeNode] = []
@@ -66,7 +72,8 @@ struct LeafIndex {
 
     /// Records that ids `[start, end)` now live in `leaf`.
     mutating func assign(_ start: Int32, _ end: Int32, to leaf: TreeNode) {
-        let first = entry(containing: start)
+        // Typing on extends the newest ids: check the last entry before searching.
+        let first = starts.last.map { start >= $0 } == true ? starts.count - 1 : entry(containing: start)
         if first == starts.count - 1 && end >= limit {
             // The common case: new ids past every known one.
             limit = end
@@ -107,6 +114,17 @@ final class SequenceTree {
     private(set) var lastLeaf: TreeNode
     /// Per interned client: which leaf holds which of its ids.
     var index: [LeafIndex] = []
+    /// The leaf the last position lookup ended in and how many visible characters come
+    /// before it: edits cluster, so the next lookup usually lands in the same leaf. Any
+    /// count change in another leaf forgets it (its start may have moved).
+    private var cachedLeaf: TreeNode? {
+        didSet { forgetCachedRun() }
+    }
+    private var cachedLeafStart = 0
+    /// Within the cached leaf: a run index and how many visible characters of the leaf
+    /// come before that run, so typing on does not rescan the leaf from its start.
+    private var cachedRunIndex = 0
+    private var cachedRunStart = 0
 
     init() {
         let leaf = TreeNode(isLeaf: true)
@@ -126,6 +144,9 @@ final class SequenceTree {
     /// The visible character at `position`, or the end when `position == visibleCount`.
     func cursor(atVisible position: Int) -> Cursor {
         if position >= root.visible { return endCursor }
+        if let leaf = cachedLeaf, position >= cachedLeafStart, position - cachedLeafStart < leaf.visible {
+            return cursor(in: leaf, atVisible: position - cachedLeafStart)
+        }
         var node = root
         var remaining = position
         while !node.isLeaf {
@@ -139,11 +160,37 @@ final class SequenceTree {
             }
             node = next
         }
-        for (i, run) in node.runs.enumerated() where !run.deleted {
-            if remaining < Int(run.length) { return Cursor(leaf: node, index: i, offset: Int32(remaining)) }
-            remaining -= Int(run.length)
+        cachedLeaf = node
+        cachedLeafStart = position - remaining
+        return cursor(in: node, atVisible: remaining)
+    }
+
+    /// The visible character at `position` counted from the start of the cached leaf.
+    private func cursor(in leaf: TreeNode, atVisible position: Int) -> Cursor {
+        if position < cachedRunStart { forgetCachedRun() }
+        var remaining = Int32(position - cachedRunStart)
+        let start = cachedRunIndex
+        let (index, offset) = leaf.runs.withUnsafeBufferPointer { runs -> (Int, Int32) in
+            for i in start..<runs.count where !runs[i].deleted {
+                if remaining < runs[i].length { return (i, remaining) }
+                remaining -= runs[i].length
+            }
+            preconditionFailure("visible counts out of step with the runs")
         }
-        preconditionFailure("visible counts out of step with the runs")
+        cachedRunIndex = index
+        cachedRunStart = position - Int(offset)
+        return Cursor(leaf: leaf, index: index, offset: offset)
+    }
+
+    private func forgetCachedRun() {
+        cachedRunIndex = 0
+        cachedRunStart = 0
+    }
+
+    /// Records that run `index` of `leaf` changed, or runs were inserted there: the runs
+    /// after it may have moved, so a cached run past it is forgotten.
+    private func runsChanged(in leaf: TreeNode, at index: Int) {
+        if leaf === cachedLeaf && index < cachedRunIndex { forgetCachedRun() }
     }
 
     /// The character with this id, or nil when no character has it.
@@ -248,10 +295,13 @@ final class SequenceTree {
                 while previous.runs.isEmpty, let earlier = previous.prev { previous = earlier }
                 if !previous.runs.isEmpty && extend(previous, at: previous.runs.count - 1, with: run) { return }
             }
+            runsChanged(in: leaf, at: cursor.index)
             leaf.runs.insert(run, at: cursor.index)
         } else {
+            runsChanged(in: leaf, at: cursor.index)
             let tail = leaf.runs[cursor.index].split(at: cursor.offset)
-            leaf.runs.insert(contentsOf: [run, tail], at: cursor.index + 1)
+            leaf.runs.insert(tail, at: cursor.index + 1)
+            leaf.runs.insert(run, at: cursor.index + 1)
         }
         assignIds(of: run, to: leaf)
         addCounts(leaf, visible: run.visibleLength, total: Int(run.length))
@@ -264,6 +314,8 @@ final class SequenceTree {
             previous.content + previous.length == run.content, !previous.deleted, !run.deleted,
             run.origin == previous.lastId, run.rightOrigin == previous.rightOrigin
         else { return false }
+        // Typing on: the cached run after this one moves right by what was typed.
+        if leaf === cachedLeaf && i < cachedRunIndex { cachedRunStart += Int(run.length) }
         leaf.runs[i].length += run.length
         index[Int(run.client)].assign(run.seq, run.seq + run.length, to: leaf)
         addCounts(leaf, visible: Int(run.length), total: Int(run.length))
@@ -275,6 +327,7 @@ final class SequenceTree {
     func markDeleted(at cursor: Cursor, count: Int32) {
         let leaf = cursor.leaf
         var i = cursor.index
+        runsChanged(in: leaf, at: i)
         if cursor.offset > 0 {
             let tail = leaf.runs[i].split(at: cursor.offset)
             i += 1
@@ -296,11 +349,17 @@ final class SequenceTree {
     }
 
     private func addCounts(_ leaf: TreeNode, visible: Int, total: Int) {
-        var node: TreeNode? = leaf
-        while let current = node {
-            current.visible += visible
-            current.total += total
-            node = current.parent
+        if leaf !== cachedLeaf { cachedLeaf = nil }
+        // The tree owns every node: walk up without reference counting.
+        var node = Unmanaged.passUnretained(leaf)
+        while true {
+            let parent = node._withUnsafeGuaranteedRef { current -> Unmanaged<TreeNode>? in
+                current.visible += visible
+                current.total += total
+                return current.parentReference
+            }
+            guard let parent else { return }
+            node = parent
         }
     }
 
@@ -310,6 +369,7 @@ final class SequenceTree {
         let half = leaf.runs.count / 2
         sibling.runs = Array(leaf.runs[half...])
         leaf.runs.removeSubrange(half...)
+        if leaf === cachedLeaf && cachedRunIndex >= half { forgetCachedRun() }
         for run in sibling.runs {
             sibling.visible += run.visibleLength
             sibling.total += Int(run.length)

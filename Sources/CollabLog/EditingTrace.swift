@@ -14,15 +14,19 @@ public struct EditingTrace: Sendable {
         public var agent: Int
         /// Milliseconds since the epoch, when the trace gives a usable time.
         public var time: Int64?
-        public var patches: [Patch]
+        /// This transaction's patches, as indexes into the trace's `patches`.
+        public var patchRange: Range<Int>
     }
 
     public var isConcurrent: Bool
     public var agentCount: Int
     public var endContent: String
     public var transactions: [Transaction]
+    /// Every patch of every transaction, in order: one flat array, so a replay walks
+    /// memory in order instead of one small array per transaction.
+    public var patches: [Patch]
 
-    public var patchCount: Int { transactions.reduce(0) { $0 + $1.patches.count } }
+    public var patchCount: Int { patches.count }
 
     public struct FormatError: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -41,11 +45,12 @@ public struct EditingTrace: Sendable {
         agentCount = agents
         transactions = []
         transactions.reserveCapacity(txns.count)
+        patches = []
         for (index, txn) in txns.enumerated() {
             guard case .array(let patchValues)? = txn["patches"] else {
                 throw FormatError(description: "trace: txn \(index) has no patches")
             }
-            var patches: [Patch] = []
+            let firstPatch = patches.count
             for value in patchValues {
                 guard case .array(let parts) = value, parts.count == 3, case .int(let position) = parts[0],
                     case .int(let deleteCount) = parts[1], case .string(let text) = parts[2]
@@ -71,7 +76,7 @@ public struct EditingTrace: Sendable {
             }
             var time: Int64?
             if case .string(let stamp)? = txn["time"] { time = ISO8601.milliseconds(stamp) }
-            transactions.append(Transaction(parents: parents, agent: agent, time: time, patches: patches))
+            transactions.append(Transaction(parents: parents, agent: agent, time: time, patchRange: firstPatch..<patches.count))
         }
     }
 }

@@ -24,7 +24,7 @@ public struct TraceReplay {
             let document = Document()
             let client = Self.clientId(ofAgent: 0)
             for transaction in trace.transactions {
-                try Self.apply(transaction.patches, to: document, as: client, now: transaction.time)
+                try Self.apply(trace.patches[transaction.patchRange], to: document, as: client, now: transaction.time)
             }
             ops = document.history
             text = document.text
@@ -55,7 +55,7 @@ public struct TraceReplay {
             }
             let client = clients[transaction.agent]
             let before = replica.seen(client)
-            try Self.apply(transaction.patches, to: replica, as: client, now: transaction.time)
+            try Self.apply(trace.patches[transaction.patchRange], to: replica, as: client, now: transaction.time)
             log.append(contentsOf: replica.ops(of: client, from: before, to: replica.seen(client)))
             versionAfter.append(replica.version)
         }
@@ -64,7 +64,7 @@ public struct TraceReplay {
         text = try Document.at(versionAfter[last], of: log).text
     }
 
-    private static func apply(_ patches: [EditingTrace.Patch], to document: Document, as client: ClientId, now: Int64?) throws {
+    private static func apply(_ patches: ArraySlice<EditingTrace.Patch>, to document: Document, as client: ClientId, now: Int64?) throws {
         for patch in patches {
             if patch.deleteCount > 0 {
                 let timestamp = document.clock.tick(now: now ?? 0)
