@@ -15,14 +15,14 @@ extension Document {
     /// The op holding `id`, from `id` to its last id: the op a local edit just made, even
     /// when it was coalesced into the one before.
     public func op(from id: OpId) -> Op? {
-        guard let c = clientIndexes[id.client], let k = recordIndex(of: c, containing: Int32(id.seq)) else { return nil }
+        guard let c = clientIndex(of: id.client), let k = recordIndex(of: c, containing: Int32(id.seq)) else { return nil }
         let whole = op(of: records[k])
         return whole.slice(from: id.seq, to: whole.endSeq)
     }
 
     /// The ops of one client covering its ids `[from, to)`, sliced at the ends.
     public func ops(of client: ClientId, from: Int, to: Int) -> [Op] {
-        guard let c = clientIndexes[client], from < to else { return [] }
+        guard let c = clientIndex(of: client), from < to else { return [] }
         let indexes = recordsByClient[Int(c)]
         var k = firstRecordPosition(of: c, endingAfter: Int32(from))
         var result: [Op] = []
@@ -97,7 +97,7 @@ extension Document {
 
     /// Refuses an op that reuses known ids for different content.
     func checkSameAsHistory(_ op: Op) throws {
-        guard let c = clientIndexes[op.id.client] else { return }
+        guard let c = clientIndex(of: op.id.client) else { return }
         let indexes = recordsByClient[Int(c)]
         var k = firstRecordPosition(of: c, endingAfter: Int32(op.id.seq))
         while k < indexes.count {

@@ -78,14 +78,14 @@ extension Document {
     }
 
     func isSeen(_ id: OpId) -> Bool {
-        guard let c = clientIndexes[id.client] else { return false }
+        guard let c = clientIndex(of: id.client) else { return false }
         return id.seq < Int(nextSeq[Int(c)])
     }
 
     /// The engine id of an origin: `.none` for nil, nil when it has not been seen yet.
     private func seenCharacter(_ id: OpId?) -> CharId? {
         guard let id else { return CharId.none }
-        guard let c = clientIndexes[id.client], id.seq < Int(nextSeq[Int(c)]) else { return nil }
+        guard let c = clientIndex(of: id.client), id.seq < Int(nextSeq[Int(c)]) else { return nil }
         return CharId(client: c, seq: Int32(id.seq))
     }
 
@@ -99,10 +99,10 @@ extension Document {
             leftPosition = -1
             scan = tree.startCursor
         } else {
-            guard firstNonCharacter(of: left.client, from: left.seq, to: left.seq + 1) == nil else {
-                throw notACharacter(insert.after!, in: op)
-            }
-            scan = tree.cursor(of: left)!
+            // An id that was seen but is no character (it belongs to a delete) is found in
+            // no leaf: the lookup costs a walk to the end, only for such a malformed op.
+            guard let cursor = tree.cursor(of: left) else { throw notACharacter(insert.after!, in: op) }
+            scan = cursor
             leftPosition = tree.position(of: scan)
             tree.advance(&scan, by: 1)
         }
@@ -110,10 +110,8 @@ extension Document {
         if right.isNone {
             rightPosition = tree.totalCount
         } else {
-            guard firstNonCharacter(of: right.client, from: right.seq, to: right.seq + 1) == nil else {
-                throw notACharacter(insert.before!, in: op)
-            }
-            rightPosition = tree.position(of: tree.cursor(of: right)!)
+            guard let cursor = tree.cursor(of: right) else { throw notACharacter(insert.before!, in: op) }
+            rightPosition = tree.position(of: cursor)
         }
         guard leftPosition < rightPosition else {
             throw EngineError.invalidOp(op.id, "its left origin \(insert.after!) is not before its right origin \(insert.before!)")
@@ -159,7 +157,7 @@ extension Document {
         // Check every target before changing anything, so a refused op leaves no trace.
         for target in delete.targets {
             guard target.length > 0 else { throw EngineError.invalidOp(op.id, "a delete target must not be empty") }
-            let client = clientIndexes[target.start.client]!
+            let client = clientIndex(of: target.start.client)!
             let lowest = Int32(target.lowestSeq)
             if let seq = firstNonCharacter(of: client, from: lowest, to: lowest + Int32(target.length)) {
                 throw notACharacter(OpId(target.start.client, Int(seq)), in: op)
@@ -167,7 +165,7 @@ extension Document {
         }
         let firstTarget = targets.count
         for target in delete.targets {
-            let client = clientIndexes[target.start.client]!
+            let client = clientIndex(of: target.start.client)!
             var seq = Int32(target.lowestSeq)
             var remaining = Int32(target.length)
             while remaining > 0 {

@@ -1,5 +1,11 @@
 /// Edits made on this replica, at code-point positions of its text.
 extension Document {
+    /// A timestamp for a local edit made at wall-clock `now` (milliseconds): later than
+    /// every op this replica has seen.
+    public func tick(now: Int64) -> Timestamp {
+        clock.tick(now: now)
+    }
+
     /// Inserts `text` at a code-point position, as `client`, and returns the id of its
     /// first character. The op is in `history`; `op(from:)` returns it on its own.
     @discardableResult
@@ -10,7 +16,12 @@ extension Document {
         let c = intern(client)
         let seq = nextSeq[Int(c)]
         let contentStart = Int32(content.count)
-        for scalar in text.unicodeScalars { content.append(scalar.value) }
+        var utf8 = text.utf8.makeIterator()
+        if text.utf8.count == 1, let byte = utf8.next(), byte < 0x80 {
+            content.append(UInt32(byte))  // a keystroke: most edits
+        } else {
+            for scalar in text.unicodeScalars { content.append(scalar.value) }
+        }
         let count = Int32(content.count) - contentStart
         guard count > 0 else { throw EngineError.invalidOp(OpId(client, Int(seq)), "an insert needs text") }
         let cursor = tree.cursor(atVisible: position)

@@ -74,7 +74,7 @@ public final class Document {
 
     /// How many ids of `client` this replica has seen.
     public func seen(_ client: ClientId) -> Int {
-        clientIndexes[client].map { Int(nextSeq[Int($0)]) } ?? 0
+        clientIndex(of: client).map { Int(nextSeq[Int($0)]) } ?? 0
     }
 
     /// The plain text at head.
@@ -110,10 +110,18 @@ public final class Document {
 
     // MARK: Clients
 
+    /// The interned index of a known client. Documents have few clients, and comparing
+    /// short strings is cheaper than hashing them, so small documents scan.
+    func clientIndex(of client: ClientId) -> Int32? {
+        guard clientNames.count <= 8 else { return clientIndexes[client] }
+        for (i, name) in clientNames.enumerated() where name == client { return Int32(i) }
+        return nil
+    }
+
     func intern(_ client: ClientId) -> Int32 {
         if let last = lastClient, last.name == client { return last.index }
         let c: Int32
-        if let known = clientIndexes[client] {
+        if let known = clientIndex(of: client) {
             c = known
         } else {
             c = Int32(clientNames.count)

@@ -67,11 +67,11 @@ public struct TraceReplay {
     private static func apply(_ patches: ArraySlice<EditingTrace.Patch>, to document: Document, as client: ClientId, now: Int64?) throws {
         for patch in patches {
             if patch.deleteCount > 0 {
-                let timestamp = document.clock.tick(now: now ?? 0)
+                let timestamp = document.tick(now: now ?? 0)
                 try document.delete(at: patch.position, count: patch.deleteCount, by: client, timestamp: timestamp)
             }
             if !patch.text.isEmpty {
-                let timestamp = document.clock.tick(now: now ?? 0)
+                let timestamp = document.tick(now: now ?? 0)
                 try document.insert(patch.text, at: patch.position, by: client, timestamp: timestamp)
             }
         }

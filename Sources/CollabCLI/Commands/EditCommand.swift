@@ -69,7 +69,7 @@ struct EditCommand: ParsableCommand {
         }
         document.clock.observe(head.clock.latest)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let timestamp = document.clock.tick(now: now)
+        let timestamp = document.tick(now: now)
         let position = Int(arguments[0])!
         let id: OpId
         switch action {
