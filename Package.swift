@@ -36,7 +36,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "collab", dependencies: ["CollabCLI"]),
-        .executableTarget(name: "collab-bench", dependencies: ["CollabCore", "CollabLog"], path: "Benchmarks/collab-bench"),
+        .executableTarget(
+            name: "collab-bench", dependencies: ["CollabCore", "CollabLog", "CHeapStats"], path: "Benchmarks/collab-bench"),
+        // glibc's heap statistics, for collab-bench --memory.
+        .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),
         .testTarget(
             name: "CollabCoreTests",
             dependencies: ["CollabCore", .product(name: "PropertyBased", package: "swift-property-based")]

@@ -1,5 +1,6 @@
 // collab-bench: replays editing traces through the engine and prints one JSON object
 // per trace (fields documented in docs/benchmarks.md).
+import CHeapStats
 import CollabCore
 import CollabLog
 import Foundation
@@ -24,13 +25,30 @@ func best(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
     return result
 }
 
+/// Bytes the allocator has handed out and not had back (glibc's mallinfo2).
+func heapBytesInUse() -> Int {
+    Int(collab_heap_bytes_in_use())
+}
+
+func traceName(_ path: String) -> String {
+    URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: ".json.gz", with: "")
+        .replacingOccurrences(of: ".json", with: "")
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 var runs = 5
 var paths: [String] = []
 /// Set by `--only PHASE`: run just that phase once and print nothing, for a profiler.
 var onlyPhase: String?
+/// Set by `--memory`: print the heap bytes a loaded document holds instead of timings.
+var memoryOnly = false
 var index = 0
 while index < arguments.count {
+    if arguments[index] == "--memory" {
+        memoryOnly = true
+        index += 1
+        continue
+    }
     if arguments[index] == "--only", index + 1 < arguments.count, ["replay", "merge"].contains(arguments[index + 1]) {
         onlyPhase = arguments[index + 1]
         index += 2
@@ -43,11 +61,12 @@ while index < arguments.count {
     }
     if arguments[index] == "--help" || arguments[index] == "-h" {
         print("""
-            usage: collab-bench [--runs N] [--only replay|merge] TRACE.json[.gz]…
+            usage: collab-bench [--runs N] [--only replay|merge] [--memory] TRACE.json[.gz]…
             Replays each editing trace and prints one JSON object per trace: trace, edits, ops,
             replay_ms, merge_ms, log_bytes, load_ms, materialize_ms, peak_rss_bytes, final_length, ok.
             Times are the best of N runs (default 5). --only runs one phase once and prints nothing
-            (for valgrind --tool=callgrind).
+            (for valgrind --tool=callgrind). --memory prints, per trace, the heap bytes held by a
+            document loaded from the trace's ops ({"trace","document_bytes","final_length"}).
             example: swift run -c release collab-bench ../shared/traces/sequential/automerge-paper.json.gz
             """)
         exit(0)
@@ -67,6 +86,15 @@ for path in paths {
         exit(66)
     }
     let trace = try EditingTrace(bytes: [UInt8](data))
+    if memoryOnly {
+        let ops = try TraceReplay(trace).ops
+        let before = heapBytesInUse()
+        let document = try Document(ops: ops)
+        let bytes = heapBytesInUse() - before
+        let length = withExtendedLifetime(ops) { document.length }
+        print("{\"trace\":\"\(traceName(path))\",\"document_bytes\":\(bytes),\"final_length\":\(length)}")
+        continue
+    }
     if onlyPhase == "replay" {
         // Keep the trace alive after the replay so its teardown is not counted in it.
         try withExtendedLifetime(trace) { _ = try TraceReplay(trace) }
@@ -92,8 +120,7 @@ for path in paths {
     let materializeMs = best(runs) { text = loaded.text }
     let ok = text == trace.endContent && merged.text == trace.endContent && replay.text == trace.endContent
     allOK = allOK && ok
-    let name = URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: ".json.gz", with: "")
-        .replacingOccurrences(of: ".json", with: "")
+    let name = traceName(path)
     func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
     print(
         "{\"trace\":\"\(name)\",\"edits\":\(trace.patchCount),\"ops\":\(ops.count),\"replay_ms\":\(fixed(replayMs)),"

@@ -39,6 +39,7 @@ public final class Document {
         for op in ops { try apply(op) }
         if let (op, missing) = firstMissingDependency() { throw EngineError.missingDependency(op: op, missing: missing) }
         coalescingFloor = records.count
+        releaseSpareCapacity()
     }
 
     /// The state after exactly the ops of `version`, which must be causally closed.
@@ -57,7 +58,18 @@ public final class Document {
                 missing: OpId(client, document.version[client]), neededBy: OpId(client, count - 1))
         }
         document.coalescingFloor = document.records.count
+        document.releaseSpareCapacity()
         return document
+    }
+
+    /// Gives back the room arrays grew into while loading: a loaded document is mostly
+    /// read, and its buffers are its biggest part (docs/benchmarks.md, memory).
+    func releaseSpareCapacity() {
+        content = content.compacted()
+        records = records.compacted()
+        targets = targets.compacted()
+        recordsByClient = recordsByClient.map { $0.compacted() }
+        tree.releaseSpareCapacity()
     }
 
     // MARK: Reading
@@ -156,5 +168,12 @@ func appendUTF8(_ value: UInt32, to bytes: inout [UInt8]) {
         bytes.append(UInt8(0x80 | ((value >> 12) & 0x3F)))
         bytes.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
         bytes.append(UInt8(0x80 | (value & 0x3F)))
+    }
+}
+
+extension Array {
+    /// A copy without spare capacity (`Array(self)` would share this buffer).
+    func compacted() -> [Element] {
+        capacity > count ? withUnsafeBufferPointer { Array($0) } : self
     }
 }

@@ -413,6 +413,19 @@ final class SequenceTree {
         attach(uncle, after: parent)
     }
 
+    /// Gives back spare room in the leaves' run arrays and the id index.
+    func releaseSpareCapacity() {
+        var leaf: TreeNode? = firstLeaf
+        while let current = leaf {
+            current.runs = current.runs.compacted()
+            leaf = current.next
+        }
+        for c in index.indices {
+            index[c].starts = index[c].starts.compacted()
+            index[c].leaves = index[c].leaves.compacted()
+        }
+    }
+
     /// Every run in document order.
     func forEachRun(_ body: (Run) -> Void) {
         var leaf: TreeNode? = firstLeaf
