@@ -15,6 +15,11 @@ extension Document {
         }
         let c = intern(client)
         let seq = nextSeq[Int(c)]
+        if let point = typing, point.continues(position: position, client: c, treeChanges: tree.changes),
+            let last = records.last, canGrowLastRecord(last, client: c, seq: seq)
+        {
+            return typeOn(text, at: point, client: c, timestamp: timestamp)
+        }
         let contentStart = Int32(content.count)
         var utf8 = text.utf8.makeIterator()
         if text.utf8.count == 1, let byte = utf8.next(), byte < 0x80 {
@@ -30,14 +35,43 @@ extension Document {
         let run = Run(
             client: c, seq: seq, length: count, content: contentStart, origin: left, rightOrigin: right,
             deleted: false)
-        tree.insert(run, at: cursor)
+        let place = tree.insert(run, at: cursor)
         nextSeq[Int(c)] += count
         clock.observe(timestamp)
         let record = OpRecord(
             kind: .insert, client: c, seq: seq, span: count, timestamp: timestamp, origin: left, rightOrigin: right,
             start: contentStart, targetCount: 0)
         if !coalesceInsert(record) { append(record) }
+        typing = TypingPoint(client: c, position: position + Int(count), place: place, treeChanges: tree.changes)
         return OpId(client, Int(seq))
+    }
+
+    /// Whether the last record is this client's insert that typing on may grow: not yet
+    /// written anywhere, ending at `seq`, its text at the end of the content buffer.
+    private func canGrowLastRecord(_ last: OpRecord, client: Int32, seq: Int32) -> Bool {
+        records.count > coalescingFloor && last.kind == .insert && last.client == client && last.endSeq == seq
+            && Int(last.start + last.span) == content.count
+    }
+
+    /// The fast path of `insert` for typing on: the new characters go right after the
+    /// last ones, between the same neighbours, so they grow the same run and record.
+    private func typeOn(_ text: String, at point: TypingPoint, client c: Int32, timestamp: Timestamp) -> OpId {
+        let seq = nextSeq[Int(c)]
+        let before = content.count
+        var utf8 = text.utf8.makeIterator()
+        if text.utf8.count == 1, let byte = utf8.next(), byte < 0x80 {
+            content.append(UInt32(byte))
+        } else {
+            for scalar in text.unicodeScalars { content.append(scalar.value) }
+        }
+        let count = Int32(content.count - before)
+        tree.grow(point.place, by: count)
+        nextSeq[Int(c)] += count
+        clock.observe(timestamp)
+        records[records.count - 1].span += count
+        typing = TypingPoint(
+            client: c, position: point.position + Int(count), place: point.place, treeChanges: tree.changes)
+        return OpId(clientNames[Int(c)], Int(seq))
     }
 
     /// Deletes `count` code points from `position`, as `client`, and returns the id of
@@ -95,5 +129,19 @@ extension Document {
         else { return false }
         records[records.count - 1].span += record.span
         return true
+    }
+}
+
+/// Where a local insert left off: the next insert there, by the same client, with the
+/// tree unchanged since, continues it.
+struct TypingPoint {
+    var client: Int32
+    /// The visible position just after the inserted characters.
+    var position: Int
+    var place: RunPlace
+    var treeChanges: Int
+
+    func continues(position: Int, client: Int32, treeChanges: Int) -> Bool {
+        self.position == position && self.client == client && self.treeChanges == treeChanges
     }
 }

@@ -21,6 +21,9 @@ public final class Document {
     var targets: [TargetRecord] = []
     /// Per interned client: the positions in `records` of its ops, in id order.
     var recordsByClient: [[Int32]] = []
+    /// Where the last local insert put its characters, so that typing on (the next
+    /// insert right after it, with nothing else changed) grows that run directly.
+    var typing: TypingPoint?
     /// Ops whose dependencies have not all arrived.
     public internal(set) var pending: [Op] = []
 

@@ -42,6 +42,13 @@ struct Cursor {
     var run: Run { leaf.runs[index] }
 }
 
+/// Where a run lives: its leaf and its index there. Like a cursor, valid only until the
+/// tree changes (`SequenceTree.changes` tells).
+struct RunPlace {
+    var leaf: TreeNode
+    var index: Int
+}
+
 /// Maps each client's id ranges to a leaf holding them: sorted range starts, each entry
 /// covering up to the next start.
 ///
@@ -125,6 +132,9 @@ final class SequenceTree {
     /// come before that run, so typing on does not rescan the leaf from its start.
     private var cachedRunIndex = 0
     private var cachedRunStart = 0
+    /// Counts changes to the sequence, so a caller can tell whether a place it kept is
+    /// still valid.
+    private(set) var changes = 0
 
     init() {
         let leaf = TreeNode(isLeaf: true)
@@ -285,27 +295,52 @@ final class SequenceTree {
     // MARK: Changing the sequence
 
     /// Inserts `run` at `cursor`, growing the run just before it instead when `run`
-    /// continues it (same client, next ids, next content, same right origin).
-    func insert(_ run: Run, at cursor: Cursor) {
+    /// continues it (same client, next ids, next content, same right origin). Returns
+    /// the place of the run that holds the new characters.
+    @discardableResult
+    func insert(_ run: Run, at cursor: Cursor) -> RunPlace {
+        changes &+= 1
         let leaf = cursor.leaf
+        let index: Int
         if cursor.offset == 0 {
             if cursor.index > 0 {
-                if extend(leaf, at: cursor.index - 1, with: run) { return }
+                if extend(leaf, at: cursor.index - 1, with: run) { return RunPlace(leaf: leaf, index: cursor.index - 1) }
             } else if var previous = leaf.prev {
                 while previous.runs.isEmpty, let earlier = previous.prev { previous = earlier }
-                if !previous.runs.isEmpty && extend(previous, at: previous.runs.count - 1, with: run) { return }
+                if !previous.runs.isEmpty && extend(previous, at: previous.runs.count - 1, with: run) {
+                    return RunPlace(leaf: previous, index: previous.runs.count - 1)
+                }
             }
             runsChanged(in: leaf, at: cursor.index)
             leaf.runs.insert(run, at: cursor.index)
+            index = cursor.index
         } else {
             runsChanged(in: leaf, at: cursor.index)
             let tail = leaf.runs[cursor.index].split(at: cursor.offset)
             leaf.runs.insert(tail, at: cursor.index + 1)
             leaf.runs.insert(run, at: cursor.index + 1)
+            index = cursor.index + 1
         }
         assignIds(of: run, to: leaf)
         addCounts(leaf, visible: run.visibleLength, total: Int(run.length))
-        splitIfNeeded(leaf)
+        if let (sibling, half) = splitIfNeeded(leaf), index >= half {
+            return RunPlace(leaf: sibling, index: index - half)
+        }
+        return RunPlace(leaf: leaf, index: index)
+    }
+
+    /// Grows the visible run at `place` by `count` new ids and characters of its client,
+    /// which must follow its last ones (typing on at its end, with nothing changed since
+    /// `place` was found).
+    func grow(_ place: RunPlace, by count: Int32) {
+        changes &+= 1
+        let leaf = place.leaf
+        let i = place.index
+        if leaf === cachedLeaf && i < cachedRunIndex { cachedRunStart += Int(count) }
+        let end = leaf.runs[i].seq + leaf.runs[i].length
+        leaf.runs[i].length += count
+        index[Int(leaf.runs[i].client)].assign(end, end + count, to: leaf)
+        addCounts(leaf, visible: Int(count), total: Int(count))
     }
 
     private func extend(_ leaf: TreeNode, at i: Int, with run: Run) -> Bool {
@@ -325,6 +360,7 @@ final class SequenceTree {
     /// Marks `count` characters from the cursor deleted; they must be visible and within
     /// the cursor's run.
     func markDeleted(at cursor: Cursor, count: Int32) {
+        changes &+= 1
         let leaf = cursor.leaf
         var i = cursor.index
         runsChanged(in: leaf, at: i)
@@ -363,8 +399,11 @@ final class SequenceTree {
         }
     }
 
-    private func splitIfNeeded(_ leaf: TreeNode) {
-        guard leaf.runs.count > Self.maxRuns else { return }
+    /// Splits a leaf that grew too big; returns the new right sibling and the index in
+    /// the old leaf where its runs began.
+    @discardableResult
+    private func splitIfNeeded(_ leaf: TreeNode) -> (sibling: TreeNode, half: Int)? {
+        guard leaf.runs.count > Self.maxRuns else { return nil }
         let sibling = TreeNode(isLeaf: true)
         let half = leaf.runs.count / 2
         sibling.runs = Array(leaf.runs[half...])
@@ -382,6 +421,7 @@ final class SequenceTree {
         leaf.next = sibling
         if lastLeaf === leaf { lastLeaf = sibling }
         attach(sibling, after: leaf)
+        return (sibling, half)
     }
 
     /// Puts a node just split off `node` next to it in the parent, splitting upwards.

@@ -200,3 +200,46 @@ struct RefusedOpTests {
         #expect(a.historyCount == 2)
     }
 }
+
+@Suite("Local edits against a plain-text model")
+struct LocalEditModelTests {
+    /// Bursts of typing (the engine's fast path), jumps, deletes and ops from another
+    /// replica in between: the text always equals the model's, and a fresh replica
+    /// rebuilt from the history agrees.
+    @Test(arguments: [1, 2, 3, 4])
+    func typingBurstsMatchTheModel(seed: Int) throws {
+        var random = SplitMix(seed: UInt64(seed))
+        let doc = Document()
+        let other = Document()
+        var model: [Unicode.Scalar] = []
+        var cursor = 0
+        for step in 0..<3000 {
+            let roll = random.next() % 100
+            if roll < 60 {
+                let scalar: Unicode.Scalar = roll % 7 == 0 ? "é" : Unicode.Scalar(UInt8(97 + Int(random.next() % 26)))
+                try doc.insert(String(scalar), at: cursor, by: "me", timestamp: t0)
+                model.insert(scalar, at: cursor)
+                cursor += 1
+            } else if roll < 75, !model.isEmpty {
+                let position = max(0, cursor - 1)
+                guard position < model.count else { continue }
+                try doc.delete(at: position, count: 1, by: "me", timestamp: t0)
+                model.remove(at: position)
+                cursor = position
+            } else if roll < 90 {
+                cursor = Int(random.next() % UInt64(model.count + 1))
+            } else {
+                // Another replica types somewhere; its op arrives between keystrokes.
+                for op in doc.history { try other.apply(op) }
+                let position = Int(random.next() % UInt64(other.length + 1))
+                let op = try other.insertOp("XY", at: position, by: "them", timestamp: t0)
+                try doc.apply(op)
+                model.insert(contentsOf: ["X", "Y"], at: position)
+                if position < cursor { cursor += 2 }
+            }
+            if step % 500 == 0 { #expect(doc.text == String(String.UnicodeScalarView(model))) }
+        }
+        #expect(doc.text == String(String.UnicodeScalarView(model)))
+        #expect(try Document(ops: doc.history).text == doc.text)
+    }
+}
