@@ -10,8 +10,8 @@ struct CharId: Hashable {
 
 /// A run of characters inserted together by one client: consecutive ids, consecutive
 /// content, one left origin (of its first character) and one right origin (of all).
-/// Runs are split when an edit lands inside them and never merged back, except that a
-/// run grows when its author keeps typing at its end.
+/// Runs are split when an edit lands inside them; a run grows when its author keeps
+/// typing at its end, and deleted neighbours that continue each other are joined.
 struct Run {
     var client: Int32
     var seq: Int32
@@ -27,6 +27,14 @@ struct Run {
 
     func contains(client: Int32, seq: Int32) -> Bool {
         self.client == client && seq >= self.seq && seq < self.seq + length
+    }
+
+    /// Whether `next` is what splitting one run would have left after this one: the
+    /// following ids and content, each character's left origin its predecessor, the same
+    /// right origin. Characters may then move between the two (deletion state aside).
+    func isContinued(by next: Run) -> Bool {
+        next.client == client && next.seq == seq + length && next.content == content + length
+            && next.origin == lastId && next.rightOrigin == rightOrigin
     }
 
     /// Splits off the characters from `offset` on; `self` keeps the ones before it.

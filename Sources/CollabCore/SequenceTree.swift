@@ -363,6 +363,11 @@ final class SequenceTree {
         changes &+= 1
         let leaf = cursor.leaf
         var i = cursor.index
+        addCounts(leaf, visible: -Int(count), total: 0)
+        // Backspace and Delete over typed text would leave one deleted run per character:
+        // hand the characters to a deleted neighbour they continue instead.
+        if moveTail(of: leaf, at: i, count: count, cursor: cursor) { return }
+        if moveHead(of: leaf, at: i, count: count, cursor: cursor) { return }
         runsChanged(in: leaf, at: i)
         if cursor.offset > 0 {
             let tail = leaf.runs[i].split(at: cursor.offset)
@@ -374,8 +379,41 @@ final class SequenceTree {
             leaf.runs.insert(tail, at: i + 1)
         }
         leaf.runs[i].deleted = true
-        addCounts(leaf, visible: -Int(count), total: 0)
         splitIfNeeded(leaf)
+    }
+
+    /// Deleting the end of a run whose deleted continuation follows it: the continuation
+    /// takes the characters (it starts `count` ids earlier).
+    private func moveTail(of leaf: TreeNode, at i: Int, count: Int32, cursor: Cursor) -> Bool {
+        guard cursor.offset > 0, cursor.offset + count == leaf.runs[i].length, i + 1 < leaf.runs.count,
+            leaf.runs[i + 1].deleted, leaf.runs[i].isContinued(by: leaf.runs[i + 1])
+        else { return false }
+        runsChanged(in: leaf, at: i)
+        leaf.runs[i].length -= count
+        leaf.runs[i + 1].seq -= count
+        leaf.runs[i + 1].content -= count
+        leaf.runs[i + 1].length += count
+        leaf.runs[i + 1].origin = leaf.runs[i].lastId
+        return true
+    }
+
+    /// Deleting the start of a run that continues a deleted run before it: that run takes
+    /// the characters.
+    private func moveHead(of leaf: TreeNode, at i: Int, count: Int32, cursor: Cursor) -> Bool {
+        guard cursor.offset == 0, i > 0, leaf.runs[i - 1].deleted,
+            leaf.runs[i - 1].isContinued(by: leaf.runs[i])
+        else { return false }
+        runsChanged(in: leaf, at: i - 1)
+        leaf.runs[i - 1].length += count
+        if count == leaf.runs[i].length {
+            leaf.runs.remove(at: i)
+        } else {
+            leaf.runs[i].seq += count
+            leaf.runs[i].content += count
+            leaf.runs[i].length -= count
+            leaf.runs[i].origin = leaf.runs[i - 1].lastId
+        }
+        return true
     }
 
     private func assignIds(of run: Run, to leaf: TreeNode) {

@@ -243,3 +243,30 @@ struct LocalEditModelTests {
         #expect(try Document(ops: doc.history).text == doc.text)
     }
 }
+
+@Suite("Deleted runs")
+struct DeletedRunTests {
+    @Test func backspaceAndDeleteKeepOneDeletedRun() throws {
+        let a = Document()
+        try a.insert("hello brave new world", at: 0, by: "a", timestamp: t0)
+        for position in stride(from: 15, to: 10, by: -1) { try a.delete(at: position, count: 1, by: "a", timestamp: t0) }  // Backspace ×5
+        for _ in 0..<3 { try a.delete(at: 2, count: 1, by: "a", timestamp: t0) }  // Delete ×3
+        #expect(a.text == "he braveworld")
+        // "he", deleted "llo", " brave", deleted " new ", "world": not one run per deleted character
+        #expect(a.runCount == 5)
+    }
+
+    @Test func insertIntoABackspacedStretchConverges() throws {
+        let a = Document()
+        try a.insert("one two three", at: 0, by: "a", timestamp: t0)
+        let b = try Document(ops: a.history)
+        for position in stride(from: 7, to: 3, by: -1) { try a.delete(at: position, count: 1, by: "a", timestamp: t0) }
+        try b.insert("X", at: 6, by: "b", timestamp: t0)  // between "tw" and "o", which a deletes
+        let fromA = a.history
+        let fromB = b.history
+        for op in fromB { try a.apply(op) }
+        for op in fromA { try b.apply(op) }
+        #expect(a.text == b.text)
+        #expect(a.text == "one Xthree")
+    }
+}
