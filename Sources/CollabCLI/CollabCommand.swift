@@ -33,6 +33,10 @@ public struct CollabCommand: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
+            // What print() buffered must reach its destination, or the run failed.
+            if fflush(nil) != 0 {
+                throw CommandFailure(.ioError, "standard output: write failed: \(String(cString: strerror(errno)))")
+            }
             Foundation.exit(0)
         } catch let failure as CommandFailure {
             standardError("collab: \(failure.message)\n")
@@ -55,6 +59,7 @@ func standardError(_ text: String) {
     FileHandle.standardError.write(Data(text.utf8))
 }
 
-func standardOutput(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+/// Writes to stdout; a failed write (a full disk, a closed pipe) is an error, exit 74.
+func standardOutput(_ text: String) throws {
+    try FileIO.writeAll(Array(text.utf8), to: STDOUT_FILENO, path: "standard output")
 }

@@ -24,16 +24,66 @@ public enum FileIO {
     /// Writes `bytes` to stdout, or replaces `path` atomically: a temporary file in the
     /// same directory is written and fsynced, renamed over `path`, and the directory is
     /// fsynced, so a crash leaves either the old file or the new one, never a mixture.
+    ///
+    /// Only regular files are replaced. A symbolic link is followed (the file it names
+    /// is replaced, the link stays); a device, pipe or socket (`/dev/stdout`, a FIFO) is
+    /// written in place, never renamed over.
     public static func replace(_ path: String, with bytes: [UInt8]) throws(LogError) {
         if path == "-" {
-            FileHandle.standardOutput.write(Data(bytes))
+            try writeAll(bytes, to: STDOUT_FILENO, path: "standard output")
             return
         }
+        var status = stat()
+        if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+            guard (status.st_mode & S_IFMT) != S_IFDIR else { throw .cannotCreate(path: path, reason: "is a directory") }
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+            defer { close(fd) }
+            try writeAll(bytes, to: fd, path: path)
+            return
+        }
+        var target = path
+        if lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK {
+            guard let resolved = realpath(path, nil) else {
+                throw .cannotCreate(path: path, reason: "a symbolic link to a file that does not exist")
+            }
+            target = String(cString: resolved)
+            free(resolved)
+        }
+        try replaceRegularFile(target, reportedAs: path, with: bytes)
+    }
+
+    private static func replaceRegularFile(_ path: String, reportedAs name: String, with bytes: [UInt8]) throws(LogError) {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .cannotCreate(path: name, reason: String(cString: strerror(errno))) }
+        var failure: LogError?
+        do {
+            try writeAll(bytes, to: fd, path: name)
+        } catch {
+            failure = error
+        }
+        if failure == nil && fsync(fd) != 0 { failure = .io(path: name, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+        close(fd)
+        if failure == nil && rename(temporary, path) != 0 {
+            failure = .io(path: name, reason: "rename failed: \(String(cString: strerror(errno)))")
+        }
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+
+    /// Writes every byte, retrying short writes and interruptions; a failure (a full
+    /// disk, a closed pipe) is an I/O error, never silently dropped output.
+    public static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(LogError) {
         var failure: String?
         bytes.withUnsafeBytes { buffer in
             var offset = 0
@@ -47,17 +97,6 @@ public enum FileIO {
                 offset += written
             }
         }
-        if failure == nil && fsync(fd) != 0 { failure = "fsync failed: \(String(cString: strerror(errno)))" }
-        close(fd)
-        if failure == nil && rename(temporary, path) != 0 { failure = "rename failed: \(String(cString: strerror(errno)))" }
-        if let failure {
-            unlink(temporary)
-            throw .io(path: path, reason: failure)
-        }
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            fsync(directoryFD)
-            close(directoryFD)
-        }
+        if let failure { throw .io(path: path, reason: failure) }
     }
 }

@@ -44,3 +44,44 @@ struct BadInputTests {
         #expect(!FileManager.default.fileExists(atPath: dir.file("m.jsonl").path))
     }
 }
+
+/// Outputs are replaced only when they are regular files; anything else is written in
+/// place or refused, and a failed write is an error, never a silent success.
+@Suite("Outputs")
+struct OutputTests {
+    @Test func aSymbolicLinkStaysALinkAndItsFileIsReplaced() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.jsonl", "--client", "alice", "insert", "0", "Hi"], in: dir)
+        try dir.write("target.jsonl", "old\n")
+        try FileManager.default.createSymbolicLink(atPath: dir.file("link.jsonl").path, withDestinationPath: "target.jsonl")
+        let result = try CLI.run(["import", "--format", "jsonl", "doc.jsonl", "-o", "link.jsonl", "--force"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.file("link.jsonl").path) == "target.jsonl")
+        #expect(try dir.read("target.jsonl") == dir.read("doc.jsonl"))
+    }
+
+    @Test func aDanglingLinkIsRefused() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.jsonl", "--client", "alice", "insert", "0", "Hi"], in: dir)
+        try FileManager.default.createSymbolicLink(atPath: dir.file("link.jsonl").path, withDestinationPath: "gone/x.jsonl")
+        let result = try CLI.run(["export", "doc.jsonl", "-o", "link.jsonl"], in: dir)
+        #expect(result.status == 73)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.file("link.jsonl").path) == "gone/x.jsonl")
+    }
+
+    @Test func aFullDeviceIsAnIOErrorAndStaysADevice() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.jsonl", "--client", "alice", "insert", "0", "Hi"], in: dir)
+        let result = try CLI.run(["export", "doc.jsonl", "-o", "/dev/full"], in: dir)
+        #expect(result.status == 74)
+        #expect(result.stderr.contains("No space left on device"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: "/dev/full")
+        #expect(attributes[.type] as? FileAttributeType == .typeCharacterSpecial)
+        // The same for standard output, whether written directly or through print().
+        for command in ["materialize doc.jsonl", "log doc.jsonl", "merge doc.jsonl doc.jsonl --dry-run"] {
+            let shell = try CLI.run(["-c", "'\(CLI.binary.path)' \(command) > /dev/full"], in: dir, executable: "/bin/sh")
+            #expect(shell.status == 74, "\(command): \(shell.stderr)")
+        }
+    }
+}

@@ -21,9 +21,11 @@ enum CLI {
     }()
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL, stdin: String? = nil) throws -> CollabRun {
+    static func run(
+        _ arguments: [String], in directory: URL, stdin: String? = nil, executable: String? = nil
+    ) throws -> CollabRun {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let out = Pipe()

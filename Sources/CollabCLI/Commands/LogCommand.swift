@@ -36,10 +36,10 @@ struct LogCommand: ParsableCommand {
                 out += "@\(index + 1)\t\(op.id)\t\(time)\t\(op.typeName)\t\(summary(of: op))\n"
             }
             if out.utf8.count > 1 << 16 {
-                standardOutput(out)
+                try standardOutput(out)
                 out = ""
             }
         }
-        standardOutput(out)
+        try standardOutput(out)
     }
 }
