@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _collab_import() {
     repeating_flags=()
     non_repeating_flags=(--force --version -h --help)
     repeating_options=()
-    non_repeating_options=(--format --output -o)
+    non_repeating_options=(--format --output -o --document)
     __collab_offer_flags_options 1
 
     # Offer option value completions
@@ -198,6 +198,9 @@ _collab_import() {
         return
         ;;
     '--output'|'-o')
+        return
+        ;;
+    '--document')
         return
         ;;
     esac
@@ -291,6 +294,22 @@ _collab_edit() {
         return
         ;;
     esac
+}
+
+_collab_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __collab_offer_flags_options -1
+}
+
+_collab_repair() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __collab_offer_flags_options 1
 }
 
 _collab_exit-codes() {

@@ -81,6 +81,20 @@ public enum FileIO {
         }
     }
 
+    /// Creates a file that must not exist yet, writes it and syncs it and its directory.
+    public static func createNew(_ path: String, with bytes: [UInt8]) throws(LogError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        try writeAll(bytes, to: fd, path: path)
+        guard fsync(fd) == 0 else { throw .io(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+        let directoryFD = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+
     /// Writes every byte, retrying short writes and interruptions; a failure (a full
     /// disk, a closed pipe) is an I/O error, never silently dropped output.
     public static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(LogError) {

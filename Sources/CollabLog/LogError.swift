@@ -12,6 +12,12 @@ public enum LogError: Error, CustomStringConvertible, Sendable {
     case badLine(path: String, line: Int, reason: String)
     /// The input as a whole is not acceptable (exit 65).
     case badData(path: String, reason: String)
+    /// An op of a `.clog` log is refused; `op` counts from 1 in log order (exit 65).
+    case badOp(path: String, op: Int, reason: String)
+    /// A `.clog` log is torn or corrupt and is not read (exit 65).
+    case damaged(path: String, reason: String)
+    /// Another writer holds the log's lock (exit 75).
+    case locked(path: String, holder: Int?)
 
     public var description: String {
         switch self {
@@ -20,6 +26,10 @@ public enum LogError: Error, CustomStringConvertible, Sendable {
         case .io(let path, let reason): "\(path): \(reason)"
         case .badLine(let path, let line, let reason): "\(path): line \(line): \(reason)"
         case .badData(let path, let reason): "\(path): \(reason)"
+        case .badOp(let path, let op, let reason): "\(path): op \(op): \(reason)"
+        case .damaged(let path, let reason): "\(path): \(reason)"
+        case .locked(let path, let holder):
+            "\(path): locked by another writer" + (holder.map { " (process \($0))" } ?? "") + "; try again when it is done"
         }
     }
 }

@@ -1,41 +1,86 @@
 import CollabCore
+import Foundation
 
-/// An op log on disk: its ops in log order, each with the line it came from.
-/// Today a log is a JSON-lines file; the binary `.clog` format joins it in its own change.
+/// An op log on disk: a binary `.clog` file or a JSON-lines file, told apart by content
+/// (the `.clog` header), not by name. Its ops in log order, each with its position for
+/// error messages.
 public struct OpLogFile {
+    public enum Format: Sendable, Equatable {
+        case jsonLines
+        case clog
+    }
+
     public var path: String
+    public var format: Format
+    /// The document a `.clog` log belongs to (its header says).
+    public var documentId: String?
     public var ops: [Op]
-    /// The line of the file each op came from, for error messages.
+    /// Where each op came from: its line (JSON lines) or its number from 1 (`.clog`).
     public var lines: [Int]
 
-    public init(path: String, ops: [Op], lines: [Int]) {
+    public init(path: String, format: Format = .jsonLines, documentId: String? = nil, ops: [Op], lines: [Int]) {
         self.path = path
+        self.format = format
+        self.documentId = documentId
         self.ops = ops
         self.lines = lines
     }
 
-    /// Reads a log; with `allowMissing`, a missing file is an empty log.
+    /// Reads a log; with `allowMissing`, a missing file is an empty log (of the format
+    /// its name asks for, see `format(forNew:)`). A torn or corrupt `.clog` is refused.
     public static func load(_ path: String, allowMissing: Bool = false) throws(LogError) -> OpLogFile {
-        if allowMissing && path != "-" && !FileIO.exists(path) { return OpLogFile(path: path, ops: [], lines: []) }
-        let numbered = try JSONLines.decodeNumbered(FileIO.read(path), path: path)
-        return OpLogFile(path: path, ops: numbered.map(\.op), lines: numbered.map(\.line))
+        if allowMissing && path != "-" && !FileIO.exists(path) {
+            return OpLogFile(path: path, format: format(forNew: path), ops: [], lines: [])
+        }
+        let bytes = try FileIO.read(path)
+        if ClogFormat.looksLikeClog(bytes) || ClogFormat.looksLikeClogPrefix(bytes) {
+            let scan = ClogScanner.scan(bytes)
+            let ops = try ClogLog.ops(of: scan, path: path)
+            return OpLogFile(path: path, format: .clog, documentId: scan.documentId, ops: ops, lines: Array(1..<(ops.count + 1)))
+        }
+        let numbered = try JSONLines.decodeNumbered(bytes, path: path)
+        return OpLogFile(path: path, format: .jsonLines, ops: numbered.map(\.op), lines: numbered.map(\.line))
     }
 
-    /// Replays the log into a document; an op the engine refuses is reported with its line.
+    /// The format of a log that does not exist yet: JSON lines for stdout and for names
+    /// ending in `.jsonl`, `.ndjson` or `.json`; `.clog` for everything else.
+    public static func format(forNew path: String) -> Format {
+        let lower = path.lowercased()
+        if path == "-" || lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") || lower.hasSuffix(".json") { return .jsonLines }
+        return .clog
+    }
+
+    /// The document id a new `.clog` log gets unless told: its file name without extension.
+    public static func defaultDocumentId(for path: String) -> String {
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return name.isEmpty ? "document" : name
+    }
+
+    /// Replays the log into a document; an op the engine refuses is reported with its
+    /// line (or op number).
     public func document() throws(LogError) -> Document {
         let document = Document()
         for (index, op) in ops.enumerated() {
             do {
                 try document.apply(op)
             } catch {
-                throw .badLine(path: path, line: lines[index], reason: "\(error)")
+                throw refusal(at: lines[index], "\(error)")
             }
         }
         if let (op, missing) = document.firstMissingDependency() {
-            throw .badLine(path: path, line: line(of: op), reason: "op \(op) depends on \(missing), which the log lacks")
+            throw refusal(at: line(of: op), "op \(op) depends on \(missing), which the log lacks")
         }
         document.coalescingFloor = document.historyCount
         return document
+    }
+
+    private func refusal(at position: Int, _ reason: String) -> LogError {
+        format == .clog ? .badOp(path: path, op: position, reason: reason) : .badLine(path: path, line: position, reason: reason)
+    }
+
+    /// Where the op with this id is, as a message names it: `line N` or `op N`.
+    public func place(of id: OpId) -> String {
+        (format == .clog ? "op " : "line ") + String(line(of: id))
     }
 
     /// The line of the first op in the log with this id.
@@ -44,8 +89,27 @@ public struct OpLogFile {
         return index.map { lines[$0] } ?? 0
     }
 
-    /// Replaces the log with these ops, all or nothing.
-    public static func write(_ ops: some Sequence<Op>, to path: String) throws(LogError) {
-        try JSONLines.write(ops, to: path)
+    /// Replaces (or creates) a log with these ops, all or nothing: in `format`, or the
+    /// one `format(forNew:)` picks from the name.
+    public static func write(
+        _ ops: [Op], to path: String, format: Format? = nil, documentId: String? = nil
+    ) throws(LogError) {
+        switch format ?? Self.format(forNew: path) {
+        case .jsonLines:
+            try JSONLines.write(ops, to: path)
+        case .clog:
+            try FileIO.replace(path, with: ClogLog.encode(documentId: documentId ?? defaultDocumentId(for: path), ops: ops))
+        }
+    }
+
+    /// Adds ops at the end of this log: a `.clog` gets one new record, appended under the
+    /// writer's lock and synced; a JSON-lines log is rewritten whole (atomically).
+    public func append(_ newOps: [Op]) throws(LogError) {
+        guard !newOps.isEmpty else { return }
+        if format == .clog && FileIO.exists(path) {
+            try ClogLog.append(newOps, to: path)
+        } else {
+            try Self.write(ops + newOps, to: path, format: format, documentId: documentId)
+        }
     }
 }

@@ -47,7 +47,7 @@ struct ApplyCommand: ParsableCommand {
                 .badData, "\(ops): line \(line): op \(waiting) depends on \(missing), which is in neither the log nor the input")
         }
         let added = document.history(from: known)
-        if !added.isEmpty { try OpLogFile.write(file.ops + added, to: log) }
+        try file.append(added)
         if json {
             print("{\"applied\":\(added.count),\"duplicates\":\(duplicates),\"version\":\(quoted(document.version.description, limit: .max))}")
         } else {

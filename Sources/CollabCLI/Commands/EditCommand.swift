@@ -77,7 +77,7 @@ struct EditCommand: ParsableCommand {
         case .delete: id = try document.delete(at: position, count: Int(arguments[1])!, by: client, timestamp: timestamp)
         }
         let op = document.op(from: id)!
-        try OpLogFile.write(file.ops + [op], to: log)
+        try file.append([op])
         print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))")
     }
 }

@@ -15,9 +15,12 @@ struct ImportCommand: ParsableCommand {
             --format jsonl validates every op (exit 65 with the line number on the first \
             bad one) and writes them in a causal order.
 
+            The output is a binary .clog log (docs/format.md), or JSON lines when its name \
+            ends in .jsonl or it is - (stdout).
+
             Examples:
-              collab import --format trace automerge-paper.json.gz -o paper.jsonl
-              collab export a.jsonl | collab import --format jsonl - -o copy.jsonl
+              collab import --format trace automerge-paper.json.gz -o paper.clog
+              collab export a.clog | collab import --format jsonl - -o copy.jsonl
             """
     )
 
@@ -36,6 +39,13 @@ struct ImportCommand: ParsableCommand {
 
     @Flag(help: "Replace the output if it exists.")
     var force = false
+
+    @Option(help: "The document id a new .clog log records (default: its file name without extension).")
+    var document: String?
+
+    func validate() throws {
+        if let document, let problem = ClogFormat.problem(withDocumentId: document) { throw ValidationError(problem) }
+    }
 
     func run() throws {
         try checkNewOutput(output, force: force)
@@ -57,7 +67,7 @@ struct ImportCommand: ParsableCommand {
         case .jsonl:
             ops = try OpLogFile.load(input).document().history
         }
-        try OpLogFile.write(ops, to: output)
+        try OpLogFile.write(ops, to: output, documentId: document)
         if output != "-" { standardError("imported \(ops.count) ops into \(output)\n") }
     }
 }

@@ -41,6 +41,10 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         if let output, !dryRun { try checkNewOutput(output, force: force) }
         let files = try inputs.map { try OpLogFile.load($0) }
+        let documentIds = Set(files.compactMap(\.documentId))
+        guard documentIds.count <= 1 else {
+            throw CommandFailure(.badData, "the inputs are logs of different documents: \(documentIds.sorted().joined(separator: ", "))")
+        }
         let documents = try files.map { try $0.document() }
         let merged = Document()
         for (file, document) in zip(files, documents) {
@@ -48,7 +52,7 @@ struct MergeCommand: ParsableCommand {
                 do {
                     try merged.apply(op)
                 } catch {
-                    throw CommandFailure(.badData, "\(file.path): line \(file.line(of: op.id)): \(error)")
+                    throw CommandFailure(.badData, "\(file.path): \(file.place(of: op.id)): \(error)")
                 }
             }
         }
@@ -56,7 +60,7 @@ struct MergeCommand: ParsableCommand {
             report(files: files, documents: documents, merged: merged)
             return
         }
-        try OpLogFile.write(merged.history, to: output!)
+        try OpLogFile.write(merged.history, to: output!, documentId: documentIds.first)
         if output != "-" {
             standardError("merged \(inputs.count) logs: \(merged.historyCount) ops, \(merged.length) characters, version \(merged.version)\n")
         }

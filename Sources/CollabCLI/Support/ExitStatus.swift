@@ -43,7 +43,8 @@ struct CommandFailure: Error {
         case .missingInput: status = .missingInput
         case .cannotCreate: status = .cannotCreate
         case .io: status = .ioError
-        case .badLine, .badData: status = .badData
+        case .badLine, .badData, .badOp, .damaged: status = .badData
+        case .locked: status = .temporarilyRefused
         }
         message = error.description
     }

@@ -32,7 +32,10 @@ enum VersionSpec: Equatable {
             guard count <= log.ops.count else {
                 throw CommandFailure(.usage, "version @\(count): the log has only \(log.ops.count) ops")
             }
-            return try OpLogFile(path: log.path, ops: Array(log.ops.prefix(count)), lines: log.lines).document()
+            return try OpLogFile(
+                path: log.path, format: log.format, documentId: log.documentId, ops: Array(log.ops.prefix(count)),
+                lines: log.lines
+            ).document()
         case .vector(let vector):
             let head = try log.document()
             for (client, count) in vector.counts where head.version[client] < count {

@@ -1,0 +1,33 @@
+import ArgumentParser
+import CollabLog
+import Foundation
+
+struct RepairCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repair",
+        abstract: "Cut a torn tail off a .clog log, keeping the cut bytes in a side file.",
+        discussion: """
+            A torn tail is what an interrupted append leaves: a last record cut short or \
+            failing its checksum, with nothing valid after it. repair copies those bytes to \
+            LOG.torn-<UTC time> (synced), then truncates the log to its last good record \
+            while holding the writer's lock. A clean log is left alone (exit 0). A corrupt \
+            log is refused (exit 65): use `collab salvage`, which never modifies its input.
+
+            Examples:
+              collab verify doc.clog || collab repair doc.clog
+            """
+    )
+
+    @Argument(help: "The log to repair.")
+    var log: String
+
+    func run() throws {
+        let outcome = try ClogRepair.repair(log, now: Date())
+        switch outcome {
+        case .clean(let records):
+            print("\(log): clean (\(records) records); nothing to repair")
+        case .repaired(let records, let cutBytes, let sideFile):
+            print("\(log): cut \(cutBytes) torn bytes after \(records) good records; they are kept in \(sideFile)")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import CollabCore
+import Foundation
+
+/// Reading and writing whole `.clog` op logs, and appending to one under a lock.
+public enum ClogLog {
+    /// Ops per op-batch record when a whole log is written.
+    static let opsPerBatch = 16_384
+
+    /// A new log's bytes: the header, then the ops in batches.
+    public static func encode(documentId: String, ops: [Op]) -> [UInt8] {
+        var bytes = ClogHeader(documentId: documentId).encoded()
+        var number: UInt64 = 0
+        var start = 0
+        while start < ops.count {
+            let end = min(start + opsPerBatch, ops.count)
+            bytes += ClogRecord.frame(type: .opBatch, number: number, payload: OpBatchCodec.encode(ops[start..<end]))
+            number += 1
+            start = end
+        }
+        return bytes
+    }
+
+    /// The ops of a scanned log. A torn or corrupt log is refused: nothing is half-read.
+    public static func ops(of scan: ClogScan, path: String) throws(LogError) -> [Op] {
+        switch scan.state {
+        case .clean: break
+        case .torn(let offset, let reason):
+            throw .damaged(path: path, reason: "torn tail at byte \(offset) (\(reason)); `collab repair \(path)` cuts it off, keeping a copy")
+        case .corrupt(let offset, let record, let reason):
+            throw .damaged(path: path, reason: "corrupt at byte \(offset), record \(record): \(reason); `collab salvage \(path) -o NEW` recovers what verifies")
+        }
+        var ops: [Op] = []
+        for record in scan.records where record.type == ClogRecordType.opBatch.rawValue {
+            do {
+                ops += try OpBatchCodec.decode(record.payload)
+            } catch {
+                throw .damaged(path: path, reason: "record \(record.number) at byte \(record.offset) verifies but does not decode: \(error)")
+            }
+        }
+        return ops
+    }
+
+    /// Appends ops as one op-batch record: holds an exclusive lock while it writes, and
+    /// returns only after the bytes are on disk (fdatasync). The log must verify clean.
+    public static func append(_ ops: [Op], to path: String) throws(LogError) {
+        guard !ops.isEmpty else { return }
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw errno == ENOENT ? .missingInput(path: path) : .io(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        try lock(fd, path: path)
+        let bytes = try readAll(fd, path: path)
+        let scan = ClogScanner.scan(bytes)
+        _ = try Self.ops(of: scan, path: path)
+        let record = ClogRecord.frame(type: .opBatch, number: UInt64(scan.records.count), payload: OpBatchCodec.encode(ops))
+        var offset = 0
+        let failure: String? = record.withUnsafeBytes { buffer in
+            while offset < buffer.count {
+                let written = pwrite(fd, buffer.baseAddress! + offset, buffer.count - offset, off_t(bytes.count + offset))
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return "append failed: \(String(cString: strerror(errno)))"
+                }
+                offset += written
+            }
+            return nil
+        }
+        if let failure {
+            // Leave no partial record behind if the file can still be cut back.
+            _ = ftruncate(fd, off_t(bytes.count))
+            throw .io(path: path, reason: failure)
+        }
+        guard fdatasync(fd) == 0 else { throw .io(path: path, reason: "fdatasync failed: \(String(cString: strerror(errno)))") }
+    }
+
+    /// Takes the writer's lock (a POSIX record lock on the whole file), or says who holds it.
+    static func lock(_ fd: Int32, path: String) throws(LogError) {
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        request.l_start = 0
+        request.l_len = 0
+        if fcntl(fd, F_SETLK, &request) == 0 { return }
+        let reason = errno
+        guard reason == EAGAIN || reason == EACCES else {
+            throw .io(path: path, reason: "cannot lock: \(String(cString: strerror(reason)))")
+        }
+        var holder = flock()
+        holder.l_type = Int16(F_WRLCK)
+        holder.l_whence = Int16(SEEK_SET)
+        let pid = fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != Int16(F_UNLCK) ? Int(holder.l_pid) : nil
+        throw .locked(path: path, holder: pid)
+    }
+
+    static func readAll(_ fd: Int32, path: String) throws(LogError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var offset: off_t = 0
+        while true {
+            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+            offset += off_t(count)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// Commands on binary `.clog` logs: appends, verification, repair, locking.
+@Suite("clog commands")
+struct ClogCommandTests {
+    @Test func editAndApplyAppendRecordsAndCommandsReadEitherFormat() throws {
+        let dir = try CLI.scratch()
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "0", "Hello"], in: dir).status == 0)
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "5", ", world"], in: dir).status == 0)
+        let header = try [UInt8](Data(contentsOf: dir.file("doc.clog")).prefix(5))
+        #expect(header == [0x89, 0x43, 0x4C, 0x4F, 0x47])
+        let exported = try CLI.run(["export", "doc.clog"], in: dir)
+        #expect(exported.stdout.split(separator: "\n").count == 2)
+        try dir.write("more.jsonl", exported.stdout)
+        // The same ops again are known; a JSON-lines copy reads the same.
+        #expect(try CLI.run(["apply", "doc.clog", "more.jsonl"], in: dir).stdout.contains("applied 0 ops, 2 already known"))
+        #expect(try CLI.run(["import", "--format", "jsonl", "more.jsonl", "-o", "copy.jsonl"], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Hello, world")
+        #expect(try CLI.run(["materialize", "copy.jsonl"], in: dir).stdout == "Hello, world")
+        let verify = try CLI.run(["verify", "doc.clog", "copy.jsonl", "--json"], in: dir)
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains(#""records":2"#))
+    }
+
+    @Test func tornTailIsReportedRefusedAndRepaired() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "0", "Hello"], in: dir)
+        let good = try Data(contentsOf: dir.file("doc.clog"))
+        try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "5", "!"], in: dir)
+        let full = try Data(contentsOf: dir.file("doc.clog"))
+        try full.prefix(full.count - 3).write(to: dir.file("doc.clog"))  // the append was cut short
+        let verify = try CLI.run(["verify", "doc.clog"], in: dir)
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("torn tail at byte \(good.count)"))
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).status == 65)
+        let repair = try CLI.run(["repair", "doc.clog"], in: dir)
+        #expect(repair.status == 0)
+        #expect(try Data(contentsOf: dir.file("doc.clog")) == good)
+        let side = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("doc.clog.torn-") }
+        #expect(side.count == 1)
+        #expect(try Data(contentsOf: dir.file(side[0])) == full[good.count..<(full.count - 3)])
+        #expect(try CLI.run(["verify", "doc.clog"], in: dir).status == 0)
+        #expect(try CLI.run(["repair", "doc.clog"], in: dir).stdout.contains("nothing to repair"))
+    }
+
+    @Test func corruptionIsRefusedEverywhereAndRepairPointsAtSalvage() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "0", "Hello"], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "5", "!"], in: dir)
+        var bytes = try [UInt8](Data(contentsOf: dir.file("doc.clog")))
+        bytes[40] ^= 0x10  // inside the first record, with the second intact after it
+        try Data(bytes).write(to: dir.file("doc.clog"))
+        let verify = try CLI.run(["verify", "doc.clog", "--json"], in: dir)
+        #expect(verify.status == 65)
+        #expect(verify.stdout.contains(#""status":"corrupt""#))
+        for command in [["materialize", "doc.clog"], ["export", "doc.clog"], ["merge", "doc.clog", "doc.clog", "--dry-run"],
+                        ["edit", "doc.clog", "--client", "bob", "insert", "0", "x"]] {
+            #expect(try CLI.run(command, in: dir).status == 65, "\(command)")
+        }
+        let repair = try CLI.run(["repair", "doc.clog"], in: dir)
+        #expect(repair.status == 65)
+        #expect(repair.stderr.contains("salvage"))
+        #expect(try [UInt8](Data(contentsOf: dir.file("doc.clog"))) == bytes)
+    }
+
+    @Test func aSecondWriterIsToldWhoHoldsTheLock() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "0", "Hello"], in: dir)
+        let fd = open(dir.file("doc.clog").path, O_RDWR)
+        defer { close(fd) }
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        #expect(fcntl(fd, F_SETLK, &request) == 0)
+        let refused = try CLI.run(["edit", "doc.clog", "--client", "bob", "insert", "0", "x"], in: dir)
+        #expect(refused.status == 75)
+        #expect(refused.stderr.contains("locked by another writer (process \(getpid()))"))
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Hello")
+    }
+}

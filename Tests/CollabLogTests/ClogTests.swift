@@ -1,0 +1,126 @@
+import CollabCore
+import Foundation
+import Testing
+
+@testable import CollabLog
+
+/// The `.clog` format: round trips, and how every kind of damage is classified.
+@Suite("clog format")
+struct ClogTests {
+    /// A log of `count` records, each one op batch of a few ops, and those batches.
+    static func log(records count: Int) throws -> (bytes: [UInt8], batches: [[Op]]) {
+        let doc = Document()
+        var batches: [[Op]] = []
+        for k in 0..<count {
+            var batch: [OpId] = []
+            batch.append(try doc.insert("r\(k)é", at: doc.length / 2, by: k % 3 == 0 ? "alice" : "bob", timestamp: Timestamp(wall: 1_000 + Int64(k))))
+            if k % 4 == 3 { batch.append(try doc.delete(at: 0, count: 1, by: "carol", timestamp: Timestamp(wall: 2_000 + Int64(k)))) }
+            doc.coalescingFloor = doc.historyCount  // one op per edit, so batches stay apart
+            batches.append(batch.map { doc.op(from: $0)! })
+        }
+        var bytes = ClogHeader(documentId: "doc-1").encoded()
+        for (number, batch) in batches.enumerated() {
+            bytes += ClogRecord.frame(type: .opBatch, number: UInt64(number), payload: OpBatchCodec.encode(batch))
+        }
+        return (bytes, batches)
+    }
+
+    static func decodedBatches(_ scan: ClogScan) throws -> [[Op]] {
+        try scan.records.map { try OpBatchCodec.decode($0.payload) }
+    }
+
+    @Test func roundTripOfATrace() throws {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/traces/sequential/friendsforever_flat.json", withExtension: "gz"))
+        let trace = try EditingTrace(bytes: [UInt8](Data(contentsOf: url)))
+        let ops = try TraceReplay(trace).ops
+        let bytes = ClogLog.encode(documentId: "friends", ops: ops)
+        let scan = ClogScanner.scan(bytes)
+        #expect(scan.state == .clean)
+        #expect(scan.documentId == "friends")
+        #expect(try ClogLog.ops(of: scan, path: "x") == ops)
+        #expect(try Document(ops: ClogLog.ops(of: scan, path: "x")).text == trace.endContent)
+    }
+
+    @Test func everyTruncationIsCleanOrTornAndKeepsExactlyTheWholeRecords() throws {
+        let (bytes, batches) = try Self.log(records: 45)
+        let headerSize = ClogHeader(documentId: "doc-1").encoded().count
+        var ends: [Int] = []
+        var offset = headerSize
+        for record in ClogScanner.scan(bytes).records {
+            offset += record.size
+            ends.append(offset)
+        }
+        #expect(ends.count == 45)
+        for length in 0...bytes.count {
+            let scan = ClogScanner.scan(Array(bytes[0..<length]))
+            let whole = ends.filter { $0 <= length }.count
+            let atBoundary = length == headerSize || ends.contains(length)
+            switch scan.state {
+            case .clean: #expect(atBoundary, "length \(length) reported clean")
+            case .torn: #expect(!atBoundary, "length \(length) reported torn")
+            case .corrupt(let at, _, let reason): Issue.record("length \(length): corrupt at \(at): \(reason)")
+            }
+            if length >= headerSize {
+                #expect(scan.records.count == whole, "length \(length)")
+                #expect(try Self.decodedBatches(scan) == Array(batches.prefix(whole)))
+            }
+        }
+    }
+
+    @Test func noBitFlipIsSilentlyAccepted() throws {
+        let (bytes, batches) = try Self.log(records: 5)
+        let lastStart = try #require(ClogScanner.scan(bytes).records.last).offset
+        for bit in 0..<(bytes.count * 8) {
+            var damaged = bytes
+            damaged[bit / 8] ^= 1 << UInt8(bit % 8)
+            let scan = ClogScanner.scan(damaged)
+            #expect(scan.state != .clean, "flip of bit \(bit) went unnoticed")
+            // Whatever was accepted is exactly what was written.
+            #expect((try? Self.decodedBatches(scan)) == Array(batches.prefix(scan.records.count)), "bit \(bit)")
+            if bit / 8 < lastStart, case .torn = scan.state { Issue.record("flip of bit \(bit) before the last record is only torn") }
+        }
+    }
+
+    @Test func structuralDamageIsClassified() throws {
+        let (bytes, _) = try Self.log(records: 6)
+        let records = ClogScanner.scan(bytes).records
+        let header = Array(bytes[0..<records[0].offset])
+        func raw(_ k: Int) -> [UInt8] { Array(bytes[records[k].offset..<(records[k].offset + records[k].size)]) }
+        func isCorrupt(_ b: [UInt8]) -> Bool { if case .corrupt = ClogScanner.scan(b).state { true } else { false } }
+        func isTorn(_ b: [UInt8]) -> Bool { if case .torn = ClogScanner.scan(b).state { true } else { false } }
+
+        #expect(isCorrupt(header + raw(0) + raw(1) + raw(1) + raw(2)), "duplicated record")
+        #expect(isCorrupt(header + raw(0) + raw(2) + raw(1)), "reordered records")
+        #expect(isCorrupt(header + raw(0) + raw(2)), "a missing record")
+        let other = ClogHeader(documentId: "another document").encoded()
+        #expect(isCorrupt(header + raw(0) + other + raw(1)), "another document's header spliced in")
+        #expect(isCorrupt(other + Array(bytes[records[0].offset...])) == false)  // a whole other log is just that log
+        #expect(isTorn(bytes + [UInt8](repeating: 0, count: 4096)), "zero-filled tail")
+        var garbage = SplitMix64(seed: 7)
+        #expect(isTorn(bytes + (0..<777).map { _ in UInt8(truncatingIfNeeded: garbage.next()) }), "garbage tail")
+        // A 4 GiB length in record 2, its header checksum recomputed as a buggy writer would.
+        var huge = bytes
+        let at = records[2].offset
+        for k in 0..<4 { huge[at + k] = 0xFF }
+        let checksum = Checksum.crc32(huge[at..<(at + 20)])
+        for k in 0..<4 { huge[at + 20 + k] = UInt8(truncatingIfNeeded: checksum >> UInt32(8 * k)) }
+        #expect(isCorrupt(huge), "impossible length")
+        // The same length without a valid checksum, in the last record: an interrupted write.
+        var last = bytes
+        for k in 0..<4 { last[records[5].offset + k] = 0xFF }
+        #expect(isTorn(last))
+        #expect(isCorrupt(Array("not a log at all\n".utf8)))
+    }
+}
+
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
