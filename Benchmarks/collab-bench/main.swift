@@ -86,6 +86,7 @@ for path in paths {
         exit(66)
     }
     let trace = try EditingTrace(bytes: [UInt8](data))
+    let name = traceName(path)
     if memoryOnly {
         let ops = try TraceReplay(trace).ops
         let before = heapBytesInUse()
@@ -110,17 +111,16 @@ for path in paths {
     let ops = replay.ops
     var merged = Document()
     let mergeMs = try best(runs) { merged = try Document(ops: ops) }
-    let logURL = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("collab-bench-\(getpid()).jsonl")
-    try JSONLines.write(ops, to: logURL.path)
+    let logURL = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("collab-bench-\(getpid()).clog")
+    try OpLogFile.write(ops, to: logURL.path, format: .clog, documentId: name)
     let logBytes = (try FileManager.default.attributesOfItem(atPath: logURL.path)[.size] as? Int) ?? 0
     var loaded = Document()
-    let loadMs = try best(runs) { loaded = try Document(ops: JSONLines.readOps(atPath: logURL.path)) }
+    let loadMs = try best(runs) { loaded = try OpLogFile.load(logURL.path).document() }
     try? FileManager.default.removeItem(at: logURL)
     var text = ""
     let materializeMs = best(runs) { text = loaded.text }
     let ok = text == trace.endContent && merged.text == trace.endContent && replay.text == trace.endContent
     allOK = allOK && ok
-    let name = traceName(path)
     func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
     print(
         "{\"trace\":\"\(name)\",\"edits\":\(trace.patchCount),\"ops\":\(ops.count),\"replay_ms\":\(fixed(replayMs)),"

@@ -1,13 +1,31 @@
 import CollabCore
 
-/// The payload of an op-batch record: ops in log order, with a client table, varints,
-/// timestamps as deltas, and the inserted text gathered in one block; the whole body
+/// The payload of an op-batch record: ops in log order, with a client table, in
+/// columns of varints (ids and timestamps as deltas) and one text block; the whole body
 /// zlib-compressed (docs/format.md).
 enum OpBatchCodec {
     static let rawEncoding: UInt8 = 0
     static let zlibEncoding: UInt8 = 1
     static let maxClients = 1 << 16
     static let maxOps = 1 << 22
+
+    /// The body is column-oriented: one byte stream per field, each op's values in its
+    /// column, so that zlib finds the regularities of each field (mostly-zero deltas).
+    struct Columns {
+        var kinds = ByteWriter()
+        var authors = ByteWriter()
+        /// Zigzag of seq minus the author's next expected seq (the end of its previous op).
+        var seqs = ByteWriter()
+        var walls = ByteWriter()
+        var logicals = ByteWriter()
+        /// Referenced ids: client index, then zigzag of their seq minus the op's seq.
+        var references = ByteWriter()
+        var textLengths = ByteWriter()
+        var targets = ByteWriter()
+        var text = ByteWriter()
+
+        var all: [ByteWriter] { [kinds, authors, seqs, walls, logicals, references, textLengths, targets, text] }
+    }
 
     static func encode(_ ops: some Collection<Op>) -> [UInt8] {
         var clients: [ClientId: Int] = [:]
@@ -18,50 +36,51 @@ enum OpBatchCodec {
             table.append(client)
             return table.count - 1
         }
-        var body = ByteWriter()
-        var text = ByteWriter()
+        var columns = Columns()
         var previousWall: Int64 = 0
-        var opsWriter = ByteWriter()
+        var expected: [Int: Int] = [:]
+        func reference(_ id: OpId, from op: Op, into writer: inout ByteWriter) {
+            writer.varint(index(id.client))
+            writer.signedVarint(Int64(id.seq) - Int64(op.id.seq))
+        }
         for op in ops {
+            let author = index(op.id.client)
+            columns.authors.varint(author)
+            columns.seqs.signedVarint(Int64(op.id.seq) - Int64(expected[author] ?? 0))
+            expected[author] = op.endSeq
+            columns.walls.signedVarint(op.timestamp.wall &- previousWall)
+            previousWall = op.timestamp.wall
+            columns.logicals.varint(Int(op.timestamp.logical))
             switch op.payload {
             case .textInsert(let insert):
                 var presence: UInt8 = 0
                 if insert.after != nil { presence |= 1 }
                 if insert.before != nil { presence |= 2 }
                 if insert.block != nil { presence |= 4 }
-                opsWriter.u8(presence << 1)  // low bit 0: insert
-                opsWriter.varint(index(op.id.client))
-                opsWriter.varint(op.id.seq)
-                opsWriter.signedVarint(op.timestamp.wall &- previousWall)
-                opsWriter.varint(Int(op.timestamp.logical))
+                columns.kinds.u8(presence << 1)  // low bit 0: insert
                 for id in [insert.after, insert.before, insert.block].compactMap({ $0 }) {
-                    opsWriter.varint(index(id.client))
-                    opsWriter.varint(id.seq)
+                    reference(id, from: op, into: &columns.references)
                 }
                 let utf8 = Array(insert.text.utf8)
-                opsWriter.varint(utf8.count)
-                text.bytes.append(contentsOf: utf8)
+                columns.textLengths.varint(utf8.count)
+                columns.text.bytes.append(contentsOf: utf8)
             case .textDelete(let delete):
-                opsWriter.u8(1)
-                opsWriter.varint(index(op.id.client))
-                opsWriter.varint(op.id.seq)
-                opsWriter.signedVarint(op.timestamp.wall &- previousWall)
-                opsWriter.varint(Int(op.timestamp.logical))
-                opsWriter.varint(delete.targets.count)
+                columns.kinds.u8(1)
+                columns.targets.varint(delete.targets.count)
                 for target in delete.targets {
-                    opsWriter.varint(index(target.start.client))
-                    opsWriter.varint(target.start.seq)
-                    opsWriter.varint(target.length * 2 + (target.backward ? 1 : 0))
+                    reference(target.start, from: op, into: &columns.targets)
+                    columns.targets.varint(target.length * 2 + (target.backward ? 1 : 0))
                 }
             }
-            previousWall = op.timestamp.wall
         }
+        var body = ByteWriter()
         body.varint(table.count)
         for client in table { body.string(client) }
         body.varint(ops.count)
-        body.bytes.append(contentsOf: opsWriter.bytes)
-        body.varint(text.bytes.count)
-        body.bytes.append(contentsOf: text.bytes)
+        for column in columns.all {
+            body.varint(column.bytes.count)
+            body.bytes.append(contentsOf: column.bytes)
+        }
         var payload = ByteWriter()
         let compressed = Zlib.compress(body.bytes)
         if compressed.count < body.bytes.count {
@@ -101,76 +120,79 @@ enum OpBatchCodec {
             table.append(client)
         }
         let opCount = try reader.count(max: maxOps)
+        var columns: [ByteReader] = []
+        for _ in 0..<9 {
+            let length = try reader.count(max: body.count)
+            let start = reader.offset
+            _ = try reader.bytes(length)
+            columns.append(ByteReader(body, from: start, to: start + length))
+        }
+        guard reader.isAtEnd else { throw DecodeError(offset: reader.offset, reason: "bytes after the op batch") }
+        var kinds = columns[0], authors = columns[1], seqs = columns[2], walls = columns[3], logicals = columns[4]
+        var references = columns[5], textLengths = columns[6], targetColumn = columns[7], text = columns[8]
         func client(_ reader: inout ByteReader) throws(DecodeError) -> ClientId {
             table[try reader.count(max: table.count - 1)]
         }
-        func seq(_ reader: inout ByteReader) throws(DecodeError) -> Int {
-            try reader.count(max: Int(Int32.max))
+        func seq(_ value: Int64, at reader: ByteReader) throws(DecodeError) -> Int {
+            guard value >= 0 && value <= Int64(Int32.max) else {
+                throw DecodeError(offset: reader.offset, reason: "sequence number \(value) out of range")
+            }
+            return Int(value)
         }
-        struct PendingInsert {
-            var index: Int
-            var byteCount: Int
+        func reference(_ reader: inout ByteReader, from base: Int) throws(DecodeError) -> OpId {
+            let referenced = try client(&reader)
+            return OpId(referenced, try seq(Int64(base) + (try reader.signedVarint()), at: reader))
         }
         var ops: [Op] = []
         ops.reserveCapacity(opCount)
-        var inserts: [PendingInsert] = []
         var previousWall: Int64 = 0
+        var expected: [String: Int] = [:]
         for _ in 0..<opCount {
-            let start = reader.offset
-            let kind = try reader.u8()
-            let author = try client(&reader)
-            let id = OpId(author, try seq(&reader))
-            let wall = previousWall &+ (try reader.signedVarint())
-            guard wall >= 0 else { throw DecodeError(offset: start, reason: "negative timestamp") }
-            let logical = try reader.count(max: Int(Int32.max))
-            let timestamp = Timestamp(wall: wall, logical: Int32(logical))
+            let kind = try kinds.u8()
+            let author = try client(&authors)
+            let id = OpId(author, try seq(Int64(expected[author] ?? 0) + (try seqs.signedVarint()), at: seqs))
+            let wall = previousWall &+ (try walls.signedVarint())
+            guard wall >= 0 else { throw DecodeError(offset: walls.offset, reason: "negative timestamp") }
             previousWall = wall
+            let timestamp = Timestamp(wall: wall, logical: Int32(try logicals.count(max: Int(Int32.max))))
+            let op: Op
             if kind & 1 == 0 {
                 let presence = kind >> 1
-                guard presence < 8 else { throw DecodeError(offset: start, reason: "unknown op kind \(kind)") }
+                guard presence < 8 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
                 var ids: [OpId?] = [nil, nil, nil]
                 for slot in 0..<3 where presence & (1 << slot) != 0 {
-                    ids[slot] = OpId(try client(&reader), try seq(&reader))
+                    ids[slot] = try reference(&references, from: id.seq)
                 }
-                let byteCount = try reader.count(max: body.count)
-                inserts.append(PendingInsert(index: ops.count, byteCount: byteCount))
-                // The text is filled in from the text block below.
-                ops.append(Op(id: id, timestamp: timestamp, payload: .textInsert(
-                    TextInsert(block: ids[2], after: ids[0], before: ids[1], text: ""))))
+                let byteCount = try textLengths.count(max: body.count)
+                let start = text.offset
+                guard byteCount > 0, let inserted = String(validating: try text.bytes(byteCount), as: UTF8.self) else {
+                    throw DecodeError(offset: start, reason: "insert text missing or not UTF-8")
+                }
+                op = Op(id: id, timestamp: timestamp, payload: .textInsert(
+                    TextInsert(block: ids[2], after: ids[0], before: ids[1], text: inserted)))
             } else {
-                guard kind == 1 else { throw DecodeError(offset: start, reason: "unknown op kind \(kind)") }
-                let targetCount = try reader.count(max: body.count)
-                guard targetCount > 0 else { throw DecodeError(offset: start, reason: "a delete without targets") }
+                guard kind == 1 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
+                let targetCount = try targetColumn.count(max: body.count)
+                guard targetCount > 0 else { throw DecodeError(offset: targetColumn.offset, reason: "a delete without targets") }
                 var targets: [DeleteTarget] = []
                 for _ in 0..<targetCount {
-                    let targetClient = try client(&reader)
-                    let targetSeq = try seq(&reader)
-                    let packed = try reader.count(max: Int(Int32.max) * 2 + 1)
+                    let start = try reference(&targetColumn, from: id.seq)
+                    let packed = try targetColumn.count(max: Int(Int32.max) * 2 + 1)
                     let length = packed >> 1
                     let backward = packed & 1 == 1
-                    guard length > 0, !backward || length <= targetSeq + 1 else {
-                        throw DecodeError(offset: start, reason: "a delete target out of range")
+                    guard length > 0, !backward || length <= start.seq + 1 else {
+                        throw DecodeError(offset: targetColumn.offset, reason: "a delete target out of range")
                     }
-                    targets.append(DeleteTarget(start: OpId(targetClient, targetSeq), length: length, backward: backward))
+                    targets.append(DeleteTarget(start: start, length: length, backward: backward))
                 }
-                ops.append(Op(id: id, timestamp: timestamp, payload: .textDelete(TextDelete(targets: targets))))
+                op = Op(id: id, timestamp: timestamp, payload: .textDelete(TextDelete(targets: targets)))
             }
+            expected[author] = op.endSeq
+            ops.append(op)
         }
-        let textLength = try reader.count(max: body.count)
-        let textStart = reader.offset
-        let textBlock = try reader.bytes(textLength)
-        guard reader.isAtEnd else { throw DecodeError(offset: reader.offset, reason: "bytes after the op batch") }
-        var cursor = textBlock.startIndex
-        for pending in inserts {
-            guard pending.byteCount > 0, pending.byteCount <= textBlock.endIndex - cursor,
-                let text = String(validating: textBlock[cursor..<(cursor + pending.byteCount)], as: UTF8.self)
-            else { throw DecodeError(offset: textStart, reason: "insert text missing or not UTF-8") }
-            cursor += pending.byteCount
-            guard case .textInsert(let insert) = ops[pending.index].payload else { continue }
-            ops[pending.index].payload = .textInsert(
-                TextInsert(block: insert.block, after: insert.after, before: insert.before, text: text))
+        for column in [kinds, authors, seqs, walls, logicals, references, textLengths, targetColumn, text] where !column.isAtEnd {
+            throw DecodeError(offset: column.offset, reason: "unused bytes in a column")
         }
-        guard cursor == textBlock.endIndex else { throw DecodeError(offset: textStart, reason: "unused insert text") }
         return ops
     }
 }
