@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -310,6 +310,21 @@ _collab_repair() {
     repeating_options=()
     non_repeating_options=()
     __collab_offer_flags_options 1
+}
+
+_collab_salvage() {
+    repeating_flags=()
+    non_repeating_flags=(--force --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output -o)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output'|'-o')
+        return
+        ;;
+    esac
 }
 
 _collab_exit-codes() {

@@ -77,7 +77,8 @@ extension Document {
         return .applied
     }
 
-    func isSeen(_ id: OpId) -> Bool {
+    /// Whether this replica has applied the op holding `id`.
+    public func isSeen(_ id: OpId) -> Bool {
         guard let c = clientIndex(of: id.client) else { return false }
         return id.seq < Int(nextSeq[Int(c)])
     }

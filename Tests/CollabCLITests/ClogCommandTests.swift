@@ -79,3 +79,40 @@ struct ClogCommandTests {
         #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Hello")
     }
 }
+
+@Suite("salvage")
+struct SalvageTests {
+    @Test func salvageKeepsWhatVerifiesAndNeverTouchesItsInput() throws {
+        let dir = try CLI.scratch()
+        // Two independent clients, so losing one's record strands nothing of the other.
+        try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "0", "Alice was here. "], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "bob", "insert", "0", "Bob too. "], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "carol", "insert", "25", "Carol."], in: dir)  // after Alice's text
+        var bytes = try [UInt8](Data(contentsOf: dir.file("doc.clog")))
+        // Damage the middle record (bob's).
+        let records = try recordOffsets(bytes)
+        bytes[records[1] + 30] ^= 0x55
+        try Data(bytes).write(to: dir.file("doc.clog"))
+        let result = try CLI.run(["salvage", "doc.clog", "-o", "new.clog", "--json"], in: dir)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains(#""kept_records":2"#))
+        #expect(try [UInt8](Data(contentsOf: dir.file("doc.clog"))) == bytes)
+        #expect(try CLI.run(["verify", "new.clog"], in: dir).status == 0)
+        let text = try CLI.run(["materialize", "new.clog"], in: dir).stdout
+        #expect(text.contains("Alice was here.") && text.contains("Carol.") && !text.contains("Bob"))
+        #expect(try CLI.run(["salvage", "doc.clog", "-o", "doc.clog"], in: dir).status == 64)
+    }
+
+    /// Record start offsets, read from the frame lengths after the header.
+    func recordOffsets(_ bytes: [UInt8]) throws -> [Int] {
+        let idLength = Int(bytes[20]) | Int(bytes[21]) << 8
+        var offset = 22 + idLength + 4
+        var offsets: [Int] = []
+        while offset + 24 <= bytes.count {
+            offsets.append(offset)
+            let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
+            offset += 24 + length
+        }
+        return offsets
+    }
+}

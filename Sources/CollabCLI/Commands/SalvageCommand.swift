@@ -1,0 +1,60 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+
+struct SalvageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "salvage",
+        abstract: "Copy everything that verifies from a damaged .clog into a new log.",
+        discussion: """
+            Reads LOG without changing it, keeps every record whose checksums hold \
+            (resynchronising after damage), and writes the ops that still replay to NEW. \
+            It lists what was lost: damaged byte ranges, records that verify but do not \
+            decode, and ops that depend on lost ones. Exit 0 when nothing was lost, 1 when \
+            something was (NEW is written either way).
+
+            Examples:
+              collab salvage damaged.clog -o recovered.clog
+              collab salvage damaged.clog -o recovered.clog --json | jq '.dropped_ops'
+            """
+    )
+
+    @Argument(help: "The damaged log (read only).")
+    var log: String
+
+    @Option(name: .shortAndLong, help: "The new log to write.")
+    var output: String
+
+    @Flag(help: "Replace the output if it exists.")
+    var force = false
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard output != log else { throw ValidationError("salvage never writes over its input; name a new log") }
+    }
+
+    func run() throws {
+        try checkNewOutput(output, force: force)
+        let result = ClogSalvage.salvage(try FileIO.read(log))
+        try OpLogFile.write(result.ops, to: output, documentId: result.documentId)
+        if json {
+            let losses = result.lostBytes.map { "[\($0.start),\($0.end)]" }.joined(separator: ",")
+            let undecodable = result.undecodableRecords.map(String.init).joined(separator: ",")
+            let dropped = result.droppedOps.map { entry in
+                "{\"op\":\(quoted(entry.op.description, limit: .max)),\"reason\":\(quoted(entry.reason, limit: .max))}"
+            }.joined(separator: ",")
+            print(
+                "{\"kept_records\":\(result.keptRecords),\"kept_ops\":\(result.ops.count),\"lost_bytes\":[\(losses)],"
+                    + "\"undecodable_records_at\":[\(undecodable)],\"dropped_ops\":[\(dropped)]}")
+        } else {
+            print("\(output): kept \(result.keptRecords) records, \(result.ops.count) ops")
+            for loss in result.lostBytes { print("lost: bytes \(loss.start)..<\(loss.end) (\(loss.end - loss.start) bytes) did not verify") }
+            for offset in result.undecodableRecords { print("lost: the record at byte \(offset) verifies but does not decode") }
+            for dropped in result.droppedOps { print("lost: op \(dropped.op): \(dropped.reason)") }
+            if !result.lostAnything { print("nothing was lost") }
+        }
+        if result.lostAnything { throw ExitCode(ExitStatus.differences.rawValue) }
+    }
+}

@@ -1,0 +1,79 @@
+import CollabCore
+
+/// Recovering what verifies from a damaged `.clog`: every record whose checksums hold,
+/// resynchronising after damage, and the ops of those records that still replay.
+public enum ClogSalvage {
+    public struct Loss: Sendable, Equatable {
+        /// Damaged bytes `[start, end)` of the input.
+        public var start: Int
+        public var end: Int
+    }
+
+    public struct Result: Sendable {
+        public var documentId: String?
+        /// Ops that verify and replay, in a causal order: the new log's content.
+        public var ops: [Op]
+        public var keptRecords: Int
+        /// Byte ranges that did not verify.
+        public var lostBytes: [Loss]
+        /// Records that verified but did not decode, by their offset.
+        public var undecodableRecords: [Int]
+        /// Ops that were read but are not kept: they depend on something lost, or the
+        /// engine refuses them.
+        public var droppedOps: [(op: OpId, reason: String)]
+
+        public var lostAnything: Bool { !lostBytes.isEmpty || !undecodableRecords.isEmpty || !droppedOps.isEmpty }
+    }
+
+    public static func salvage(_ bytes: [UInt8]) -> Result {
+        var documentId: String?
+        var offset = 0
+        var losses: [Loss] = []
+        if case .success(let (header, size)) = ClogHeader.decode(bytes) {
+            documentId = header.documentId
+            offset = size
+        }
+        var records: [ClogRecord] = []
+        while offset < bytes.count {
+            if case .valid(let record) = ClogScanner.frame(at: offset, in: bytes) {
+                records.append(record)
+                offset += record.size
+                continue
+            }
+            // Damage: skip to the next place a whole record verifies.
+            var next = offset + 1
+            while next + ClogFormat.recordHeaderSize <= bytes.count {
+                if bytes[next + 6] == 0 && bytes[next + 7] == 0, case .valid = ClogScanner.frame(at: next, in: bytes) { break }
+                next += 1
+            }
+            if next + ClogFormat.recordHeaderSize > bytes.count { next = bytes.count }
+            losses.append(Loss(start: offset, end: next))
+            offset = next
+        }
+        var undecodable: [Int] = []
+        let document = Document()
+        var read: [Op] = []
+        for record in records where record.type == ClogRecordType.opBatch.rawValue {
+            guard let ops = try? OpBatchCodec.decode(record.payload) else {
+                undecodable.append(record.offset)
+                continue
+            }
+            read += ops
+        }
+        var dropped: [(OpId, String)] = []
+        for op in read {
+            do {
+                try document.apply(op)
+            } catch {
+                dropped.append((op.id, "\(error)"))
+            }
+        }
+        for op in document.pending {
+            let missing = op.dependencies.first { !document.isSeen($0) } ?? op.id
+            dropped.append((op.id, "depends on \(missing), which was lost"))
+        }
+        return Result(
+            documentId: documentId, ops: document.history, keptRecords: records.count, lostBytes: losses,
+            undecodableRecords: undecodable, droppedOps: dropped)
+    }
+}
