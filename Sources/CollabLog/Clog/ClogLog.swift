@@ -50,28 +50,24 @@ public enum ClogLog {
         }
         defer { close(fd) }
         try lock(fd, path: path)
-        let bytes = try readAll(fd, path: path)
+        try append(ops, through: OpenLogFile(fd: fd, path: path))
+    }
+
+    /// The append itself, through `file`: read and verify, write one record at the end,
+    /// sync. Tests pass a simulated disk to cut power at any point.
+    public static func append(_ ops: [Op], through file: some LogFileIO) throws(LogError) {
+        let bytes = try file.readAll()
         let scan = ClogScanner.scan(bytes)
-        _ = try Self.ops(of: scan, path: path)
+        _ = try Self.ops(of: scan, path: file.path)
         let record = ClogRecord.frame(type: .opBatch, number: UInt64(scan.records.count), payload: OpBatchCodec.encode(ops))
-        var offset = 0
-        let failure: String? = record.withUnsafeBytes { buffer in
-            while offset < buffer.count {
-                let written = pwrite(fd, buffer.baseAddress! + offset, buffer.count - offset, off_t(bytes.count + offset))
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return "append failed: \(String(cString: strerror(errno)))"
-                }
-                offset += written
-            }
-            return nil
-        }
-        if let failure {
+        do {
+            try file.write(record, at: bytes.count)
+        } catch {
             // Leave no partial record behind if the file can still be cut back.
-            _ = ftruncate(fd, off_t(bytes.count))
-            throw .io(path: path, reason: failure)
+            try? file.truncate(to: bytes.count)
+            throw error
         }
-        guard fdatasync(fd) == 0 else { throw .io(path: path, reason: "fdatasync failed: \(String(cString: strerror(errno)))") }
+        try file.syncData()
     }
 
     /// Takes the writer's lock (a POSIX record lock on the whole file), or says who holds it.
@@ -94,18 +90,6 @@ public enum ClogLog {
     }
 
     static func readAll(_ fd: Int32, path: String) throws(LogError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var offset: off_t = 0
-        while true {
-            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
-            offset += off_t(count)
-        }
+        try OpenLogFile(fd: fd, path: path).readAll()
     }
 }
