@@ -32,51 +32,152 @@ public struct EditingTrace: Sendable {
         public var description: String
     }
 
-    /// Reads a trace from JSON bytes, gzip-compressed or not.
+    /// Reads a trace from JSON bytes, gzip-compressed or not. The file is read with the
+    /// pull parser straight into flat arrays: a trace has hundreds of thousands of
+    /// patches, and a generic JSON tree of them costs more than replaying them.
     public init(bytes: [UInt8]) throws {
         let json = Gzip.isGzip(bytes) ? try Gzip.decompress(bytes) : bytes
-        let root = try JSONParser.parse(json)
-        guard case .string(let end)? = root["endContent"] else { throw FormatError(description: "trace: missing endContent") }
-        guard case .array(let txns)? = root["txns"] else { throw FormatError(description: "trace: missing txns") }
+        var reader = JSONParser(bytes: json)
+        var end: String?
+        var kind: String?
+        var agents: Int64?
+        var sawTransactions = false
+        var raw: [RawTransaction] = []
+        var parentStore: [Int64] = []
+        var patches: [Patch] = []
+        // Roughly one patch per 60 bytes of JSON: reserve instead of regrowing.
+        patches.reserveCapacity(json.count / 60)
+        raw.reserveCapacity(json.count / 60)
+        do {
+            try reader.consume(UInt8(ascii: "{"))
+            if try !reader.take(UInt8(ascii: "}")) {
+                repeat {
+                    let key = try reader.readString()
+                    try reader.consume(UInt8(ascii: ":"))
+                    switch key {
+                    case "endContent": end = try reader.readString()
+                    case "kind": kind = try reader.readString()
+                    case "numAgents": agents = try reader.readInteger()
+                    case "txns":
+                        sawTransactions = true
+                        try Self.readTransactions(&reader, into: &raw, parents: &parentStore, patches: &patches)
+                    default: _ = try reader.value(depth: 0)
+                    }
+                } while try reader.take(UInt8(ascii: ","))
+                try reader.consume(UInt8(ascii: "}"))
+            }
+            guard reader.isAtEnd else { throw reader.error("unexpected text after the trace") }
+        } catch let error as FormatError {
+            throw error
+        } catch {
+            throw FormatError(description: "trace: \(error)")
+        }
+        guard let end else { throw FormatError(description: "trace: missing endContent") }
+        guard sawTransactions else { throw FormatError(description: "trace: missing txns") }
         endContent = end
-        isConcurrent = root["kind"] == .string("concurrent")
-        var agents = 1
-        if case .int(let count)? = root["numAgents"] { agents = Int(count) }
-        agentCount = agents
+        isConcurrent = kind == "concurrent"
+        agentCount = Int(agents ?? 1)
+        guard agentCount >= 1 else { throw FormatError(description: "trace: numAgents must be at least 1") }
+        self.patches = patches
         transactions = []
-        transactions.reserveCapacity(txns.count)
-        patches = []
-        for (index, txn) in txns.enumerated() {
-            guard case .array(let patchValues)? = txn["patches"] else {
-                throw FormatError(description: "trace: txn \(index) has no patches")
-            }
-            let firstPatch = patches.count
-            for value in patchValues {
-                guard case .array(let parts) = value, parts.count == 3, case .int(let position) = parts[0],
-                    case .int(let deleteCount) = parts[1], case .string(let text) = parts[2]
-                else { throw FormatError(description: "trace: txn \(index) has a malformed patch") }
-                patches.append(Patch(position: Int(position), deleteCount: Int(deleteCount), text: text))
-            }
+        transactions.reserveCapacity(raw.count)
+        for (index, txn) in raw.enumerated() {
             var parents: [Int] = index == 0 ? [] : [index - 1]
             var agent = 0
             if isConcurrent {
-                guard case .array(let parentValues)? = txn["parents"], case .int(let agentValue)? = txn["agent"] else {
+                guard let parentRange = txn.parents, let agentValue = txn.agent else {
                     throw FormatError(description: "trace: txn \(index) lacks parents or agent")
                 }
-                parents = try parentValues.map { value in
-                    guard case .int(let parent) = value, parent >= 0, Int(parent) < index else {
+                parents = try parentStore[parentRange].map { parent in
+                    guard parent >= 0, Int(parent) < index else {
                         throw FormatError(description: "trace: txn \(index) has a parent that does not precede it")
                     }
                     return Int(parent)
                 }
-                guard agentValue >= 0 && Int(agentValue) < agents else {
-                    throw FormatError(description: "trace: txn \(index) names agent \(agentValue) of \(agents)")
+                guard agentValue >= 0 && agentValue < agents ?? 1 else {
+                    throw FormatError(description: "trace: txn \(index) names agent \(agentValue) of \(agentCount)")
                 }
                 agent = Int(agentValue)
             }
-            var time: Int64?
-            if case .string(let stamp)? = txn["time"] { time = ISO8601.milliseconds(stamp) }
-            transactions.append(Transaction(parents: parents, agent: agent, time: time, patchRange: firstPatch..<patches.count))
+            transactions.append(Transaction(parents: parents, agent: agent, time: txn.time, patchRange: txn.patches))
         }
+    }
+
+    /// A transaction as read, before validation; parents are a range of the parent store.
+    struct RawTransaction {
+        var parents: Range<Int>?
+        var agent: Int64?
+        var time: Int64?
+        var patches: Range<Int>
+    }
+
+    private static func readTransactions(
+        _ reader: inout JSONParser, into raw: inout [RawTransaction], parents parentStore: inout [Int64],
+        patches: inout [Patch]
+    ) throws {
+        try reader.consume(UInt8(ascii: "["))
+        if try reader.take(UInt8(ascii: "]")) { return }
+        var lastTime: (text: String, milliseconds: Int64?)?
+        repeat {
+            let index = raw.count
+            var parents: Range<Int>?
+            var agent: Int64?
+            var time: Int64?
+            let first = patches.count
+            var sawPatches = false
+            try reader.consume(UInt8(ascii: "{"))
+            if try !reader.take(UInt8(ascii: "}")) {
+                repeat {
+                    let key = try reader.readKey(["parents", "agent", "time", "patches"])
+                    try reader.consume(UInt8(ascii: ":"))
+                    switch key {
+                    case 0:  // parents
+                        let first = parentStore.count
+                        try reader.consume(UInt8(ascii: "["))
+                        if try !reader.take(UInt8(ascii: "]")) {
+                            repeat { parentStore.append(try reader.readInteger()) } while try reader.take(UInt8(ascii: ","))
+                            try reader.consume(UInt8(ascii: "]"))
+                        }
+                        parents = first..<parentStore.count
+                    case 1:  // agent
+                        agent = try reader.readInteger()
+                    case 2:  // time
+                        let text = try reader.readString()
+                        // Consecutive transactions often share a time: parse each once.
+                        if let last = lastTime, last.text == text {
+                            time = last.milliseconds
+                        } else {
+                            time = ISO8601.milliseconds(text)
+                            lastTime = (text, time)
+                        }
+                    case 3:  // patches
+                        sawPatches = true
+                        try reader.consume(UInt8(ascii: "["))
+                        if try !reader.take(UInt8(ascii: "]")) {
+                            repeat {
+                                try reader.consume(UInt8(ascii: "["))
+                                let position = try reader.readInteger()
+                                try reader.consume(UInt8(ascii: ","))
+                                let deleteCount = try reader.readInteger()
+                                try reader.consume(UInt8(ascii: ","))
+                                let text = try reader.readString()
+                                try reader.consume(UInt8(ascii: "]"))
+                                guard position >= 0, deleteCount >= 0 else {
+                                    throw FormatError(description: "trace: txn \(index) has a malformed patch")
+                                }
+                                patches.append(Patch(position: Int(position), deleteCount: Int(deleteCount), text: text))
+                            } while try reader.take(UInt8(ascii: ","))
+                            try reader.consume(UInt8(ascii: "]"))
+                        }
+                    default:
+                        _ = try reader.value(depth: 0)
+                    }
+                } while try reader.take(UInt8(ascii: ","))
+                try reader.consume(UInt8(ascii: "}"))
+            }
+            guard sawPatches else { throw FormatError(description: "trace: txn \(index) has no patches") }
+            raw.append(RawTransaction(parents: parents, agent: agent, time: time, patches: first..<patches.count))
+        } while try reader.take(UInt8(ascii: ","))
+        try reader.consume(UInt8(ascii: "]"))
     }
 }

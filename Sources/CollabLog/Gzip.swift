@@ -18,6 +18,13 @@ public enum Gzip {
         guard czlib_inflateInit2(&stream, 15 + 32) == Z_OK else { throw DecompressionError(description: "zlib failed to start") }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
+        // A gzip stream ends with its uncompressed size (mod 2^32): reserve it up front
+        // rather than regrowing a large buffer. Only a hint, and capped.
+        if isGzip(input) && input.count >= 18 {
+            let n = input.count
+            let size = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
+            output.reserveCapacity(min(size, 1 << 28))
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var status: Int32 = Z_OK
         var input = input

@@ -51,17 +51,82 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
-    private init(bytes: [UInt8]) {
+    init(bytes: [UInt8]) {
         self.bytes = bytes
     }
 
-    private func error(_ message: String) -> JSONSyntaxError { JSONSyntaxError(offset: i, message: message) }
+    /// The pull interface, for readers of large documents of a known shape (editing
+    /// traces) that should not build a tree: look at the next byte, consume one, read a
+    /// string or integer, or skip a value.
+    mutating func peek() throws(JSONSyntaxError) -> UInt8 {
+        skipSpace()
+        guard i < bytes.count else { throw error("unexpected end of input") }
+        return bytes[i]
+    }
 
-    private mutating func skipSpace() {
+    mutating func consume(_ byte: UInt8) throws(JSONSyntaxError) {
+        guard try peek() == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
+        i += 1
+    }
+
+    /// Consumes `byte` if it comes next.
+    mutating func take(_ byte: UInt8) throws(JSONSyntaxError) -> Bool {
+        guard try peek() == byte else { return false }
+        i += 1
+        return true
+    }
+
+    mutating func readString() throws(JSONSyntaxError) -> String {
+        guard try peek() == UInt8(ascii: "\"") else { throw error("expected a string") }
+        return try string()  // consumes the opening quote itself
+    }
+
+    /// Reads an object key and returns which of `keys` it is (nil for another key),
+    /// comparing bytes instead of making a String: readers of big files call this for
+    /// every field.
+    mutating func readKey(_ keys: [StaticString]) throws(JSONSyntaxError) -> Int? {
+        guard try peek() == UInt8(ascii: "\"") else { throw error("expected a key") }
+        let start = i + 1
+        var end = start
+        while end < bytes.count && bytes[end] != UInt8(ascii: "\"") && bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else {
+            // Escapes in the key: decode it properly and compare as text.
+            let key = try string()
+            return keys.firstIndex { $0.description == key }
+        }
+        i = end + 1
+        let length = end - start
+        for (index, key) in keys.enumerated() where key.utf8CodeUnitCount == length {
+            var same = true
+            for k in 0..<length where bytes[start + k] != key.utf8Start[k] {
+                same = false
+                break
+            }
+            if same { return index }
+        }
+        return nil
+    }
+
+    mutating func readInteger() throws(JSONSyntaxError) -> Int64 {
+        _ = try peek()
+        guard case .int(let value) = try value(depth: 0) else { throw error("expected an integer") }
+        return value
+    }
+
+    var isAtEnd: Bool {
+        mutating get {
+            skipSpace()
+            return i >= bytes.count
+        }
+    }
+
+    func error(_ message: String) -> JSONSyntaxError { JSONSyntaxError(offset: i, message: message) }
+
+    mutating func skipSpace() {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
-    private mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         guard depth < 512 else { throw error("nested too deeply") }
         guard i < bytes.count else { throw error("unexpected end of input") }
         switch bytes[i] {
@@ -165,20 +230,40 @@ public struct JSONParser {
             while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
             guard i > exponent else { throw error("expected digits in the exponent") }
         }
+        if isInteger && i - digitsStart <= 18 {
+            // Up to 18 digits cannot overflow: add them up without making a String.
+            var value: Int64 = 0
+            for k in digitsStart..<i { value = value * 10 + Int64(bytes[k] - 0x30) }
+            return .int(digitsStart > start ? -value : value)
+        }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
         if isInteger, let value = Int64(text) { return .int(value) }
         guard let value = Double(text) else { throw error("number out of range") }
         return .double(value)
     }
 
-    private mutating func string() throws(JSONSyntaxError) -> String {
+    /// Bytes as a String: ASCII needs no validation (the common case, and much cheaper
+    /// than the generic validating initializer); anything else is validated.
+    static func text(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
+        bytes.withUnsafeBufferPointer { buffer in
+            let slice = UnsafeBufferPointer(rebasing: buffer[range])
+            var ascii = true
+            for byte in slice where byte >= 0x80 {
+                ascii = false
+                break
+            }
+            return ascii ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+        }
+    }
+
+    mutating func string() throws(JSONSyntaxError) -> String {
         i += 1  // the opening quote
         let start = i
         // Fast path: no escapes.
         while i < bytes.count {
             let byte = bytes[i]
             if byte == UInt8(ascii: "\"") {
-                let text = String(validating: bytes[start..<i], as: UTF8.self)
+                let text = Self.text(bytes, start..<i)
                 guard let text else { throw error("invalid UTF-8 in a string") }
                 i += 1
                 return text

@@ -7,7 +7,7 @@ enum Zlib {
         var output = [UInt8](repeating: 0, count: Int(length))
         let status = output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { source in
-                compress2(out.baseAddress, &length, source.baseAddress, UInt(source.count), 9)
+                compress2(out.baseAddress, &length, source.baseAddress, UInt(source.count), 6)
             }
         }
         precondition(status == Z_OK, "zlib compress2 failed with \(status)")
