@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|ls|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage ls exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -210,11 +210,14 @@ _collab_export() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--output -o)
+    non_repeating_options=(--store --output -o)
     __collab_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--store')
+        return
+        ;;
     '--output'|'-o')
         return
         ;;
@@ -225,8 +228,15 @@ _collab_apply() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--store)
     __collab_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    esac
 }
 
 _collab_merge() {
@@ -248,11 +258,14 @@ _collab_materialize() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--at --output -o)
+    non_repeating_options=(--store --at --output -o)
     __collab_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--store')
+        return
+        ;;
     '--at')
         return
         ;;
@@ -266,19 +279,29 @@ _collab_log() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--store)
     __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    esac
 }
 
 _collab_edit() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--client --base)
+    non_repeating_options=(--store --client --base)
     __collab_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
+    '--store')
+        return
+        ;;
     '--client')
         return
         ;;
@@ -308,8 +331,15 @@ _collab_repair() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--store)
     __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    esac
 }
 
 _collab_salvage() {
@@ -322,6 +352,21 @@ _collab_salvage() {
     # Offer option value completions
     case "${prev}" in
     '--output'|'-o')
+        return
+        ;;
+    esac
+}
+
+_collab_ls() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store)
+    __collab_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
         return
         ;;
     esac

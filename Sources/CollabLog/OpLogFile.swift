@@ -28,9 +28,11 @@ public struct OpLogFile {
 
     /// Reads a log; with `allowMissing`, a missing file is an empty log (of the format
     /// its name asks for, see `format(forNew:)`). A torn or corrupt `.clog` is refused.
-    public static func load(_ path: String, allowMissing: Bool = false) throws(LogError) -> OpLogFile {
+    public static func load(
+        _ path: String, allowMissing: Bool = false, newDocumentId: String? = nil
+    ) throws(LogError) -> OpLogFile {
         if allowMissing && path != "-" && !FileIO.exists(path) {
-            return OpLogFile(path: path, format: format(forNew: path), ops: [], lines: [])
+            return OpLogFile(path: path, format: format(forNew: path), documentId: newDocumentId, ops: [], lines: [])
         }
         let bytes = try FileIO.read(path)
         if ClogFormat.looksLikeClog(bytes) || ClogFormat.looksLikeClogPrefix(bytes) {

@@ -19,8 +19,7 @@ struct ApplyCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The log to append to; it is created when missing.")
-    var log: String
+    @OptionGroup var location: LogLocation
 
     @Argument(help: "JSON-lines ops, or - for stdin.")
     var ops: String
@@ -29,7 +28,7 @@ struct ApplyCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let file = try OpLogFile.load(log, allowMissing: true)
+        let file = try location.load(allowMissing: true)
         let document = try file.document()
         let known = document.historyCount
         let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops)
@@ -51,7 +50,7 @@ struct ApplyCommand: ParsableCommand {
         if json {
             print("{\"applied\":\(added.count),\"duplicates\":\(duplicates),\"version\":\(quoted(document.version.description, limit: .max))}")
         } else {
-            print("applied \(added.count) ops, \(duplicates) already known; \(log) is now at \(document.version)")
+            print("applied \(added.count) ops, \(duplicates) already known; \(location.name) is now at \(document.version)")
         }
     }
 }

@@ -27,8 +27,7 @@ struct EditCommand: ParsableCommand {
         case insert, delete
     }
 
-    @Argument(help: "The log to edit; it is created when missing.")
-    var log: String
+    @OptionGroup var location: LogLocation
 
     @Option(help: "The client id the op is made by.")
     var client: String
@@ -58,7 +57,7 @@ struct EditCommand: ParsableCommand {
     }
 
     func run() throws {
-        let file = try OpLogFile.load(log, allowMissing: true)
+        let file = try location.load(allowMissing: true)
         let head = try file.document()
         let spec = try VersionSpec(parsing: base)
         let document = spec == .head ? head : try spec.document(of: file)

@@ -15,14 +15,13 @@ struct ExportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The log to read.")
-    var log: String
+    @OptionGroup var location: LogLocation
 
     @Option(name: .shortAndLong, help: "Where to write, or - for stdout.")
     var output = "-"
 
     func run() throws {
-        let file = try OpLogFile.load(log)
+        let file = try location.load()
         _ = try file.document()
         try writeOutput(JSONLines.encode(file.ops), to: output)
     }

@@ -16,14 +16,13 @@ struct LogCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The log to read.")
-    var log: String
+    @OptionGroup var location: LogLocation
 
     @Flag(help: "One JSON object per op: n, id, span, time, type, summary, op.")
     var json = false
 
     func run() throws {
-        let file = try OpLogFile.load(log)
+        let file = try location.load()
         _ = try file.document()
         var out = ""
         for (index, op) in file.ops.enumerated() {

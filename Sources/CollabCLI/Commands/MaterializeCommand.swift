@@ -21,8 +21,7 @@ struct MaterializeCommand: ParsableCommand {
         aliases: ["cat"]
     )
 
-    @Argument(help: "The log to read.")
-    var log: String
+    @OptionGroup var location: LogLocation
 
     @Option(help: "The version to show: head, @N or client:count,….")
     var at = "head"
@@ -32,7 +31,7 @@ struct MaterializeCommand: ParsableCommand {
 
     func run() throws {
         let version = try VersionSpec(parsing: at)
-        let document = try version.document(of: try OpLogFile.load(log))
+        let document = try version.document(of: try location.load())
         try writeOutput(Array(document.text.utf8), to: output)
     }
 }

@@ -18,16 +18,15 @@ struct RepairCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The log to repair.")
-    var log: String
+    @OptionGroup var location: LogLocation
 
     func run() throws {
-        let outcome = try ClogRepair.repair(log, now: Date())
+        let outcome = try ClogRepair.repair(try location.path(), now: Date())
         switch outcome {
         case .clean(let records):
-            print("\(log): clean (\(records) records); nothing to repair")
+            print("\(location.name): clean (\(records) records); nothing to repair")
         case .repaired(let records, let cutBytes, let sideFile):
-            print("\(log): cut \(cutBytes) torn bytes after \(records) good records; they are kept in \(sideFile)")
+            print("\(location.name): cut \(cutBytes) torn bytes after \(records) good records; they are kept in \(sideFile)")
         }
     }
 }

@@ -1,0 +1,55 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+import Foundation
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls",
+        abstract: "List the documents of a store: size, ops, clients, last change.",
+        discussion: """
+            A document whose log does not verify is listed as damaged with the reason, and \
+            the command exits 1 (the others are still listed).
+
+            Examples:
+              collab ls
+              collab ls --store /srv/collab --json | jq -r 'select(.ops > 1000) | .document'
+            """
+    )
+
+    @Option(help: "The store directory.")
+    var store = DocumentStore.defaultDirectory
+
+    @Flag(help: "Print one JSON object per document.")
+    var json = false
+
+    func run() throws {
+        var damaged = false
+        for (path, documentId) in try DocumentStore(store).logs() {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let name = documentId ?? "?"
+            let file: OpLogFile
+            do {
+                file = try OpLogFile.load(path)
+            } catch {
+                damaged = true
+                if json {
+                    print("{\"document\":\(quoted(name, limit: .max)),\"path\":\(quoted(path, limit: .max)),\"bytes\":\(size),\"damaged\":\(quoted("\(error)", limit: .max))}")
+                } else {
+                    print("\(name)\t\(size) bytes\tDAMAGED: \(error)")
+                }
+                continue
+            }
+            let clients = Set(file.ops.map(\.id.client)).sorted()
+            let last = file.ops.map(\.timestamp.wall).max()
+            let lastText = last.map { ISO8601.format(milliseconds: $0) } ?? "-"
+            if json {
+                let clientList = clients.map { quoted($0, limit: .max) }.joined(separator: ",")
+                print("{\"document\":\(quoted(name, limit: .max)),\"path\":\(quoted(path, limit: .max)),\"bytes\":\(size),\"ops\":\(file.ops.count),\"clients\":[\(clientList)],\"last_change\":\(last.map { quoted(ISO8601.format(milliseconds: $0), limit: .max) } ?? "null")}")
+            } else {
+                print("\(name)\t\(size) bytes\t\(file.ops.count) ops\t\(clients.count) clients (\(clients.prefix(5).joined(separator: ", "))\(clients.count > 5 ? ", …" : ""))\tlast change \(lastText)")
+            }
+        }
+        if damaged { throw ExitCode(ExitStatus.differences.rawValue) }
+    }
+}

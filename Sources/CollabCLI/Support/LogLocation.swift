@@ -1,0 +1,37 @@
+import ArgumentParser
+import CollabLog
+
+/// Where a command's log is: a file, or with `--store DIR` a document id in a store.
+struct LogLocation: ParsableArguments {
+    @Argument(help: "The log file; with --store, the document id.")
+    var log: String
+
+    @Option(help: "A store directory: LOG is then a document id in it.")
+    var store: String?
+
+    func validate() throws {
+        if store != nil, let problem = ClogFormat.problem(withDocumentId: log) { throw ValidationError(problem) }
+    }
+
+    /// The file to read or write; for a store, its folder is created when `creating`.
+    func path(creating: Bool = false) throws -> String {
+        guard let store else { return log }
+        let documents = DocumentStore(store)
+        return creating ? try documents.prepare(for: log) : try documents.path(for: log)
+    }
+
+    /// How messages name it.
+    var name: String { store.map { "\($0): \(log)" } ?? log }
+
+    /// Reads the log; a store's log must be the document asked for, and a missing
+    /// document in a store is reported by its id.
+    func load(allowMissing: Bool = false) throws -> OpLogFile {
+        let path = try path(creating: allowMissing)
+        if store != nil && !allowMissing && !FileIO.exists(path) {
+            throw CommandFailure(.missingInput, "\(name): no such document")
+        }
+        let file = try OpLogFile.load(path, allowMissing: allowMissing, newDocumentId: store != nil ? log : nil)
+        if let store { try DocumentStore(store).check(file, isFor: log) }
+        return file
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// A store keeps one .clog per document, filed by a hash of its id.
+@Suite("store")
+struct StoreTests {
+    @Test func documentsLiveInsideTheStoreWhateverTheirIds() throws {
+        let dir = try CLI.scratch()
+        let ids = ["notes/2026", "../../escape", "/etc/passwd", "ünï 🙂", String(repeating: "x", count: 1024)]
+        for (k, id) in ids.enumerated() {
+            let result = try CLI.run(["edit", "--store", "data", id, "--client", "c\(k)", "insert", "0", "doc \(k)"], in: dir)
+            #expect(result.status == 0, "\(id): \(result.stderr)")
+        }
+        for (k, id) in ids.enumerated() {
+            #expect(try CLI.run(["materialize", "--store", "data", id], in: dir).stdout == "doc \(k)")
+        }
+        // Nothing was written outside the store, and every file is a hashed .clog.
+        let files = try FileManager.default.subpathsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix("/") }
+        let logs = files.filter { $0.hasSuffix(".clog") }
+        #expect(logs.count == ids.count)
+        #expect(logs.allSatisfy { $0.hasPrefix("data/") && $0.split(separator: "/").count == 3 })
+        let listing = try CLI.run(["ls", "--store", "data", "--json"], in: dir)
+        #expect(listing.status == 0)
+        #expect(listing.stdout.split(separator: "\n").count == ids.count)
+        #expect(listing.stdout.contains(#""document":"../../escape""#))
+    }
+
+    @Test func badIdsMissingDocumentsAndMisfiledLogsAreRefused() throws {
+        let dir = try CLI.scratch()
+        #expect(try CLI.run(["edit", "--store", "data", "", "--client", "a", "insert", "0", "x"], in: dir).status == 64)
+        #expect(try CLI.run(["edit", "--store", "data", "a\u{1}b", "--client", "a", "insert", "0", "x"], in: dir).status == 64)
+        #expect(try CLI.run(["edit", "--store", "data", String(repeating: "x", count: 1025), "--client", "a", "insert", "0", "x"], in: dir).status == 64)
+        let missing = try CLI.run(["export", "--store", "data", "nope"], in: dir)
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("no such document"))
+        // A log copied over another document's place is refused, not read as that document.
+        try CLI.run(["edit", "--store", "data", "alpha", "--client", "a", "insert", "0", "A"], in: dir)
+        try CLI.run(["edit", "--store", "data", "beta", "--client", "b", "insert", "0", "B"], in: dir)
+        let logs = try FileManager.default.subpathsOfDirectory(atPath: dir.file("data").path).filter { $0.hasSuffix(".clog") }.sorted()
+        let listing = try CLI.run(["ls", "--store", "data", "--json"], in: dir).stdout
+        let alphaPath = try #require(logs.first { listing.contains(#""document":"alpha","path":"data/\#($0)""#) })
+        let betaPath = try #require(logs.first { $0 != alphaPath })
+        try FileManager.default.removeItem(at: dir.file("data/\(betaPath)"))
+        try FileManager.default.copyItem(at: dir.file("data/\(alphaPath)"), to: dir.file("data/\(betaPath)"))
+        let misfiled = try CLI.run(["materialize", "--store", "data", "beta"], in: dir)
+        #expect(misfiled.status == 65)
+        #expect(misfiled.stderr.contains("header says \"alpha\""))
+    }
+}
