@@ -188,7 +188,7 @@ _collab_import() {
     repeating_flags=()
     non_repeating_flags=(--force --version -h --help)
     repeating_options=()
-    non_repeating_options=(--format --output -o --document)
+    non_repeating_options=(--format --output -o --store --document --skip-invalid)
     __collab_offer_flags_options 1
 
     # Offer option value completions
@@ -200,7 +200,13 @@ _collab_import() {
     '--output'|'-o')
         return
         ;;
+    '--store')
+        return
+        ;;
     '--document')
+        return
+        ;;
+    '--skip-invalid')
         return
         ;;
     esac

@@ -47,3 +47,42 @@ struct StoreTests {
         #expect(misfiled.stderr.contains("header says \"alpha\""))
     }
 }
+
+@Suite("store import and export")
+struct StoreTransferTests {
+    @Test func exportImportExportIsByteIdentical() throws {
+        let dir = try CLI.scratch()
+        for (k, id) in ["alpha", "beta/gamma", "δ"].enumerated() {
+            try CLI.run(["edit", "--store", "one", id, "--client", "c\(k)", "insert", "0", "text of \(id)"], in: dir)
+            try CLI.run(["edit", "--store", "one", id, "--client", "d", "delete", "0", "2"], in: dir)
+        }
+        #expect(try CLI.run(["export", "--store", "one", "-o", "first.jsonl"], in: dir).status == 0)
+        #expect(try CLI.run(["import", "--format", "jsonl", "first.jsonl", "--store", "two"], in: dir).status == 0)
+        #expect(try CLI.run(["export", "--store", "two", "-o", "second.jsonl"], in: dir).status == 0)
+        let first = try dir.read("first.jsonl")
+        #expect(first == (try dir.read("second.jsonl")))
+        #expect(first.split(separator: "\n").count == 6)
+        #expect(first.hasPrefix(#"{"documentId":"alpha","id":"#))
+        #expect(try CLI.run(["materialize", "--store", "two", "δ"], in: dir).stdout == "xt of δ")
+        // Importing again over existing documents needs --force; nothing changes without it.
+        #expect(try CLI.run(["import", "--format", "jsonl", "first.jsonl", "--store", "two"], in: dir).status == 73)
+    }
+
+    @Test func anImportIsAllOrNothingUnlessBadLinesAreSetAside() throws {
+        let dir = try CLI.scratch()
+        let good = #"{"documentId":"a","id":{"clientId":"x","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"hi"}}"#
+        let orphan = #"{"documentId":"b","id":{"clientId":"y","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":{"clientId":"q","seq":9},"text":"!"}}"#
+        try dir.write("in.jsonl", [good, "{not json", orphan].joined(separator: "\n") + "\n")
+        let refused = try CLI.run(["import", "--format", "jsonl", "in.jsonl", "--store", "s"], in: dir)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("line 2:"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("s").path))
+        let partial = try CLI.run(["import", "--format", "jsonl", "in.jsonl", "--store", "s", "--skip-invalid", "rejects.jsonl"], in: dir)
+        #expect(partial.status == 1)
+        #expect(try CLI.run(["materialize", "--store", "s", "a"], in: dir).stdout == "hi")
+        let rejects = try dir.read("rejects.jsonl").split(separator: "\n")
+        #expect(rejects.count == 2)
+        #expect(rejects[0].contains(#""line":2"#) && rejects[0].contains(#""text":"{not json""#))
+        #expect(rejects[1].contains(#""line":3"#) && rejects[1].contains("depends on q:9"))
+    }
+}

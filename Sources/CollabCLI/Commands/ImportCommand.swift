@@ -16,11 +16,20 @@ struct ImportCommand: ParsableCommand {
             bad one) and writes them in a causal order.
 
             The output is a binary .clog log (docs/format.md), or JSON lines when its name \
-            ends in .jsonl or it is - (stdout).
+            ends in .jsonl or it is - (stdout). With --store DIR, a store export (lines \
+            tagged with "documentId", from `collab export --store`) becomes one log per \
+            document.
+
+            An import is all or nothing: a bad line stops it with `line N: reason` and \
+            nothing is written. With --skip-invalid REJECTS.jsonl the good lines are \
+            imported and every bad one is written to REJECTS.jsonl with its line number \
+            and reason (exit 1 when any was rejected).
 
             Examples:
               collab import --format trace automerge-paper.json.gz -o paper.clog
               collab export a.clog | collab import --format jsonl - -o copy.jsonl
+              collab import --format jsonl everything.jsonl --store collab-data
+              collab import --format jsonl messy.jsonl -o doc.clog --skip-invalid rejects.jsonl
             """
     )
 
@@ -35,21 +44,31 @@ struct ImportCommand: ParsableCommand {
     var input: String
 
     @Option(name: .shortAndLong, help: "The log to create, or - for stdout.")
-    var output: String
+    var output: String?
 
-    @Flag(help: "Replace the output if it exists.")
+    @Option(help: "Import into this store directory instead (a store export's documents, or --document).")
+    var store: String?
+
+    @Flag(help: "Replace an output log (or a store's document) that exists.")
     var force = false
 
-    @Option(help: "The document id a new .clog log records (default: its file name without extension).")
+    @Option(help: "The document id of the new log (default: the input's documentId tags, or the output's file name).")
     var document: String?
 
+    @Option(name: .customLong("skip-invalid"), help: "Import the good lines; write each bad one with its reason to this file.")
+    var rejects: String?
+
     func validate() throws {
+        guard (output == nil) != (store == nil) else { throw ValidationError("say where to import to: -o OUT or --store DIR") }
         if let document, let problem = ClogFormat.problem(withDocumentId: document) { throw ValidationError(problem) }
+        if rejects != nil && format != .jsonl { throw ValidationError("--skip-invalid applies to --format jsonl") }
     }
 
     func run() throws {
-        try checkNewOutput(output, force: force)
-        let ops: [Op]
+        if let output { try checkNewOutput(output, force: force) }
+        if let rejects { try checkNewOutput(rejects, force: force) }
+        var documents: [JSONLinesImport.ImportedDocument]
+        var rejected: [JSONLinesImport.RejectedLine] = []
         switch format {
         case .trace:
             let bytes = try FileIO.read(input)
@@ -63,11 +82,41 @@ struct ImportCommand: ParsableCommand {
             guard replay.text == trace.endContent else {
                 throw CommandFailure(.badData, "\(input): replaying the trace does not give its endContent")
             }
-            ops = replay.ops
+            documents = [JSONLinesImport.ImportedDocument(documentId: nil, ops: replay.ops)]
         case .jsonl:
-            ops = try OpLogFile.load(input).document().history
+            (documents, rejected) = try JSONLinesImport.read(FileIO.read(input), path: input, skipInvalid: rejects != nil)
         }
-        try OpLogFile.write(ops, to: output, documentId: document)
-        if output != "-" { standardError("imported \(ops.count) ops into \(output)\n") }
+        // Everything is validated before anything is written.
+        var writes: [(path: String, documentId: String?, ops: [Op])] = []
+        if let store {
+            let documentStore = DocumentStore(store)
+            for imported in documents where !imported.ops.isEmpty {
+                guard let id = imported.documentId ?? document else {
+                    throw CommandFailure(.usage, "\(input): its lines carry no documentId; name the document with --document ID")
+                }
+                let path = try documentStore.path(for: id)
+                if FileIO.exists(path) && !force {
+                    throw CommandFailure(.cannotCreate, "\(store): \(id) exists; pass --force to replace it")
+                }
+                writes.append((path, id, imported.ops))
+            }
+        } else {
+            let ids = Set(documents.compactMap(\.documentId))
+            guard ids.count <= 1 else {
+                throw CommandFailure(.usage, "\(input) holds \(ids.count) documents; import it with --store DIR")
+            }
+            writes.append((output!, document ?? ids.first, documents.flatMap(\.ops)))
+        }
+        for write in writes {
+            if let store, let id = write.documentId { _ = try DocumentStore(store).prepare(for: id) }
+            try OpLogFile.write(write.ops, to: write.path, documentId: write.documentId)
+        }
+        if let rejects { try writeOutput(JSONLinesImport.encode(rejected), to: rejects) }
+        let total = writes.reduce(0) { $0 + $1.ops.count }
+        if output != "-" {
+            let target = store.map { "\(writes.count) documents of \($0)" } ?? output!
+            standardError("imported \(total) ops into \(target)\(rejected.isEmpty ? "" : "; \(rejected.count) lines rejected, see \(rejects!)")\n")
+        }
+        if !rejected.isEmpty { throw ExitCode(ExitStatus.differences.rawValue) }
     }
 }

@@ -15,20 +15,30 @@ struct LogLocation: ParsableArguments {
 
     /// The file to read or write; for a store, its folder is created when `creating`.
     func path(creating: Bool = false) throws -> String {
+        try Self.path(of: log, in: store, creating: creating)
+    }
+
+    /// How messages name it.
+    var name: String { Self.name(of: log, in: store) }
+
+    func load(allowMissing: Bool = false) throws -> OpLogFile {
+        try Self.load(log, in: store, allowMissing: allowMissing)
+    }
+
+    static func path(of log: String, in store: String?, creating: Bool = false) throws -> String {
         guard let store else { return log }
         let documents = DocumentStore(store)
         return creating ? try documents.prepare(for: log) : try documents.path(for: log)
     }
 
-    /// How messages name it.
-    var name: String { store.map { "\($0): \(log)" } ?? log }
+    static func name(of log: String, in store: String?) -> String { store.map { "\($0): \(log)" } ?? log }
 
-    /// Reads the log; a store's log must be the document asked for, and a missing
-    /// document in a store is reported by its id.
-    func load(allowMissing: Bool = false) throws -> OpLogFile {
-        let path = try path(creating: allowMissing)
+    /// Reads a log; a store's log must be the document asked for, and a missing document
+    /// in a store is reported by its id.
+    static func load(_ log: String, in store: String?, allowMissing: Bool = false) throws -> OpLogFile {
+        let path = try path(of: log, in: store, creating: allowMissing)
         if store != nil && !allowMissing && !FileIO.exists(path) {
-            throw CommandFailure(.missingInput, "\(name): no such document")
+            throw CommandFailure(.missingInput, "\(name(of: log, in: store)): no such document")
         }
         let file = try OpLogFile.load(path, allowMissing: allowMissing, newDocumentId: store != nil ? log : nil)
         if let store { try DocumentStore(store).check(file, isFor: log) }

@@ -1,0 +1,95 @@
+import CollabCore
+
+/// Reading a JSON-lines op stream or store export for import: every line validated and
+/// every op replayed per document, all or nothing, or with bad lines set aside.
+public enum JSONLinesImport {
+    public struct ImportedDocument: Sendable {
+        /// The id the lines were tagged with; nil for untagged lines.
+        public var documentId: String?
+        /// The ops, in a causal order (the input's, when it was causal).
+        public var ops: [Op]
+
+        public init(documentId: String?, ops: [Op]) {
+            self.documentId = documentId
+            self.ops = ops
+        }
+    }
+
+    public struct RejectedLine: Sendable {
+        public var line: Int
+        public var reason: String
+        /// The line as it was, so nothing is lost.
+        public var text: String
+    }
+
+    /// With `skipInvalid` false, the first bad line is an error naming it; with it true,
+    /// bad lines (and ops that depend on them) are returned as rejected instead.
+    public static func read(
+        _ bytes: [UInt8], path: String, skipInvalid: Bool
+    ) throws(LogError) -> (documents: [ImportedDocument], rejected: [RejectedLine]) {
+        var rejected: [RejectedLine] = []
+        var order: [String?] = []
+        var groups: [String?: [(line: Int, text: ArraySlice<UInt8>, op: Op)]] = [:]
+        var lineNumber = 0
+        var start = 0
+        func reject(_ line: Int, _ text: ArraySlice<UInt8>, _ reason: String) throws(LogError) {
+            guard skipInvalid else { throw .badLine(path: path, line: line, reason: reason) }
+            rejected.append(RejectedLine(line: line, reason: reason, text: String(decoding: text, as: UTF8.self)))
+        }
+        while start < bytes.count {
+            lineNumber += 1
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            var line = bytes[start..<end]
+            if line.last == 0x0D { line = line.dropLast() }
+            start = end + 1
+            guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { continue }
+            do {
+                let (documentId, op) = try StoreExport.decode(line: line)
+                if groups[documentId] == nil { order.append(documentId) }
+                groups[documentId, default: []].append((lineNumber, line, op))
+            } catch {
+                try reject(lineNumber, line, error.description)
+            }
+        }
+        var documents: [ImportedDocument] = []
+        for documentId in order {
+            let entries = groups[documentId]!
+            let document = Document()
+            var lineOf: [OpId: Int] = [:]
+            for entry in entries {
+                do {
+                    lineOf[entry.op.id] = entry.line
+                    try document.apply(entry.op)
+                } catch {
+                    try reject(entry.line, entry.text, "\(error)")
+                }
+            }
+            for waiting in document.pending {
+                let missing = waiting.dependencies.first { !document.isSeen($0) } ?? waiting.id
+                let line = lineOf[waiting.id] ?? 0
+                let text = entries.first { $0.line == line }?.text ?? []
+                try reject(line, text, "op \(waiting.id) depends on \(missing), which is in neither the log nor the input")
+            }
+            documents.append(ImportedDocument(documentId: documentId, ops: document.history))
+        }
+        rejected.sort { $0.line < $1.line }
+        return (documents, rejected)
+    }
+
+    /// The rejects file: one JSON object per rejected line, with its number, the reason
+    /// and the line itself.
+    public static func encode(_ rejected: [RejectedLine]) -> [UInt8] {
+        var writer = JSONWriter()
+        for entry in rejected {
+            writer.raw("{\"line\":")
+            writer.int(entry.line)
+            writer.raw(",\"reason\":")
+            writer.string(entry.reason)
+            writer.raw(",\"text\":")
+            writer.string(entry.text)
+            writer.raw("}\n")
+        }
+        return writer.bytes
+    }
+}
