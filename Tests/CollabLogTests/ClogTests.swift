@@ -81,6 +81,13 @@ struct ClogTests {
         }
     }
 
+    /// Found by the fuzzer: an op naming a client in an empty client table trapped.
+    @Test func anOpBatchNamingAMissingClientIsRefused() {
+        // raw body: no clients, one op; kinds [insert], authors [0], seven empty columns
+        let payload: [UInt8] = [0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+        #expect(throws: DecodeError.self) { try OpBatchCodec.decode(payload) }
+    }
+
     @Test func structuralDamageIsClassified() throws {
         let (bytes, _) = try Self.log(records: 6)
         let records = ClogScanner.scan(bytes).records

@@ -103,7 +103,8 @@ struct ByteReader {
     mutating func count(max limit: Int) throws(DecodeError) -> Int {
         let start = offset
         let value = try varint()
-        guard value <= UInt64(limit) else { throw DecodeError(offset: start, reason: "\(value) exceeds \(limit)") }
+        // A negative limit (an index into an empty table) admits nothing.
+        guard limit >= 0, value <= UInt64(limit) else { throw DecodeError(offset: start, reason: "\(value) exceeds \(limit)") }
         return Int(value)
     }
 
