@@ -194,7 +194,7 @@ _collab_import() {
     # Offer option value completions
     case "${prev}" in
     '--format')
-        __collab_add_completions -W 'trace'$'\n''jsonl'
+        __collab_add_completions -W 'trace'$'\n''jsonl'$'\n''rows'
         return
         ;;
     '--output'|'-o')
@@ -216,7 +216,7 @@ _collab_export() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --output -o)
+    non_repeating_options=(--store --output -o --format)
     __collab_offer_flags_options 1
 
     # Offer option value completions
@@ -225,6 +225,10 @@ _collab_export() {
         return
         ;;
     '--output'|'-o')
+        return
+        ;;
+    '--format')
+        __collab_add_completions -W 'ops'$'\n''rows'
         return
         ;;
     esac

@@ -180,3 +180,43 @@ extension Array {
         capacity > count ? withUnsafeBufferPointer { Array($0) } : self
     }
 }
+
+extension Document {
+    /// The code-point index in the current text of the character `id`, or nil when it is
+    /// deleted or unknown (for exporting position-based formats).
+    public func visibleIndex(of id: OpId) -> Int? {
+        guard let c = clientIndex(of: id.client), id.seq >= 0, id.seq < Int(Int32.max),
+            let cursor = tree.cursor(of: CharId(client: c, seq: Int32(id.seq))), !cursor.run.deleted
+        else { return nil }
+        return tree.visiblePosition(of: cursor)
+    }
+
+    /// The character `id` inserted, deleted or not; nil when `id` is no character.
+    public func scalar(of id: OpId) -> Unicode.Scalar? {
+        guard let c = clientIndex(of: id.client), id.seq >= 0, id.seq < Int(Int32.max),
+            let cursor = tree.cursor(of: CharId(client: c, seq: Int32(id.seq)))
+        else { return nil }
+        return Unicode.Scalar(content[Int(cursor.run.content + cursor.offset)])
+    }
+}
+
+extension Document {
+    /// `count` code points of the text from `position`, or nil when out of range.
+    public func text(at position: Int, count: Int) -> String? {
+        guard position >= 0, count >= 0, position + count <= length else { return nil }
+        var scalars = String.UnicodeScalarView()
+        var remaining = count
+        var cursor = tree.cursor(atVisible: position)
+        while remaining > 0 {
+            let run = cursor.run
+            if !run.deleted {
+                let take = min(remaining, Int(run.length - cursor.offset))
+                let start = Int(run.content + cursor.offset)
+                for value in content[start..<(start + take)] { scalars.append(Unicode.Scalar(value)!) }
+                remaining -= take
+            }
+            cursor = tree.normalized(Cursor(leaf: cursor.leaf, index: cursor.index + 1, offset: 0))
+        }
+        return String(scalars)
+    }
+}

@@ -86,3 +86,41 @@ struct StoreTransferTests {
         #expect(rejects[1].contains(#""line":3"#) && rejects[1].contains("depends on q:9"))
     }
 }
+
+@Suite("relational rows")
+struct RelationalRowTests {
+    @Test func rowsRoundTripAndRebuildTheText() throws {
+        let dir = try CLI.scratch()
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples")
+        for name in ["alice.jsonl", "bob.jsonl"] {
+            try FileManager.default.copyItem(at: samples.appendingPathComponent(name), to: dir.file(name))
+        }
+        try CLI.run(["merge", "alice.jsonl", "bob.jsonl", "-o", "merged.clog"], in: dir)
+        let rows = try CLI.run(["export", "merged.clog", "--format", "rows"], in: dir)
+        #expect(rows.status == 0)
+        #expect(rows.stdout.contains(#""operation_type":"delete","position":{"index":35,"length":6},"content":"Friday""#))
+        try dir.write("rows.jsonl", rows.stdout)
+        #expect(try CLI.run(["import", "--format", "rows", "rows.jsonl", "-o", "again.clog"], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "again.clog"], in: dir).stdout == (try CLI.run(["materialize", "merged.clog"], in: dir).stdout))
+        #expect(try CLI.run(["export", "again.clog", "--format", "rows"], in: dir).stdout == rows.stdout)
+    }
+
+    @Test func badRowsAreRefusedOrSetAside() throws {
+        let dir = try CLI.scratch()
+        let rows = [
+            #"{"id":1,"document_id":"d","operation_type":"insert","position":0,"content":"hello","author_id":"a","timestamp":"2020-01-01T00:00:00Z","vector_clock":{}}"#,
+            #"{"id":2,"document_id":"d","operation_type":"delete","position":{"index":1,"length":2},"content":"xx","author_id":"a","timestamp":"2020-01-01T00:00:01Z"}"#,
+            #"{"id":3,"document_id":"d","operation_type":"format","position":{"index":0,"length":1},"content":null,"author_id":"a","timestamp":"2020-01-01T00:00:02Z"}"#,
+            #"{"id":4,"document_id":"d","operation_type":"delete","position":{"index":0,"length":1},"content":null,"author_id":"b","timestamp":1577836803000}"#,
+        ]
+        try dir.write("rows.jsonl", rows.joined(separator: "\n") + "\n")
+        let refused = try CLI.run(["import", "--format", "rows", "rows.jsonl", "-o", "d.clog"], in: dir)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains(#"line 2: the text at 1 is "el", not the deleted "xx""#))
+        let partial = try CLI.run(["import", "--format", "rows", "rows.jsonl", "-o", "d.clog", "--skip-invalid", "bad.jsonl"], in: dir)
+        #expect(partial.status == 1)
+        #expect(try CLI.run(["materialize", "d.clog"], in: dir).stdout == "ello")
+        #expect(try dir.read("bad.jsonl").contains("format rows need rich text"))
+    }
+}

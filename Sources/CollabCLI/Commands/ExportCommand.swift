@@ -16,6 +16,7 @@ struct ExportCommand: ParsableCommand {
               collab export doc.clog | jq -c 'select(.id.clientId == "alice")'
               collab export doc.clog -o backup.jsonl
               collab export --store collab-data -o everything.jsonl
+              collab export doc.clog --format rows > rows.jsonl
             """
     )
 
@@ -28,6 +29,13 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write, or - for stdout.")
     var output = "-"
 
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case ops, rows
+    }
+
+    @Option(help: "ops: the op form of docs/ops.md; rows: the relational rows of docs/formats.md.")
+    var format = Format.ops
+
     func validate() throws {
         guard log != nil || store != nil else { throw ValidationError("name a log, or a store with --store DIR") }
         if store != nil, let log, let problem = ClogFormat.problem(withDocumentId: log) { throw ValidationError(problem) }
@@ -35,11 +43,27 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         guard let log else {
-            try writeOutput(try StoreExport.encode(DocumentStore(store!)), to: output)
+            let documents = DocumentStore(store!)
+            switch format {
+            case .ops: try writeOutput(try StoreExport.encode(documents), to: output)
+            case .rows:
+                var bytes: [UInt8] = []
+                for (path, documentId) in try documents.logs() {
+                    let file = try OpLogFile.load(path)
+                    _ = try file.document()
+                    bytes += RelationalRows.encode(documentId: documentId ?? OpLogFile.defaultDocumentId(for: path), ops: file.ops)
+                }
+                try writeOutput(bytes, to: output)
+            }
             return
         }
         let file = try LogLocation.load(log, in: store)
         _ = try file.document()
-        try writeOutput(JSONLines.encode(file.ops), to: output)
+        switch format {
+        case .ops: try writeOutput(JSONLines.encode(file.ops), to: output)
+        case .rows:
+            let id = store != nil ? log : (file.documentId ?? OpLogFile.defaultDocumentId(for: log))
+            try writeOutput(RelationalRows.encode(documentId: id, ops: file.ops), to: output)
+        }
     }
 }

@@ -13,7 +13,9 @@ struct ImportCommand: ParsableCommand {
             the trace's transactions say, so concurrent edits stay concurrent.
 
             --format jsonl validates every op (exit 65 with the line number on the first \
-            bad one) and writes them in a causal order.
+            bad one) and writes them in a causal order. --format rows reads the relational \
+            rows of the system collab replaces (docs/formats.md): position-based edits \
+            replayed in file order, one document per document_id.
 
             The output is a binary .clog log (docs/format.md), or JSON lines when its name \
             ends in .jsonl or it is - (stdout). With --store DIR, a store export (lines \
@@ -34,7 +36,7 @@ struct ImportCommand: ParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case trace, jsonl
+        case trace, jsonl, rows
     }
 
     @Option(help: "The input format.")
@@ -61,7 +63,7 @@ struct ImportCommand: ParsableCommand {
     func validate() throws {
         guard (output == nil) != (store == nil) else { throw ValidationError("say where to import to: -o OUT or --store DIR") }
         if let document, let problem = ClogFormat.problem(withDocumentId: document) { throw ValidationError(problem) }
-        if rejects != nil && format != .jsonl { throw ValidationError("--skip-invalid applies to --format jsonl") }
+        if rejects != nil && format == .trace { throw ValidationError("--skip-invalid applies to --format jsonl and rows") }
     }
 
     func run() throws {
@@ -85,6 +87,8 @@ struct ImportCommand: ParsableCommand {
             documents = [JSONLinesImport.ImportedDocument(documentId: nil, ops: replay.ops)]
         case .jsonl:
             (documents, rejected) = try JSONLinesImport.read(FileIO.read(input), path: input, skipInvalid: rejects != nil)
+        case .rows:
+            (documents, rejected) = try RelationalRows.read(FileIO.read(input), path: input, skipInvalid: rejects != nil)
         }
         // Everything is validated before anything is written.
         var writes: [(path: String, documentId: String?, ops: [Op])] = []

@@ -1,0 +1,192 @@
+import CollabCore
+
+/// The relational rows of the system `collab` replaces, as JSON lines: `id, document_id,
+/// operation_type (insert|delete|format), position (JSON), content, author_id,
+/// timestamp, vector_clock (JSON)`. Rows are position-based edits applied one after
+/// another in file order; docs/formats.md gives the mapping.
+public enum RelationalRows {
+    /// Replays the rows as local edits of their authors, one document per document_id.
+    public static func read(
+        _ bytes: [UInt8], path: String, skipInvalid: Bool
+    ) throws(LogError) -> (documents: [JSONLinesImport.ImportedDocument], rejected: [JSONLinesImport.RejectedLine]) {
+        var rejected: [JSONLinesImport.RejectedLine] = []
+        var order: [String] = []
+        var documents: [String: Document] = [:]
+        var lineNumber = 0
+        var start = 0
+        while start < bytes.count {
+            lineNumber += 1
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            var line = bytes[start..<end]
+            if line.last == 0x0D { line = line.dropLast() }
+            start = end + 1
+            guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { continue }
+            do {
+                let row = try Row(line)
+                if documents[row.documentId] == nil {
+                    order.append(row.documentId)
+                    documents[row.documentId] = Document()
+                }
+                try row.apply(to: documents[row.documentId]!)
+            } catch {
+                guard skipInvalid else { throw .badLine(path: path, line: lineNumber, reason: "\(error)") }
+                rejected.append(.init(line: lineNumber, reason: "\(error)", text: String(decoding: line, as: UTF8.self)))
+            }
+        }
+        let imported = order.map { JSONLinesImport.ImportedDocument(documentId: $0, ops: documents[$0]!.history) }
+        return (imported, rejected)
+    }
+
+    struct RowError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// One row, checked.
+    struct Row {
+        enum Kind { case insert, delete }
+        var documentId: String
+        var kind: Kind
+        var position: Int
+        var length: Int
+        var content: String?
+        var author: String
+        var wall: Int64
+
+        init(_ line: ArraySlice<UInt8>) throws {
+            guard case .object(let fields) = try JSONParser.parse(Array(line)) else { throw RowError(description: "expected an object") }
+            func string(_ key: String) throws -> String {
+                guard case .string(let value)? = fields[key] else { throw RowError(description: "\(key): expected a string") }
+                return value
+            }
+            guard fields["id"] != nil else { throw RowError(description: "id: missing") }
+            documentId = try string("document_id")
+            if let problem = ClogFormat.problem(withDocumentId: documentId) { throw RowError(description: "document_id: \(problem)") }
+            author = try string("author_id")
+            guard !author.isEmpty, author.utf8.count <= 256 else { throw RowError(description: "author_id: a client id is 1 to 256 bytes") }
+            switch fields["timestamp"] {
+            case .int(let milliseconds)? where milliseconds >= 0: wall = milliseconds
+            case .string(let text)?:
+                guard let milliseconds = ISO8601.milliseconds(text) else { throw RowError(description: "timestamp: not an ISO-8601 time") }
+                wall = milliseconds
+            default: throw RowError(description: "timestamp: expected an ISO-8601 string or milliseconds")
+            }
+            var explicitLength: Int?
+            switch fields["position"] {
+            case .int(let index)? where index >= 0:
+                position = Int(index)
+            case .object(let parts)?:
+                guard case .int(let index)? = parts["index"], index >= 0 else { throw RowError(description: "position.index: expected a non-negative integer") }
+                position = Int(index)
+                if case .int(let length)? = parts["length"] {
+                    guard length > 0 else { throw RowError(description: "position.length: must be positive") }
+                    explicitLength = Int(length)
+                }
+            default: throw RowError(description: "position: expected an index or {\"index\":…,\"length\":…}")
+            }
+            switch fields["content"] {
+            case .string(let text)?: content = text
+            case .null?, nil: content = nil
+            default: throw RowError(description: "content: expected a string or null")
+            }
+            switch try string("operation_type") {
+            case "insert":
+                kind = .insert
+                guard let content, !content.isEmpty else { throw RowError(description: "content: an insert needs text") }
+                length = content.unicodeScalars.count
+            case "delete":
+                kind = .delete
+                guard let count = explicitLength ?? content.map({ $0.unicodeScalars.count }), count > 0 else {
+                    throw RowError(description: "a delete needs position.length or the deleted content")
+                }
+                if let explicitLength, let content, content.unicodeScalars.count != explicitLength {
+                    throw RowError(description: "position.length and content disagree")
+                }
+                length = count
+            case "format":
+                throw RowError(description: "format rows need rich text, which this version does not import yet")
+            case let other:
+                throw RowError(description: "operation_type: unknown \"\(other)\" (insert, delete, format)")
+            }
+        }
+
+        func apply(to document: Document) throws {
+            let timestamp = document.tick(now: wall)
+            switch kind {
+            case .insert:
+                try document.insert(content!, at: position, by: author, timestamp: timestamp)
+            case .delete:
+                if let content, let actual = document.text(at: position, count: length), actual != content {
+                    throw RowError(description: "the text at \(position) is \(actual.debugDescription), not the deleted \(content.debugDescription)")
+                }
+                try document.delete(at: position, count: length, by: author, timestamp: timestamp)
+            }
+        }
+    }
+
+    /// A document's ops as rows, replayed in log order: each insert one row at the index
+    /// it landed, each delete one row per run of visible characters it removed.
+    public static func encode(documentId: String, ops: [Op]) -> [UInt8] {
+        let document = Document()
+        var writer = JSONWriter()
+        var number = 0
+        func row(_ op: Op, _ type: StaticString, index: Int, length: Int?, content: String) {
+            number += 1
+            writer.raw("{\"id\":")
+            writer.int(number)
+            writer.raw(",\"document_id\":")
+            writer.string(documentId)
+            writer.raw(",\"operation_type\":\"")
+            writer.raw(type)
+            writer.raw("\",\"position\":{\"index\":")
+            writer.int(index)
+            if let length {
+                writer.raw(",\"length\":")
+                writer.int(length)
+            }
+            writer.raw("},\"content\":")
+            writer.string(content)
+            writer.raw(",\"author_id\":")
+            writer.string(op.id.client)
+            writer.raw(",\"timestamp\":")
+            writer.string(ISO8601.format(milliseconds: op.timestamp.wall))
+            writer.raw(",\"vector_clock\":{")
+            for (k, entry) in document.version.counts.sorted(by: { $0.key < $1.key }).enumerated() {
+                if k > 0 { writer.raw(",") }
+                writer.string(entry.key)
+                writer.raw(":")
+                writer.int(entry.value)
+            }
+            writer.raw("}}\n")
+        }
+        for op in ops {
+            switch op.payload {
+            case .textInsert(let insert):
+                _ = try? document.apply(op)
+                if let index = document.visibleIndex(of: op.id) { row(op, "insert", index: index, length: nil, content: insert.text) }
+            case .textDelete(let delete):
+                var visible: [(index: Int, scalar: Unicode.Scalar)] = []
+                for target in delete.targets {
+                    for k in 0..<target.length {
+                        let id = OpId(target.start.client, target.backward ? target.start.seq - k : target.start.seq + k)
+                        if let index = document.visibleIndex(of: id), let scalar = document.scalar(of: id) { visible.append((index, scalar)) }
+                    }
+                }
+                _ = try? document.apply(op)
+                // Runs of consecutive indexes, last first, so each row's index is still
+                // right after the rows before it were applied.
+                visible.sort { $0.index < $1.index }
+                var runs: [[(index: Int, scalar: Unicode.Scalar)]] = []
+                for entry in visible {
+                    if let last = runs.last?.last, last.index + 1 == entry.index { runs[runs.count - 1].append(entry) } else { runs.append([entry]) }
+                }
+                for run in runs.reversed() {
+                    var text = String.UnicodeScalarView()
+                    text.append(contentsOf: run.map(\.scalar))
+                    row(op, "delete", index: run[0].index, length: run.count, content: String(text))
+                }
+            }
+        }
+        return writer.bytes
+    }
+}
