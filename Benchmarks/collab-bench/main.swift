@@ -42,8 +42,15 @@ var paths: [String] = []
 var onlyPhase: String?
 /// Set by `--memory`: print the heap bytes a loaded document holds instead of timings.
 var memoryOnly = false
+/// Set by `--append`: time locked, synced batch appends to the trace's .clog instead.
+var appendOnly = false
 var index = 0
 while index < arguments.count {
+    if arguments[index] == "--append" {
+        appendOnly = true
+        index += 1
+        continue
+    }
     if arguments[index] == "--memory" {
         memoryOnly = true
         index += 1
@@ -61,12 +68,14 @@ while index < arguments.count {
     }
     if arguments[index] == "--help" || arguments[index] == "-h" {
         print("""
-            usage: collab-bench [--runs N] [--only replay|merge] [--memory] TRACE.json[.gz]…
+            usage: collab-bench [--runs N] [--only replay|merge] [--memory] [--append] TRACE.json[.gz]…
             Replays each editing trace and prints one JSON object per trace: trace, edits, ops,
             replay_ms, merge_ms, log_bytes, load_ms, materialize_ms, peak_rss_bytes, final_length, ok.
             Times are the best of N runs (default 5). --only runs one phase once and prints nothing
             (for valgrind --tool=callgrind). --memory prints, per trace, the heap bytes held by a
             document loaded from the trace's ops ({"trace","document_bytes","final_length"}).
+            --append writes the trace's .clog, then times 200 batch appends of 10 fresh ops each
+            (lock, verify, write, fdatasync): {"trace","appends","median_ms","p99_ms","max_ms"}.
             example: swift run -c release collab-bench ../shared/traces/sequential/automerge-paper.json.gz
             """)
         exit(0)
@@ -87,6 +96,27 @@ for path in paths {
     }
     let trace = try EditingTrace(bytes: [UInt8](data))
     let name = traceName(path)
+    if appendOnly {
+        let ops = try TraceReplay(trace).ops
+        let path = NSTemporaryDirectory() + "collab-bench-append-\(getpid()).clog"
+        try OpLogFile.write(ops, to: path, format: .clog, documentId: name)
+        let document = try Document(ops: ops)
+        var times: [Double] = []
+        for k in 0..<200 {
+            let before = document.historyCount
+            for j in 0..<10 {
+                try document.insert("x", at: (k * 37 + j) % (document.length + 1), by: "appender", timestamp: Timestamp(wall: Int64(k)))
+            }
+            let batch = document.history(from: before)
+            document.coalescingFloor = document.historyCount
+            times.append(try milliseconds { try ClogLog.append(batch, to: path) })
+        }
+        try? FileManager.default.removeItem(atPath: path)
+        times.sort()
+        func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
+        print("{\"trace\":\"\(name)\",\"appends\":\(times.count),\"median_ms\":\(fixed(times[times.count / 2])),\"p99_ms\":\(fixed(times[times.count * 99 / 100])),\"max_ms\":\(fixed(times.last!))}")
+        continue
+    }
     if memoryOnly {
         let ops = try TraceReplay(trace).ops
         let before = heapBytesInUse()

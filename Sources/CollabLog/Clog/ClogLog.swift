@@ -22,13 +22,7 @@ public enum ClogLog {
 
     /// The ops of a scanned log. A torn or corrupt log is refused: nothing is half-read.
     public static func ops(of scan: ClogScan, path: String) throws(LogError) -> [Op] {
-        switch scan.state {
-        case .clean: break
-        case .torn(let offset, let reason):
-            throw .damaged(path: path, reason: "torn tail at byte \(offset) (\(reason)); `collab repair \(path)` cuts it off, keeping a copy")
-        case .corrupt(let offset, let record, let reason):
-            throw .damaged(path: path, reason: "corrupt at byte \(offset), record \(record): \(reason); `collab salvage \(path) -o NEW` recovers what verifies")
-        }
+        try requireClean(scan, path: path)
         var ops: [Op] = []
         for record in scan.records where record.type == ClogRecordType.opBatch.rawValue {
             do {
@@ -38,6 +32,16 @@ public enum ClogLog {
             }
         }
         return ops
+    }
+
+    static func requireClean(_ scan: ClogScan, path: String) throws(LogError) {
+        switch scan.state {
+        case .clean: break
+        case .torn(let offset, let reason):
+            throw .damaged(path: path, reason: "torn tail at byte \(offset) (\(reason)); `collab repair \(path)` cuts it off, keeping a copy")
+        case .corrupt(let offset, let record, let reason):
+            throw .damaged(path: path, reason: "corrupt at byte \(offset), record \(record): \(reason); `collab salvage \(path) -o NEW` recovers what verifies")
+        }
     }
 
     /// Appends ops as one op-batch record: holds an exclusive lock while it writes, and
@@ -58,7 +62,8 @@ public enum ClogLog {
     public static func append(_ ops: [Op], through file: some LogFileIO) throws(LogError) {
         let bytes = try file.readAll()
         let scan = ClogScanner.scan(bytes)
-        _ = try Self.ops(of: scan, path: file.path)
+        // The framing must verify clean; the ops need not be decoded to append after them.
+        try requireClean(scan, path: file.path)
         let record = ClogRecord.frame(type: .opBatch, number: UInt64(scan.records.count), payload: OpBatchCodec.encode(ops))
         do {
             try file.write(record, at: bytes.count)
