@@ -11,19 +11,21 @@ public struct TraceReplay {
 
     public static func clientId(ofAgent agent: Int) -> ClientId { "agent\(agent)" }
 
-    public init(_ trace: EditingTrace) throws {
+    /// Replays the trace; `progress` hears (transactions done, transactions) now and then.
+    public init(_ trace: EditingTrace, progress: ((Int, Int) -> Void)? = nil) throws {
         if trace.isConcurrent {
-            try self.init(concurrent: trace)
+            try self.init(concurrent: trace, progress: progress)
         } else {
-            try self.init(sequential: trace)
+            try self.init(sequential: trace, progress: progress)
         }
     }
 
-    private init(sequential trace: EditingTrace) throws {
+    private init(sequential trace: EditingTrace, progress: ((Int, Int) -> Void)?) throws {
         do {
             let document = Document()
             let client = Self.clientId(ofAgent: 0)
-            for transaction in trace.transactions {
+            for (index, transaction) in trace.transactions.enumerated() {
+                if index & 0x3FFF == 0 { progress?(index, trace.transactions.count) }
                 try Self.apply(trace.patches[transaction.patchRange], to: document, as: client, now: transaction.time)
             }
             ops = document.history
@@ -31,13 +33,14 @@ public struct TraceReplay {
         }
     }
 
-    private init(concurrent trace: EditingTrace) throws {
+    private init(concurrent trace: EditingTrace, progress: ((Int, Int) -> Void)?) throws {
         let clients = (0..<trace.agentCount).map(Self.clientId(ofAgent:))
         var replicas = clients.map { _ in Document() }
         var versionAfter: [VersionVector] = []
         versionAfter.reserveCapacity(trace.transactions.count)
         var log: [Op] = []
-        for transaction in trace.transactions {
+        for (index, transaction) in trace.transactions.enumerated() {
+            if index & 0x3FF == 0 { progress?(index, trace.transactions.count) }
             var target = VersionVector()
             for parent in transaction.parents { target.formUnion(versionAfter[parent]) }
             var replica = replicas[transaction.agent]

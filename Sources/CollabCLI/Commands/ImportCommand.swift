@@ -80,7 +80,9 @@ struct ImportCommand: ParsableCommand {
             } catch {
                 throw CommandFailure(.badData, "\(input): \(error)")
             }
-            let replay = try TraceReplay(trace)
+            let progress = Progress("import \(input)")
+            let replay = try TraceReplay(trace) { done, total in progress.update(done, of: total, "transactions") }
+            progress.finish()
             guard replay.text == trace.endContent else {
                 throw CommandFailure(.badData, "\(input): replaying the trace does not give its endContent")
             }
