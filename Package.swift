@@ -40,14 +40,22 @@ let package = Package(
             name: "collab-bench", dependencies: ["CollabCore", "CollabLog", "CHeapStats"], path: "Benchmarks/collab-bench"),
         // glibc's heap statistics, for collab-bench --memory.
         .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),
+        // What the test targets share: a seeded random generator.
+        .target(name: "CollabTestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "CollabCoreTests",
-            dependencies: ["CollabCore", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: [
+                "CollabCore", "CollabTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
-        .testTarget(name: "CollabLogTests", dependencies: ["CollabCore", "CollabLog"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CollabLogTests", dependencies: ["CollabCore", "CollabLog", "CollabTestSupport"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "CollabCLITests",
-            dependencies: ["CollabCLI", "collab", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "CollabCLI", "collab", "CollabTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -19,24 +19,32 @@ public enum JSONLines {
     /// Parses every line, keeping each op's line number for later error messages.
     public static func decodeNumbered(_ bytes: [UInt8], path: String) throws(LogError) -> [(line: Int, op: Op)] {
         var ops: [(line: Int, op: Op)] = []
-        var lineNumber = 0
+        try forEachLine(of: bytes) { (number, line) throws(LogError) in
+            do {
+                ops.append((number, try OpJSON.decode(line: line)))
+            } catch {
+                throw .badLine(path: path, line: number, reason: "\(error)")
+            }
+        }
+        return ops
+    }
+
+    /// Calls `body` with each non-blank line (without its `\r\n` or `\n`) and its number,
+    /// counting from 1 and counting blank lines too.
+    public static func forEachLine(
+        of bytes: [UInt8], _ body: (Int, ArraySlice<UInt8>) throws(LogError) -> Void
+    ) throws(LogError) {
+        var number = 0
         var start = 0
         while start < bytes.count {
-            lineNumber += 1
+            number += 1
             var end = start
             while end < bytes.count && bytes[end] != 0x0A { end += 1 }
             var line = bytes[start..<end]
             if line.last == 0x0D { line = line.dropLast() }
-            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                do {
-                    ops.append((lineNumber, try OpJSON.decode(line: line)))
-                } catch {
-                    throw .badLine(path: path, line: lineNumber, reason: error.description)
-                }
-            }
             start = end + 1
+            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { try body(number, line) }
         }
-        return ops
     }
 
     public static func readOps(atPath path: String) throws(LogError) -> [Op] {

@@ -30,26 +30,17 @@ public enum JSONLinesImport {
         var rejected: [RejectedLine] = []
         var order: [String?] = []
         var groups: [String?: [(line: Int, text: ArraySlice<UInt8>, op: Op)]] = [:]
-        var lineNumber = 0
-        var start = 0
         func reject(_ line: Int, _ text: ArraySlice<UInt8>, _ reason: String) throws(LogError) {
             guard skipInvalid else { throw .badLine(path: path, line: line, reason: reason) }
             rejected.append(RejectedLine(line: line, reason: reason, text: String(decoding: text, as: UTF8.self)))
         }
-        while start < bytes.count {
-            lineNumber += 1
-            var end = start
-            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-            var line = bytes[start..<end]
-            if line.last == 0x0D { line = line.dropLast() }
-            start = end + 1
-            guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { continue }
+        try JSONLines.forEachLine(of: bytes) { (number, line) throws(LogError) in
             do {
                 let (documentId, op) = try StoreExport.decode(line: line)
                 if groups[documentId] == nil { order.append(documentId) }
-                groups[documentId, default: []].append((lineNumber, line, op))
+                groups[documentId, default: []].append((number, line, op))
             } catch {
-                try reject(lineNumber, line, error.description)
+                try reject(number, line, "\(error)")
             }
         }
         var documents: [ImportedDocument] = []

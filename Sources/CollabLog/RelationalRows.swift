@@ -12,16 +12,7 @@ public enum RelationalRows {
         var rejected: [JSONLinesImport.RejectedLine] = []
         var order: [String] = []
         var documents: [String: Document] = [:]
-        var lineNumber = 0
-        var start = 0
-        while start < bytes.count {
-            lineNumber += 1
-            var end = start
-            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-            var line = bytes[start..<end]
-            if line.last == 0x0D { line = line.dropLast() }
-            start = end + 1
-            guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { continue }
+        try JSONLines.forEachLine(of: bytes) { (number, line) throws(LogError) in
             do {
                 let row = try Row(line)
                 if documents[row.documentId] == nil {
@@ -30,8 +21,8 @@ public enum RelationalRows {
                 }
                 try row.apply(to: documents[row.documentId]!)
             } catch {
-                guard skipInvalid else { throw .badLine(path: path, line: lineNumber, reason: "\(error)") }
-                rejected.append(.init(line: lineNumber, reason: "\(error)", text: String(decoding: line, as: UTF8.self)))
+                guard skipInvalid else { throw .badLine(path: path, line: number, reason: "\(error)") }
+                rejected.append(.init(line: number, reason: "\(error)", text: String(decoding: line, as: UTF8.self)))
             }
         }
         let imported = order.map { JSONLinesImport.ImportedDocument(documentId: $0, ops: documents[$0]!.history) }

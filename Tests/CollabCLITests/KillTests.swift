@@ -1,4 +1,5 @@
 import Foundation
+import CollabTestSupport
 import Testing
 
 /// A writer killed at any moment never loses an append it reported as done.
@@ -41,18 +42,5 @@ struct KillTests {
         for marker in acknowledged { #expect(text.contains(marker), "acknowledged \(marker) is missing") }
         // The run must have exercised both outcomes to mean anything.
         #expect(killed > 5 && acknowledged.count > 5, "killed \(killed), acknowledged \(acknowledged.count)")
-    }
-}
-
-/// A small deterministic generator (the same as the engine tests').
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import CollabCore
 import PropertyBased
+import CollabTestSupport
 import Testing
 
 /// Replicas edit at random, ops are delivered in random orders with duplicates and
@@ -62,18 +63,5 @@ struct ConvergenceTests {
             #expect(Set(versions).count == 1, "versions differ: \(versions)")
             #expect(replicas.allSatisfy { $0.pending.isEmpty })
         }
-    }
-}
-
-/// A small deterministic generator, so a failing case replays from its seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

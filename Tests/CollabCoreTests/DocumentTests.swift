@@ -1,4 +1,5 @@
 import CollabCore
+import CollabTestSupport
 import Testing
 
 let t0 = Timestamp(wall: 1_700_000_000_000)

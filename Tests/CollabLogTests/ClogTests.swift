@@ -1,5 +1,6 @@
 import CollabCore
 import Foundation
+import CollabTestSupport
 import Testing
 
 @testable import CollabLog
@@ -103,7 +104,7 @@ struct ClogTests {
         #expect(isCorrupt(header + raw(0) + other + raw(1)), "another document's header spliced in")
         #expect(isCorrupt(other + Array(bytes[records[0].offset...])) == false)  // a whole other log is just that log
         #expect(isTorn(bytes + [UInt8](repeating: 0, count: 4096)), "zero-filled tail")
-        var garbage = SplitMix64(seed: 7)
+        var garbage = SplitMix(seed: 7)
         #expect(isTorn(bytes + (0..<777).map { _ in UInt8(truncatingIfNeeded: garbage.next()) }), "garbage tail")
         // A 4 GiB length in record 2, its header checksum recomputed as a buggy writer would.
         var huge = bytes
@@ -117,17 +118,5 @@ struct ClogTests {
         for k in 0..<4 { last[records[5].offset + k] = 0xFF }
         #expect(isTorn(last))
         #expect(isCorrupt(Array("not a log at all\n".utf8)))
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import CollabCore
+import CollabTestSupport
 import Testing
 
 @testable import CollabLog
@@ -74,7 +75,7 @@ final class SimulatedDisk: LogFileIO {
 struct PowerLossTests {
     @Test(arguments: [1, 2, 3])
     func appendsReportedDurableSurviveAnyPowerCut(seed: Int) throws {
-        var random = SplitMix64(seed: UInt64(seed))
+        var random = SplitMix(seed: UInt64(seed))
         let disk = SimulatedDisk(ClogHeader(documentId: "doc").encoded())
         var document = Document()
         var acknowledged: [Op] = []
