@@ -18,6 +18,8 @@ public enum LogError: Error, CustomStringConvertible, Sendable {
     case damaged(path: String, reason: String)
     /// Another writer holds the log's lock (exit 75).
     case locked(path: String, holder: Int?)
+    /// The log changed between reading it and appending to it (exit 75).
+    case changed(path: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum LogError: Error, CustomStringConvertible, Sendable {
         case .damaged(let path, let reason): "\(path): \(reason)"
         case .locked(let path, let holder):
             "\(path): locked by another writer" + (holder.map { " (process \($0))" } ?? "") + "; try again when it is done"
+        case .changed(let path): "\(path): another writer changed the log while this command ran; nothing was written, try again"
         }
     }
 }

@@ -17,6 +17,9 @@ public struct OpLogFile {
     public var ops: [Op]
     /// Where each op came from: its line (JSON lines) or its number from 1 (`.clog`).
     public var lines: [Int]
+    /// How many records a `.clog` had when read: an append made from this reading is
+    /// refused if the log has changed since (another writer came in between).
+    public var recordCount: Int?
 
     public init(path: String, format: Format = .jsonLines, documentId: String? = nil, ops: [Op], lines: [Int]) {
         self.path = path
@@ -38,7 +41,9 @@ public struct OpLogFile {
         if ClogFormat.looksLikeClog(bytes) || ClogFormat.looksLikeClogPrefix(bytes) {
             let scan = ClogScanner.scan(bytes)
             let ops = try ClogLog.ops(of: scan, path: path)
-            return OpLogFile(path: path, format: .clog, documentId: scan.documentId, ops: ops, lines: Array(1..<(ops.count + 1)))
+            var file = OpLogFile(path: path, format: .clog, documentId: scan.documentId, ops: ops, lines: Array(1..<(ops.count + 1)))
+            file.recordCount = scan.records.count
+            return file
         }
         let numbered = try JSONLines.decodeNumbered(bytes, path: path)
         return OpLogFile(path: path, format: .jsonLines, ops: numbered.map(\.op), lines: numbered.map(\.line))
@@ -109,7 +114,7 @@ public struct OpLogFile {
     public func append(_ newOps: [Op]) throws(LogError) {
         guard !newOps.isEmpty else { return }
         if format == .clog && FileIO.exists(path) {
-            try ClogLog.append(newOps, to: path)
+            try ClogLog.append(newOps, to: path, expectingRecords: recordCount)
         } else {
             try Self.write(ops + newOps, to: path, format: format, documentId: documentId)
         }

@@ -44,7 +44,7 @@ struct CommandFailure: Error {
         case .cannotCreate: status = .cannotCreate
         case .io: status = .ioError
         case .badLine, .badData, .badOp, .damaged: status = .badData
-        case .locked: status = .temporarilyRefused
+        case .locked, .changed: status = .temporarilyRefused
         }
         message = error.description
     }

@@ -45,8 +45,10 @@ public enum ClogLog {
     }
 
     /// Appends ops as one op-batch record: holds an exclusive lock while it writes, and
-    /// returns only after the bytes are on disk (fdatasync). The log must verify clean.
-    public static func append(_ ops: [Op], to path: String) throws(LogError) {
+    /// returns only after the bytes are on disk (fdatasync). The log must verify clean;
+    /// with `expectingRecords`, it must also still have the records the ops were made
+    /// against, or another writer came in between and the append is refused.
+    public static func append(_ ops: [Op], to path: String, expectingRecords: Int? = nil) throws(LogError) {
         guard !ops.isEmpty else { return }
         let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
@@ -54,16 +56,19 @@ public enum ClogLog {
         }
         defer { close(fd) }
         try lock(fd, path: path)
-        try append(ops, through: OpenLogFile(fd: fd, path: path))
+        try append(ops, through: OpenLogFile(fd: fd, path: path), expectingRecords: expectingRecords)
     }
 
     /// The append itself, through `file`: read and verify, write one record at the end,
     /// sync. Tests pass a simulated disk to cut power at any point.
-    public static func append(_ ops: [Op], through file: some LogFileIO) throws(LogError) {
+    public static func append(_ ops: [Op], through file: some LogFileIO, expectingRecords: Int? = nil) throws(LogError) {
         let bytes = try file.readAll()
         let scan = ClogScanner.scan(bytes)
         // The framing must verify clean; the ops need not be decoded to append after them.
         try requireClean(scan, path: file.path)
+        if let expectingRecords, scan.records.count != expectingRecords {
+            throw .changed(path: file.path)
+        }
         let record = ClogRecord.frame(type: .opBatch, number: UInt64(scan.records.count), payload: OpBatchCodec.encode(ops))
         do {
             try file.write(record, at: bytes.count)
