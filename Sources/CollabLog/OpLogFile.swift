@@ -110,13 +110,25 @@ public struct OpLogFile {
     }
 
     /// Adds ops at the end of this log: a `.clog` gets one new record, appended under the
-    /// writer's lock and synced; a JSON-lines log is rewritten whole (atomically).
+    /// writer's lock and synced; a JSON-lines log is rewritten whole (atomically) under
+    /// the lock. Either way, a log that changed since it was read is not written (75).
     public func append(_ newOps: [Op]) throws(LogError) {
         guard !newOps.isEmpty else { return }
-        if format == .clog && FileIO.exists(path) {
-            try ClogLog.append(newOps, to: path, expectingRecords: recordCount)
-        } else {
+        guard path != "-" && FileIO.exists(path) else {
             try Self.write(ops + newOps, to: path, format: format, documentId: documentId)
+            return
         }
+        if format == .clog {
+            try ClogLog.append(newOps, to: path, expectingRecords: recordCount)
+            return
+        }
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        try ClogLog.lock(fd, path: path)
+        guard try JSONLines.decode(OpenLogFile(fd: fd, path: path).readAll(), path: path) == ops else {
+            throw .changed(path: path)
+        }
+        try Self.write(ops + newOps, to: path, format: .jsonLines)
     }
 }

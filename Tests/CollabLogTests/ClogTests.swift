@@ -144,3 +144,22 @@ struct ClogAppendTests {
         #expect(try final.document().text == "baseA")
     }
 }
+
+extension ClogAppendTests {
+    @Test func aJSONLinesAppendMadeAgainstAStaleReadingIsRefusedToo() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("stale-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let doc = Document()
+        try doc.insert("base", at: 0, by: "alice", timestamp: Timestamp(wall: 1))
+        try OpLogFile.write(doc.history, to: path)
+        let first = try OpLogFile.load(path)
+        let second = try OpLogFile.load(path)
+        let a = try first.document()
+        let b = try second.document()
+        let opA = try #require(a.op(from: try a.insert("A", at: 4, by: "alice", timestamp: Timestamp(wall: 2))))
+        let opB = try #require(b.op(from: try b.insert("B", at: 0, by: "bob", timestamp: Timestamp(wall: 3))))
+        try first.append([opA])
+        #expect(throws: LogError.self) { try second.append([opB]) }  // it would have dropped opA
+        #expect(try OpLogFile.load(path).document().text == "baseA")
+    }
+}
