@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|ls|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage ls exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -362,6 +362,21 @@ _collab_salvage() {
     # Offer option value completions
     case "${prev}" in
     '--output'|'-o')
+        return
+        ;;
+    esac
+}
+
+_collab_checkpoint() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
         return
         ;;
     esac

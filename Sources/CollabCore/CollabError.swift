@@ -10,6 +10,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case positionOutOfRange(position: Int, length: Int)
     /// A version names ops whose dependencies it does not include.
     case versionNotCausallyClosed(missing: OpId, neededBy: OpId)
+    /// A snapshot (a checkpoint's state) does not hold together.
+    case invalidSnapshot(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
             "position \(position) is outside the document (length \(length))"
         case .versionNotCausallyClosed(let missing, let neededBy):
             "version is not causally closed: \(neededBy) needs \(missing), which the version excludes"
+        case .invalidSnapshot(let reason):
+            "the checkpoint's state is invalid: \(reason)"
         }
     }
 }

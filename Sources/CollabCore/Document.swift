@@ -5,7 +5,7 @@
 /// and commutatively with FugueMax ordering, so every replica that has seen the same
 /// ops holds the same text, whatever order they arrived in.
 public final class Document {
-    let tree = SequenceTree()
+    var tree = SequenceTree()
     /// Every inserted scalar, in the order the runs were created; runs and insert
     /// records point into it.
     var content: [UInt32] = []

@@ -143,6 +143,15 @@ final class SequenceTree {
         lastLeaf = leaf
     }
 
+    /// Replaces the tree's structure (for a bulk load).
+    func setRoot(_ root: TreeNode, first: TreeNode, last: TreeNode) {
+        self.root = root
+        firstLeaf = first
+        lastLeaf = last
+        cachedLeaf = nil
+        changes &+= 1
+    }
+
     var visibleCount: Int { root.visible }
     var totalCount: Int { root.total }
 

@@ -49,6 +49,17 @@ public struct OpLogFile {
         return OpLogFile(path: path, format: .jsonLines, ops: numbered.map(\.op), lines: numbered.map(\.line))
     }
 
+    /// Just the document at the end of a log, the fast way: a `.clog` restores its last
+    /// checkpoint and replays only what follows it.
+    public static func loadDocument(_ path: String) throws(LogError) -> (document: Document, documentId: String?) {
+        let bytes = try FileIO.read(path)
+        guard ClogFormat.looksLikeClog(bytes) || ClogFormat.looksLikeClogPrefix(bytes) else {
+            return (try OpLogFile.load(path).document(), nil)
+        }
+        let scan = ClogScanner.scan(bytes)
+        return (try ClogLog.document(of: scan, path: path), scan.documentId)
+    }
+
     /// The format of a log that does not exist yet: JSON lines for stdout and for names
     /// ending in `.jsonl`, `.ndjson` or `.json`; `.clog` for everything else.
     public static func format(forNew path: String) -> Format {

@@ -163,3 +163,38 @@ extension ClogAppendTests {
         #expect(try OpLogFile.load(path).document().text == "baseA")
     }
 }
+
+@Suite("checkpoints")
+struct CheckpointTests {
+    @Test func aCheckpointedLogOpensToTheSameDocument() throws {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/traces/sequential/sveltecomponent.json", withExtension: "gz"))
+        let trace = try EditingTrace(bytes: [UInt8](Data(contentsOf: url)))
+        let ops = try TraceReplay(trace).ops
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cp-\(UUID().uuidString).clog").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try OpLogFile.write(Array(ops.prefix(ops.count / 2)), to: path)
+        _ = try ClogLog.appendCheckpoint(to: path)
+        try ClogLog.append(Array(ops[(ops.count / 2)...]), to: path)
+        let fast = try OpLogFile.loadDocument(path).document
+        let full = try OpLogFile.load(path)
+        #expect(full.ops == ops)  // the checkpoint changes nothing about the ops
+        let replayed = try full.document()
+        #expect(fast.text == trace.endContent)
+        #expect(fast.version == replayed.version)
+        #expect(fast.history == replayed.history)
+        // A restored document keeps working: an edit on it matches one on the replay.
+        for document in [fast, replayed] {
+            try document.insert("!", at: 3, by: "later", timestamp: Timestamp(wall: 1))
+        }
+        #expect(fast.text == replayed.text)
+        #expect(ClogScanner.scan([UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))).state == .clean)
+    }
+
+    @Test func theCheckpointCodecRoundTrips() throws {
+        let doc = Document()
+        try doc.insert("héllo wörld 🙂", at: 0, by: "a", timestamp: Timestamp(wall: 1_700_000_000_000))
+        try doc.delete(at: 2, count: 3, by: "b", timestamp: Timestamp(wall: 1_700_000_000_500, logical: 2))
+        let snapshot = doc.snapshot()
+        #expect(try CheckpointCodec.decode(CheckpointCodec.encode(snapshot)) == snapshot)
+    }
+}

@@ -31,7 +31,7 @@ struct MaterializeCommand: ParsableCommand {
 
     func run() throws {
         let version = try VersionSpec(parsing: at)
-        let document = try version.document(of: try location.load())
+        let document = version == .head ? try location.loadDocument() : try version.document(of: try location.load())
         try writeOutput(Array(document.text.utf8), to: output)
     }
 }

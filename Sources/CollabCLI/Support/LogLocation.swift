@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollabCore
 import CollabLog
 
 /// Where a command's log is: a file, or with `--store DIR` a document id in a store.
@@ -23,6 +24,17 @@ struct LogLocation: ParsableArguments {
 
     func load(allowMissing: Bool = false) throws -> OpLogFile {
         try Self.load(log, in: store, allowMissing: allowMissing)
+    }
+
+    /// The document at the end of the log, restored from its last checkpoint when it has one.
+    func loadDocument() throws -> Document {
+        let path = try path()
+        if store != nil && !FileIO.exists(path) { throw CommandFailure(.missingInput, "\(name): no such document") }
+        let (document, documentId) = try OpLogFile.loadDocument(path)
+        if store != nil, let documentId, documentId != log {
+            throw CommandFailure(.badData, "\(path): filed for \(log.debugDescription) but its header says \(documentId.debugDescription) (a hash collision or a misplaced file)")
+        }
+        return document
     }
 
     static func path(of log: String, in store: String?, creating: Bool = false) throws -> String {

@@ -34,6 +34,58 @@ public enum ClogLog {
         return ops
     }
 
+    /// The document at the end of a scanned log: restored from its last checkpoint, with
+    /// only the op batches after it replayed.
+    public static func document(of scan: ClogScan, path: String) throws(LogError) -> Document {
+        try requireClean(scan, path: path)
+        let lastCheckpoint = scan.records.lastIndex { $0.type == ClogRecordType.checkpoint.rawValue }
+        let document: Document
+        var rest = scan.records[...]
+        if let lastCheckpoint {
+            let record = scan.records[lastCheckpoint]
+            do {
+                document = try Document(snapshot: CheckpointCodec.decode(record.payload))
+            } catch {
+                throw .damaged(path: path, reason: "checkpoint record \(record.number) at byte \(record.offset) verifies but does not restore: \(error)")
+            }
+            rest = scan.records[(lastCheckpoint + 1)...]
+        } else {
+            document = Document()
+        }
+        for record in rest where record.type == ClogRecordType.opBatch.rawValue {
+            do {
+                for op in try OpBatchCodec.decode(record.payload) { try document.apply(op) }
+            } catch {
+                throw .damaged(path: path, reason: "record \(record.number) at byte \(record.offset): \(error)")
+            }
+        }
+        if let (op, missing) = document.firstMissingDependency() {
+            throw .damaged(path: path, reason: "op \(op) depends on \(missing), which the log lacks")
+        }
+        document.coalescingFloor = document.historyCount
+        return document
+    }
+
+    /// Appends a checkpoint of the log's state at its end, under the writer's lock, so the
+    /// next open restores it instead of replaying the history.
+    public static func appendCheckpoint(to path: String) throws(LogError) -> (records: Int, bytes: Int) {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw errno == ENOENT ? .missingInput(path: path) : .io(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        try lock(fd, path: path)
+        let file = OpenLogFile(fd: fd, path: path)
+        let bytes = try file.readAll()
+        let scan = ClogScanner.scan(bytes)
+        guard ClogFormat.looksLikeClog(bytes) else { throw .badData(path: path, reason: "checkpoints are for .clog logs") }
+        let document = try Self.document(of: scan, path: path)
+        let record = ClogRecord.frame(type: .checkpoint, number: UInt64(scan.records.count), payload: CheckpointCodec.encode(document.snapshot()))
+        try file.write(record, at: bytes.count)
+        try file.syncData()
+        return (scan.records.count + 1, record.count)
+    }
+
     static func requireClean(_ scan: ClogScan, path: String) throws(LogError) {
         switch scan.state {
         case .clean: break
