@@ -51,7 +51,10 @@ public struct DocumentStore: Sendable {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/\(folder)")) ?? []
             for file in files.sorted() where file.hasSuffix(".clog") {
                 let path = "\(directory)/\(folder)/\(file)"
-                let head = FileManager.default.contents(atPath: path).map { [UInt8]($0.prefix(22 + ClogFormat.maxDocumentIdBytes + 4)) } ?? []
+                // Only the header: the caller reads the logs it wants in full.
+                let handle = FileHandle(forReadingAtPath: path)
+                let head = handle.map { [UInt8]($0.readData(ofLength: 22 + ClogFormat.maxDocumentIdBytes + 4)) } ?? []
+                try? handle?.close()
                 let id: String? = if case .success(let (header, _)) = ClogHeader.decode(head) { header.documentId } else { nil }
                 found.append((path, id))
             }

@@ -38,7 +38,7 @@ public struct OpLogFile {
             return OpLogFile(path: path, format: format(forNew: path), documentId: newDocumentId, ops: [], lines: [])
         }
         let bytes = try FileIO.read(path)
-        if ClogFormat.looksLikeClog(bytes) || ClogFormat.looksLikeClogPrefix(bytes) {
+        if ClogFormat.isClog(bytes) {
             let scan = ClogScanner.scan(bytes)
             let ops = try ClogLog.ops(of: scan, path: path)
             var file = OpLogFile(path: path, format: .clog, documentId: scan.documentId, ops: ops, lines: Array(1..<(ops.count + 1)))
@@ -53,7 +53,7 @@ public struct OpLogFile {
     /// checkpoint and replays only what follows it.
     public static func loadDocument(_ path: String) throws(LogError) -> (document: Document, documentId: String?) {
         let bytes = try FileIO.read(path)
-        guard ClogFormat.looksLikeClog(bytes) || ClogFormat.looksLikeClogPrefix(bytes) else {
+        guard ClogFormat.isClog(bytes) else {
             return (try OpLogFile.load(path).document(), nil)
         }
         let scan = ClogScanner.scan(bytes)
@@ -133,13 +133,9 @@ public struct OpLogFile {
             try ClogLog.append(newOps, to: path, expectingRecords: recordCount)
             return
         }
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        try ClogLog.lock(fd, path: path)
-        guard try JSONLines.decode(OpenLogFile(fd: fd, path: path).readAll(), path: path) == ops else {
-            throw .changed(path: path)
+        try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            guard try JSONLines.decode(file.readAll(), path: path) == ops else { throw .changed(path: path) }
+            try Self.write(ops + newOps, to: path, format: .jsonLines)
         }
-        try Self.write(ops + newOps, to: path, format: .jsonLines)
     }
 }

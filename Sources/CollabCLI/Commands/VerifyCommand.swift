@@ -49,7 +49,7 @@ struct LogVerdict {
     init(path: String) throws {
         self.path = path
         let bytes = try FileIO.read(path)
-        guard ClogFormat.looksLikeClog(bytes) || ClogFormat.looksLikeClogPrefix(bytes) else {
+        guard ClogFormat.isClog(bytes) else {
             // JSON lines: clean when every op parses and replays.
             detail = ["format": "jsonl"]
             checkReplay()

@@ -20,14 +20,15 @@ public enum ClogFormat {
         return nil
     }
 
-    /// Whether bytes are the start of a `.clog` header cut short.
-    public static func looksLikeClogPrefix(_ bytes: [UInt8]) -> Bool {
-        !bytes.isEmpty && bytes.count < magic.count && magic.starts(with: bytes)
-    }
-
     /// Whether bytes start like a `.clog` file (how commands tell formats apart).
     public static func looksLikeClog(_ bytes: [UInt8]) -> Bool {
         bytes.count >= magic.count && Array(bytes[0..<magic.count]) == magic
+    }
+
+    /// `looksLikeClog`, or a `.clog` whose magic itself was cut short: a log to scan (and
+    /// find torn), not JSON lines to parse.
+    public static func isClog(_ bytes: [UInt8]) -> Bool {
+        looksLikeClog(bytes) || (!bytes.isEmpty && bytes.count < magic.count && magic.starts(with: bytes))
     }
 }
 

@@ -69,21 +69,17 @@ public enum ClogLog {
     /// Appends a checkpoint of the log's state at its end, under the writer's lock, so the
     /// next open restores it instead of replaying the history.
     public static func appendCheckpoint(to path: String) throws(LogError) -> (records: Int, bytes: Int) {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw errno == ENOENT ? .missingInput(path: path) : .io(path: path, reason: String(cString: strerror(errno)))
+        try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            let bytes = try file.readAll()
+            guard ClogFormat.looksLikeClog(bytes) else { throw .badData(path: path, reason: "checkpoints are for .clog logs") }
+            let scan = ClogScanner.scan(bytes)
+            let document = try Self.document(of: scan, path: path)
+            let record = ClogRecord.frame(
+                type: .checkpoint, number: UInt64(scan.records.count), payload: CheckpointCodec.encode(document.snapshot()))
+            try file.write(record, at: bytes.count)
+            try file.syncData()
+            return (scan.records.count + 1, record.count)
         }
-        defer { close(fd) }
-        try lock(fd, path: path)
-        let file = OpenLogFile(fd: fd, path: path)
-        let bytes = try file.readAll()
-        let scan = ClogScanner.scan(bytes)
-        guard ClogFormat.looksLikeClog(bytes) else { throw .badData(path: path, reason: "checkpoints are for .clog logs") }
-        let document = try Self.document(of: scan, path: path)
-        let record = ClogRecord.frame(type: .checkpoint, number: UInt64(scan.records.count), payload: CheckpointCodec.encode(document.snapshot()))
-        try file.write(record, at: bytes.count)
-        try file.syncData()
-        return (scan.records.count + 1, record.count)
     }
 
     static func requireClean(_ scan: ClogScan, path: String) throws(LogError) {
@@ -102,13 +98,9 @@ public enum ClogLog {
     /// against, or another writer came in between and the append is refused.
     public static func append(_ ops: [Op], to path: String, expectingRecords: Int? = nil) throws(LogError) {
         guard !ops.isEmpty else { return }
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw errno == ENOENT ? .missingInput(path: path) : .io(path: path, reason: String(cString: strerror(errno)))
+        try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            try append(ops, through: file, expectingRecords: expectingRecords)
         }
-        defer { close(fd) }
-        try lock(fd, path: path)
-        try append(ops, through: OpenLogFile(fd: fd, path: path), expectingRecords: expectingRecords)
     }
 
     /// The append itself, through `file`: read and verify, write one record at the end,
@@ -149,9 +141,5 @@ public enum ClogLog {
         holder.l_whence = Int16(SEEK_SET)
         let pid = fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != Int16(F_UNLCK) ? Int(holder.l_pid) : nil
         throw .locked(path: path, holder: pid)
-    }
-
-    static func readAll(_ fd: Int32, path: String) throws(LogError) -> [UInt8] {
-        try OpenLogFile(fd: fd, path: path).readAll()
     }
 }

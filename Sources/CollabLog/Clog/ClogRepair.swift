@@ -8,34 +8,28 @@ public enum ClogRepair {
     }
 
     public static func repair(_ path: String, now: Date) throws(LogError) -> Outcome {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw errno == ENOENT ? .missingInput(path: path) : .io(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        try ClogLog.lock(fd, path: path)
-        let bytes = try ClogLog.readAll(fd, path: path)
-        guard ClogFormat.looksLikeClog(bytes) || ClogFormat.looksLikeClogPrefix(bytes) else {
-            throw .badData(path: path, reason: "not a .clog log; repair works on .clog logs only")
-        }
-        let scan = ClogScanner.scan(bytes)
-        switch scan.state {
-        case .clean:
-            return .clean(records: scan.records.count)
-        case .corrupt(let offset, let record, let reason):
-            throw .damaged(path: path, reason: "corrupt at byte \(offset), record \(record): \(reason); repair only cuts torn tails; `collab salvage \(path) -o NEW` recovers what verifies")
-        case .torn:
-            guard scan.documentId != nil else {
-                throw .damaged(path: path, reason: "the file header itself is incomplete; there is nothing to keep")
+        try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            let bytes = try file.readAll()
+            guard ClogFormat.isClog(bytes) else {
+                throw .badData(path: path, reason: "not a .clog log; repair works on .clog logs only")
             }
+            let scan = ClogScanner.scan(bytes)
+            switch scan.state {
+            case .clean:
+                return .clean(records: scan.records.count)
+            case .corrupt(let offset, let record, let reason):
+                throw .damaged(path: path, reason: "corrupt at byte \(offset), record \(record): \(reason); repair only cuts torn tails; `collab salvage \(path) -o NEW` recovers what verifies")
+            case .torn:
+                guard scan.documentId != nil else {
+                    throw .damaged(path: path, reason: "the file header itself is incomplete; there is nothing to keep")
+                }
+            }
+            let sideFile = path + ".torn-" + stamp(now)
+            try FileIO.createNew(sideFile, with: Array(bytes[scan.validLength...]))
+            try file.truncate(to: scan.validLength)
+            try file.syncData()
+            return .repaired(records: scan.records.count, cutBytes: bytes.count - scan.validLength, sideFile: sideFile)
         }
-        let sideFile = path + ".torn-" + stamp(now)
-        try FileIO.createNew(sideFile, with: Array(bytes[scan.validLength...]))
-        guard ftruncate(fd, off_t(scan.validLength)) == 0 else {
-            throw .io(path: path, reason: "truncate failed: \(String(cString: strerror(errno)))")
-        }
-        guard fsync(fd) == 0 else { throw .io(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
-        return .repaired(records: scan.records.count, cutBytes: bytes.count - scan.validLength, sideFile: sideFile)
     }
 
     /// `20261122T225501Z`: sorts by time, safe in file names.

@@ -18,6 +18,20 @@ public struct OpenLogFile: LogFileIO {
     let fd: Int32
     public let path: String
 
+    /// Opens an existing log for writing, takes the writer's lock (exit 75 naming the
+    /// holder when another writer has it) and runs `body` while holding it.
+    static func withWriterLock<Result>(
+        _ path: String, _ body: (OpenLogFile) throws(LogError) -> Result
+    ) throws(LogError) -> Result {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw errno == ENOENT ? .missingInput(path: path) : .io(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        try ClogLog.lock(fd, path: path)
+        return try body(OpenLogFile(fd: fd, path: path))
+    }
+
     public func readAll() throws(LogError) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
