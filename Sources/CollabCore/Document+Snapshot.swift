@@ -1,22 +1,84 @@
-/// Everything a replica holds, as plain arrays: what a checkpoint stores, so that opening
-/// a long log does not replay its history. Restoring one gives a replica that behaves
-/// exactly like the one it was taken from.
+/// Everything a replica holds, without what can be derived: what a checkpoint stores, so
+/// that opening a long log does not replay its history. Restoring one gives a replica
+/// that behaves exactly like the one it was taken from.
+///
+/// Runs carry no origins and no content offsets, and records no seqs or content offsets:
+/// a record's seq follows from its client's records before it, its content from the
+/// insert records before it, and a run's origins and content from the record holding its
+/// first character (the engine keeps each run inside what one insert would have made).
 public struct DocumentSnapshot: Equatable, Sendable {
+    /// A character id with an interned client; `client == -1` is none.
+    public struct Id: Equatable, Sendable {
+        public var client: Int32
+        public var seq: Int32
+        public static let none = Id(client: -1, seq: 0)
+        public init(client: Int32, seq: Int32) {
+            self.client = client
+            self.seq = seq
+        }
+    }
+
+    /// A run of characters, in document order.
+    public struct Run: Equatable, Sendable {
+        public var client: Int32
+        public var seq: Int32
+        public var length: Int32
+        public var deleted: Bool
+        public init(client: Int32, seq: Int32, length: Int32, deleted: Bool) {
+            self.client = client
+            self.seq = seq
+            self.length = length
+            self.deleted = deleted
+        }
+    }
+
+    /// One op of the history, in application order. A delete's targets are the next
+    /// `targetCount` entries of `targets`.
+    public struct Record: Equatable, Sendable {
+        public var isDelete: Bool
+        public var client: Int32
+        public var span: Int32
+        public var timestamp: Timestamp
+        public var origin: Id
+        public var rightOrigin: Id
+        public var targetCount: Int32
+        public init(isDelete: Bool, client: Int32, span: Int32, timestamp: Timestamp, origin: Id, rightOrigin: Id, targetCount: Int32) {
+            self.isDelete = isDelete
+            self.client = client
+            self.span = span
+            self.timestamp = timestamp
+            self.origin = origin
+            self.rightOrigin = rightOrigin
+            self.targetCount = targetCount
+        }
+    }
+
+    /// `length` ids from `seq` of `client`, going down when `backward`.
+    public struct Target: Equatable, Sendable {
+        public var client: Int32
+        public var seq: Int32
+        public var length: Int32
+        public var backward: Bool
+        public init(client: Int32, seq: Int32, length: Int32, backward: Bool) {
+            self.client = client
+            self.seq = seq
+            self.length = length
+            self.backward = backward
+        }
+    }
+
     public var clients: [ClientId]
     /// Per client: how many of its ids have been applied.
     public var nextSeq: [Int32]
-    /// Every inserted code point, in the order runs and inserts point into.
+    /// Every inserted code point, in the order of the insert records.
     public var content: [UInt32]
-    /// The runs in document order, `Document.runFields` numbers each.
-    public var runs: [Int32]
-    /// The history's records, `Document.recordFields` numbers each.
-    public var records: [Int64]
-    /// The delete targets, `Document.targetFields` numbers each.
-    public var targets: [Int32]
+    public var runs: [Run]
+    public var records: [Record]
+    public var targets: [Target]
     public var clock: Timestamp
 
     public init(
-        clients: [ClientId], nextSeq: [Int32], content: [UInt32], runs: [Int32], records: [Int64], targets: [Int32],
+        clients: [ClientId], nextSeq: [Int32], content: [UInt32], runs: [Run], records: [Record], targets: [Target],
         clock: Timestamp
     ) {
         self.clients = clients
@@ -30,131 +92,167 @@ public struct DocumentSnapshot: Equatable, Sendable {
 }
 
 extension Document {
-    public static let runFields = 9
-    public static let recordFields = 12
-    public static let targetFields = 4
-
     /// The replica's state. Ops waiting for dependencies are not part of it.
     public func snapshot() -> DocumentSnapshot {
-        var runs: [Int32] = []
-        tree.forEachRun { run in
-            runs += [run.client, run.seq, run.length, run.content, run.origin.client, run.origin.seq,
-                     run.rightOrigin.client, run.rightOrigin.seq, run.deleted ? 1 : 0]
+        var runs: [DocumentSnapshot.Run] = []
+        tree.forEachRun { runs.append(.init(client: $0.client, seq: $0.seq, length: $0.length, deleted: $0.deleted)) }
+        func id(_ c: CharId) -> DocumentSnapshot.Id { .init(client: c.client, seq: c.seq) }
+        let snapshotRecords = records.map { r in
+            DocumentSnapshot.Record(
+                isDelete: r.kind == .delete, client: r.client, span: r.span, timestamp: r.timestamp, origin: id(r.origin),
+                rightOrigin: id(r.rightOrigin), targetCount: r.targetCount)
         }
-        var recordFields: [Int64] = []
-        recordFields.reserveCapacity(records.count * Self.recordFields)
-        for r in records {
-            recordFields += [Int64(r.kind.rawValue), Int64(r.client), Int64(r.seq), Int64(r.span), r.timestamp.wall,
-                             Int64(r.timestamp.logical), Int64(r.origin.client), Int64(r.origin.seq),
-                             Int64(r.rightOrigin.client), Int64(r.rightOrigin.seq), Int64(r.start), Int64(r.targetCount)]
-        }
-        var targetFields: [Int32] = []
-        for t in targets { targetFields += [t.client, t.seq, t.length, t.backward ? 1 : 0] }
+        let snapshotTargets = targets.map { DocumentSnapshot.Target(client: $0.client, seq: $0.seq, length: $0.length, backward: $0.backward) }
         return DocumentSnapshot(
-            clients: clientNames, nextSeq: nextSeq, content: content, runs: runs, records: recordFields,
-            targets: targetFields, clock: clock.latest)
+            clients: clientNames, nextSeq: nextSeq, content: content, runs: runs, records: snapshotRecords,
+            targets: snapshotTargets, clock: clock.latest)
     }
 
-    /// A replica restored from a snapshot; a snapshot that does not hold together (an
-    /// index out of range, runs that do not match the version) is refused.
+    /// A replica restored from a snapshot. A snapshot that does not hold together (an
+    /// index out of range, a run that no insert could have made, characters covered twice
+    /// or not at all) is refused, so a restored replica never breaks the engine's rules.
     public convenience init(snapshot s: DocumentSnapshot) throws {
         self.init()
         func fail(_ reason: String) -> EngineError { .invalidSnapshot(reason) }
         let clientCount = s.clients.count
-        guard s.nextSeq.count == clientCount, Set(s.clients).count == clientCount,
-            s.runs.count % Self.runFields == 0, s.records.count % Self.recordFields == 0,
-            s.targets.count % Self.targetFields == 0
-        else { throw fail("its tables do not fit together") }
-        func client(_ value: Int64) throws -> Int32 {
-            guard value >= 0 && value < Int64(clientCount) else { throw fail("client index \(value) out of range") }
-            return Int32(value)
+        guard s.nextSeq.count == clientCount, Set(s.clients).count == clientCount, s.nextSeq.allSatisfy({ $0 >= 0 })
+        else { throw fail("its client tables do not fit together") }
+        @inline(__always)
+        func charId(_ id: DocumentSnapshot.Id) throws -> CharId {
+            if id == .none { return .none }
+            guard id.client >= 0 && id.client < Int32(clientCount), id.seq >= 0, id.seq < s.nextSeq[Int(id.client)]
+            else { throw fail("origin \(id.client):\(id.seq) not applied") }
+            return CharId(client: id.client, seq: id.seq)
         }
-        func origin(_ c: Int64, _ seq: Int64) throws -> CharId {
-            if c == -1 { return .none }
-            let index = try client(c)
-            guard seq >= 0 && seq < Int64(s.nextSeq[Int(index)]) else { throw fail("origin \(c):\(seq) not applied") }
-            return CharId(client: index, seq: Int32(seq))
+        let nonScalars = s.content.withUnsafeBufferPointer { values in
+            // Branch-free, so it vectorizes: a surrogate or a value past U+10FFFF.
+            var found: UInt32 = 0
+            for value in values { found |= (value &- 0xD800 < 0x800 ? 1 : 0) | (value > 0x10_FFFF ? 1 : 0) }
+            return found != 0
         }
-        var runs: [Run] = []
-        runs.reserveCapacity(s.runs.count / Self.runFields)
-        var covered = Array(repeating: Int64(0), count: clientCount)
-        var k = 0
-        while k < s.runs.count {
-            let f = Fields(s.runs, at: k)
-            let c = try client(f[0])
-            let (seq, length, start) = (f[1], f[2], f[3])
-            guard seq >= 0, length > 0, seq + length <= Int64(s.nextSeq[Int(c)]), start >= 0,
-                start + length <= Int64(s.content.count), f[8] == 0 || f[8] == 1
-            else { throw fail("run \(k / Self.runFields) out of range") }
-            runs.append(Run(client: c, seq: Int32(seq), length: Int32(length), content: Int32(start),
-                            origin: try origin(f[4], f[5]), rightOrigin: try origin(f[6], f[7]), deleted: f[8] == 1))
-            covered[Int(c)] += length
-            k += Self.runFields
-        }
-        for scalar in s.content where Unicode.Scalar(scalar) == nil { throw fail("content holds a non-scalar \(scalar)") }
+        guard !nonScalars else { throw fail("content holds a value that is no Unicode scalar") }
+
+        // The history: seqs and content offsets follow from the order.
         var restored: [OpRecord] = []
-        var spans = Array(repeating: Int64(0), count: clientCount)
-        k = 0
-        while k < s.records.count {
-            let f = Fields(s.records, at: k)
-            guard let kind = OpRecord.Kind(rawValue: UInt8(clamping: f[0])), f[0] >= 0 && f[0] <= 1 else { throw fail("record kind \(f[0])") }
-            let c = try client(f[1])
-            guard f[2] == spans[Int(c)], f[3] > 0, f[4] >= 0, f[5] >= 0 && f[5] <= Int64(Int32.max), f[10] >= 0,
-                f[11] >= 0
-            else { throw fail("record \(k / Self.recordFields) out of order or range") }
-            if kind == .insert {
-                guard f[10] + f[3] <= Int64(s.content.count), f[11] == 0 else { throw fail("insert record out of range") }
+        restored.reserveCapacity(s.records.count)
+        var byClient = Array(repeating: [Int32](), count: clientCount)
+        var spans = Array(repeating: Int32(0), count: clientCount)
+        var contentEnd: Int64 = 0
+        var targetEnd = 0
+        for (i, r) in s.records.enumerated() {
+            guard r.client >= 0 && r.client < Int32(clientCount), r.span > 0,
+                Int64(spans[Int(r.client)]) + Int64(r.span) <= Int64(s.nextSeq[Int(r.client)]), r.timestamp.wall >= 0,
+                r.timestamp.logical >= 0
+            else { throw fail("record \(i) out of range") }
+            let seq = spans[Int(r.client)]
+            var record = OpRecord(
+                kind: r.isDelete ? .delete : .insert, client: r.client, seq: seq, span: r.span, timestamp: r.timestamp,
+                origin: .none, rightOrigin: .none, start: 0, targetCount: 0)
+            if r.isDelete {
+                guard r.targetCount > 0, targetEnd + Int(r.targetCount) <= s.targets.count else {
+                    throw fail("delete record \(i) names targets the snapshot lacks")
+                }
+                record.start = Int32(targetEnd)
+                record.targetCount = r.targetCount
+                targetEnd += Int(r.targetCount)
             } else {
-                guard f[11] > 0, f[10] + f[11] <= Int64(s.targets.count / Self.targetFields) else { throw fail("delete record out of range") }
+                guard r.targetCount == 0, contentEnd + Int64(r.span) <= Int64(s.content.count) else {
+                    throw fail("insert record \(i) runs past the content")
+                }
+                record.origin = try charId(r.origin)
+                record.rightOrigin = try charId(r.rightOrigin)
+                record.start = Int32(contentEnd)
+                contentEnd += Int64(r.span)
             }
-            spans[Int(c)] += f[3]
-            restored.append(OpRecord(
-                kind: kind, client: c, seq: Int32(f[2]), span: Int32(f[3]),
-                timestamp: Timestamp(wall: f[4], logical: Int32(f[5])),
-                origin: kind == .insert ? try origin(f[6], f[7]) : .none,
-                rightOrigin: kind == .insert ? try origin(f[8], f[9]) : .none, start: Int32(f[10]), targetCount: Int32(f[11])))
-            k += Self.recordFields
+            spans[Int(r.client)] += r.span
+            byClient[Int(r.client)].append(Int32(i))
+            restored.append(record)
         }
-        for c in 0..<clientCount where spans[c] != Int64(s.nextSeq[c]) { throw fail("history of \(s.clients[c]) does not match its version") }
-        var inserted = Array(repeating: Int64(0), count: clientCount)
-        for record in restored where record.kind == .insert { inserted[Int(record.client)] += Int64(record.span) }
-        guard inserted == covered else { throw fail("the runs do not hold exactly the inserted characters") }
+        guard spans == s.nextSeq else { throw fail("the history does not match the version") }
+        guard contentEnd == Int64(s.content.count), targetEnd == s.targets.count else {
+            throw fail("content or targets that no record names")
+        }
         var restoredTargets: [TargetRecord] = []
-        k = 0
-        while k < s.targets.count {
-            let f = Fields(s.targets, at: k)
-            let c = try client(f[0])
-            let target = TargetRecord(client: c, seq: Int32(f[1]), length: Int32(clamping: f[2]), backward: f[3] == 1)
-            guard f[2] > 0, f[3] == 0 || f[3] == 1, target.lowestSeq >= 0,
-                Int64(target.lowestSeq) + f[2] <= Int64(s.nextSeq[Int(c)])
+        restoredTargets.reserveCapacity(s.targets.count)
+        for t in s.targets {
+            let target = TargetRecord(client: t.client, seq: t.seq, length: t.length, backward: t.backward)
+            guard t.client >= 0 && t.client < Int32(clientCount), t.length > 0, target.lowestSeq >= 0,
+                Int64(target.lowestSeq) + Int64(t.length) <= Int64(s.nextSeq[Int(t.client)])
             else { throw fail("delete target out of range") }
             restoredTargets.append(target)
-            k += Self.targetFields
         }
+
+        // The runs: origins and content from the insert record holding each run's start,
+        // found by walking each client's runs in id order beside its records; the same
+        // walk checks that the runs hold every inserted character exactly once.
+        var runs = [Run](repeating: Run(client: 0, seq: 0, length: 0, content: 0, origin: .none, rightOrigin: .none, deleted: false), count: s.runs.count)
+        var idOrder = Array(repeating: [UInt64](), count: clientCount)
+        for (i, r) in s.runs.enumerated() {
+            guard r.client >= 0 && r.client < Int32(clientCount), r.seq >= 0, r.length > 0,
+                Int64(r.seq) + Int64(r.length) <= Int64(s.nextSeq[Int(r.client)])
+            else { throw fail("run \(i) out of range") }
+            idOrder[Int(r.client)].append(UInt64(r.seq) << 32 | UInt64(i))
+        }
+        for client in 0..<clientCount { idOrder[client].sortByHighWord() }
+        // The hot loop of opening a checkpoint: read through buffer pointers.
+        try restored.withUnsafeBufferPointer { restored in
+            try s.runs.withUnsafeBufferPointer { snapshotRuns in
+                try runs.withUnsafeMutableBufferPointer { runs in
+                    for client in 0..<clientCount {
+                        try byClient[client].withUnsafeBufferPointer { own in
+                            var k = 0  // the record holding `position`
+                            var position: Int32 = 0  // the next id to be covered
+                            func skipCovered() {
+                                while k < own.count && (restored[Int(own[k])].kind == .delete || restored[Int(own[k])].endSeq <= position) { k += 1 }
+                            }
+                            for key in idOrder[client] {
+                                let i = Int(key & 0xFFFF_FFFF)
+                                let r = snapshotRuns[i]
+                                skipCovered()
+                                guard k < own.count else { throw fail("run \(i) holds ids no insert made") }
+                                let record = restored[Int(own[k])]
+                                position = max(position, record.seq)
+                                guard r.seq == position else {
+                                    throw fail(r.seq < position ? "run \(i) holds characters held already" : "characters before run \(i) are missing")
+                                }
+                                let offset = r.seq - record.seq
+                                let run = Run(
+                                    client: r.client, seq: r.seq, length: r.length, content: record.start + offset,
+                                    origin: offset == 0 ? record.origin : CharId(client: r.client, seq: r.seq - 1),
+                                    rightOrigin: record.rightOrigin, deleted: r.deleted)
+                                // A run past its record's end must be what typing on made: each
+                                // next record continues the one before, its content right after.
+                                var end = record.endSeq
+                                var next = k + 1
+                                while end < r.seq + r.length {
+                                    let continued = restored[Int(own[next])]
+                                    guard continued.kind == .insert, continued.origin == CharId(client: r.client, seq: end - 1),
+                                        continued.rightOrigin == record.rightOrigin, continued.start == run.content + (end - r.seq)
+                                    else { throw fail("run \(i) spans ops that no typing could join") }
+                                    end = continued.endSeq
+                                    next += 1
+                                }
+                                position = r.seq + r.length
+                                runs[i] = run
+                            }
+                            skipCovered()
+                            guard k == own.count else { throw fail("inserted characters of \(s.clients[client]) that no run holds") }
+                        }
+                    }
+                }
+            }
+        }
+        let tree = SequenceTree(runs: runs, clientCount: clientCount, idOrder: idOrder)
+
         clientNames = s.clients
-        for (i, name) in s.clients.enumerated() { clientIndexes[name] = Int32(i) }
+        clientIndexes = Dictionary(uniqueKeysWithValues: s.clients.enumerated().map { ($1, Int32($0)) })
         nextSeq = s.nextSeq
         content = s.content
         records = restored
         targets = restoredTargets
-        recordsByClient = Array(repeating: [], count: clientCount)
-        for (i, record) in restored.enumerated() { recordsByClient[Int(record.client)].append(Int32(i)) }
-        tree = SequenceTree(runs: runs, clientCount: clientCount)
+        recordsByClient = byClient
+        self.tree = tree
         clock = HybridLogicalClock(latest: s.clock)
         coalescingFloor = records.count
     }
-}
-
-/// Field `i` of the entry starting at `base` of a snapshot's flat table, widened: the
-/// tables are read in place, without an array per entry.
-private struct Fields<Value: BinaryInteger> {
-    let table: [Value]
-    let base: Int
-
-    init(_ table: [Value], at base: Int) {
-        self.table = table
-        self.base = base
-    }
-
-    subscript(i: Int) -> Int64 { Int64(table[base + i]) }
 }

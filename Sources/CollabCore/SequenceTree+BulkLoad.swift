@@ -4,11 +4,12 @@ extension SequenceTree {
     /// Leaves are filled to this many runs, leaving room to grow before they split.
     static let bulkLeafRuns = 48
 
-    convenience init(runs: [Run], clientCount: Int) {
+    /// The tree of `runs`. `idOrder` holds, per client, `seq << 32 | index` of each of
+    /// its runs, sorted: the runs' ids, in id order, for the id index.
+    convenience init(runs: [Run], clientCount: Int, idOrder: [[UInt64]]) {
         self.init()
-        index = Array(repeating: LeafIndex(), count: clientCount)
-        guard !runs.isEmpty else { return }
         var leaves: [TreeNode] = []
+        leaves.reserveCapacity(runs.count / Self.bulkLeafRuns + 1)
         var start = 0
         while start < runs.count {
             let leaf = TreeNode(isLeaf: true)
@@ -24,38 +25,40 @@ extension SequenceTree {
             leaves.append(leaf)
             start += Self.bulkLeafRuns
         }
-        var level = leaves
-        while level.count > 1 {
-            var parents: [TreeNode] = []
-            var k = 0
-            while k < level.count {
-                let parent = TreeNode(isLeaf: false)
-                parent.children = Array(level[k..<min(k + Self.maxChildren, level.count)])
-                for child in parent.children {
-                    child.parent = parent
-                    parent.visible += child.visible
-                    parent.total += child.total
+        if !leaves.isEmpty {
+            var level = leaves
+            while level.count > 1 {
+                var parents: [TreeNode] = []
+                var k = 0
+                while k < level.count {
+                    let parent = TreeNode(isLeaf: false)
+                    parent.children = Array(level[k..<min(k + Self.maxChildren, level.count)])
+                    for child in parent.children {
+                        child.parent = parent
+                        parent.visible += child.visible
+                        parent.total += child.total
+                    }
+                    parents.append(parent)
+                    k += Self.maxChildren
                 }
-                parents.append(parent)
-                k += Self.maxChildren
+                level = parents
             }
-            level = parents
+            setRoot(level[0], first: leaves[0], last: leaves[leaves.count - 1])
         }
-        setRoot(level[0], first: leaves[0], last: leaves[leaves.count - 1])
-        // The id index: every run's ids, by client, in id order.
-        var entries = Array(repeating: [(start: Int32, end: Int32, leaf: TreeNode)](), count: clientCount)
-        for leaf in leaves {
-            for run in leaf.runs { entries[Int(run.client)].append((run.seq, run.seq + run.length, leaf)) }
-        }
-        for client in 0..<clientCount {
-            let sorted = entries[client].sorted { $0.start < $1.start }
+        // Run i went to leaf i / bulkLeafRuns.
+        index = idOrder.map { keys in
             var starts: [Int32] = []
             var owners: [TreeNode] = []
-            for entry in sorted where owners.last !== entry.leaf {
-                starts.append(entry.start)
-                owners.append(entry.leaf)
+            var lastLeaf = -1
+            for key in keys {
+                let leaf = Int(key & 0xFFFF_FFFF) / Self.bulkLeafRuns
+                guard leaf != lastLeaf else { continue }
+                starts.append(Int32(key >> 32))
+                owners.append(leaves[leaf])
+                lastLeaf = leaf
             }
-            index[client] = LeafIndex(starts: starts, leaves: owners, limit: sorted.map(\.end).max() ?? 0)
+            let limit = keys.last.map { runs[Int($0 & 0xFFFF_FFFF)].seq + runs[Int($0 & 0xFFFF_FFFF)].length } ?? 0
+            return LeafIndex(starts: starts, leaves: owners, limit: limit)
         }
     }
 }

@@ -49,13 +49,25 @@ struct SnapshotTests {
     @Test func anInconsistentSnapshotIsRefused() throws {
         let (original, _) = try Self.busyReplica(seed: 9)
         var broken = original.snapshot()
-        broken.runs[0] = 99  // a client index out of range
+        broken.runs[0].client = 99  // a client index out of range
         #expect(throws: EngineError.self) { try Document(snapshot: broken) }
         broken = original.snapshot()
         broken.nextSeq[0] += 1  // the version claims an id the history lacks
         #expect(throws: EngineError.self) { try Document(snapshot: broken) }
         broken = original.snapshot()
-        broken.runs.removeLast(Document.runFields)  // a run missing
+        broken.runs.removeLast()  // a run missing
+        #expect(throws: EngineError.self) { try Document(snapshot: broken) }
+        broken = original.snapshot()
+        broken.runs.append(broken.runs[0])  // characters held twice
+        #expect(throws: EngineError.self) { try Document(snapshot: broken) }
+        broken = original.snapshot()
+        if let i = broken.runs.firstIndex(where: { $0.length > 1 }) {  // a run cut short, the next one moved up
+            broken.runs[i].length -= 1
+            #expect(throws: EngineError.self) { try Document(snapshot: broken) }
+        }
+        broken = original.snapshot()
+        let i = try #require(broken.records.firstIndex { !$0.isDelete && $0.span > 1 })
+        broken.records[i].span -= 1  // the history out of step with the version
         #expect(throws: EngineError.self) { try Document(snapshot: broken) }
     }
 }

@@ -178,5 +178,49 @@ struct CheckpointTests {
         try doc.delete(at: 2, count: 3, by: "b", timestamp: Timestamp(wall: 1_700_000_000_500, logical: 2))
         let snapshot = doc.snapshot()
         #expect(try CheckpointCodec.decode(CheckpointCodec.encode(snapshot)) == snapshot)
+        // Writers may compress either section; readers take both.
+        #expect(try CheckpointCodec.decode(CheckpointCodec.encode(snapshot, compressed: true)) == snapshot)
+    }
+
+    @Test func aCheckpointOfAnotherLayoutIsPassedOverAndTheOpsReplayed() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cp-\(UUID().uuidString).clog").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let doc = Document()
+        try doc.insert("kept in the ops", at: 0, by: "a", timestamp: Timestamp(wall: 1))
+        try OpLogFile.write(doc.history, to: path, format: .clog, documentId: "d")
+        // A checkpoint of layout 1 (as the first version wrote) that claims a wrong text:
+        // a reader must not trust what it cannot read.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes += ClogRecord.frame(type: .checkpoint, number: 1, payload: [1, 3, 0x78, 0x9C, 0])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try OpLogFile.loadDocument(path).document.text == "kept in the ops")
+    }
+}
+
+@Suite("reading inputs")
+struct InputTests {
+    @Test func gzipLongerThanItsSizeHintInflatesWhole() throws {
+        // A zlib stream has no size trailer: the guess (4× the input) is far too short
+        // for repetitive text, so the reader must go on past it.
+        let text = [UInt8](String(repeating: "all work and no play ", count: 50_000).utf8)
+        #expect(try Gzip.decompress(Zlib.compress(text)) == text)
+    }
+
+    @Test func aPipeIsReadToItsEndAndADirectoryIsRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("in-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: LogError.self) { try FileIO.read(directory.path) }
+        #expect(throws: LogError.self) { try FileIO.read(directory.appendingPathComponent("missing").path) }
+        let fifo = directory.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let payload = [UInt8](repeating: 7, count: 300_000)  // more than a pipe buffer
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            payload.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        writer.start()
+        #expect(try FileIO.read(fifo) == payload)
     }
 }

@@ -64,6 +64,7 @@ struct ByteReader {
 
     var isAtEnd: Bool { offset >= end }
 
+    @inline(__always)
     mutating func u8() throws(DecodeError) -> UInt8 {
         guard offset < end else { throw DecodeError(offset: offset, reason: "unexpected end of data") }
         defer { offset += 1 }
@@ -86,20 +87,37 @@ struct ByteReader {
         return value
     }
 
+    @inline(__always)
     mutating func varint() throws(DecodeError) -> UInt64 {
+        // Most values are small: one byte, no loop.
+        if offset < end, bytes[offset] < 0x80 {
+            defer { offset += 1 }
+            return UInt64(bytes[offset])
+        }
+        return try longVarint()
+    }
+
+    mutating func longVarint() throws(DecodeError) -> UInt64 {
         let start = offset
         var value: UInt64 = 0
         var shift: UInt64 = 0
-        while true {
-            let byte = try u8()
-            guard shift < 64, shift < 63 || byte <= 1 else { throw DecodeError(offset: start, reason: "varint too long") }
+        while offset < end {
+            let byte = bytes[offset]
+            offset += 1
             value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return value }
+            if byte < 0x80 {
+                // The tenth byte may only add the 64th bit.
+                guard shift < 63 || byte <= 1 else { break }
+                return value
+            }
             shift += 7
+            guard shift < 64 else { break }
         }
+        throw DecodeError(offset: start, reason: offset >= end && shift < 64 ? "unexpected end of data" : "varint too long")
     }
 
     /// A varint that must fit `limit`: counts, lengths and indexes.
+    @inline(__always)
     mutating func count(max limit: Int) throws(DecodeError) -> Int {
         let start = offset
         let value = try varint()
@@ -108,6 +126,7 @@ struct ByteReader {
         return Int(value)
     }
 
+    @inline(__always)
     mutating func signedVarint() throws(DecodeError) -> Int64 {
         let raw = try varint()
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))

@@ -38,7 +38,9 @@ public enum ClogLog {
     /// only the op batches after it replayed.
     public static func document(of scan: ClogScan, path: String) throws(LogError) -> Document {
         try requireClean(scan, path: path)
-        let lastCheckpoint = scan.records.lastIndex { $0.type == ClogRecordType.checkpoint.rawValue }
+        let lastCheckpoint = scan.records.lastIndex {
+            $0.type == ClogRecordType.checkpoint.rawValue && CheckpointCodec.isReadable($0.payload)
+        }
         let document: Document
         var rest = scan.records[...]
         if let lastCheckpoint {
