@@ -70,7 +70,8 @@ while index < arguments.count {
         print("""
             usage: collab-bench [--runs N] [--only replay|merge] [--memory] [--append] TRACE.json[.gz]…
             Replays each editing trace and prints one JSON object per trace: trace, edits, ops,
-            replay_ms, merge_ms, log_bytes, load_ms, materialize_ms, peak_rss_bytes, final_length, ok.
+            replay_ms, merge_ms, log_bytes, load_ms, materialize_ms, checkpoint_bytes,
+            checkpoint_load_ms, checkpoint_materialize_ms, peak_rss_bytes, final_length, ok.
             Times are the best of N runs (default 5). --only runs one phase once and prints nothing
             (for valgrind --tool=callgrind). --memory prints, per trace, the heap bytes held by a
             document loaded from the trace's ops ({"trace","document_bytes","final_length"}).
@@ -146,16 +147,25 @@ for path in paths {
     let logBytes = (try FileManager.default.attributesOfItem(atPath: logURL.path)[.size] as? Int) ?? 0
     var loaded = Document()
     let loadMs = try best(runs) { loaded = try OpLogFile.load(logURL.path).document() }
-    try? FileManager.default.removeItem(at: logURL)
     var text = ""
     let materializeMs = best(runs) { text = loaded.text }
+    // The same log with a checkpoint at its end: what opening a long log costs.
+    let checkpointBytes = try ClogLog.appendCheckpoint(to: logURL.path).bytes
+    var restored = Document()
+    let checkpointLoadMs = try best(runs) { restored = try OpLogFile.loadDocument(logURL.path).document }
+    var restoredText = ""
+    let checkpointMaterializeMs = best(runs) { restoredText = restored.text }
+    try? FileManager.default.removeItem(at: logURL)
     let ok = text == trace.endContent && merged.text == trace.endContent && replay.text == trace.endContent
+        && restoredText == trace.endContent
     allOK = allOK && ok
     func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
     print(
         "{\"trace\":\"\(name)\",\"edits\":\(trace.patchCount),\"ops\":\(ops.count),\"replay_ms\":\(fixed(replayMs)),"
             + "\"merge_ms\":\(fixed(mergeMs)),\"log_bytes\":\(logBytes),\"load_ms\":\(fixed(loadMs)),"
-            + "\"materialize_ms\":\(fixed(materializeMs)),\"peak_rss_bytes\":\(peakResidentBytes()),"
+            + "\"materialize_ms\":\(fixed(materializeMs)),\"checkpoint_bytes\":\(checkpointBytes),"
+            + "\"checkpoint_load_ms\":\(fixed(checkpointLoadMs)),\"checkpoint_materialize_ms\":\(fixed(checkpointMaterializeMs)),"
+            + "\"peak_rss_bytes\":\(peakResidentBytes()),"
             + "\"final_length\":\(text.unicodeScalars.count),\"ok\":\(ok)}")
 }
 exit(allOK ? 0 : 1)

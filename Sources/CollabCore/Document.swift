@@ -94,16 +94,24 @@ public final class Document {
 
     /// The plain text at head.
     public var text: String {
-        var utf8: [UInt8] = []
-        utf8.reserveCapacity(length + length / 8)
-        content.withUnsafeBufferPointer { scalars in
-            tree.forEachRun { run in
-                guard !run.deleted else { return }
-                let start = Int(run.content)
-                for scalar in scalars[start..<(start + Int(run.length))] { appendUTF8(scalar, to: &utf8) }
+        // Written straight into the string's storage: at most 4 bytes per code point.
+        String(unsafeUninitializedCapacity: length * 4) { utf8 in
+            var n = 0
+            content.withUnsafeBufferPointer { scalars in
+                tree.forEachRun { run in
+                    guard !run.deleted else { return }
+                    for value in scalars[Int(run.content)..<Int(run.content + run.length)] {
+                        if value < 0x80 {
+                            utf8[n] = UInt8(truncatingIfNeeded: value)
+                            n += 1
+                        } else {
+                            n += writeUTF8(value, to: utf8.baseAddress! + n)
+                        }
+                    }
+                }
             }
+            return n
         }
-        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// The id of each visible character, in order (for tests and tools that need ids).
@@ -151,6 +159,30 @@ public final class Document {
 
     func opId(_ id: CharId) -> OpId? {
         id.isNone ? nil : OpId(clientNames[Int(id.client)], Int(id.seq))
+    }
+}
+
+/// Writes a code point's UTF-8 at `out` and says how many bytes it took.
+func writeUTF8(_ value: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    switch value {
+    case 0..<0x80:
+        out[0] = UInt8(value)
+        return 1
+    case 0x80..<0x800:
+        out[0] = UInt8(0xC0 | (value >> 6))
+        out[1] = UInt8(0x80 | (value & 0x3F))
+        return 2
+    case 0x800..<0x10000:
+        out[0] = UInt8(0xE0 | (value >> 12))
+        out[1] = UInt8(0x80 | ((value >> 6) & 0x3F))
+        out[2] = UInt8(0x80 | (value & 0x3F))
+        return 3
+    default:
+        out[0] = UInt8(0xF0 | (value >> 18))
+        out[1] = UInt8(0x80 | ((value >> 12) & 0x3F))
+        out[2] = UInt8(0x80 | ((value >> 6) & 0x3F))
+        out[3] = UInt8(0x80 | (value & 0x3F))
+        return 4
     }
 }
 

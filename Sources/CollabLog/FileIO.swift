@@ -6,15 +6,37 @@ public enum FileIO {
         if path == "-" {
             return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .missingInput(path: path)
-        }
-        guard !isDirectory.boolValue else { throw .io(path: path, reason: "is a directory") }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw .missingInput(path: path) }
             throw .io(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
         }
-        return [UInt8](data)
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        guard status.st_mode & S_IFMT != S_IFDIR else { throw .io(path: path, reason: "is a directory") }
+        // Read straight into the array (no Data in between); a pipe or a file that grows
+        // while being read keeps being read in chunks until end of file.
+        var bytes: [UInt8] = []
+        var chunk = max(Int(status.st_size) + 1, 65_536)
+        while true {
+            var failure: Int32 = 0
+            var atEnd = false
+            let piece = [UInt8](unsafeUninitializedCapacity: chunk) { buffer, count in
+                count = 0
+                while count < chunk {
+                    let n = Glibc.read(fd, buffer.baseAddress! + count, chunk - count)
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 { failure = errno; return }
+                    if n == 0 { atEnd = true; return }
+                    count += n
+                }
+            }
+            guard failure == 0 else { throw .io(path: path, reason: "cannot be read (\(String(cString: strerror(failure))))") }
+            if bytes.isEmpty { bytes = piece } else { bytes += piece }
+            if atEnd { return bytes }
+            chunk = max(chunk, 1 << 20)
+        }
     }
 
     public static func exists(_ path: String) -> Bool {
