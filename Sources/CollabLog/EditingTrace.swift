@@ -10,7 +10,9 @@ public struct EditingTrace: Sendable {
     }
 
     public struct Transaction: Sendable {
-        public var parents: [Int]
+        /// The transactions this one follows, as a range of the trace's `parentIndexes`:
+        /// empty in a sequential trace, where each follows the one before.
+        public var parentRange: Range<Int>
         public var agent: Int
         /// Milliseconds since the epoch, when the trace gives a usable time.
         public var time: Int64?
@@ -22,6 +24,11 @@ public struct EditingTrace: Sendable {
     public var agentCount: Int
     public var endContent: String
     public var transactions: [Transaction]
+    /// The parents of every transaction of a concurrent trace, one after another.
+    public var parentIndexes: [Int]
+
+    /// The transactions `transaction` follows.
+    public func parents(of transaction: Transaction) -> ArraySlice<Int> { parentIndexes[transaction.parentRange] }
     /// Every patch of every transaction, in order: one flat array, so a replay walks
     /// memory in order instead of one small array per transaction.
     public var patches: [Patch]
@@ -37,36 +44,39 @@ public struct EditingTrace: Sendable {
     /// patches, and a generic JSON tree of them costs more than replaying them.
     public init(bytes: [UInt8]) throws {
         let json = Gzip.isGzip(bytes) ? try Gzip.decompress(bytes) : bytes
-        var reader = JSONParser(bytes: json)
         var end: String?
         var kind: String?
         var agents: Int64?
         var sawTransactions = false
-        var raw: [RawTransaction] = []
-        var parentStore: [Int64] = []
+        var transactions: [Transaction] = []
+        var parentIndexes: [Int] = []
+        var incomplete: Int?
         var patches: [Patch] = []
         // Roughly one patch per 60 bytes of JSON: reserve instead of regrowing.
         patches.reserveCapacity(json.count / 60)
-        raw.reserveCapacity(json.count / 60)
+        transactions.reserveCapacity(json.count / 60)
         do {
-            try reader.consume(UInt8(ascii: "{"))
-            if try !reader.take(UInt8(ascii: "}")) {
-                repeat {
-                    let key = try reader.readString()
-                    try reader.consume(UInt8(ascii: ":"))
-                    switch key {
-                    case "endContent": end = try reader.readString()
-                    case "kind": kind = try reader.readString()
-                    case "numAgents": agents = try reader.readInteger()
-                    case "txns":
-                        sawTransactions = true
-                        try Self.readTransactions(&reader, into: &raw, parents: &parentStore, patches: &patches)
-                    default: _ = try reader.value(depth: 0)
-                    }
-                } while try reader.take(UInt8(ascii: ","))
-                try reader.consume(UInt8(ascii: "}"))
+            try JSONParser.withParser(json) { (reader) throws -> Void in
+                try reader.consume(UInt8(ascii: "{"))
+                if try !reader.take(UInt8(ascii: "}")) {
+                    repeat {
+                        let key = try reader.readString()
+                        try reader.consume(UInt8(ascii: ":"))
+                        switch key {
+                        case "endContent": end = try reader.readString()
+                        case "kind": kind = try reader.readString()
+                        case "numAgents": agents = try reader.readInteger()
+                        case "txns":
+                            sawTransactions = true
+                            try Self.readTransactions(
+                                &reader, into: &transactions, parents: &parentIndexes, patches: &patches, incomplete: &incomplete)
+                        default: _ = try reader.value(depth: 0)
+                        }
+                    } while try reader.take(UInt8(ascii: ","))
+                    try reader.consume(UInt8(ascii: "}"))
+                }
+                guard reader.isAtEnd else { throw reader.error("unexpected text after the trace") }
             }
-            guard reader.isAtEnd else { throw reader.error("unexpected text after the trace") }
         } catch let error as FormatError {
             throw error
         } catch {
@@ -79,47 +89,39 @@ public struct EditingTrace: Sendable {
         agentCount = Int(agents ?? 1)
         guard agentCount >= 1 else { throw FormatError(description: "trace: numAgents must be at least 1") }
         self.patches = patches
-        transactions = []
-        transactions.reserveCapacity(raw.count)
-        for (index, txn) in raw.enumerated() {
-            var parents: [Int] = index == 0 ? [] : [index - 1]
-            var agent = 0
-            if isConcurrent {
-                guard let parentRange = txn.parents, let agentValue = txn.agent else {
-                    throw FormatError(description: "trace: txn \(index) lacks parents or agent")
+        if isConcurrent {
+            if let incomplete { throw FormatError(description: "trace: txn \(incomplete) lacks parents or agent") }
+            for (index, transaction) in transactions.enumerated() {
+                for parent in parentIndexes[transaction.parentRange] where parent < 0 || parent >= index {
+                    throw FormatError(description: "trace: txn \(index) has a parent that does not precede it")
                 }
-                parents = try parentStore[parentRange].map { parent in
-                    guard parent >= 0, Int(parent) < index else {
-                        throw FormatError(description: "trace: txn \(index) has a parent that does not precede it")
-                    }
-                    return Int(parent)
+                guard transaction.agent >= 0 && transaction.agent < agentCount else {
+                    throw FormatError(description: "trace: txn \(index) names agent \(transaction.agent) of \(agentCount)")
                 }
-                guard agentValue >= 0 && agentValue < agents ?? 1 else {
-                    throw FormatError(description: "trace: txn \(index) names agent \(agentValue) of \(agentCount)")
-                }
-                agent = Int(agentValue)
             }
-            transactions.append(Transaction(parents: parents, agent: agent, time: txn.time, patchRange: txn.patches))
+        } else {
+            // Each transaction follows the one before, whatever the file says.
+            parentIndexes = []
+            for index in transactions.indices {
+                transactions[index].parentRange = 0..<0
+                transactions[index].agent = 0
+            }
         }
+        self.transactions = transactions
+        self.parentIndexes = parentIndexes
     }
 
-    /// A transaction as read, before validation; parents are a range of the parent store.
-    struct RawTransaction {
-        var parents: Range<Int>?
-        var agent: Int64?
-        var time: Int64?
-        var patches: Range<Int>
-    }
-
+    /// Reads the `txns` array. A transaction lacking parents or an agent is noted in
+    /// `incomplete` (an error only in a concurrent trace, which the caller knows later).
     private static func readTransactions(
-        _ reader: inout JSONParser, into raw: inout [RawTransaction], parents parentStore: inout [Int64],
-        patches: inout [Patch]
+        _ reader: inout JSONParser, into transactions: inout [Transaction], parents parentIndexes: inout [Int],
+        patches: inout [Patch], incomplete: inout Int?
     ) throws {
         try reader.consume(UInt8(ascii: "["))
         if try reader.take(UInt8(ascii: "]")) { return }
-        var lastTime: (text: String, milliseconds: Int64?)?
+        var lastTime: (range: Range<Int>, milliseconds: Int64?)?
         repeat {
-            let index = raw.count
+            let index = transactions.count
             var parents: Range<Int>?
             var agent: Int64?
             var time: Int64?
@@ -132,23 +134,28 @@ public struct EditingTrace: Sendable {
                     try reader.consume(UInt8(ascii: ":"))
                     switch key {
                     case 0:  // parents
-                        let first = parentStore.count
+                        let first = parentIndexes.count
                         try reader.consume(UInt8(ascii: "["))
                         if try !reader.take(UInt8(ascii: "]")) {
-                            repeat { parentStore.append(try reader.readInteger()) } while try reader.take(UInt8(ascii: ","))
+                            repeat { parentIndexes.append(Int(try reader.readInteger())) } while try reader.take(UInt8(ascii: ","))
                             try reader.consume(UInt8(ascii: "]"))
                         }
-                        parents = first..<parentStore.count
+                        parents = first..<parentIndexes.count
                     case 1:  // agent
                         agent = try reader.readInteger()
                     case 2:  // time
-                        let text = try reader.readString()
-                        // Consecutive transactions often share a time: parse each once.
-                        if let last = lastTime, last.text == text {
-                            time = last.milliseconds
+                        // Consecutive transactions often share a time: compare its bytes,
+                        // and parse each new one once.
+                        if let range = try reader.readUnescapedString() {
+                            if let last = lastTime, reader.inputEqual(last.range, range) {
+                                time = last.milliseconds
+                            } else {
+                                time = ISO8601.milliseconds(String(decoding: reader[input: range], as: UTF8.self))
+                                lastTime = (range, time)
+                            }
                         } else {
-                            time = ISO8601.milliseconds(text)
-                            lastTime = (text, time)
+                            time = ISO8601.milliseconds(try reader.readString())
+                            lastTime = nil
                         }
                     case 3:  // patches
                         sawPatches = true
@@ -176,7 +183,9 @@ public struct EditingTrace: Sendable {
                 try reader.consume(UInt8(ascii: "}"))
             }
             guard sawPatches else { throw FormatError(description: "trace: txn \(index) has no patches") }
-            raw.append(RawTransaction(parents: parents, agent: agent, time: time, patches: first..<patches.count))
+            if parents == nil || agent == nil, incomplete == nil { incomplete = index }
+            transactions.append(
+                Transaction(parentRange: parents ?? 0..<0, agent: Int(agent ?? 0), time: time, patchRange: first..<patches.count))
         } while try reader.take(UInt8(ascii: ","))
         try reader.consume(UInt8(ascii: "]"))
     }

@@ -17,28 +17,35 @@ public enum Gzip {
         // 15 window bits + 32: detect gzip or zlib headers.
         guard czlib_inflateInit2(&stream, 15 + 32) == Z_OK else { throw DecompressionError(description: "zlib failed to start") }
         defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
-        // A gzip stream ends with its uncompressed size (mod 2^32): reserve it up front
-        // rather than regrowing a large buffer. Only a hint, and capped.
+        // A gzip stream ends with its uncompressed size (mod 2^32): inflate straight into
+        // a buffer of that size, then go on in chunks should the hint be short.
+        var hint = input.count * 4
         if isGzip(input) && input.count >= 18 {
             let n = input.count
-            let size = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-            output.reserveCapacity(min(size, 1 << 28))
+            hint = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
         }
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        hint = min(max(hint, 1 << 16), 1 << 28)
         var status: Int32 = Z_OK
-        var input = input
-        input.withUnsafeMutableBufferPointer { inputBuffer in
-            stream.next_in = inputBuffer.baseAddress
+        var output: [UInt8] = []
+        input.withUnsafeBufferPointer { inputBuffer in
+            // zlib reads through next_in without writing.
+            stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
             stream.avail_in = UInt32(inputBuffer.count)
-            repeat {
+            output = [UInt8](unsafeUninitializedCapacity: hint) { buffer, count in
+                stream.next_out = buffer.baseAddress
+                stream.avail_out = UInt32(buffer.count)
+                repeat { status = inflate(&stream, Z_NO_FLUSH) } while status == Z_OK && stream.avail_out > 0
+                count = buffer.count - Int(stream.avail_out)
+            }
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while status == Z_OK {
                 chunk.withUnsafeMutableBufferPointer { chunkBuffer in
                     stream.next_out = chunkBuffer.baseAddress
                     stream.avail_out = UInt32(chunkBuffer.count)
                     status = inflate(&stream, Z_NO_FLUSH)
                     output.append(contentsOf: chunkBuffer[0..<(chunkBuffer.count - Int(stream.avail_out))])
                 }
-            } while status == Z_OK
+            }
         }
         guard status == Z_STREAM_END else {
             throw DecompressionError(description: status == Z_BUF_ERROR ? "truncated gzip data" : "damaged gzip data")

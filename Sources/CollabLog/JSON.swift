@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A small JSON reader and writer: exact integers, byte offsets in errors, and no
 /// Foundation round trips, because op logs are read and written line by line at speed.
 public enum JSONValue: Equatable, Sendable {
@@ -34,42 +37,61 @@ public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertib
 }
 
 public struct JSONParser {
-    private let bytes: [UInt8]
+    /// The input, read through a buffer pointer: every read is guarded by `i < length`, so
+    /// the per-byte bounds checks of an array would be paid twice. Valid only inside
+    /// `withParser`, which keeps the array alive.
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let length: Int
     private var i = 0
+
+    /// Runs `body` with a parser over `input`.
+    static func withParser<Result, Failure: Error>(
+        _ input: [UInt8], _ body: (inout JSONParser) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try input.withUnsafeBufferPointer { (buffer) throws(Failure) -> Result in
+            var parser = JSONParser(bytes: buffer)
+            return try body(&parser)
+        }
+    }
 
     /// Parses one complete JSON value; trailing non-space bytes are an error.
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
-        parser.skipSpace()
-        let value = try parser.value(depth: 0)
-        parser.skipSpace()
-        guard parser.i == bytes.count else { throw parser.error("unexpected text after the value") }
-        return value
+        try withParser(bytes) { (parser) throws(JSONSyntaxError) -> JSONValue in
+            parser.skipSpace()
+            let value = try parser.value(depth: 0)
+            parser.skipSpace()
+            guard parser.i == parser.length else { throw parser.error("unexpected text after the value") }
+            return value
+        }
     }
 
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 
-    init(bytes: [UInt8]) {
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
+        length = bytes.count
     }
 
     /// The pull interface, for readers of large documents of a known shape (editing
     /// traces) that should not build a tree: look at the next byte, consume one, read a
     /// string or integer, or skip a value.
+    @inline(__always)
     mutating func peek() throws(JSONSyntaxError) -> UInt8 {
         skipSpace()
-        guard i < bytes.count else { throw error("unexpected end of input") }
+        guard i < length else { throw error("unexpected end of input") }
         return bytes[i]
     }
 
+    @inline(__always)
     mutating func consume(_ byte: UInt8) throws(JSONSyntaxError) {
         guard try peek() == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
         i += 1
     }
 
     /// Consumes `byte` if it comes next.
+    @inline(__always)
     mutating func take(_ byte: UInt8) throws(JSONSyntaxError) -> Bool {
         guard try peek() == byte else { return false }
         i += 1
@@ -81,6 +103,26 @@ public struct JSONParser {
         return try string()  // consumes the opening quote itself
     }
 
+    /// The input bytes of the next string when it holds no escapes (quotes excluded,
+    /// the string consumed); nil, with nothing consumed, when it does. For fields that
+    /// repeat and need comparing more than decoding.
+    mutating func readUnescapedString() throws(JSONSyntaxError) -> Range<Int>? {
+        guard try peek() == UInt8(ascii: "\"") else { throw error("expected a string") }
+        var end = i + 1
+        while end < length && bytes[end] != UInt8(ascii: "\"") && bytes[end] != UInt8(ascii: "\\") && bytes[end] >= 0x20 { end += 1 }
+        guard end < length, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        defer { i = end + 1 }
+        return (i + 1)..<end
+    }
+
+    /// Input bytes, for ranges `readUnescapedString` gave.
+    subscript(input range: Range<Int>) -> Slice<UnsafeBufferPointer<UInt8>> { bytes[range] }
+
+    /// Whether two ranges of the input hold the same bytes.
+    func inputEqual(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        a.count == b.count && memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, a.count) == 0
+    }
+
     /// Reads an object key and returns which of `keys` it is (nil for another key),
     /// comparing bytes instead of making a String: readers of big files call this for
     /// every field.
@@ -88,17 +130,17 @@ public struct JSONParser {
         guard try peek() == UInt8(ascii: "\"") else { throw error("expected a key") }
         let start = i + 1
         var end = start
-        while end < bytes.count && bytes[end] != UInt8(ascii: "\"") && bytes[end] != UInt8(ascii: "\\") { end += 1 }
-        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else {
+        while end < length && bytes[end] != UInt8(ascii: "\"") && bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        guard end < length, bytes[end] == UInt8(ascii: "\"") else {
             // Escapes in the key: decode it properly and compare as text.
             let key = try string()
             return keys.firstIndex { $0.description == key }
         }
         i = end + 1
-        let length = end - start
-        for (index, key) in keys.enumerated() where key.utf8CodeUnitCount == length {
+        let keyLength = end - start
+        for (index, key) in keys.enumerated() where key.utf8CodeUnitCount == keyLength {
             var same = true
-            for k in 0..<length where bytes[start + k] != key.utf8Start[k] {
+            for k in 0..<keyLength where bytes[start + k] != key.utf8Start[k] {
                 same = false
                 break
             }
@@ -109,6 +151,20 @@ public struct JSONParser {
 
     mutating func readInteger() throws(JSONSyntaxError) -> Int64 {
         _ = try peek()
+        // The common case, a short unsigned integer ending in a delimiter, without going
+        // through a JSONValue; anything else takes the general path.
+        var end = i
+        var digits: Int64 = 0
+        while end < length && end - i < 18, bytes[end] &- 0x30 < 10 {
+            digits = digits * 10 + Int64(bytes[end] &- 0x30)
+            end += 1
+        }
+        if end > i, end < length, bytes[i] != 0x30 || end - i == 1,
+            bytes[end] == UInt8(ascii: ",") || bytes[end] == UInt8(ascii: "]") || bytes[end] == UInt8(ascii: "}")
+        {
+            i = end
+            return digits
+        }
         guard case .int(let value) = try value(depth: 0) else { throw error("expected an integer") }
         return value
     }
@@ -116,40 +172,43 @@ public struct JSONParser {
     var isAtEnd: Bool {
         mutating get {
             skipSpace()
-            return i >= bytes.count
+            return i >= length
         }
     }
 
     func error(_ message: String) -> JSONSyntaxError { JSONSyntaxError(offset: i, message: message) }
 
+    @inline(__always)
     mutating func skipSpace() {
-        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        // Compact JSON has no space between tokens: one comparison says so.
+        guard i < length, bytes[i] <= 0x20 else { return }
+        while i < length, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
     mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         guard depth < 512 else { throw error("nested too deeply") }
-        guard i < bytes.count else { throw error("unexpected end of input") }
+        guard i < length else { throw error("unexpected end of input") }
         switch bytes[i] {
         case UInt8(ascii: "{"):
             i += 1
             var fields: [String: JSONValue] = [:]
             skipSpace()
-            if i < bytes.count && bytes[i] == UInt8(ascii: "}") {
+            if i < length && bytes[i] == UInt8(ascii: "}") {
                 i += 1
                 return .object(fields)
             }
             while true {
                 skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a field name") }
+                guard i < length, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a field name") }
                 let key = try string()
                 skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                guard i < length, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 i += 1
                 skipSpace()
                 guard fields[key] == nil else { throw error("duplicate field \"\(key)\"") }
                 fields[key] = try value(depth: depth + 1)
                 skipSpace()
-                guard i < bytes.count else { throw error("unexpected end of input") }
+                guard i < length else { throw error("unexpected end of input") }
                 if bytes[i] == UInt8(ascii: ",") {
                     i += 1
                 } else if bytes[i] == UInt8(ascii: "}") {
@@ -163,7 +222,7 @@ public struct JSONParser {
             i += 1
             var items: [JSONValue] = []
             skipSpace()
-            if i < bytes.count && bytes[i] == UInt8(ascii: "]") {
+            if i < length && bytes[i] == UInt8(ascii: "]") {
                 i += 1
                 return .array(items)
             }
@@ -171,7 +230,7 @@ public struct JSONParser {
                 skipSpace()
                 items.append(try value(depth: depth + 1))
                 skipSpace()
-                guard i < bytes.count else { throw error("unexpected end of input") }
+                guard i < length else { throw error("unexpected end of input") }
                 if bytes[i] == UInt8(ascii: ",") {
                     i += 1
                 } else if bytes[i] == UInt8(ascii: "]") {
@@ -199,7 +258,7 @@ public struct JSONParser {
 
     private mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
         let count = word.utf8CodeUnitCount
-        guard i + count <= bytes.count else { throw error("unexpected end of input") }
+        guard i + count <= length else { throw error("unexpected end of input") }
         for k in 0..<count where bytes[i + k] != word.utf8Start[k] { throw error("unexpected character") }
         i += count
     }
@@ -207,27 +266,27 @@ public struct JSONParser {
     private mutating func number() throws(JSONSyntaxError) -> JSONValue {
         let start = i
         var isInteger = true
-        if i < bytes.count && bytes[i] == UInt8(ascii: "-") { i += 1 }
+        if i < length && bytes[i] == UInt8(ascii: "-") { i += 1 }
         let digitsStart = i
-        while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
+        while i < length, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
         guard i > digitsStart else {
             i = start
             throw error("unexpected character")
         }
         if bytes[digitsStart] == 0x30 && i - digitsStart > 1 { throw error("leading zero in a number") }
-        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
+        if i < length && bytes[i] == UInt8(ascii: ".") {
             isInteger = false
             i += 1
             let fraction = i
-            while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
+            while i < length, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
             guard i > fraction else { throw error("expected digits after '.'") }
         }
-        if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+        if i < length && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
             isInteger = false
             i += 1
-            if i < bytes.count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) { i += 1 }
+            if i < length && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) { i += 1 }
             let exponent = i
-            while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
+            while i < length, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
             guard i > exponent else { throw error("expected digits in the exponent") }
         }
         if isInteger && i - digitsStart <= 18 {
@@ -244,23 +303,21 @@ public struct JSONParser {
 
     /// Bytes as a String: ASCII needs no validation (the common case, and much cheaper
     /// than the generic validating initializer); anything else is validated.
-    static func text(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
-        bytes.withUnsafeBufferPointer { buffer in
-            let slice = UnsafeBufferPointer(rebasing: buffer[range])
-            var ascii = true
-            for byte in slice where byte >= 0x80 {
-                ascii = false
-                break
-            }
-            return ascii ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        let slice = UnsafeBufferPointer(rebasing: bytes[range])
+        var ascii = true
+        for byte in slice where byte >= 0x80 {
+            ascii = false
+            break
         }
+        return ascii ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
     }
 
     mutating func string() throws(JSONSyntaxError) -> String {
         i += 1  // the opening quote
         let start = i
         // Fast path: no escapes.
-        while i < bytes.count {
+        while i < length {
             let byte = bytes[i]
             if byte == UInt8(ascii: "\"") {
                 let text = Self.text(bytes, start..<i)
@@ -273,7 +330,7 @@ public struct JSONParser {
             i += 1
         }
         var utf8 = Array(bytes[start..<i])
-        while i < bytes.count {
+        while i < length {
             let byte = bytes[i]
             if byte == UInt8(ascii: "\"") {
                 guard let text = String(validating: utf8, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
@@ -287,7 +344,7 @@ public struct JSONParser {
                 continue
             }
             i += 1
-            guard i < bytes.count else { break }
+            guard i < length else { break }
             let escape = bytes[i]
             i += 1
             switch escape {
@@ -302,7 +359,7 @@ public struct JSONParser {
             case UInt8(ascii: "u"):
                 var code = try hex4()
                 if code >= 0xD800 && code < 0xDC00 {
-                    guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                    guard i + 1 < length, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
                         throw error("unpaired surrogate")
                     }
                     i += 2
@@ -321,7 +378,7 @@ public struct JSONParser {
     }
 
     private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
-        guard i + 4 <= bytes.count else { throw error("unexpected end of input") }
+        guard i + 4 <= length else { throw error("unexpected end of input") }
         var value: UInt32 = 0
         for _ in 0..<4 {
             let byte = bytes[i]

@@ -42,7 +42,7 @@ public struct TraceReplay {
         for (index, transaction) in trace.transactions.enumerated() {
             if index & 0x3FF == 0 { progress?(index, trace.transactions.count) }
             var target = VersionVector()
-            for parent in transaction.parents { target.formUnion(versionAfter[parent]) }
+            for parent in trace.parents(of: transaction) { target.formUnion(versionAfter[parent]) }
             var replica = replicas[transaction.agent]
             if !replica.version.isIncluded(in: target) {
                 // The agent's replica saw something its parents did not: start from the parents' state.
