@@ -146,13 +146,14 @@ public struct EditingTrace: Sendable {
                     case 2:  // time
                         // Consecutive transactions often share a time: compare its bytes,
                         // and parse each new one once.
-                        if let range = try reader.readUnescapedString() {
-                            if let last = lastTime, reader.inputEqual(last.range, range) {
-                                time = last.milliseconds
-                            } else {
-                                time = ISO8601.milliseconds(String(decoding: reader[input: range], as: UTF8.self))
-                                lastTime = (range, time)
+                        if let last = lastTime, try reader.skipString(sameAs: last.range) {
+                            time = last.milliseconds
+                        } else if let range = try reader.readUnescapedString() {
+                            guard let text = String(validating: reader[input: range], as: UTF8.self) else {
+                                throw FormatError(description: "trace: txn \(index) has a time that is not UTF-8")
                             }
+                            time = ISO8601.milliseconds(text)
+                            lastTime = (range, time)
                         } else {
                             time = ISO8601.milliseconds(try reader.readString())
                             lastTime = nil

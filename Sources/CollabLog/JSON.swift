@@ -115,13 +115,20 @@ public struct JSONParser {
         return (i + 1)..<end
     }
 
+    /// Consumes the next string if it is byte for byte the earlier one at `previous` (a
+    /// range `readUnescapedString` gave): a repeated field costs one comparison.
+    mutating func skipString(sameAs previous: Range<Int>) throws(JSONSyntaxError) -> Bool {
+        guard try peek() == UInt8(ascii: "\"") else { throw error("expected a string") }
+        let n = previous.count
+        guard i + 1 + n < length, bytes[i + 1 + n] == UInt8(ascii: "\""),
+            memcmp(bytes.baseAddress! + i + 1, bytes.baseAddress! + previous.lowerBound, n) == 0
+        else { return false }
+        i += n + 2
+        return true
+    }
+
     /// Input bytes, for ranges `readUnescapedString` gave.
     subscript(input range: Range<Int>) -> Slice<UnsafeBufferPointer<UInt8>> { bytes[range] }
-
-    /// Whether two ranges of the input hold the same bytes.
-    func inputEqual(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-        a.count == b.count && memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, a.count) == 0
-    }
 
     /// Reads an object key and returns which of `keys` it is (nil for another key),
     /// comparing bytes instead of making a String: readers of big files call this for
@@ -138,13 +145,9 @@ public struct JSONParser {
         }
         i = end + 1
         let keyLength = end - start
-        for (index, key) in keys.enumerated() where key.utf8CodeUnitCount == keyLength {
-            var same = true
-            for k in 0..<keyLength where bytes[start + k] != key.utf8Start[k] {
-                same = false
-                break
-            }
-            if same { return index }
+        for index in keys.indices
+        where keys[index].utf8CodeUnitCount == keyLength && memcmp(bytes.baseAddress! + start, keys[index].utf8Start, keyLength) == 0 {
+            return index
         }
         return nil
     }
