@@ -268,7 +268,7 @@ _collab_materialize() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --at --output -o)
+    non_repeating_options=(--store --at --output -o --format)
     __collab_offer_flags_options 1
 
     # Offer option value completions
@@ -280,6 +280,10 @@ _collab_materialize() {
         return
         ;;
     '--output'|'-o')
+        return
+        ;;
+    '--format')
+        __collab_add_completions -W 'text'$'\n''json'$'\n''html'
         return
         ;;
     esac
@@ -323,7 +327,7 @@ _collab_edit() {
     # Offer positional completions
     case "${positional_number}" in
     2)
-        __collab_add_completions -W 'insert'$'\n''delete'
+        __collab_add_completions -W 'insert'$'\n''delete'$'\n''format'
         return
         ;;
     esac

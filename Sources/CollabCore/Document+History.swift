@@ -61,6 +61,8 @@ extension Document {
                     backward: target.backward)
             }
             return Op(id: id, timestamp: record.timestamp, payload: .textDelete(TextDelete(targets: list)))
+        case .format:
+            return Op(id: id, timestamp: record.timestamp, payload: .formatSet(formatSet(of: marks[Int(record.start)])))
         }
     }
 

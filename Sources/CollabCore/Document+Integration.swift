@@ -70,6 +70,9 @@ extension Document {
         case .textDelete(let delete):
             for target in delete.targets where !isSeen(target.first) || !isSeen(target.last) { return .pending }
             record = try integrateDelete(delete, of: op, client: c)
+        case .formatSet(let format):
+            for anchor in [format.start, format.end] where anchor.map({ !isSeen($0.id) }) ?? false { return .pending }
+            record = try integrateFormat(format, of: op, client: c)
         }
         nextSeq[Int(c)] = Int32(op.endSeq)
         clock.observe(op.timestamp)

@@ -33,17 +33,24 @@ public struct DocumentSnapshot: Equatable, Sendable {
     }
 
     /// One op of the history, in application order. A delete's targets are the next
-    /// `targetCount` entries of `targets`.
+    /// `targetCount` entries of `targets`; a format's span and value the next entry of
+    /// `marks`.
     public struct Record: Equatable, Sendable {
-        public var isDelete: Bool
+        public enum Kind: UInt8, Sendable {
+            case insert, delete, format
+        }
+
+        public var kind: Kind
         public var client: Int32
         public var span: Int32
         public var timestamp: Timestamp
         public var origin: Id
         public var rightOrigin: Id
         public var targetCount: Int32
-        public init(isDelete: Bool, client: Int32, span: Int32, timestamp: Timestamp, origin: Id, rightOrigin: Id, targetCount: Int32) {
-            self.isDelete = isDelete
+        public var isDelete: Bool { kind == .delete }
+
+        public init(kind: Kind, client: Int32, span: Int32, timestamp: Timestamp, origin: Id, rightOrigin: Id, targetCount: Int32) {
+            self.kind = kind
             self.client = client
             self.span = span
             self.timestamp = timestamp
@@ -67,6 +74,24 @@ public struct DocumentSnapshot: Equatable, Sendable {
         }
     }
 
+    /// A `format_set`'s span (`client == -1` anchors: the document's start or end) and value.
+    public struct Mark: Equatable, Sendable {
+        public var start: Id
+        public var startAfter: Bool
+        public var end: Id
+        public var endAfter: Bool
+        public var key: String
+        public var value: AttributeValue
+        public init(start: Id, startAfter: Bool, end: Id, endAfter: Bool, key: String, value: AttributeValue) {
+            self.start = start
+            self.startAfter = startAfter
+            self.end = end
+            self.endAfter = endAfter
+            self.key = key
+            self.value = value
+        }
+    }
+
     public var clients: [ClientId]
     /// Per client: how many of its ids have been applied.
     public var nextSeq: [Int32]
@@ -75,12 +100,14 @@ public struct DocumentSnapshot: Equatable, Sendable {
     public var runs: [Run]
     public var records: [Record]
     public var targets: [Target]
+    public var marks: [Mark]
     public var clock: Timestamp
 
     public init(
         clients: [ClientId], nextSeq: [Int32], content: [UInt32], runs: [Run], records: [Record], targets: [Target],
-        clock: Timestamp
+        marks: [Mark] = [], clock: Timestamp
     ) {
+        self.marks = marks
         self.clients = clients
         self.nextSeq = nextSeq
         self.content = content
@@ -99,13 +126,18 @@ extension Document {
         func id(_ c: CharId) -> DocumentSnapshot.Id { .init(client: c.client, seq: c.seq) }
         let snapshotRecords = records.map { r in
             DocumentSnapshot.Record(
-                isDelete: r.kind == .delete, client: r.client, span: r.span, timestamp: r.timestamp, origin: id(r.origin),
+                kind: DocumentSnapshot.Record.Kind(rawValue: r.kind.rawValue)!, client: r.client, span: r.span, timestamp: r.timestamp, origin: id(r.origin),
                 rightOrigin: id(r.rightOrigin), targetCount: r.targetCount)
         }
         let snapshotTargets = targets.map { DocumentSnapshot.Target(client: $0.client, seq: $0.seq, length: $0.length, backward: $0.backward) }
+        let snapshotMarks = marks.map {
+            DocumentSnapshot.Mark(
+                start: id($0.start), startAfter: $0.startSide == .after, end: id($0.end), endAfter: $0.endSide == .after,
+                key: $0.key, value: $0.value)
+        }
         return DocumentSnapshot(
             clients: clientNames, nextSeq: nextSeq, content: content, runs: runs, records: snapshotRecords,
-            targets: snapshotTargets, clock: clock.latest)
+            targets: snapshotTargets, marks: snapshotMarks, clock: clock.latest)
     }
 
     /// A replica restored from a snapshot. A snapshot that does not hold together (an
@@ -139,6 +171,7 @@ extension Document {
         var spans = Array(repeating: Int32(0), count: clientCount)
         var contentEnd: Int64 = 0
         var targetEnd = 0
+        var markEnd = 0
         for (i, r) in s.records.enumerated() {
             guard r.client >= 0 && r.client < Int32(clientCount), r.span > 0,
                 Int64(spans[Int(r.client)]) + Int64(r.span) <= Int64(s.nextSeq[Int(r.client)]), r.timestamp.wall >= 0,
@@ -146,9 +179,15 @@ extension Document {
             else { throw fail("record \(i) out of range") }
             let seq = spans[Int(r.client)]
             var record = OpRecord(
-                kind: r.isDelete ? .delete : .insert, client: r.client, seq: seq, span: r.span, timestamp: r.timestamp,
+                kind: OpRecord.Kind(rawValue: r.kind.rawValue)!, client: r.client, seq: seq, span: r.span, timestamp: r.timestamp,
                 origin: .none, rightOrigin: .none, start: 0, targetCount: 0)
-            if r.isDelete {
+            if r.kind == .format {
+                guard r.span == 1, r.targetCount == 0, markEnd < s.marks.count else {
+                    throw fail("format record \(i) names a mark the snapshot lacks")
+                }
+                record.start = Int32(markEnd)
+                markEnd += 1
+            } else if r.isDelete {
                 guard r.targetCount > 0, targetEnd + Int(r.targetCount) <= s.targets.count else {
                     throw fail("delete record \(i) names targets the snapshot lacks")
                 }
@@ -169,8 +208,8 @@ extension Document {
             restored.append(record)
         }
         guard spans == s.nextSeq else { throw fail("the history does not match the version") }
-        guard contentEnd == Int64(s.content.count), targetEnd == s.targets.count else {
-            throw fail("content or targets that no record names")
+        guard contentEnd == Int64(s.content.count), targetEnd == s.targets.count, markEnd == s.marks.count else {
+            throw fail("content, targets or marks that no record names")
         }
         var restoredTargets: [TargetRecord] = []
         restoredTargets.reserveCapacity(s.targets.count)
@@ -203,7 +242,7 @@ extension Document {
                             var k = 0  // the record holding `position`
                             var position: Int32 = 0  // the next id to be covered
                             func skipCovered() {
-                                while k < own.count && (restored[Int(own[k])].kind == .delete || restored[Int(own[k])].endSeq <= position) { k += 1 }
+                                while k < own.count && (restored[Int(own[k])].kind != .insert || restored[Int(own[k])].endSeq <= position) { k += 1 }
                             }
                             for key in idOrder[client] {
                                 let i = Int(key & 0xFFFF_FFFF)
@@ -244,12 +283,28 @@ extension Document {
         }
         let tree = SequenceTree(runs: runs, clientCount: clientCount, idOrder: idOrder)
 
+        // Marks: every anchor must be a character the runs hold.
+        var restoredMarks: [MarkRecord] = []
+        for (i, m) in s.marks.enumerated() {
+            func anchor(_ id: DocumentSnapshot.Id) throws -> CharId {
+                if id == .none { return .none }
+                let char = try charId(id)
+                guard tree.cursor(of: char) != nil else { throw fail("mark \(i) is anchored to no character") }
+                return char
+            }
+            guard !m.key.isEmpty else { throw fail("mark \(i) has no attribute name") }
+            restoredMarks.append(MarkRecord(
+                start: try anchor(m.start), startSide: m.startAfter ? .after : .before, end: try anchor(m.end),
+                endSide: m.endAfter ? .after : .before, key: m.key, value: m.value))
+        }
+
         clientNames = s.clients
         clientIndexes = Dictionary(uniqueKeysWithValues: s.clients.enumerated().map { ($1, Int32($0)) })
         nextSeq = s.nextSeq
         content = s.content
         records = restored
         targets = restoredTargets
+        marks = restoredMarks
         recordsByClient = byClient
         self.tree = tree
         clock = HybridLogicalClock(latest: s.clock)

@@ -19,6 +19,8 @@ public final class Document {
     var records: [OpRecord] = []
     /// The targets of the delete records, in record order.
     var targets: [TargetRecord] = []
+    /// The spans and values of the `format_set` records, in record order.
+    var marks: [MarkRecord] = []
     /// Per interned client: the positions in `records` of its ops, in id order.
     var recordsByClient: [[Int32]] = []
     /// Where the last local insert put its characters, so that typing on (the next

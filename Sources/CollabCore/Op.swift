@@ -9,6 +9,7 @@ public struct Op: Hashable, Sendable {
     public enum Payload: Hashable, Sendable {
         case textInsert(TextInsert)
         case textDelete(TextDelete)
+        case formatSet(FormatSet)
     }
 
     public init(id: OpId, timestamp: Timestamp, payload: Payload) {
@@ -22,6 +23,7 @@ public struct Op: Hashable, Sendable {
         switch payload {
         case .textInsert: "text_insert"
         case .textDelete: "text_delete"
+        case .formatSet: "format_set"
         }
     }
 
@@ -30,6 +32,7 @@ public struct Op: Hashable, Sendable {
         switch payload {
         case .textInsert(let insert): insert.length
         case .textDelete(let delete): delete.length
+        case .formatSet: 1
         }
     }
 
@@ -46,6 +49,9 @@ public struct Op: Hashable, Sendable {
             if let before = insert.before { deps.append(before) }
         case .textDelete(let delete):
             for target in delete.targets { deps.append(contentsOf: [target.first, target.last]) }
+        case .formatSet(let format):
+            if let start = format.start { deps.append(start.id) }
+            if let end = format.end { deps.append(end.id) }
         }
         return deps
     }
@@ -66,6 +72,8 @@ public struct Op: Hashable, Sendable {
         case .textDelete(let delete):
             let sliced = TextDelete(targets: delete.slice(from: from - id.seq, to: to - id.seq))
             return Op(id: OpId(id.client, from), timestamp: timestamp, payload: .textDelete(sliced))
+        case .formatSet:
+            return self  // one id: never cut
         }
     }
 }

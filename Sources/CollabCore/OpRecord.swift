@@ -6,6 +6,8 @@ struct OpRecord {
     enum Kind: UInt8 {
         case insert
         case delete
+        /// A `format_set`: `start` indexes the document's `marks`.
+        case format
     }
 
     var kind: Kind

@@ -17,6 +17,13 @@ public enum JSONValue: Equatable, Sendable {
         return nil
     }
 
+    /// The value as compact JSON text.
+    public var compactText: String {
+        var writer = JSONWriter()
+        writer.value(self)
+        return writer.text
+    }
+
     /// The kind of value, as error messages name it.
     public var kindName: String {
         switch self {

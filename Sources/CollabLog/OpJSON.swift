@@ -9,7 +9,7 @@ public struct OpFormatError: Error, Equatable, Sendable, CustomStringConvertible
 
 /// The JSON form of ops (docs/ops.md, docs/op.schema.json): one object per op, one op per line.
 public enum OpJSON {
-    public static let opTypes = ["text_insert", "text_delete"]
+    public static let opTypes = ["text_insert", "text_delete", "format_set"]
 
     // MARK: Writing
 
@@ -48,8 +48,38 @@ public enum OpJSON {
                 writer.raw("}")
             }
             writer.raw("]}")
+        case .formatSet(let format):
+            writer.raw("{\"start\":")
+            anchor(format.start, &writer)
+            writer.raw(",\"end\":")
+            anchor(format.end, &writer)
+            writer.raw(",\"key\":")
+            writer.string(format.key)
+            writer.raw(",\"value\":")
+            attributeValue(format.value, &writer)
+            writer.raw("}")
         }
         writer.raw("}")
+    }
+
+    private static func anchor(_ anchor: MarkAnchor?, _ writer: inout JSONWriter) {
+        guard let anchor else { return writer.raw("null") }
+        writer.raw("{\"clientId\":")
+        writer.string(anchor.id.client)
+        writer.raw(",\"seq\":")
+        writer.int(anchor.id.seq)
+        writer.raw(",\"side\":")
+        writer.string(anchor.side.rawValue)
+        writer.raw("}")
+    }
+
+    private static func attributeValue(_ value: AttributeValue, _ writer: inout JSONWriter) {
+        switch value {
+        case .null: writer.raw("null")
+        case .bool(let flag): writer.raw(flag ? "true" : "false")
+        case .int(let number): writer.int(number)
+        case .string(let text): writer.string(text)
+        }
     }
 
     /// One op as a JSON text without a newline.
@@ -117,6 +147,17 @@ public enum OpJSON {
                 targets.append(DeleteTarget(start: OpId(client, Int(seq)), length: Int(length), backward: backward))
             }
             return Op(id: id, timestamp: timestamp, payload: .textDelete(TextDelete(targets: targets)))
+        case "format_set":
+            try onlyKnown(payload, ["start", "end", "key", "value"], "payload")
+            let key = try string(field(payload, "key", "payload"), "payload.key")
+            guard !key.isEmpty, key.utf8.count <= 256 else {
+                throw OpFormatError(path: "payload.key", message: "an attribute name is 1 to 256 bytes")
+            }
+            let format = FormatSet(
+                start: try anchor(field(payload, "start", "payload"), "payload.start"),
+                end: try anchor(field(payload, "end", "payload"), "payload.end"), key: key,
+                value: try attributeValue(field(payload, "value", "payload"), "payload.value"))
+            return Op(id: id, timestamp: timestamp, payload: .formatSet(format))
         default:
             let known = opTypes.joined(separator: ", ")
             throw OpFormatError(path: "type", message: "unknown op type \"\(type)\" (known: \(known))")
@@ -187,6 +228,39 @@ public enum OpJSON {
         let client = try clientId(field(fields, "clientId", path), path + ".clientId")
         let seq = try integer(field(fields, "seq", path), path + ".seq", min: 0, max: Int64(Int32.max))
         return OpId(client, Int(seq))
+    }
+
+    private static func anchor(_ value: JSONValue, _ path: String) throws(OpFormatError) -> MarkAnchor? {
+        if value == .null { return nil }
+        let fields = try object(value, path)
+        try onlyKnown(fields, ["clientId", "seq", "side"], path)
+        let client = try clientId(field(fields, "clientId", path), path + ".clientId")
+        let seq = try integer(field(fields, "seq", path), path + ".seq", min: 0, max: Int64(Int32.max))
+        guard let side = MarkAnchor.Side(rawValue: try string(field(fields, "side", path), path + ".side")) else {
+            throw OpFormatError(path: path + ".side", message: "expected \"before\" or \"after\"")
+        }
+        return MarkAnchor(OpId(client, Int(seq)), side)
+    }
+
+    /// An attribute's value: a JSON scalar other than a fraction.
+    public static func attributeValue(_ value: JSONValue, _ path: String) throws(OpFormatError) -> AttributeValue {
+        switch value {
+        case .null: return .null
+        case .bool(let flag): return .bool(flag)
+        case .int(let number): return .int(number)
+        case .string(let text): return .string(text)
+        default: throw OpFormatError(path: path, message: "expected null, a boolean, an integer or a string, found \(value.kindName)")
+        }
+    }
+
+    /// An attribute value as JSON.
+    public static func jsonValue(of value: AttributeValue) -> JSONValue {
+        switch value {
+        case .null: .null
+        case .bool(let flag): .bool(flag)
+        case .int(let number): .int(number)
+        case .string(let text): .string(text)
+        }
     }
 
     private static func optionalOpId(_ value: JSONValue?, _ path: String) throws(OpFormatError) -> OpId? {

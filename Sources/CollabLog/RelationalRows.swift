@@ -35,7 +35,7 @@ public enum RelationalRows {
 
     /// One row, checked.
     struct Row {
-        enum Kind { case insert, delete }
+        enum Kind { case insert, delete, format }
         var documentId: String
         var kind: Kind
         var position: Int
@@ -43,6 +43,8 @@ public enum RelationalRows {
         var content: String?
         var author: String
         var wall: Int64
+        /// A format row's attributes, by name.
+        var attributes: [(key: String, value: AttributeValue)] = []
 
         init(_ line: ArraySlice<UInt8>) throws {
             guard case .object(let fields) = try JSONParser.parse(Array(line)) else { throw RowError(description: "expected an object") }
@@ -95,7 +97,20 @@ public enum RelationalRows {
                 }
                 length = count
             case "format":
-                throw RowError(description: "format rows need rich text, which this version does not import yet")
+                kind = .format
+                guard let count = explicitLength, let content, case .object(let fields)? = try? JSONParser.parse(content),
+                    !fields.isEmpty
+                else {
+                    throw RowError(description: "a format row needs position.length and content holding a JSON object of attributes")
+                }
+                for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+                    do {
+                        attributes.append((key, try OpJSON.attributeValue(value, "content.\(key)")))
+                    } catch {
+                        throw RowError(description: error.description)
+                    }
+                }
+                length = count
             case let other:
                 throw RowError(description: "operation_type: unknown \"\(other)\" (insert, delete, format)")
             }
@@ -111,6 +126,10 @@ public enum RelationalRows {
                     throw RowError(description: "the text at \(position) is \(actual.debugDescription), not the deleted \(content.debugDescription)")
                 }
                 try document.delete(at: position, count: length, by: author, timestamp: timestamp)
+            case .format:
+                for (key, value) in attributes {
+                    try document.format(at: position, count: length, key: key, value: value, by: author, timestamp: timestamp)
+                }
             }
         }
     }
@@ -175,6 +194,18 @@ public enum RelationalRows {
                     var text = String.UnicodeScalarView()
                     text.append(contentsOf: run.map(\.scalar))
                     row(op, "delete", index: run[0].index, length: run.count, content: String(text))
+                }
+            case .formatSet(let format):
+                _ = try? document.apply(op)
+                // The visible characters it covers now; none (all deleted) gives no row.
+                if let range = document.visibleRange(of: format), !range.isEmpty {
+                    var attribute = JSONWriter()
+                    attribute.raw("{")
+                    attribute.string(format.key)
+                    attribute.raw(":")
+                    attribute.value(OpJSON.jsonValue(of: format.value))
+                    attribute.raw("}")
+                    row(op, "format", index: range.lowerBound, length: range.count, content: attribute.text)
                 }
             }
         }

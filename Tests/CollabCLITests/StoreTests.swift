@@ -121,6 +121,6 @@ struct RelationalRowTests {
         let partial = try CLI.run(["import", "--format", "rows", "rows.jsonl", "-o", "d.clog", "--skip-invalid", "bad.jsonl"], in: dir)
         #expect(partial.status == 1)
         #expect(try CLI.run(["materialize", "d.clog"], in: dir).stdout == "ello")
-        #expect(try dir.read("bad.jsonl").contains("format rows need rich text"))
+        #expect(try dir.read("bad.jsonl").contains("a format row needs position.length and content holding a JSON object of attributes"))
     }
 }

@@ -35,6 +35,10 @@ struct OpSchemaTests {
         try doc.delete(at: 5, count: 1, by: "alice", timestamp: Timestamp(wall: 1_001, logical: 0))
         try doc.delete(at: 3, count: 1, by: "bob", timestamp: Timestamp(wall: 1_002, logical: 3))
         try doc.delete(at: 2, count: 1, by: "bob", timestamp: Timestamp(wall: 1_002, logical: 4))
+        try doc.format(at: 0, count: 3, key: "bold", value: .bool(true), by: "carol", timestamp: Timestamp(wall: 1_003))
+        try doc.format(at: 1, count: 2, key: "link", value: .string("https://example.com"), by: "carol", timestamp: Timestamp(wall: 1_004))
+        try doc.format(at: 0, count: doc.length, key: "size", value: .int(2), by: "carol", timestamp: Timestamp(wall: 1_005))
+        try doc.format(at: 0, count: 1, key: "bold", value: .null, by: "carol", timestamp: Timestamp(wall: 1_006))
         let schema = try Self.schema()
         for op in doc.history {
             #expect(schema.violations(of: try JSONParser.parse(Array(OpJSON.line(op).utf8))) == [])
@@ -47,6 +51,10 @@ struct OpSchemaTests {
         arguments: [
             #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":5}}"#,
             #"{"id":{"clientId":"a","seq":0},"type":"text_move","timestamp":{"wall":1,"logical":0},"payload":{}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"format_set","timestamp":{"wall":1,"logical":0},"payload":{"start":null,"end":null,"key":"bold","value":1.5}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"format_set","timestamp":{"wall":1,"logical":0},"payload":{"start":{"clientId":"a","seq":0,"side":"inside"},"end":null,"key":"bold","value":true}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"format_set","timestamp":{"wall":1,"logical":0},"payload":{"start":null,"end":null,"key":"","value":true}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"format_set","timestamp":{"wall":1,"logical":0},"payload":{"start":null,"key":"bold","value":true}}"#,
             #"{"id":{"clientId":"a","seq":-1},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#,
             #"{"id":{"clientId":"","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#,
             #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":""}}"#,

@@ -9,8 +9,9 @@ struct EditCommand: ParsableCommand {
         abstract: "Make an edit from the shell and append its op to the log.",
         discussion: """
             Positions and lengths count Unicode code points of the document's text.
-              insert POS TEXT   insert TEXT before the character at POS
-              delete POS LEN    delete LEN characters from POS
+              insert POS TEXT           insert TEXT before the character at POS
+              delete POS LEN            delete LEN characters from POS
+              format POS LEN ATTR=JSON  set an attribute on LEN characters from POS:             bold=true, bold=null (removes it), link='"https://…"', size=3. Bold and the             like grow when typing at their end; link does not.
 
             With --base VERSION the edit is made on the document as it was at that version:
             a concurrent branch, the way to make conflicting offline edits from a shell. \
@@ -19,12 +20,13 @@ struct EditCommand: ParsableCommand {
             Examples:
               collab edit doc.jsonl --client alice insert 0 "Hello, world"
               collab edit doc.jsonl --client bob delete 5 7
+              collab edit doc.jsonl --client bob format 0 5 bold=true
               collab edit doc.jsonl --client carol --base @1 insert 5 "!"
             """
     )
 
     enum Action: String, ExpressibleByArgument, CaseIterable {
-        case insert, delete
+        case insert, delete, format
     }
 
     @OptionGroup var location: LogLocation
@@ -35,25 +37,46 @@ struct EditCommand: ParsableCommand {
     @Option(help: "Edit the document as it was at this version (head, @N, client:count,…).")
     var base = "head"
 
-    @Argument(help: "insert or delete.")
+    @Argument(help: "insert, delete or format.")
     var action: Action
 
-    @Argument(help: "insert: POS TEXT; delete: POS LEN.")
+    @Argument(help: "insert: POS TEXT; delete: POS LEN; format: POS LEN ATTR=JSON.")
     var arguments: [String] = []
 
     @Flag(help: "Print the new op as JSON.")
     var json = false
 
     func validate() throws {
-        guard arguments.count == 2, let position = Int(arguments[0]), position >= 0 else {
-            throw ValidationError(action == .insert ? "usage: insert POS TEXT" : "usage: delete POS LEN")
+        let usage = ["insert": "usage: insert POS TEXT", "delete": "usage: delete POS LEN", "format": "usage: format POS LEN ATTR=JSON"]
+        guard arguments.count == (action == .format ? 3 : 2), let position = Int(arguments[0]), position >= 0 else {
+            throw ValidationError(usage[action.rawValue]!)
         }
-        if action == .delete {
+        if action == .format {
+            guard let length = Int(arguments[1]), length > 0 else { throw ValidationError("format needs a positive LEN") }
+            _ = try attribute()
+        } else if action == .delete {
             guard let length = Int(arguments[1]), length > 0 else { throw ValidationError("delete needs a positive LEN") }
         } else if arguments[1].isEmpty {
             throw ValidationError("insert needs non-empty TEXT")
         }
         guard !client.isEmpty, client.utf8.count <= 256 else { throw ValidationError("a client id is 1 to 256 bytes") }
+    }
+
+    /// `ATTR=JSON` of a format edit: a name and a JSON scalar.
+    func attribute() throws -> (String, AttributeValue) {
+        let text = arguments[2]
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw ValidationError("format needs ATTR=JSON, such as bold=true or link='\"https://example.com\"'")
+        }
+        let key = String(text[..<equals])
+        guard key.utf8.count <= 256 else { throw ValidationError("an attribute name is at most 256 bytes") }
+        do {
+            return (key, try OpJSON.attributeValue(try JSONParser.parse(String(text[text.index(after: equals)...])), key))
+        } catch let error as OpFormatError {
+            throw ValidationError("\(key): \(error.message)")
+        } catch {
+            throw ValidationError("\(key): the value is not JSON (\(error)); a string needs quotes: \(key)='\"…\"'")
+        }
     }
 
     func run() throws {
@@ -74,6 +97,9 @@ struct EditCommand: ParsableCommand {
         switch action {
         case .insert: id = try document.insert(arguments[1], at: position, by: client, timestamp: timestamp)
         case .delete: id = try document.delete(at: position, count: Int(arguments[1])!, by: client, timestamp: timestamp)
+        case .format:
+            let (key, value) = try attribute()
+            id = try document.format(at: position, count: Int(arguments[1])!, key: key, value: value, by: client, timestamp: timestamp)
         }
         let op = document.op(from: id)!
         try file.append([op])

@@ -13,8 +13,11 @@ struct MaterializeCommand: ParsableCommand {
             each client); a vector that is not causally closed is refused, naming the op \
             it lacks.
 
+            --format text (the default) is the plain text; json is the text in runs of equal             formatting, each with its marks ({"runs":[{"text":…,"marks":{"bold":true}}]});             html renders the marks as <strong>, <em>, <a href> and the like.
+
             Examples:
               collab materialize doc.jsonl > doc.txt
+              collab materialize doc.clog --format html > doc.html
               collab materialize doc.jsonl --at @10
               collab materialize doc.jsonl --at alice:41,bob:7 | diff - expected.txt
             """,
@@ -29,9 +32,22 @@ struct MaterializeCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write, or - for stdout.")
     var output = "-"
 
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, html
+    }
+
+    @Option(help: "text, json or html.")
+    var format = Format.text
+
     func run() throws {
         let version = try VersionSpec(parsing: at)
         let document = version == .head ? try location.loadDocument() : try version.document(of: try location.load())
-        try writeOutput(Array(document.text.utf8), to: output)
+        let rendered: String
+        switch format {
+        case .text: rendered = document.text
+        case .json: rendered = RichTextRendering.json(document.formattedRuns)
+        case .html: rendered = RichTextRendering.html(document.formattedRuns)
+        }
+        try writeOutput(Array(rendered.utf8), to: output)
     }
 }

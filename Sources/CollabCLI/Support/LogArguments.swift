@@ -26,6 +26,10 @@ func summary(of op: Op) -> String {
             target.length == 1 ? target.start.description : "\(target.start.client):\(target.lowestSeq)+\(target.length)"
         }
         return "-\(delete.length) " + ranges.joined(separator: " ")
+    case .formatSet(let format):
+        let start = format.start.map { "\($0.side.rawValue) \($0.id)" } ?? "start"
+        let end = format.end.map { "\($0.side.rawValue) \($0.id)" } ?? "end"
+        return "\(format.key)=\(OpJSON.jsonValue(of: format.value).compactText) from \(start) to \(end)"
     }
 }
 

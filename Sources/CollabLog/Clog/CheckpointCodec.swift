@@ -40,14 +40,24 @@ enum CheckpointCodec {
         var seqs = Array(repeating: Int32(0), count: snapshot.clients.count)
         var wall: Int64 = 0
         var t = 0
+        var m = 0
         for record in snapshot.records {
             let seq = seqs[Int(record.client)]
-            tables.varint(Int(record.client) << 1 | (record.isDelete ? 1 : 0))
+            tables.varint(Int(record.client) << 2 | Int(record.kind.rawValue))
             tables.varint(Int(record.span))
             tables.signedVarint(record.timestamp.wall - wall)
             tables.varint(Int(record.timestamp.logical))
             wall = record.timestamp.wall
-            if record.isDelete {
+            if record.kind == .format {
+                let mark = snapshot.marks[m]
+                m += 1
+                tables.id(mark.start, near: seq)
+                tables.id(mark.end, near: seq)
+                tables.varint((mark.startAfter ? 1 : 0) | (mark.endAfter ? 2 : 0))
+                let attribute = OpBatchCodec.encodeAttribute(mark.key, mark.value)
+                tables.varint(attribute.count)
+                tables.bytes += attribute
+            } else if record.isDelete {
                 tables.varint(Int(record.targetCount))
                 for target in snapshot.targets[t..<(t + Int(record.targetCount))] {
                     tables.varint(Int(target.client))
@@ -102,19 +112,31 @@ enum CheckpointCodec {
         records.reserveCapacity(recordCount)
         var targets: [DocumentSnapshot.Target] = []
         targets.reserveCapacity(recordCount)
+        var marks: [DocumentSnapshot.Mark] = []
         var seqs = Array(repeating: Int64(0), count: clientCount)
         var wall: Int64 = 0
         for _ in 0..<recordCount {
-            let clientAndKind = try reader.count(max: clientCount * 2 - 1)
-            let client = clientAndKind >> 1
+            let clientAndKind = try reader.count(max: clientCount * 4 - 1)
+            let client = clientAndKind >> 2
+            guard let kind = DocumentSnapshot.Record.Kind(rawValue: UInt8(clientAndKind & 3)) else {
+                throw DecodeError(offset: reader.offset, reason: "unknown record kind")
+            }
             let span = try reader.int32(Int64(try reader.count(max: Int(Int32.max))))
             wall &+= try reader.signedVarint()
             let timestamp = Timestamp(wall: wall, logical: try reader.int32(Int64(try reader.count(max: Int(Int32.max)))))
             let seq = seqs[client]
             var record = DocumentSnapshot.Record(
-                isDelete: clientAndKind & 1 == 1, client: Int32(client), span: span, timestamp: timestamp, origin: .none,
+                kind: kind, client: Int32(client), span: span, timestamp: timestamp, origin: .none,
                 rightOrigin: .none, targetCount: 0)
-            if record.isDelete {
+            if kind == .format {
+                let start = try reader.id(near: seq, clients: clientCount)
+                let end = try reader.id(near: seq, clients: clientCount)
+                let sides = try reader.count(max: 3)
+                let length = try reader.count(max: reader.end - reader.offset)
+                let (key, value) = try OpBatchCodec.decodeAttribute(try reader.bytes(length), at: reader.offset - length)
+                marks.append(DocumentSnapshot.Mark(
+                    start: start, startAfter: sides & 1 == 1, end: end, endAfter: sides & 2 == 2, key: key, value: value))
+            } else if record.isDelete {
                 record.targetCount = Int32(try reader.count(max: min(reader.end - reader.offset, Int(Int32.max))))
                 for _ in 0..<record.targetCount {
                     let targetClient = try reader.count(max: clientCount - 1)
@@ -131,7 +153,8 @@ enum CheckpointCodec {
         }
         guard reader.isAtEnd else { throw DecodeError(offset: reader.offset, reason: "bytes after the checkpoint's tables") }
         return DocumentSnapshot(
-            clients: clients, nextSeq: nextSeq, content: content, runs: runs, records: records, targets: targets, clock: clock)
+            clients: clients, nextSeq: nextSeq, content: content, runs: runs, records: records, targets: targets, marks: marks,
+            clock: clock)
     }
 
     /// UTF-8 to code points, validating, without going through a String. ASCII, most

@@ -71,6 +71,17 @@ enum OpBatchCodec {
                     reference(target.start, from: op, into: &columns.targets)
                     columns.targets.varint(target.length * 2 + (target.backward ? 1 : 0))
                 }
+            case .formatSet(let format):
+                var flags: UInt8 = 0
+                if let start = format.start { flags |= start.side == .after ? 3 : 1 }
+                if let end = format.end { flags |= end.side == .after ? 12 : 4 }
+                columns.kinds.u8(3 | flags << 2)  // low bits 11: format_set
+                for anchor in [format.start, format.end].compactMap({ $0 }) {
+                    reference(anchor.id, from: op, into: &columns.references)
+                }
+                let attribute = encodeAttribute(format.key, format.value)
+                columns.textLengths.varint(attribute.count)
+                columns.text.bytes.append(contentsOf: attribute)
             }
         }
         var body = ByteWriter()
@@ -156,7 +167,15 @@ enum OpBatchCodec {
             previousWall = wall
             let timestamp = Timestamp(wall: wall, logical: Int32(try logicals.count(max: Int(Int32.max))))
             let op: Op
-            if kind & 1 == 0 {
+            if kind & 3 == 3 {
+                let flags = kind >> 2
+                guard flags < 16 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
+                let start = flags & 1 == 0 ? nil : MarkAnchor(try reference(&references, from: id.seq), flags & 2 == 0 ? .before : .after)
+                let end = flags & 4 == 0 ? nil : MarkAnchor(try reference(&references, from: id.seq), flags & 8 == 0 ? .before : .after)
+                let byteCount = try textLengths.count(max: body.count)
+                let (key, value) = try decodeAttribute(try text.bytes(byteCount), at: text.offset)
+                op = Op(id: id, timestamp: timestamp, payload: .formatSet(FormatSet(start: start, end: end, key: key, value: value)))
+            } else if kind & 1 == 0 {
                 let presence = kind >> 1
                 guard presence < 8 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
                 var ids: [OpId?] = [nil, nil, nil]
@@ -194,5 +213,46 @@ enum OpBatchCodec {
             throw DecodeError(offset: column.offset, reason: "unused bytes in a column")
         }
         return ops
+    }
+
+    /// A `format_set`'s attribute, stored where an insert's text goes: `varint` name
+    /// length, the name, a tag (0 null, 1 false, 2 true, 3 integer, 4 string) and the
+    /// value (a zigzag `varint`, or the rest of the bytes as UTF-8).
+    static func encodeAttribute(_ key: String, _ value: AttributeValue) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.string(key)
+        switch value {
+        case .null: writer.u8(0)
+        case .bool(let flag): writer.u8(flag ? 2 : 1)
+        case .int(let number):
+            writer.u8(3)
+            writer.signedVarint(number)
+        case .string(let text):
+            writer.u8(4)
+            writer.bytes += Array(text.utf8)
+        }
+        return writer.bytes
+    }
+
+    static func decodeAttribute(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(DecodeError) -> (String, AttributeValue) {
+        var reader = ByteReader(Array(bytes))
+        func fail(_ reason: String) -> DecodeError { DecodeError(offset: offset + reader.offset, reason: reason) }
+        let key = try reader.string(maxBytes: 256)
+        guard !key.isEmpty else { throw fail("an attribute without a name") }
+        let value: AttributeValue
+        switch try reader.u8() {
+        case 0: value = .null
+        case 1: value = .bool(false)
+        case 2: value = .bool(true)
+        case 3: value = .int(try reader.signedVarint())
+        case 4:
+            guard let text = String(validating: try reader.bytes(reader.end - reader.offset), as: UTF8.self) else {
+                throw fail("an attribute value that is not UTF-8")
+            }
+            value = .string(text)
+        case let tag: throw fail("unknown attribute value tag \(tag)")
+        }
+        guard reader.isAtEnd else { throw fail("bytes after an attribute") }
+        return (key, value)
     }
 }

@@ -1,0 +1,181 @@
+/// A `format_set` as the engine keeps it: anchors as engine ids.
+struct MarkRecord {
+    /// `.none` is the document's start (for `start`) or end (for `end`).
+    var start: CharId
+    var startSide: MarkAnchor.Side
+    var end: CharId
+    var endSide: MarkAnchor.Side
+    var key: String
+    var value: AttributeValue
+}
+
+/// A stretch of visible text whose characters all have the same formatting.
+public struct FormattedRun: Equatable, Sendable {
+    public var text: String
+    /// The attributes in effect, null values left out.
+    public var attributes: [String: AttributeValue]
+
+    public init(text: String, attributes: [String: AttributeValue]) {
+        self.text = text
+        self.attributes = attributes
+    }
+}
+
+/// Formatting marks: made at positions, integrated by id, resolved per character.
+extension Document {
+    /// Sets `key` to `value` on `count` characters from `position` (null removes it), as
+    /// `client`. The span starts before its first character; it ends before the next
+    /// character when the attribute expands (so typing on at its end joins it) and after
+    /// its last character when it does not (links).
+    @discardableResult
+    public func format(
+        at position: Int, count: Int, key: String, value: AttributeValue, by client: ClientId, timestamp: Timestamp
+    ) throws -> OpId {
+        guard position >= 0, count >= 1, position + count <= length else {
+            throw EngineError.positionOutOfRange(position: position + max(count, 1) - 1, length: length)
+        }
+        let first = tree.charAt(tree.cursor(atVisible: position))
+        let start = MarkAnchor(opId(first)!, .before)
+        let end: MarkAnchor?
+        if FormatSet.expandsAtEnd(key) {
+            let next = tree.charAt(tree.cursor(atVisible: position + count))
+            end = opId(next).map { MarkAnchor($0, .before) }
+        } else {
+            end = MarkAnchor(opId(tree.charAt(tree.cursor(atVisible: position + count - 1)))!, .after)
+        }
+        let c = intern(client)
+        let op = Op(
+            id: OpId(client, Int(nextSeq[Int(c)])), timestamp: timestamp,
+            payload: .formatSet(FormatSet(start: start, end: end, key: key, value: value)))
+        try apply(op)
+        return op.id
+    }
+
+    /// The record of a `format_set` whose anchors have all been seen, or an error when
+    /// one names no character.
+    func integrateFormat(_ format: FormatSet, of op: Op, client c: Int32) throws -> OpRecord {
+        guard !format.key.isEmpty, format.key.utf8.count <= 256 else {
+            throw EngineError.invalidOp(op.id, "an attribute name is 1 to 256 bytes")
+        }
+        func character(_ anchor: MarkAnchor?) throws -> CharId {
+            guard let anchor else { return .none }
+            guard let known = clientIndex(of: anchor.id.client), anchor.id.seq < Int(Int32.max),
+                tree.cursor(of: CharId(client: known, seq: Int32(anchor.id.seq))) != nil
+            else { throw EngineError.invalidOp(op.id, "its anchor \(anchor.id) is not a character") }
+            return CharId(client: known, seq: Int32(anchor.id.seq))
+        }
+        let mark = MarkRecord(
+            start: try character(format.start), startSide: format.start?.side ?? .before, end: try character(format.end),
+            endSide: format.end?.side ?? .after, key: format.key, value: format.value)
+        marks.append(mark)
+        return OpRecord(
+            kind: .format, client: c, seq: Int32(op.id.seq), span: 1, timestamp: op.timestamp, origin: .none,
+            rightOrigin: .none, start: Int32(marks.count - 1), targetCount: 0)
+    }
+
+    /// The public form of a mark record.
+    func formatSet(of mark: MarkRecord) -> FormatSet {
+        FormatSet(
+            start: opId(mark.start).map { MarkAnchor($0, mark.startSide) },
+            end: opId(mark.end).map { MarkAnchor($0, mark.endSide) }, key: mark.key, value: mark.value)
+    }
+
+    /// The visible text in runs of equal formatting: each character gets, for each
+    /// attribute, the value of the latest `format_set` (by timestamp, then client id)
+    /// whose span covers it.
+    public var formattedRuns: [FormattedRun] {
+        // Each mark as the range of positions in the whole sequence (deleted characters
+        // included) that it covers: `[from, to)`.
+        struct Span {
+            var from: Int
+            var to: Int
+            var record: Int  // index in `records`
+        }
+        var spans: [Span] = []
+        for (index, record) in records.enumerated() where record.kind == .format {
+            let mark = marks[Int(record.start)]
+            let from = mark.start.isNone ? 0 : wholePosition(of: mark.start) + (mark.startSide == .after ? 1 : 0)
+            let to = mark.end.isNone ? tree.totalCount : wholePosition(of: mark.end) + (mark.endSide == .after ? 1 : 0)
+            if from < to { spans.append(Span(from: from, to: to, record: index)) }
+        }
+        // Sweep: the positions where the set of covering marks changes.
+        var boundaries = Set<Int>()
+        for span in spans {
+            boundaries.insert(span.from)
+            boundaries.insert(span.to)
+        }
+        let cuts = boundaries.sorted()
+        var result: [FormattedRun] = []
+        var scalars = String.UnicodeScalarView()
+        var current: [String: AttributeValue] = [:]
+        var nextCut = 0
+        var position = 0
+        func flush() {
+            if !scalars.isEmpty { result.append(FormattedRun(text: String(scalars), attributes: current)) }
+            scalars = String.UnicodeScalarView()
+        }
+        func attributes(at position: Int) -> [String: AttributeValue] {
+            var winners: [String: OpRecord] = [:]
+            for span in spans where span.from <= position && position < span.to {
+                let record = records[span.record]
+                let key = marks[Int(record.start)].key
+                if let best = winners[key], !isLater(record, than: best) { continue }
+                winners[key] = record
+            }
+            var attributes: [String: AttributeValue] = [:]
+            for (key, record) in winners where marks[Int(record.start)].value != .null {
+                attributes[key] = marks[Int(record.start)].value
+            }
+            return attributes
+        }
+        tree.forEachRun { run in
+            var offset: Int32 = 0
+            while offset < run.length {
+                // Up to the next cut, everything in this run is formatted alike.
+                while nextCut < cuts.count && cuts[nextCut] <= position {
+                    let updated = attributes(at: cuts[nextCut])
+                    if updated != current {
+                        flush()
+                        current = updated
+                    }
+                    nextCut += 1
+                }
+                let limit = nextCut < cuts.count ? cuts[nextCut] - position : Int.max
+                let take = Int32(min(Int(run.length - offset), limit))
+                if !run.deleted {
+                    let start = Int(run.content + offset)
+                    for value in content[start..<(start + Int(take))] { scalars.append(Unicode.Scalar(value)!) }
+                }
+                offset += take
+                position += Int(take)
+            }
+        }
+        flush()
+        return result
+    }
+
+    /// The visible positions a span covers now, or nil when an anchor is unknown.
+    public func visibleRange(of format: FormatSet) -> Range<Int>? {
+        func edge(_ anchor: MarkAnchor?, default value: Int) -> Int? {
+            guard let anchor else { return value }
+            guard let c = clientIndex(of: anchor.id.client), anchor.id.seq < Int(Int32.max),
+                let cursor = tree.cursor(of: CharId(client: c, seq: Int32(anchor.id.seq)))
+            else { return nil }
+            let position = tree.visiblePosition(of: cursor)
+            return anchor.side == .after && !cursor.run.deleted ? position + 1 : position
+        }
+        guard let from = edge(format.start, default: 0), let to = edge(format.end, default: length) else { return nil }
+        return from..<max(from, to)
+    }
+
+    /// Last-writer-wins order of two ops: timestamp, then client id.
+    private func isLater(_ a: OpRecord, than b: OpRecord) -> Bool {
+        if a.timestamp != b.timestamp { return a.timestamp > b.timestamp }
+        return clientNames[Int(a.client)] > clientNames[Int(b.client)]
+    }
+
+    /// A character's position among all characters, deleted ones included.
+    private func wholePosition(of id: CharId) -> Int {
+        tree.position(of: tree.cursor(of: id)!)
+    }
+}

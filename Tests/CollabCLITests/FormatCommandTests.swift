@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// Formatting from the shell: `collab edit … format` on concurrent branches made with
+/// `--base`, and `collab materialize --format json|html`.
+@Suite("format edits")
+struct FormatCommandTests {
+    @Test func formatRowsOfTheOldSystemImportAndExport() throws {
+        let dir = try CLI.scratch()
+        try dir.write("rows.jsonl", #"""
+            {"id":1,"document_id":"notes","operation_type":"insert","position":0,"content":"Ship it Friday","author_id":"ann","timestamp":"2026-11-20T10:00:00Z","vector_clock":{}}
+            {"id":2,"document_id":"notes","operation_type":"format","position":{"index":8,"length":6},"content":"{\"bold\":true}","author_id":"ann","timestamp":"2026-11-20T10:00:01Z","vector_clock":{}}
+
+            """#)
+        #expect(try CLI.run(["import", "--format", "rows", "rows.jsonl", "-o", "notes.clog"], in: dir).status == 0)
+        let json = try CLI.run(["materialize", "notes.clog", "--format", "json"], in: dir)
+        #expect(json.stdout == #"{"runs":[{"text":"Ship it ","marks":{}},{"text":"Friday","marks":{"bold":true}}]}"# + "\n")
+        let rows = try CLI.run(["export", "notes.clog", "--format", "rows"], in: dir)
+        #expect(rows.stdout.contains(#""operation_type":"format","position":{"index":8,"length":6},"content":"{\"bold\":true}""#), "\(rows.stdout)")
+    }
+
+    @Test(arguments: ["doc.clog", "doc.jsonl"])
+    func concurrentBoldAndItalicOverlapAsInPeritext(log: String) throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", log, "--client", "base", "insert", "0", "The fox jumped."], in: dir)
+        // Alice and Bob each format from the base version, not seeing the other.
+        #expect(try CLI.run(["edit", log, "--client", "alice", "--base", "@1", "format", "0", "7", "bold=true"], in: dir).status == 0)
+        #expect(try CLI.run(["edit", log, "--client", "bob", "--base", "@1", "format", "4", "10", "italic=true"], in: dir).status == 0)
+        let json = try CLI.run(["materialize", log, "--format", "json"], in: dir)
+        #expect(json.stdout == #"{"runs":[{"text":"The ","marks":{"bold":true}},{"text":"fox","marks":{"bold":true,"italic":true}},{"text":" jumped","marks":{"italic":true}},{"text":".","marks":{}}]}"# + "\n")
+        let html = try CLI.run(["materialize", log, "--format", "html"], in: dir)
+        #expect(html.stdout == "<strong>The </strong><strong><em>fox</em></strong><em> jumped</em>.\n")
+        // Plain text is unchanged by formatting.
+        #expect(try CLI.run(["materialize", log], in: dir).stdout == "The fox jumped.")
+    }
+
+    @Test func typingAfterALinkFromAnOlderBaseStaysOutOfIt() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "base", "insert", "0", "see docs"], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "alice", "format", "4", "4", #"link="https://docs.example""#], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "bob", "--base", "@1", "insert", "8", " now"], in: dir)
+        let html = try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir)
+        #expect(html.stdout == #"see <a href="https://docs.example">docs</a> now"# + "\n")
+    }
+
+    @Test(arguments: [
+        (["format", "0", "99", "bold=true"], Int32(64), "outside the document"),
+        (["format", "0", "2", "bold=1.5"], Int32(64), "expected null, a boolean, an integer or a string"),
+        (["format", "0", "2", "bold=yes"], Int32(64), "a string needs quotes"),
+        (["format", "0", "2", "=true"], Int32(64), "ATTR=JSON"),
+        (["format", "0", "2"], Int32(64), "usage: format POS LEN ATTR=JSON"),
+    ])
+    func badFormatEditsAreRefusedAndChangeNothing(arguments: [String], status: Int32, message: String) throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "base", "insert", "0", "short"], in: dir)
+        let before = try Data(contentsOf: dir.file("doc.clog"))
+        let result = try CLI.run(["edit", "doc.clog", "--client", "a"] + arguments, in: dir)
+        #expect(result.status == status, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        #expect(try Data(contentsOf: dir.file("doc.clog")) == before)
+    }
+}

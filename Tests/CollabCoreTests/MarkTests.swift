@@ -1,0 +1,117 @@
+import CollabCore
+import Testing
+
+/// Formatting marks with the Peritext paper's examples: each replica edits on its own,
+/// then both receive everything, in either order.
+@Suite("Formatting marks")
+struct MarkTests {
+    /// Two replicas sharing `text` typed by "base".
+    static func replicas(_ text: String) throws -> (Document, Document) {
+        let alice = Document()
+        try alice.insert(text, at: 0, by: "base", timestamp: Timestamp(wall: 1))
+        let bob = Document()
+        for op in alice.history { try bob.apply(op) }
+        return (alice, bob)
+    }
+
+    /// Delivers each replica's ops to the other; both must end up alike.
+    static func sync(_ a: Document, _ b: Document) throws -> [FormattedRun] {
+        let fromA = a.history
+        let fromB = b.history
+        for op in fromB { try a.apply(op) }
+        for op in fromA.reversed() { try b.apply(op) }  // another order, duplicates included
+        #expect(a.pending.isEmpty && b.pending.isEmpty)
+        #expect(a.formattedRuns == b.formattedRuns)
+        #expect(a.text == b.text)
+        return a.formattedRuns
+    }
+
+    static func run(_ text: String, _ attributes: [String: AttributeValue] = [:]) -> FormattedRun {
+        FormattedRun(text: text, attributes: attributes)
+    }
+
+    @Test func overlappingBoldAndItalicBothApply() throws {
+        let (alice, bob) = try Self.replicas("The fox jumped.")
+        try alice.format(at: 0, count: 7, key: "bold", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 2))
+        try bob.format(at: 4, count: 10, key: "italic", value: .bool(true), by: "bob", timestamp: Timestamp(wall: 2))
+        #expect(try Self.sync(alice, bob) == [
+            Self.run("The ", ["bold": .bool(true)]),
+            Self.run("fox", ["bold": .bool(true), "italic": .bool(true)]),
+            Self.run(" jumped", ["italic": .bool(true)]),
+            Self.run("."),
+        ])
+    }
+
+    @Test func boldAgainstUnboldIsDecidedByTheLaterOp() throws {
+        let (alice, bob) = try Self.replicas("The fox jumped.")
+        try alice.format(at: 0, count: 15, key: "bold", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 2))
+        try bob.format(at: 4, count: 3, key: "bold", value: .null, by: "bob", timestamp: Timestamp(wall: 3))
+        #expect(try Self.sync(alice, bob) == [
+            Self.run("The ", ["bold": .bool(true)]), Self.run("fox"), Self.run(" jumped.", ["bold": .bool(true)]),
+        ])
+        // The same two ops with the timestamps swapped: the bold wins everywhere.
+        let (carol, dave) = try Self.replicas("The fox jumped.")
+        try carol.format(at: 0, count: 15, key: "bold", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 3))
+        try dave.format(at: 4, count: 3, key: "bold", value: .null, by: "bob", timestamp: Timestamp(wall: 2))
+        #expect(try Self.sync(carol, dave) == [Self.run("The fox jumped.", ["bold": .bool(true)])])
+    }
+
+    @Test func boldGrowsWhenTypingAtItsEndButALinkDoesNot() throws {
+        let doc = Document()
+        try doc.insert("Hello world", at: 0, by: "a", timestamp: Timestamp(wall: 1))
+        try doc.format(at: 0, count: 5, key: "bold", value: .bool(true), by: "a", timestamp: Timestamp(wall: 2))
+        try doc.format(at: 6, count: 5, key: "link", value: .string("https://example.com"), by: "a", timestamp: Timestamp(wall: 3))
+        try doc.insert("!", at: 11, by: "a", timestamp: Timestamp(wall: 4))  // after the link
+        try doc.insert("o", at: 5, by: "a", timestamp: Timestamp(wall: 5))  // at the end of the bold
+        try doc.insert(">", at: 0, by: "a", timestamp: Timestamp(wall: 6))  // before the bold
+        #expect(doc.formattedRuns == [
+            Self.run(">"), Self.run("Helloo", ["bold": .bool(true)]), Self.run(" "),
+            Self.run("world", ["link": .string("https://example.com")]), Self.run("!"),
+        ])
+    }
+
+    @Test func textInsertedConcurrentlyAtASpansEdges() throws {
+        let (alice, bob) = try Self.replicas("The fox jumped.")
+        // Alice bolds "fox" and links "jumped"; Bob, not seeing that, types at their edges.
+        try alice.format(at: 4, count: 3, key: "bold", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 2))
+        try alice.format(at: 8, count: 6, key: "link", value: .string("u"), by: "alice", timestamp: Timestamp(wall: 2))
+        try bob.insert("y", at: 7, by: "bob", timestamp: Timestamp(wall: 2))  // end of "fox": joins the bold
+        try bob.insert("ly", at: 15, by: "bob", timestamp: Timestamp(wall: 3))  // end of "jumped": stays out of the link
+        try bob.insert("sly ", at: 4, by: "bob", timestamp: Timestamp(wall: 4))  // start of "fox": stays out
+        #expect(try Self.sync(alice, bob) == [
+            Self.run("The sly "), Self.run("foxy", ["bold": .bool(true)]), Self.run(" "),
+            Self.run("jumped", ["link": .string("u")]), Self.run("ly."),
+        ])
+    }
+
+    @Test func aSpanSurvivesTheDeletionOfItsEnds() throws {
+        let (alice, bob) = try Self.replicas("abcdef")
+        try alice.format(at: 1, count: 4, key: "italic", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 2))
+        try bob.delete(at: 1, count: 1, by: "bob", timestamp: Timestamp(wall: 2))  // "b", the span's first character
+        try bob.delete(at: 3, count: 1, by: "bob", timestamp: Timestamp(wall: 3))  // "e", its last
+        #expect(try Self.sync(alice, bob) == [Self.run("a"), Self.run("cd", ["italic": .bool(true)]), Self.run("f")])
+    }
+
+    @Test func formatOpsRoundTripThroughHistoryAndSnapshots() throws {
+        let (doc, _) = try Self.replicas("rich text")
+        try doc.format(at: 0, count: 4, key: "bold", value: .bool(true), by: "a", timestamp: Timestamp(wall: 2))
+        try doc.format(at: 5, count: 4, key: "size", value: .int(3), by: "a", timestamp: Timestamp(wall: 3))
+        let replayed = try Document(ops: doc.history)
+        #expect(replayed.formattedRuns == doc.formattedRuns)
+        #expect(replayed.history == doc.history)
+        let restored = try Document(snapshot: doc.snapshot())
+        #expect(restored.formattedRuns == doc.formattedRuns)
+        #expect(restored.history == doc.history)
+    }
+
+    @Test func aFormatOfNoCharacterIsRefused() throws {
+        let doc = Document()
+        try doc.insert("ab", at: 0, by: "a", timestamp: Timestamp(wall: 1))
+        try doc.delete(at: 0, count: 1, by: "a", timestamp: Timestamp(wall: 2))  // id a:2 is a delete, no character
+        let bad = Op(
+            id: OpId("b", 0), timestamp: Timestamp(wall: 3),
+            payload: .formatSet(FormatSet(start: MarkAnchor(OpId("a", 2), .before), end: nil, key: "bold", value: .bool(true))))
+        #expect(throws: EngineError.self) { try doc.apply(bad) }
+        #expect(throws: EngineError.self) { try doc.format(at: 1, count: 5, key: "bold", value: .bool(true), by: "a", timestamp: Timestamp(wall: 4)) }
+    }
+}
