@@ -308,7 +308,7 @@ _collab_edit() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --client --base)
+    non_repeating_options=(--store --client --base --reply-to)
     __collab_offer_flags_options -1
 
     # Offer option value completions
@@ -322,12 +322,15 @@ _collab_edit() {
     '--base')
         return
         ;;
+    '--reply-to')
+        return
+        ;;
     esac
 
     # Offer positional completions
     case "${positional_number}" in
     2)
-        __collab_add_completions -W 'insert'$'\n''delete'$'\n''format'
+        __collab_add_completions -W 'insert'$'\n''delete'$'\n''format'$'\n''comment'$'\n''edit-comment'$'\n''resolve'$'\n''reopen'$'\n''delete-comment'
         return
         ;;
     esac

@@ -63,6 +63,8 @@ extension Document {
             return Op(id: id, timestamp: record.timestamp, payload: .textDelete(TextDelete(targets: list)))
         case .format:
             return Op(id: id, timestamp: record.timestamp, payload: .formatSet(formatSet(of: marks[Int(record.start)])))
+        case .comment:
+            return Op(id: id, timestamp: record.timestamp, payload: .comment(commentOps[Int(record.start)]))
         }
     }
 

@@ -73,6 +73,9 @@ extension Document {
         case .formatSet(let format):
             for anchor in [format.start, format.end] where anchor.map({ !isSeen($0.id) }) ?? false { return .pending }
             record = try integrateFormat(format, of: op, client: c)
+        case .comment(let comment):
+            for id in comment.references where !isSeen(id) { return .pending }
+            record = try integrateComment(comment, of: op, client: c)
         }
         nextSeq[Int(c)] = Int32(op.endSeq)
         clock.observe(op.timestamp)

@@ -14,10 +14,13 @@ public struct FormattedRun: Equatable, Sendable {
     public var text: String
     /// The attributes in effect, null values left out.
     public var attributes: [String: AttributeValue]
+    /// The live comments anchored on this text, oldest first.
+    public var comments: [OpId]
 
-    public init(text: String, attributes: [String: AttributeValue]) {
+    public init(text: String, attributes: [String: AttributeValue], comments: [OpId] = []) {
         self.text = text
         self.attributes = attributes
+        self.comments = comments
     }
 }
 
@@ -98,9 +101,17 @@ extension Document {
             let to = mark.end.isNone ? tree.totalCount : wholePosition(of: mark.end) + (mark.endSide == .after ? 1 : 0)
             if from < to { spans.append(Span(from: from, to: to, record: index)) }
         }
+        // Live comments on spans, the same way: `record` indexes `comments` here.
+        var commentSpans: [Span] = []
+        for (index, comment) in comments.enumerated() where !comment.deleted && comment.replyTo == nil {
+            guard let start = comment.start, let end = comment.end else { continue }
+            let from = wholePosition(of: start.id) + (start.side == .after ? 1 : 0)
+            let to = wholePosition(of: end.id) + (end.side == .after ? 1 : 0)
+            if from < to { commentSpans.append(Span(from: from, to: to, record: index)) }
+        }
         // Sweep: the positions where the set of covering marks changes.
         var boundaries = Set<Int>()
-        for span in spans {
+        for span in spans + commentSpans {
             boundaries.insert(span.from)
             boundaries.insert(span.to)
         }
@@ -108,11 +119,17 @@ extension Document {
         var result: [FormattedRun] = []
         var scalars = String.UnicodeScalarView()
         var current: [String: AttributeValue] = [:]
+        var currentComments: [OpId] = []
         var nextCut = 0
         var position = 0
         func flush() {
-            if !scalars.isEmpty { result.append(FormattedRun(text: String(scalars), attributes: current)) }
+            if !scalars.isEmpty {
+                result.append(FormattedRun(text: String(scalars), attributes: current, comments: currentComments))
+            }
             scalars = String.UnicodeScalarView()
+        }
+        func commentsCovering(_ position: Int) -> [OpId] {
+            commentSpans.filter { $0.from <= position && position < $0.to }.map { comments[$0.record].id }
         }
         func attributes(at position: Int) -> [String: AttributeValue] {
             var winners: [String: OpRecord] = [:]
@@ -134,9 +151,11 @@ extension Document {
                 // Up to the next cut, everything in this run is formatted alike.
                 while nextCut < cuts.count && cuts[nextCut] <= position {
                     let updated = attributes(at: cuts[nextCut])
-                    if updated != current {
+                    let updatedComments = commentsCovering(cuts[nextCut])
+                    if updated != current || updatedComments != currentComments {
                         flush()
                         current = updated
+                        currentComments = updatedComments
                     }
                     nextCut += 1
                 }
@@ -177,5 +196,9 @@ extension Document {
     /// A character's position among all characters, deleted ones included.
     private func wholePosition(of id: CharId) -> Int {
         tree.position(of: tree.cursor(of: id)!)
+    }
+
+    private func wholePosition(of id: OpId) -> Int {
+        wholePosition(of: CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq)))
     }
 }

@@ -37,7 +37,7 @@ public struct DocumentSnapshot: Equatable, Sendable {
     /// `marks`.
     public struct Record: Equatable, Sendable {
         public enum Kind: UInt8, Sendable {
-            case insert, delete, format
+            case insert, delete, format, comment
         }
 
         public var kind: Kind
@@ -101,13 +101,16 @@ public struct DocumentSnapshot: Equatable, Sendable {
     public var records: [Record]
     public var targets: [Target]
     public var marks: [Mark]
+    /// The comment ops, in record order (their state is replayed from them).
+    public var comments: [CommentOp]
     public var clock: Timestamp
 
     public init(
         clients: [ClientId], nextSeq: [Int32], content: [UInt32], runs: [Run], records: [Record], targets: [Target],
-        marks: [Mark] = [], clock: Timestamp
+        marks: [Mark] = [], comments: [CommentOp] = [], clock: Timestamp
     ) {
         self.marks = marks
+        self.comments = comments
         self.clients = clients
         self.nextSeq = nextSeq
         self.content = content
@@ -137,7 +140,7 @@ extension Document {
         }
         return DocumentSnapshot(
             clients: clientNames, nextSeq: nextSeq, content: content, runs: runs, records: snapshotRecords,
-            targets: snapshotTargets, marks: snapshotMarks, clock: clock.latest)
+            targets: snapshotTargets, marks: snapshotMarks, comments: commentOps, clock: clock.latest)
     }
 
     /// A replica restored from a snapshot. A snapshot that does not hold together (an
@@ -172,6 +175,7 @@ extension Document {
         var contentEnd: Int64 = 0
         var targetEnd = 0
         var markEnd = 0
+        var commentEnd = 0
         for (i, r) in s.records.enumerated() {
             guard r.client >= 0 && r.client < Int32(clientCount), r.span > 0,
                 Int64(spans[Int(r.client)]) + Int64(r.span) <= Int64(s.nextSeq[Int(r.client)]), r.timestamp.wall >= 0,
@@ -181,7 +185,12 @@ extension Document {
             var record = OpRecord(
                 kind: OpRecord.Kind(rawValue: r.kind.rawValue)!, client: r.client, seq: seq, span: r.span, timestamp: r.timestamp,
                 origin: .none, rightOrigin: .none, start: 0, targetCount: 0)
-            if r.kind == .format {
+            if r.kind == .comment {
+                guard r.span == 1, r.targetCount == 0, commentEnd < s.comments.count else {
+                    throw fail("comment record \(i) names a comment op the snapshot lacks")
+                }
+                commentEnd += 1
+            } else if r.kind == .format {
                 guard r.span == 1, r.targetCount == 0, markEnd < s.marks.count else {
                     throw fail("format record \(i) names a mark the snapshot lacks")
                 }
@@ -208,9 +217,9 @@ extension Document {
             restored.append(record)
         }
         guard spans == s.nextSeq else { throw fail("the history does not match the version") }
-        guard contentEnd == Int64(s.content.count), targetEnd == s.targets.count, markEnd == s.marks.count else {
-            throw fail("content, targets or marks that no record names")
-        }
+        guard contentEnd == Int64(s.content.count), targetEnd == s.targets.count, markEnd == s.marks.count,
+            commentEnd == s.comments.count
+        else { throw fail("content, targets, marks or comments that no record names") }
         var restoredTargets: [TargetRecord] = []
         restoredTargets.reserveCapacity(s.targets.count)
         for t in s.targets {
@@ -308,6 +317,17 @@ extension Document {
         recordsByClient = byClient
         self.tree = tree
         clock = HybridLogicalClock(latest: s.clock)
+        // Comments: their state replayed from their ops, checked as when they arrived.
+        var k = 0
+        for (i, record) in restored.enumerated() where record.kind == .comment {
+            let op = Op(id: OpId(s.clients[Int(record.client)], Int(record.seq)), timestamp: record.timestamp, payload: .comment(s.comments[k]))
+            do {
+                records[i].start = try integrateComment(s.comments[k], of: op, client: record.client).start
+            } catch {
+                throw fail("comment op \(op.id) does not apply: \(error)")
+            }
+            k += 1
+        }
         coalescingFloor = records.count
     }
 }

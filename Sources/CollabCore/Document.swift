@@ -21,6 +21,10 @@ public final class Document {
     var targets: [TargetRecord] = []
     /// The spans and values of the `format_set` records, in record order.
     var marks: [MarkRecord] = []
+    /// The comment ops, in record order, and the comments they made.
+    var commentOps: [CommentOp] = []
+    var comments: [CommentRecord] = []
+    var commentIndex: [OpId: Int] = [:]
     /// Per interned client: the positions in `records` of its ops, in id order.
     var recordsByClient: [[Int32]] = []
     /// Where the last local insert put its characters, so that typing on (the next

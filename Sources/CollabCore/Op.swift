@@ -10,6 +10,7 @@ public struct Op: Hashable, Sendable {
         case textInsert(TextInsert)
         case textDelete(TextDelete)
         case formatSet(FormatSet)
+        case comment(CommentOp)
     }
 
     public init(id: OpId, timestamp: Timestamp, payload: Payload) {
@@ -24,6 +25,7 @@ public struct Op: Hashable, Sendable {
         case .textInsert: "text_insert"
         case .textDelete: "text_delete"
         case .formatSet: "format_set"
+        case .comment(let comment): comment.typeName
         }
     }
 
@@ -32,7 +34,7 @@ public struct Op: Hashable, Sendable {
         switch payload {
         case .textInsert(let insert): insert.length
         case .textDelete(let delete): delete.length
-        case .formatSet: 1
+        case .formatSet, .comment: 1
         }
     }
 
@@ -52,6 +54,8 @@ public struct Op: Hashable, Sendable {
         case .formatSet(let format):
             if let start = format.start { deps.append(start.id) }
             if let end = format.end { deps.append(end.id) }
+        case .comment(let comment):
+            deps += comment.references
         }
         return deps
     }
@@ -72,7 +76,7 @@ public struct Op: Hashable, Sendable {
         case .textDelete(let delete):
             let sliced = TextDelete(targets: delete.slice(from: from - id.seq, to: to - id.seq))
             return Op(id: OpId(id.client, from), timestamp: timestamp, payload: .textDelete(sliced))
-        case .formatSet:
+        case .formatSet, .comment:
             return self  // one id: never cut
         }
     }

@@ -8,6 +8,8 @@ struct OpRecord {
         case delete
         /// A `format_set`: `start` indexes the document's `marks`.
         case format
+        /// A comment op: `start` indexes the document's `commentOps`.
+        case comment
     }
 
     var kind: Kind

@@ -9,7 +9,9 @@ public struct OpFormatError: Error, Equatable, Sendable, CustomStringConvertible
 
 /// The JSON form of ops (docs/ops.md, docs/op.schema.json): one object per op, one op per line.
 public enum OpJSON {
-    public static let opTypes = ["text_insert", "text_delete", "format_set"]
+    public static let opTypes = [
+        "text_insert", "text_delete", "format_set", "comment_add", "comment_edit", "comment_resolve", "comment_delete",
+    ]
 
     // MARK: Writing
 
@@ -58,6 +60,36 @@ public enum OpJSON {
             writer.raw(",\"value\":")
             attributeValue(format.value, &writer)
             writer.raw("}")
+        case .comment(let comment):
+            commentPayload(comment, &writer)
+        }
+        writer.raw("}")
+    }
+
+    /// A comment op's payload object.
+    static func commentPayload(_ comment: CommentOp, _ writer: inout JSONWriter) {
+        switch comment {
+        case .add(let start, let end, let replyTo, let text):
+            writer.raw("{\"start\":")
+            anchor(start, &writer)
+            writer.raw(",\"end\":")
+            anchor(end, &writer)
+            writer.raw(",\"replyTo\":")
+            optionalId(replyTo, &writer)
+            writer.raw(",\"text\":")
+            writer.string(text)
+        case .edit(let id, let text):
+            writer.raw("{\"comment\":")
+            self.id(id, &writer)
+            writer.raw(",\"text\":")
+            writer.string(text)
+        case .resolve(let id, let resolved):
+            writer.raw("{\"comment\":")
+            self.id(id, &writer)
+            writer.raw(resolved ? ",\"resolved\":true" : ",\"resolved\":false")
+        case .delete(let id):
+            writer.raw("{\"comment\":")
+            self.id(id, &writer)
         }
         writer.raw("}")
     }
@@ -158,6 +190,8 @@ public enum OpJSON {
                 end: try anchor(field(payload, "end", "payload"), "payload.end"), key: key,
                 value: try attributeValue(field(payload, "value", "payload"), "payload.value"))
             return Op(id: id, timestamp: timestamp, payload: .formatSet(format))
+        case "comment_add", "comment_edit", "comment_resolve", "comment_delete":
+            return Op(id: id, timestamp: timestamp, payload: .comment(try commentOp(type, payload)))
         default:
             let known = opTypes.joined(separator: ", ")
             throw OpFormatError(path: "type", message: "unknown op type \"\(type)\" (known: \(known))")
@@ -240,6 +274,38 @@ public enum OpJSON {
             throw OpFormatError(path: path + ".side", message: "expected \"before\" or \"after\"")
         }
         return MarkAnchor(OpId(client, Int(seq)), side)
+    }
+
+    /// A comment op's payload, by type name.
+    static func commentOp(_ type: String, _ payload: [String: JSONValue]) throws(OpFormatError) -> CommentOp {
+        func text() throws(OpFormatError) -> String {
+            let text = try string(field(payload, "text", "payload"), "payload.text")
+            guard !text.isEmpty else { throw OpFormatError(path: "payload.text", message: "must not be empty") }
+            return text
+        }
+        switch type {
+        case "comment_add":
+            try onlyKnown(payload, ["start", "end", "replyTo", "text"], "payload")
+            let start = try anchor(payload["start"] ?? .null, "payload.start")
+            let end = try anchor(payload["end"] ?? .null, "payload.end")
+            let replyTo = try optionalOpId(payload["replyTo"], "payload.replyTo")
+            guard (replyTo == nil) == (start != nil && end != nil), replyTo == nil || (start == nil && end == nil) else {
+                throw OpFormatError(path: "payload", message: "a comment has start and end anchors, or a replyTo and neither")
+            }
+            return .add(start: start, end: end, replyTo: replyTo, text: try text())
+        case "comment_edit":
+            try onlyKnown(payload, ["comment", "text"], "payload")
+            return .edit(comment: try opId(field(payload, "comment", "payload"), "payload.comment"), text: try text())
+        case "comment_resolve":
+            try onlyKnown(payload, ["comment", "resolved"], "payload")
+            guard case .bool(let resolved) = try field(payload, "resolved", "payload") else {
+                throw OpFormatError(path: "payload.resolved", message: "expected a boolean")
+            }
+            return .resolve(comment: try opId(field(payload, "comment", "payload"), "payload.comment"), resolved: resolved)
+        default:
+            try onlyKnown(payload, ["comment"], "payload")
+            return .delete(comment: try opId(field(payload, "comment", "payload"), "payload.comment"))
+        }
     }
 
     /// An attribute's value: a JSON scalar other than a fraction.

@@ -195,6 +195,8 @@ public enum RelationalRows {
                     text.append(contentsOf: run.map(\.scalar))
                     row(op, "delete", index: run[0].index, length: run.count, content: String(text))
                 }
+            case .comment:
+                _ = try? document.apply(op)  // the rows have no comments: none written
             case .formatSet(let format):
                 _ = try? document.apply(op)
                 // The visible characters it covers now; none (all deleted) gives no row.

@@ -3,8 +3,9 @@ import CollabCore
 /// A document's formatted text in the output formats of `collab materialize`. Output is
 /// deterministic: attributes are written in name order.
 public enum RichTextRendering {
-    /// `{"runs":[{"text":…,"marks":{…}},…]}` followed by a newline.
-    public static func json(_ runs: [FormattedRun]) -> String {
+    /// `{"runs":[{"text":…,"marks":{…}},…],"comments":[…]}` and a newline. A run on which
+    /// comments are anchored lists their ids; each thread gives its anchored range now.
+    public static func json(_ runs: [FormattedRun], comments: [CommentThread] = []) -> String {
         var writer = JSONWriter()
         writer.raw("{\"runs\":[")
         for (k, run) in runs.enumerated() {
@@ -18,10 +19,50 @@ public enum RichTextRendering {
                 writer.raw(":")
                 writer.value(OpJSON.jsonValue(of: run.attributes[key]!))
             }
-            writer.raw("}}")
+            writer.raw("}")
+            if !run.comments.isEmpty {
+                writer.raw(",\"comments\":[")
+                for (j, comment) in run.comments.enumerated() {
+                    if j > 0 { writer.raw(",") }
+                    writer.string(comment.description)
+                }
+                writer.raw("]")
+            }
+            writer.raw("}")
+        }
+        writer.raw("],\"comments\":[")
+        for (k, thread) in comments.enumerated() {
+            if k > 0 { writer.raw(",") }
+            self.thread(thread, &writer)
         }
         writer.raw("]}\n")
         return writer.text
+    }
+
+    static func thread(_ thread: CommentThread, _ writer: inout JSONWriter) {
+        writer.raw("{\"id\":")
+        writer.string(thread.id.description)
+        writer.raw(",\"author\":")
+        writer.string(thread.author)
+        writer.raw(",\"time\":")
+        writer.string(ISO8601.format(milliseconds: thread.timestamp.wall))
+        writer.raw(",\"text\":")
+        writer.string(thread.text)
+        writer.raw(thread.resolved ? ",\"resolved\":true" : ",\"resolved\":false")
+        if let range = thread.range {
+            writer.raw(thread.isOrphaned ? ",\"orphaned\":true" : ",\"orphaned\":false")
+            writer.raw(",\"range\":{\"index\":")
+            writer.int(range.lowerBound)
+            writer.raw(",\"length\":")
+            writer.int(range.count)
+            writer.raw("},\"replies\":[")
+            for (k, reply) in thread.replies.enumerated() {
+                if k > 0 { writer.raw(",") }
+                self.thread(reply, &writer)
+            }
+            writer.raw("]")
+        }
+        writer.raw("}")
     }
 
     /// HTML with semantic elements: bold as `<strong>`, italic `<em>`, underline `<u>`,
@@ -46,6 +87,10 @@ public enum RichTextRendering {
                 }
                 open += start
                 close = end + close
+            }
+            for comment in run.comments {
+                open = "<mark data-comment=\"\(escape(comment.description))\">" + open
+                close += "</mark>"
             }
             out += open + escape(run.text) + close
         }

@@ -5,6 +5,27 @@ import Testing
 /// `--base`, and `collab materialize --format json|html`.
 @Suite("format edits")
 struct FormatCommandTests {
+    @Test func aCommentThreadFromTheShell() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "base", "insert", "0", "ship on Friday"], in: dir)
+        let made = try CLI.run(["edit", "doc.clog", "--client", "carol", "comment", "8", "6", "Which Friday?"], in: dir)
+        #expect(made.status == 0)
+        #expect(made.stdout.hasPrefix("carol:0 comment_add"))
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "alice", "comment", "The 29th.", "--reply-to", "carol:0"], in: dir).status == 0)
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "carol", "resolve", "carol:0"], in: dir).status == 0)
+        let html = try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir)
+        #expect(html.stdout == #"ship on <mark data-comment="carol:0">Friday</mark>"# + "\n")
+        let json = try CLI.run(["materialize", "doc.clog", "--format", "json"], in: dir)
+        #expect(json.stdout.contains(#"{"text":"Friday","marks":{},"comments":["carol:0"]}"#), "\(json.stdout)")
+        #expect(json.stdout.contains(#""author":"carol","#) && json.stdout.contains(#""text":"Which Friday?","resolved":true,"orphaned":false,"range":{"index":8,"length":6},"replies":[{"id":"alice:0","author":"alice","#), "\(json.stdout)")
+        // A reply to a reply, or to no comment, is refused and changes nothing.
+        let before = try Data(contentsOf: dir.file("doc.clog"))
+        let bad = try CLI.run(["edit", "doc.clog", "--client", "bob", "comment", "?", "--reply-to", "alice:0"], in: dir)
+        #expect(bad.status != 0 && bad.stderr.contains("replies answer the thread's first comment"), "\(bad.stderr)")
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "bob", "resolve", "nobody:7"], in: dir).status != 0)
+        #expect(try Data(contentsOf: dir.file("doc.clog")) == before)
+    }
+
     @Test func formatRowsOfTheOldSystemImportAndExport() throws {
         let dir = try CLI.scratch()
         try dir.write("rows.jsonl", #"""
@@ -14,7 +35,7 @@ struct FormatCommandTests {
             """#)
         #expect(try CLI.run(["import", "--format", "rows", "rows.jsonl", "-o", "notes.clog"], in: dir).status == 0)
         let json = try CLI.run(["materialize", "notes.clog", "--format", "json"], in: dir)
-        #expect(json.stdout == #"{"runs":[{"text":"Ship it ","marks":{}},{"text":"Friday","marks":{"bold":true}}]}"# + "\n")
+        #expect(json.stdout == #"{"runs":[{"text":"Ship it ","marks":{}},{"text":"Friday","marks":{"bold":true}}],"comments":[]}"# + "\n")
         let rows = try CLI.run(["export", "notes.clog", "--format", "rows"], in: dir)
         #expect(rows.stdout.contains(#""operation_type":"format","position":{"index":8,"length":6},"content":"{\"bold\":true}""#), "\(rows.stdout)")
     }
@@ -27,7 +48,7 @@ struct FormatCommandTests {
         #expect(try CLI.run(["edit", log, "--client", "alice", "--base", "@1", "format", "0", "7", "bold=true"], in: dir).status == 0)
         #expect(try CLI.run(["edit", log, "--client", "bob", "--base", "@1", "format", "4", "10", "italic=true"], in: dir).status == 0)
         let json = try CLI.run(["materialize", log, "--format", "json"], in: dir)
-        #expect(json.stdout == #"{"runs":[{"text":"The ","marks":{"bold":true}},{"text":"fox","marks":{"bold":true,"italic":true}},{"text":" jumped","marks":{"italic":true}},{"text":".","marks":{}}]}"# + "\n")
+        #expect(json.stdout == #"{"runs":[{"text":"The ","marks":{"bold":true}},{"text":"fox","marks":{"bold":true,"italic":true}},{"text":" jumped","marks":{"italic":true}},{"text":".","marks":{}}],"comments":[]}"# + "\n")
         let html = try CLI.run(["materialize", log, "--format", "html"], in: dir)
         #expect(html.stdout == "<strong>The </strong><strong><em>fox</em></strong><em> jumped</em>.\n")
         // Plain text is unchanged by formatting.

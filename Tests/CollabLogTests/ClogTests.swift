@@ -185,13 +185,18 @@ struct CheckpointTests {
         #expect(try CheckpointCodec.decode(CheckpointCodec.encode(snapshot, compressed: true)) == snapshot)
     }
 
-    @Test func formatOpsRoundTripThroughBothLogFormats() throws {
+    @Test func formatAndCommentOpsRoundTripThroughBothLogFormats() throws {
         let doc = Document()
         try doc.insert("marks in a log", at: 0, by: "a", timestamp: Timestamp(wall: 1))
         try doc.format(at: 0, count: 5, key: "bold", value: .bool(true), by: "a", timestamp: Timestamp(wall: 2))
         try doc.format(at: 9, count: 5, key: "link", value: .string("u"), by: "b", timestamp: Timestamp(wall: 3))
         try doc.format(at: 2, count: 3, key: "size", value: .int(-4), by: "b", timestamp: Timestamp(wall: 4))
         try doc.format(at: 0, count: 14, key: "bold", value: .null, by: "a", timestamp: Timestamp(wall: 5))
+        let comment = try doc.comment(at: 0, count: 5, text: "a \"quoted\" note", by: "c", timestamp: Timestamp(wall: 6))
+        try doc.makeCommentOp(.add(start: nil, end: nil, replyTo: comment, text: "réponse"), by: "d", timestamp: Timestamp(wall: 7))
+        try doc.makeCommentOp(.edit(comment: comment, text: "edited"), by: "c", timestamp: Timestamp(wall: 8))
+        try doc.makeCommentOp(.resolve(comment: comment, resolved: true), by: "d", timestamp: Timestamp(wall: 9))
+        try doc.makeCommentOp(.delete(comment: comment), by: "c", timestamp: Timestamp(wall: 10))
         for name in ["marks.clog", "marks.jsonl"] {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-\(name)").path
             defer { try? FileManager.default.removeItem(atPath: path) }
@@ -199,7 +204,10 @@ struct CheckpointTests {
             #expect(try OpLogFile.load(path).ops == doc.history, "\(name)")
             if name.hasSuffix(".clog") {
                 _ = try ClogLog.appendCheckpoint(to: path)
-                #expect(try OpLogFile.loadDocument(path).document.formattedRuns == doc.formattedRuns)
+                let restored = try OpLogFile.loadDocument(path).document
+                #expect(restored.formattedRuns == doc.formattedRuns)
+                #expect(restored.commentThreads == doc.commentThreads)
+                #expect(restored.history == doc.history)
             }
         }
     }

@@ -39,6 +39,11 @@ struct OpSchemaTests {
         try doc.format(at: 1, count: 2, key: "link", value: .string("https://example.com"), by: "carol", timestamp: Timestamp(wall: 1_004))
         try doc.format(at: 0, count: doc.length, key: "size", value: .int(2), by: "carol", timestamp: Timestamp(wall: 1_005))
         try doc.format(at: 0, count: 1, key: "bold", value: .null, by: "carol", timestamp: Timestamp(wall: 1_006))
+        let comment = try doc.comment(at: 1, count: 3, text: "a question", by: "dave", timestamp: Timestamp(wall: 1_007))
+        try doc.makeCommentOp(.add(start: nil, end: nil, replyTo: comment, text: "an answer"), by: "erin", timestamp: Timestamp(wall: 1_008))
+        try doc.makeCommentOp(.edit(comment: comment, text: "a better question"), by: "dave", timestamp: Timestamp(wall: 1_009))
+        try doc.makeCommentOp(.resolve(comment: comment, resolved: true), by: "erin", timestamp: Timestamp(wall: 1_010))
+        try doc.makeCommentOp(.delete(comment: comment), by: "dave", timestamp: Timestamp(wall: 1_011))
         let schema = try Self.schema()
         for op in doc.history {
             #expect(schema.violations(of: try JSONParser.parse(Array(OpJSON.line(op).utf8))) == [])
@@ -55,6 +60,9 @@ struct OpSchemaTests {
             #"{"id":{"clientId":"a","seq":0},"type":"format_set","timestamp":{"wall":1,"logical":0},"payload":{"start":{"clientId":"a","seq":0,"side":"inside"},"end":null,"key":"bold","value":true}}"#,
             #"{"id":{"clientId":"a","seq":0},"type":"format_set","timestamp":{"wall":1,"logical":0},"payload":{"start":null,"end":null,"key":"","value":true}}"#,
             #"{"id":{"clientId":"a","seq":0},"type":"format_set","timestamp":{"wall":1,"logical":0},"payload":{"start":null,"key":"bold","value":true}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"comment_add","timestamp":{"wall":1,"logical":0},"payload":{"start":null,"end":null,"replyTo":null,"text":""}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"comment_resolve","timestamp":{"wall":1,"logical":0},"payload":{"comment":{"clientId":"a","seq":0},"resolved":"yes"}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"comment_delete","timestamp":{"wall":1,"logical":0},"payload":{}}"#,
             #"{"id":{"clientId":"a","seq":-1},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#,
             #"{"id":{"clientId":"","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#,
             #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":""}}"#,

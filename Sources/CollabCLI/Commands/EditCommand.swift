@@ -9,9 +9,17 @@ struct EditCommand: ParsableCommand {
         abstract: "Make an edit from the shell and append its op to the log.",
         discussion: """
             Positions and lengths count Unicode code points of the document's text.
-              insert POS TEXT           insert TEXT before the character at POS
-              delete POS LEN            delete LEN characters from POS
-              format POS LEN ATTR=JSON  set an attribute on LEN characters from POS:             bold=true, bold=null (removes it), link='"https://…"', size=3. Bold and the             like grow when typing at their end; link does not.
+              insert POS TEXT             insert TEXT before the character at POS
+              delete POS LEN              delete LEN characters from POS
+              format POS LEN ATTR=JSON    set an attribute on LEN characters from POS:
+                                          bold=true, bold=null (removes it),
+                                          link='"https://…"', size=3; bold and the like
+                                          grow when typing at their end, a link does not
+              comment POS LEN TEXT        comment on LEN characters from POS
+              comment TEXT --reply-to ID  reply to the comment ID (client:seq)
+              edit-comment ID TEXT        replace a comment's text
+              resolve ID, reopen ID       resolve a thread, or open it again
+              delete-comment ID           delete a comment for good
 
             With --base VERSION the edit is made on the document as it was at that version:
             a concurrent branch, the way to make conflicting offline edits from a shell. \
@@ -21,12 +29,17 @@ struct EditCommand: ParsableCommand {
               collab edit doc.jsonl --client alice insert 0 "Hello, world"
               collab edit doc.jsonl --client bob delete 5 7
               collab edit doc.jsonl --client bob format 0 5 bold=true
+              collab edit doc.clog --client carol comment 0 5 "Which Friday?"
+              collab edit doc.clog --client alice comment "The 29th." --reply-to carol:0
               collab edit doc.jsonl --client carol --base @1 insert 5 "!"
             """
     )
 
     enum Action: String, ExpressibleByArgument, CaseIterable {
-        case insert, delete, format
+        case insert, delete, format, comment
+        case editComment = "edit-comment"
+        case resolve, reopen
+        case deleteComment = "delete-comment"
     }
 
     @OptionGroup var location: LogLocation
@@ -37,16 +50,42 @@ struct EditCommand: ParsableCommand {
     @Option(help: "Edit the document as it was at this version (head, @N, client:count,…).")
     var base = "head"
 
-    @Argument(help: "insert, delete or format.")
+    @Argument(help: "insert, delete, format, comment, edit-comment, resolve, reopen or delete-comment.")
     var action: Action
 
-    @Argument(help: "insert: POS TEXT; delete: POS LEN; format: POS LEN ATTR=JSON.")
+    @Argument(help: "insert: POS TEXT; delete: POS LEN; format: POS LEN ATTR=JSON; comment: POS LEN TEXT; …")
     var arguments: [String] = []
+
+    @Option(help: "With comment: the comment (client:seq) this one replies to.")
+    var replyTo: String?
 
     @Flag(help: "Print the new op as JSON.")
     var json = false
 
     func validate() throws {
+        guard !client.isEmpty, client.utf8.count <= 256 else { throw ValidationError("a client id is 1 to 256 bytes") }
+        switch action {
+        case .comment:
+            if let replyTo {
+                guard arguments.count == 1, !arguments[0].isEmpty else { throw ValidationError("usage: comment TEXT --reply-to ID") }
+                _ = try commentId(replyTo)
+                return
+            }
+            guard arguments.count == 3, let position = Int(arguments[0]), position >= 0, let length = Int(arguments[1]), length > 0,
+                !arguments[2].isEmpty
+            else { throw ValidationError("usage: comment POS LEN TEXT (LEN positive, TEXT not empty)") }
+            return
+        case .editComment:
+            guard arguments.count == 2, !arguments[1].isEmpty else { throw ValidationError("usage: edit-comment ID TEXT") }
+            _ = try commentId(arguments[0])
+            return
+        case .resolve, .reopen, .deleteComment:
+            guard arguments.count == 1 else { throw ValidationError("usage: \(action.rawValue) ID") }
+            _ = try commentId(arguments[0])
+            return
+        case .insert, .delete, .format:
+            guard replyTo == nil else { throw ValidationError("--reply-to goes with comment") }
+        }
         let usage = ["insert": "usage: insert POS TEXT", "delete": "usage: delete POS LEN", "format": "usage: format POS LEN ATTR=JSON"]
         guard arguments.count == (action == .format ? 3 : 2), let position = Int(arguments[0]), position >= 0 else {
             throw ValidationError(usage[action.rawValue]!)
@@ -59,7 +98,13 @@ struct EditCommand: ParsableCommand {
         } else if arguments[1].isEmpty {
             throw ValidationError("insert needs non-empty TEXT")
         }
-        guard !client.isEmpty, client.utf8.count <= 256 else { throw ValidationError("a client id is 1 to 256 bytes") }
+    }
+
+    /// A comment id written `client:seq`.
+    func commentId(_ text: String) throws -> OpId {
+        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let seq = Int(text[text.index(after: colon)...]), seq >= 0
+        else { throw ValidationError("\(text) is not a comment id (client:seq, as collab log shows it)") }
+        return OpId(String(text[..<colon]), seq)
     }
 
     /// `ATTR=JSON` of a format edit: a name and a JSON scalar.
@@ -92,14 +137,27 @@ struct EditCommand: ParsableCommand {
         document.clock.observe(head.clock.latest)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let timestamp = document.tick(now: now)
-        let position = Int(arguments[0])!
         let id: OpId
         switch action {
-        case .insert: id = try document.insert(arguments[1], at: position, by: client, timestamp: timestamp)
-        case .delete: id = try document.delete(at: position, count: Int(arguments[1])!, by: client, timestamp: timestamp)
+        case .insert: id = try document.insert(arguments[1], at: Int(arguments[0])!, by: client, timestamp: timestamp)
+        case .delete: id = try document.delete(at: Int(arguments[0])!, count: Int(arguments[1])!, by: client, timestamp: timestamp)
         case .format:
             let (key, value) = try attribute()
-            id = try document.format(at: position, count: Int(arguments[1])!, key: key, value: value, by: client, timestamp: timestamp)
+            id = try document.format(at: Int(arguments[0])!, count: Int(arguments[1])!, key: key, value: value, by: client, timestamp: timestamp)
+        case .comment:
+            if let replyTo {
+                let op = CommentOp.add(start: nil, end: nil, replyTo: try commentId(replyTo), text: arguments[0])
+                id = try document.makeCommentOp(op, by: client, timestamp: timestamp)
+            } else {
+                id = try document.comment(at: Int(arguments[0])!, count: Int(arguments[1])!, text: arguments[2], by: client, timestamp: timestamp)
+            }
+        case .editComment:
+            id = try document.makeCommentOp(.edit(comment: try commentId(arguments[0]), text: arguments[1]), by: client, timestamp: timestamp)
+        case .resolve, .reopen:
+            let op = CommentOp.resolve(comment: try commentId(arguments[0]), resolved: action == .resolve)
+            id = try document.makeCommentOp(op, by: client, timestamp: timestamp)
+        case .deleteComment:
+            id = try document.makeCommentOp(.delete(comment: try commentId(arguments[0])), by: client, timestamp: timestamp)
         }
         let op = document.op(from: id)!
         try file.append([op])

@@ -13,7 +13,11 @@ struct MaterializeCommand: ParsableCommand {
             each client); a vector that is not causally closed is refused, naming the op \
             it lacks.
 
-            --format text (the default) is the plain text; json is the text in runs of equal             formatting, each with its marks ({"runs":[{"text":…,"marks":{"bold":true}}]});             html renders the marks as <strong>, <em>, <a href> and the like.
+            --format text (the default) is the plain text; json is the text in runs of equal \
+            formatting, each with its marks and the comments anchored on it, then the comment \
+            threads ({"runs":[{"text":…,"marks":{"bold":true}}],"comments":[…]}); html renders \
+            the marks as <strong>, <em>, <a href> and the like, and comments as \
+            <mark data-comment="ID">.
 
             Examples:
               collab materialize doc.jsonl > doc.txt
@@ -45,7 +49,7 @@ struct MaterializeCommand: ParsableCommand {
         let rendered: String
         switch format {
         case .text: rendered = document.text
-        case .json: rendered = RichTextRendering.json(document.formattedRuns)
+        case .json: rendered = RichTextRendering.json(document.formattedRuns, comments: document.commentThreads)
         case .html: rendered = RichTextRendering.html(document.formattedRuns)
         }
         try writeOutput(Array(rendered.utf8), to: output)

@@ -30,6 +30,15 @@ func summary(of op: Op) -> String {
         let start = format.start.map { "\($0.side.rawValue) \($0.id)" } ?? "start"
         let end = format.end.map { "\($0.side.rawValue) \($0.id)" } ?? "end"
         return "\(format.key)=\(OpJSON.jsonValue(of: format.value).compactText) from \(start) to \(end)"
+    case .comment(let comment):
+        switch comment {
+        case .add(let start, let end, let replyTo, let text):
+            if let replyTo { return "reply to \(replyTo): \(quoted(text))" }
+            return "\(quoted(text)) on \(start.map { "\($0.id)" } ?? "?")…\(end.map { "\($0.id)" } ?? "?")"
+        case .edit(let id, let text): return "\(id) now \(quoted(text))"
+        case .resolve(let id, let resolved): return "\(id) \(resolved ? "resolved" : "reopened")"
+        case .delete(let id): return "\(id) deleted"
+        }
     }
 }
 

@@ -41,6 +41,7 @@ enum CheckpointCodec {
         var wall: Int64 = 0
         var t = 0
         var m = 0
+        var cm = 0
         for record in snapshot.records {
             let seq = seqs[Int(record.client)]
             tables.varint(Int(record.client) << 2 | Int(record.kind.rawValue))
@@ -48,7 +49,15 @@ enum CheckpointCodec {
             tables.signedVarint(record.timestamp.wall - wall)
             tables.varint(Int(record.timestamp.logical))
             wall = record.timestamp.wall
-            if record.kind == .format {
+            if record.kind == .comment {
+                let comment = snapshot.comments[cm]
+                cm += 1
+                var payload = JSONWriter()
+                OpJSON.commentPayload(comment, &payload)
+                tables.u8(OpBatchCodec.commentKinds[comment.typeName]!)
+                tables.varint(payload.bytes.count)
+                tables.bytes += payload.bytes
+            } else if record.kind == .format {
                 let mark = snapshot.marks[m]
                 m += 1
                 tables.id(mark.start, near: seq)
@@ -113,6 +122,7 @@ enum CheckpointCodec {
         var targets: [DocumentSnapshot.Target] = []
         targets.reserveCapacity(recordCount)
         var marks: [DocumentSnapshot.Mark] = []
+        var comments: [CommentOp] = []
         var seqs = Array(repeating: Int64(0), count: clientCount)
         var wall: Int64 = 0
         for _ in 0..<recordCount {
@@ -128,7 +138,22 @@ enum CheckpointCodec {
             var record = DocumentSnapshot.Record(
                 kind: kind, client: Int32(client), span: span, timestamp: timestamp, origin: .none,
                 rightOrigin: .none, targetCount: 0)
-            if kind == .format {
+            if kind == .comment {
+                let tag = try reader.u8()
+                guard let type = OpBatchCodec.commentKinds.first(where: { $0.value == tag })?.key else {
+                    throw DecodeError(offset: reader.offset - 1, reason: "unknown comment op kind \(tag)")
+                }
+                let length = try reader.count(max: reader.end - reader.offset)
+                let start = reader.offset
+                guard case .object(let payload)? = try? JSONParser.parse(Array(try reader.bytes(length))) else {
+                    throw DecodeError(offset: start, reason: "a comment op's payload is not a JSON object")
+                }
+                do {
+                    comments.append(try OpJSON.commentOp(type, payload))
+                } catch {
+                    throw DecodeError(offset: start, reason: error.description)
+                }
+            } else if kind == .format {
                 let start = try reader.id(near: seq, clients: clientCount)
                 let end = try reader.id(near: seq, clients: clientCount)
                 let sides = try reader.count(max: 3)
@@ -154,7 +179,7 @@ enum CheckpointCodec {
         guard reader.isAtEnd else { throw DecodeError(offset: reader.offset, reason: "bytes after the checkpoint's tables") }
         return DocumentSnapshot(
             clients: clients, nextSeq: nextSeq, content: content, runs: runs, records: records, targets: targets, marks: marks,
-            clock: clock)
+            comments: comments, clock: clock)
     }
 
     /// UTF-8 to code points, validating, without going through a String. ASCII, most

@@ -1,0 +1,116 @@
+/// A comment's state: the latest text and resolution, by `(timestamp, clientId)`.
+struct CommentRecord {
+    var id: OpId
+    var timestamp: Timestamp
+    var start: MarkAnchor?
+    var end: MarkAnchor?
+    var replyTo: OpId?
+    var text: String
+    var textStamp: (Timestamp, ClientId)
+    var resolved = false
+    var resolvedStamp: (Timestamp, ClientId)?
+    var deleted = false
+}
+
+/// Comment threads: made at positions or by id, integrated by id.
+extension Document {
+    /// Comments `text` on `count` characters from `position`; returns the comment's id.
+    @discardableResult
+    public func comment(
+        at position: Int, count: Int, text: String, by client: ClientId, timestamp: Timestamp
+    ) throws -> OpId {
+        guard position >= 0, count >= 1, position + count <= length else {
+            throw EngineError.positionOutOfRange(position: position + max(count, 1) - 1, length: length)
+        }
+        let first = opId(tree.charAt(tree.cursor(atVisible: position)))!
+        let last = opId(tree.charAt(tree.cursor(atVisible: position + count - 1)))!
+        return try makeCommentOp(
+            .add(start: MarkAnchor(first, .before), end: MarkAnchor(last, .after), replyTo: nil, text: text), by: client,
+            timestamp: timestamp)
+    }
+
+    /// Makes a comment op (a reply, an edit, a resolve or a delete) as `client`.
+    @discardableResult
+    public func makeCommentOp(_ op: CommentOp, by client: ClientId, timestamp: Timestamp) throws -> OpId {
+        let c = intern(client)
+        let made = Op(id: OpId(client, Int(nextSeq[Int(c)])), timestamp: timestamp, payload: .comment(op))
+        // A local op never waits: what it names must be here already.
+        if let missing = op.references.first(where: { !isSeen($0) }) {
+            throw EngineError.invalidOp(made.id, "\(missing) is not in this document")
+        }
+        try apply(made)
+        return made.id
+    }
+
+    /// Applies a comment op whose references have all been seen.
+    func integrateComment(_ comment: CommentOp, of op: Op, client c: Int32) throws -> OpRecord {
+        func existing(_ id: OpId) throws -> Int {
+            guard let index = commentIndex[id] else { throw EngineError.invalidOp(op.id, "\(id) is not a comment") }
+            return index
+        }
+        let stamp = (op.timestamp, op.id.client)
+        func later(_ a: (Timestamp, ClientId), than b: (Timestamp, ClientId)?) -> Bool {
+            guard let b else { return true }
+            return a.0 != b.0 ? a.0 > b.0 : a.1 > b.1
+        }
+        switch comment {
+        case .add(let start, let end, let replyTo, let text):
+            guard !text.isEmpty else { throw EngineError.invalidOp(op.id, "a comment needs text") }
+            if let replyTo {
+                guard start == nil, end == nil else { throw EngineError.invalidOp(op.id, "a reply has no anchors of its own") }
+                let parent = comments[try existing(replyTo)]
+                guard parent.replyTo == nil else { throw EngineError.invalidOp(op.id, "replies answer the thread's first comment") }
+            } else {
+                guard let start, let end else { throw EngineError.invalidOp(op.id, "a comment needs both anchors (or replyTo)") }
+                for anchor in [start, end] {
+                    guard let known = clientIndex(of: anchor.id.client), anchor.id.seq < Int(Int32.max),
+                        tree.cursor(of: CharId(client: known, seq: Int32(anchor.id.seq))) != nil
+                    else { throw EngineError.invalidOp(op.id, "its anchor \(anchor.id) is not a character") }
+                }
+            }
+            commentIndex[op.id] = comments.count
+            comments.append(CommentRecord(
+                id: op.id, timestamp: op.timestamp, start: start, end: end, replyTo: replyTo, text: text, textStamp: stamp))
+        case .edit(let id, let text):
+            guard !text.isEmpty else { throw EngineError.invalidOp(op.id, "a comment needs text") }
+            let index = try existing(id)
+            if later(stamp, than: comments[index].textStamp) {
+                comments[index].text = text
+                comments[index].textStamp = stamp
+            }
+        case .resolve(let id, let resolved):
+            let index = try existing(id)
+            if later(stamp, than: comments[index].resolvedStamp) {
+                comments[index].resolved = resolved
+                comments[index].resolvedStamp = stamp
+            }
+        case .delete(let id):
+            comments[try existing(id)].deleted = true
+        }
+        commentOps.append(comment)
+        return OpRecord(
+            kind: .comment, client: c, seq: Int32(op.id.seq), span: 1, timestamp: op.timestamp, origin: .none,
+            rightOrigin: .none, start: Int32(commentOps.count - 1), targetCount: 0)
+    }
+
+    /// The live comment threads, in the order they were made, replies in theirs.
+    public var commentThreads: [CommentThread] {
+        var threads: [CommentThread] = []
+        var position: [OpId: Int] = [:]
+        for record in comments where !record.deleted {
+            var thread = CommentThread(
+                id: record.id, author: record.id.client, timestamp: record.timestamp, text: record.text,
+                resolved: record.resolved, range: nil, isOrphaned: false, replies: [])
+            if let replyTo = record.replyTo {
+                if let k = position[replyTo] { threads[k].replies.append(thread) }
+                continue
+            }
+            let range = visibleRange(of: FormatSet(start: record.start, end: record.end, key: "comment", value: .null))
+            thread.range = range
+            thread.isOrphaned = range?.isEmpty ?? true
+            position[record.id] = threads.count
+            threads.append(thread)
+        }
+        return threads
+    }
+}
