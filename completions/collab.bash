@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -399,6 +399,54 @@ _collab_ls() {
     # Offer option value completions
     case "${prev}" in
     '--store')
+        return
+        ;;
+    esac
+}
+
+_collab_revert() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --json --version -h --help)
+    repeating_options=(--ops)
+    non_repeating_options=(--store --client --since --as)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--ops')
+        return
+        ;;
+    '--client')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_undo() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --client -n)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--client')
+        return
+        ;;
+    '-n')
         return
         ;;
     esac

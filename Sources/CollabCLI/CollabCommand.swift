@@ -21,7 +21,8 @@ public struct CollabCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ImportCommand.self, ExportCommand.self, ApplyCommand.self, MergeCommand.self, MaterializeCommand.self,
-            LogCommand.self, EditCommand.self, VerifyCommand.self, RepairCommand.self, SalvageCommand.self, CheckpointCommand.self, ListCommand.self, ExitCodesCommand.self,
+            LogCommand.self, EditCommand.self, VerifyCommand.self, RepairCommand.self, SalvageCommand.self, CheckpointCommand.self, ListCommand.self, RevertCommand.self, UndoCommand.self,
+            ExitCodesCommand.self,
         ]
     )
 

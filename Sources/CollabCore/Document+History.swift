@@ -20,6 +20,14 @@ extension Document {
         return whole.slice(from: id.seq, to: whole.endSeq)
     }
 
+    /// The whole op holding `id`, or nil when no op has it.
+    public func op(containing id: OpId) -> Op? {
+        guard let c = clientIndex(of: id.client), id.seq >= 0, id.seq < Int(Int32.max),
+            let k = recordIndex(of: c, containing: Int32(id.seq))
+        else { return nil }
+        return op(of: records[k])
+    }
+
     /// The ops of one client covering its ids `[from, to)`, sliced at the ends.
     public func ops(of client: ClientId, from: Int, to: Int) -> [Op] {
         guard let c = clientIndex(of: client), from < to else { return [] }

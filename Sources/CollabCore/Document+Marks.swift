@@ -86,7 +86,11 @@ extension Document {
     /// The visible text in runs of equal formatting: each character gets, for each
     /// attribute, the value of the latest `format_set` (by timestamp, then client id)
     /// whose span covers it.
-    public var formattedRuns: [FormattedRun] {
+    public var formattedRuns: [FormattedRun] { formattedRuns(excluding: []) }
+
+    /// The formatted runs as they would be without the `format_set` records at the
+    /// given indexes of `records` (for reverting them).
+    func formattedRuns(excluding excluded: Set<Int>) -> [FormattedRun] {
         // Each mark as the range of positions in the whole sequence (deleted characters
         // included) that it covers: `[from, to)`.
         struct Span {
@@ -95,7 +99,7 @@ extension Document {
             var record: Int  // index in `records`
         }
         var spans: [Span] = []
-        for (index, record) in records.enumerated() where record.kind == .format {
+        for (index, record) in records.enumerated() where record.kind == .format && !excluded.contains(index) {
             let mark = marks[Int(record.start)]
             let from = mark.start.isNone ? 0 : wholePosition(of: mark.start) + (mark.startSide == .after ? 1 : 0)
             let to = mark.end.isNone ? tree.totalCount : wholePosition(of: mark.end) + (mark.endSide == .after ? 1 : 0)

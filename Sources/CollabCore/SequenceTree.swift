@@ -184,6 +184,30 @@ final class SequenceTree {
         return cursor(in: node, atVisible: remaining)
     }
 
+    /// The character at `position` among all characters, deleted ones included (for
+    /// tools that work with tombstones; not cached: editing never asks).
+    func cursor(atWhole position: Int) -> Cursor {
+        guard position < root.total else { return endCursor }
+        var node = root
+        var remaining = position
+        while !node.isLeaf {
+            var next = node.children[node.children.count - 1]
+            for child in node.children {
+                if remaining < child.total {
+                    next = child
+                    break
+                }
+                remaining -= child.total
+            }
+            node = next
+        }
+        for (i, run) in node.runs.enumerated() {
+            if remaining < Int(run.length) { return Cursor(leaf: node, index: i, offset: Int32(remaining)) }
+            remaining -= Int(run.length)
+        }
+        preconditionFailure("total counts out of step with the runs")
+    }
+
     /// The visible character at `position` counted from the start of the cached leaf.
     private func cursor(in leaf: TreeNode, atVisible position: Int) -> Cursor {
         if position < cachedRunStart { forgetCachedRun() }

@@ -6,7 +6,7 @@ struct CheckpointCommand: ParsableCommand {
         commandName: "checkpoint",
         abstract: "Append a checkpoint of a .clog log's state, so it opens without replaying its history.",
         discussion: """
-            The checkpoint is a compressed copy of the document's whole state at the end of \
+            The checkpoint is a copy of the document's whole state at the end of \
             the log (docs/format.md), appended under the writer's lock and synced. Opening \
             the log restores the last checkpoint and replays only the ops after it. The ops \
             themselves stay in the log: export, log and versions are unchanged.
