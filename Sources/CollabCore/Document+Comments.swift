@@ -6,10 +6,16 @@ struct CommentRecord {
     var end: MarkAnchor?
     var replyTo: OpId?
     var text: String
-    var textStamp: (Timestamp, ClientId)
+    var textStamp: (Timestamp, ClientId, Int)
     var resolved = false
-    var resolvedStamp: (Timestamp, ClientId)?
+    var resolvedStamp: (Timestamp, ClientId, Int)?
     var deleted = false
+
+    /// Made before `other`: by timestamp, then client and seq. Lists of comments are in
+    /// this order, so every replica shows them alike whatever order they arrived in.
+    func isOlder(than other: CommentRecord) -> Bool {
+        timestamp != other.timestamp ? timestamp < other.timestamp : id < other.id
+    }
 }
 
 /// Comment threads: made at positions or by id, integrated by id.
@@ -48,10 +54,11 @@ extension Document {
             guard let index = commentIndex[id] else { throw EngineError.invalidOp(op.id, "\(id) is not a comment") }
             return index
         }
-        let stamp = (op.timestamp, op.id.client)
-        func later(_ a: (Timestamp, ClientId), than b: (Timestamp, ClientId)?) -> Bool {
+        // Last writer wins by timestamp, then client id, then seq.
+        let stamp = (op.timestamp, op.id.client, op.id.seq)
+        func later(_ a: (Timestamp, ClientId, Int), than b: (Timestamp, ClientId, Int)?) -> Bool {
             guard let b else { return true }
-            return a.0 != b.0 ? a.0 > b.0 : a.1 > b.1
+            return a.0 != b.0 ? a.0 > b.0 : a.1 != b.1 ? a.1 > b.1 : a.2 > b.2
         }
         switch comment {
         case .add(let start, let end, let replyTo, let text):
@@ -93,11 +100,13 @@ extension Document {
             rightOrigin: .none, start: Int32(commentOps.count - 1), targetCount: 0)
     }
 
-    /// The live comment threads, in the order they were made, replies in theirs.
+    /// The live comment threads, in the order they were made (by timestamp, then client
+    /// and seq, so every replica lists them alike), replies in theirs.
     public var commentThreads: [CommentThread] {
         var threads: [CommentThread] = []
         var position: [OpId: Int] = [:]
-        for record in comments where !record.deleted {
+        let ordered = comments.sorted { $0.isOlder(than: $1) }
+        for record in ordered where !record.deleted {
             var thread = CommentThread(
                 id: record.id, author: record.id.client, timestamp: record.timestamp, text: record.text,
                 resolved: record.resolved, range: nil, isOrphaned: false, replies: [])

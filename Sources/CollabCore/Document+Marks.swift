@@ -113,6 +113,8 @@ extension Document {
             let to = wholePosition(of: end.id) + (end.side == .after ? 1 : 0)
             if from < to { commentSpans.append(Span(from: from, to: to, record: index)) }
         }
+        // Oldest first, the same on every replica whatever order the comments arrived in.
+        commentSpans.sort { comments[$0.record].isOlder(than: comments[$1.record]) }
         // Sweep: the positions where the set of covering marks changes.
         var boundaries = Set<Int>()
         for span in spans + commentSpans {
@@ -191,10 +193,12 @@ extension Document {
         return from..<max(from, to)
     }
 
-    /// Last-writer-wins order of two ops: timestamp, then client id.
+    /// Last-writer-wins order of two ops: timestamp, then client id, then (for ops of
+    /// one client with equal timestamps, which a sound clock never makes) seq.
     private func isLater(_ a: OpRecord, than b: OpRecord) -> Bool {
         if a.timestamp != b.timestamp { return a.timestamp > b.timestamp }
-        return clientNames[Int(a.client)] > clientNames[Int(b.client)]
+        if a.client != b.client { return clientNames[Int(a.client)] > clientNames[Int(b.client)] }
+        return a.seq > b.seq
     }
 
     /// A character's position among all characters, deleted ones included.

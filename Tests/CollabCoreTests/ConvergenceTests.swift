@@ -4,64 +4,103 @@ import CollabTestSupport
 import Testing
 
 /// Replicas edit at random, ops are delivered in random orders with duplicates and
-/// delays: every replica must end with the same text and the same version.
+/// delays: every replica must end with the same text, formatting, comments and version.
 @Suite("Convergence")
 struct ConvergenceTests {
     struct Step: Sendable {
         var replica: Int
-        var isInsert: Bool
+        /// What to do; `textOnly` steps only insert and delete.
+        var kind: Int
         var position: Int
         var length: Int
         var text: String
     }
 
-    static let step = PropertyBased.zip(
-        Gen.int(in: 0...4), Gen.bool, Gen.int(in: 0...1000), Gen.int(in: 1...4), Gen.letterOrNumber.string(of: 1...4)
-    ).map { value in Step(replica: value.0, isInsert: value.1, position: value.2, length: value.3, text: value.4) }
+    static func steps(kinds: ClosedRange<Int>) -> Generator<Step, some SendableSequenceType> {
+        PropertyBased.zip(
+            Gen.int(in: 0...4), Gen.int(in: kinds), Gen.int(in: 0...1000), Gen.int(in: 1...4), Gen.letterOrNumber.string(of: 1...4)
+        ).map { value in Step(replica: value.0, kind: value.1, position: value.2, length: value.3, text: value.4) }
+    }
 
-    @Test func replicasConverge() async throws {
-        await propertyCheck(
-            count: 150, input: Gen.int(in: 2...5), Self.step.array(of: 1...60), Gen.int(in: 0...Int(Int32.max))
-        ) { replicaCount, steps, seed in
-            var random = SplitMix(seed: UInt64(seed))
-            let replicas = (0..<replicaCount).map { _ in Document() }
-            // What each replica has not yet received, per sender, as a queue that is
-            // delivered out of order, partially, and with repeats.
-            var inboxes = Array(repeating: [Op](), count: replicaCount)
-            for step in steps {
-                let r = step.replica % replicaCount
-                let doc = replicas[r]
-                let client = "r\(r)"
-                let op: Op
-                if step.isInsert || doc.length == 0 {
-                    op = try! doc.insertOp(step.text, at: step.position % (doc.length + 1), by: client, timestamp: t0)
-                } else {
-                    let position = step.position % doc.length
-                    op = try! doc.deleteOp(at: position, count: min(step.length, doc.length - position), by: client, timestamp: t0)
-                }
-                for other in 0..<replicaCount where other != r {
-                    inboxes[other].append(op)
-                    if random.next() % 4 == 0 { inboxes[other].append(op) }  // a duplicate
-                }
-                // Deliver a random part of a random inbox, shuffled.
-                let target = Int(random.next() % UInt64(replicaCount))
-                inboxes[target].shuffle(using: &random)
-                let count = Int(random.next() % UInt64(inboxes[target].count + 1))
-                for op in inboxes[target].prefix(count) { _ = try! replicas[target].apply(op) }
-                inboxes[target].removeFirst(count)
-            }
-            // Everything arrives in the end, in random order.
-            for target in 0..<replicaCount {
-                // Local ops coalesce, so send each replica's full history too.
-                for source in 0..<replicaCount where source != target { inboxes[target].append(contentsOf: replicas[source].history) }
-                inboxes[target].shuffle(using: &random)
-                for op in inboxes[target] { _ = try! replicas[target].apply(op) }
-            }
-            let texts = replicas.map(\.text)
-            let versions = replicas.map(\.version)
-            #expect(Set(texts).count == 1, "texts differ: \(texts)")
-            #expect(Set(versions).count == 1, "versions differ: \(versions)")
-            #expect(replicas.allSatisfy { $0.pending.isEmpty })
+    @Test func textReplicasConverge() async throws {
+        await propertyCheck(count: 150, input: Gen.int(in: 2...5), Self.steps(kinds: 0...1).array(of: 1...60), Gen.int(in: 0...Int(Int32.max))) {
+            replicaCount, steps, seed in
+            Self.simulate(replicaCount: replicaCount, steps: steps, seed: seed)
         }
+    }
+
+    @Test func richTextReplicasConverge() async throws {
+        await propertyCheck(count: 150, input: Gen.int(in: 2...4), Self.steps(kinds: 0...6).array(of: 1...60), Gen.int(in: 0...Int(Int32.max))) {
+            replicaCount, steps, seed in
+            Self.simulate(replicaCount: replicaCount, steps: steps, seed: seed)
+        }
+    }
+
+    /// The op a step makes on `doc` (applied there already), or nil when it cannot.
+    static func makeOp(_ step: Step, on doc: Document, client: ClientId, now: Int64) -> Op? {
+        let timestamp = doc.tick(now: now)
+        let length = doc.length
+        let position = step.position % max(length, 1)
+        let count = min(step.length, length - position)
+        let id: OpId?
+        switch step.kind {
+        case 0:
+            id = try! doc.insert(step.text, at: step.position % (length + 1), by: client, timestamp: timestamp)
+        case 1 where length > 0:
+            id = try! doc.delete(at: position, count: count, by: client, timestamp: timestamp)
+        case 2 where length > 0:  // formatting: expanding, non-expanding, and removal
+            let (key, value): (String, AttributeValue) = [
+                ("bold", .bool(true)), ("bold", .null), ("link", .string(step.text)), ("size", .int(Int64(step.length))),
+            ][step.position % 4]
+            id = try! doc.format(at: position, count: count, key: key, value: value, by: client, timestamp: timestamp)
+        case 3 where length > 0:
+            id = try! doc.comment(at: position, count: count, text: step.text, by: client, timestamp: timestamp)
+        case 4, 5, 6:  // act on a comment this replica knows: reply, edit, resolve or delete
+            guard let thread = doc.commentThreads.first(where: { _ in true }) else { return nil }
+            let op: CommentOp = [
+                .add(start: nil, end: nil, replyTo: thread.id, text: step.text), .edit(comment: thread.id, text: step.text),
+                .resolve(comment: thread.id, resolved: step.length % 2 == 0), .delete(comment: thread.id),
+            ][(step.kind - 4 + step.position) % 4]
+            id = try! doc.makeCommentOp(op, by: client, timestamp: timestamp)
+        default:
+            id = nil
+        }
+        return id.flatMap { doc.op(from: $0) }
+    }
+
+    /// Runs the steps on replicas that exchange ops late, out of order and twice, then
+    /// delivers everything and checks that they agree.
+    static func simulate(replicaCount: Int, steps: [Step], seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        let replicas = (0..<replicaCount).map { _ in Document() }
+        // What each replica has not yet received, delivered out of order, partially, twice.
+        var inboxes = Array(repeating: [Op](), count: replicaCount)
+        for (n, step) in steps.enumerated() {
+            let r = step.replica % replicaCount
+            guard let op = makeOp(step, on: replicas[r], client: "r\(r)", now: Int64(n)) else { continue }
+            for other in 0..<replicaCount where other != r {
+                inboxes[other].append(op)
+                if random.next() % 4 == 0 { inboxes[other].append(op) }  // a duplicate
+            }
+            let target = Int(random.next() % UInt64(replicaCount))
+            inboxes[target].shuffle(using: &random)
+            let count = Int(random.next() % UInt64(inboxes[target].count + 1))
+            for op in inboxes[target].prefix(count) { _ = try! replicas[target].apply(op) }
+            inboxes[target].removeFirst(count)
+        }
+        for target in 0..<replicaCount {
+            // Local ops coalesce, so send each replica's full history too.
+            for source in 0..<replicaCount where source != target { inboxes[target].append(contentsOf: replicas[source].history) }
+            inboxes[target].shuffle(using: &random)
+            for op in inboxes[target] { _ = try! replicas[target].apply(op) }
+        }
+        let texts = replicas.map(\.text)
+        #expect(Set(texts).count == 1, "texts differ: \(texts)")
+        #expect(Set(replicas.map(\.version)).count == 1, "versions differ")
+        #expect(replicas.allSatisfy { $0.pending.isEmpty })
+        let runs = replicas[0].formattedRuns
+        #expect(replicas.allSatisfy { $0.formattedRuns == runs }, "formatting differs")
+        let threads = replicas[0].commentThreads
+        #expect(replicas.allSatisfy { $0.commentThreads == threads }, "comments differ")
     }
 }
