@@ -283,7 +283,7 @@ _collab_materialize() {
         return
         ;;
     '--format')
-        __collab_add_completions -W 'text'$'\n''json'$'\n''html'
+        __collab_add_completions -W 'text'$'\n''markdown'$'\n''html'$'\n''json'
         return
         ;;
     esac
@@ -330,7 +330,7 @@ _collab_edit() {
     # Offer positional completions
     case "${positional_number}" in
     2)
-        __collab_add_completions -W 'insert'$'\n''delete'$'\n''format'$'\n''comment'$'\n''edit-comment'$'\n''resolve'$'\n''reopen'$'\n''delete-comment'
+        __collab_add_completions -W 'insert'$'\n''delete'$'\n''format'$'\n''comment'$'\n''edit-comment'$'\n''resolve'$'\n''reopen'$'\n''delete-comment'$'\n''block'$'\n''set-block'$'\n''delete-block'
         return
         ;;
     esac

@@ -44,8 +44,15 @@ var onlyPhase: String?
 var memoryOnly = false
 /// Set by `--append`: time locked, synced batch appends to the trace's .clog instead.
 var appendOnly = false
+/// Set by `--rich`: time the rich-text workload (RichTextWorkload.swift) instead.
+var richOnly = false
 var index = 0
 while index < arguments.count {
+    if arguments[index] == "--rich" {
+        richOnly = true
+        index += 1
+        continue
+    }
     if arguments[index] == "--append" {
         appendOnly = true
         index += 1
@@ -68,7 +75,7 @@ while index < arguments.count {
     }
     if arguments[index] == "--help" || arguments[index] == "-h" {
         print("""
-            usage: collab-bench [--runs N] [--only replay|merge] [--memory] [--append] TRACE.json[.gz]…
+            usage: collab-bench [--runs N] [--only replay|merge] [--memory] [--append] [--rich] TRACE.json[.gz]…
             Replays each editing trace and prints one JSON object per trace: trace, edits, ops,
             replay_ms, merge_ms, log_bytes, load_ms, materialize_ms, checkpoint_bytes,
             checkpoint_load_ms, checkpoint_materialize_ms, peak_rss_bytes, final_length, ok.
@@ -77,6 +84,9 @@ while index < arguments.count {
             document loaded from the trace's ops ({"trace","document_bytes","final_length"}).
             --append writes the trace's .clog, then times 200 batch appends of 10 fresh ops each
             (lock, verify, write, fdatasync): {"trace","appends","median_ms","p99_ms","max_ms"}.
+            --rich replays a sequential trace with every typed newline a block split, a mark every
+            1,000 edits and a comment every 5,000, and times replay, merge and materializing it
+            as JSON and as markdown.
             example: swift run -c release collab-bench ../shared/traces/sequential/automerge-paper.json.gz
             """)
         exit(0)
@@ -116,6 +126,26 @@ for path in paths {
         times.sort()
         func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
         print("{\"trace\":\"\(name)\",\"appends\":\(times.count),\"median_ms\":\(fixed(times[times.count / 2])),\"p99_ms\":\(fixed(times[times.count * 99 / 100])),\"max_ms\":\(fixed(times.last!))}")
+        continue
+    }
+    if richOnly {
+        var workload = try RichTextWorkload(trace)
+        let replayMs = try best(runs) { workload = try RichTextWorkload(trace) }
+        let ops = workload.document.history
+        var merged = Document()
+        let mergeMs = try best(runs) { merged = try Document(ops: ops) }
+        var json = ""
+        var markdown = ""
+        let jsonMs = best(runs) { json = RichTextRendering.json(merged.blockContents, comments: merged.commentThreads) }
+        let markdownMs = best(runs) { markdown = RichTextRendering.markdown(merged.blockContents) }
+        let ok = merged.text == trace.endContent && workload.document.text == trace.endContent && !json.isEmpty && !markdown.isEmpty
+        allOK = allOK && ok
+        func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
+        print(
+            "{\"trace\":\"\(traceName(path))\",\"workload\":\"rich\",\"ops\":\(ops.count),\"blocks\":\(workload.blocks),"
+                + "\"marks\":\(workload.marks),\"comments\":\(workload.comments),\"replay_ms\":\(fixed(replayMs)),"
+                + "\"merge_ms\":\(fixed(mergeMs)),\"materialize_json_ms\":\(fixed(jsonMs)),"
+                + "\"materialize_markdown_ms\":\(fixed(markdownMs)),\"ok\":\(ok)}")
         continue
     }
     if memoryOnly {

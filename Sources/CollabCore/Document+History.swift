@@ -73,6 +73,12 @@ extension Document {
             return Op(id: id, timestamp: record.timestamp, payload: .formatSet(formatSet(of: marks[Int(record.start)])))
         case .comment:
             return Op(id: id, timestamp: record.timestamp, payload: .comment(commentOps[Int(record.start)]))
+        case .block:
+            let insert = BlockOp.insert(
+                after: opId(record.origin), before: opId(record.rightOrigin), attributes: blockInserts[Int(record.targetCount)])
+            return Op(id: id, timestamp: record.timestamp, payload: .block(insert))
+        case .blockOp:
+            return Op(id: id, timestamp: record.timestamp, payload: .block(blockOps[Int(record.start)]))
         }
     }
 
@@ -101,7 +107,7 @@ extension Document {
     func firstNonCharacter(of client: Int32, from: Int32, to: Int32) -> Int32? {
         var seq = from
         while seq < to {
-            guard let k = recordIndex(of: client, containing: seq), records[k].kind == .insert else { return seq }
+            guard let k = recordIndex(of: client, containing: seq), records[k].isCharacters else { return seq }
             seq = records[k].endSeq
         }
         return nil

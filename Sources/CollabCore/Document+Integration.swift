@@ -67,6 +67,7 @@ extension Document {
         case .textInsert(let insert):
             guard let left = seenCharacter(insert.after), let right = seenCharacter(insert.before) else { return .pending }
             record = try integrateInsert(insert, of: op, client: c, between: left, and: right)
+            hideIfInDeletedBlock(CharId(client: c, seq: Int32(op.id.seq)), count: Int32(insert.length))
         case .textDelete(let delete):
             for target in delete.targets where !isSeen(target.first) || !isSeen(target.last) { return .pending }
             record = try integrateDelete(delete, of: op, client: c)
@@ -76,6 +77,11 @@ extension Document {
         case .comment(let comment):
             for id in comment.references where !isSeen(id) { return .pending }
             record = try integrateComment(comment, of: op, client: c)
+        case .block(let block):
+            for id in block.references where !isSeen(id) { return .pending }
+            record = try integrateBlock(block, of: op, client: c) { marker in
+                try integrateInsert(marker, of: op, client: c, between: seenCharacter(marker.after)!, and: seenCharacter(marker.before)!)
+            }
         }
         nextSeq[Int(c)] = Int32(op.endSeq)
         clock.observe(op.timestamp)

@@ -15,7 +15,7 @@ extension Document {
         }
         let c = intern(client)
         let seq = nextSeq[Int(c)]
-        if let point = typing, point.continues(position: position, client: c, treeChanges: tree.changes),
+        if deletedBlockRanges.isEmpty, let point = typing, point.continues(position: position, client: c, treeChanges: tree.changes),
             let last = records.last, canGrowLastRecord(last, client: c, seq: seq)
         {
             return typeOn(text, at: point, client: c, timestamp: timestamp)
@@ -29,13 +29,14 @@ extension Document {
         }
         let count = Int32(content.count) - contentStart
         guard count > 0 else { throw EngineError.invalidOp(OpId(client, Int(seq)), "an insert needs text") }
-        let cursor = tree.cursor(atVisible: position)
+        let cursor = insertionCursor(atVisible: position)
         let left = tree.charBefore(cursor)
         let right = tree.charAt(cursor)
         let run = Run(
             client: c, seq: seq, length: count, content: contentStart, origin: left, rightOrigin: right,
             deleted: false)
         let place = tree.insert(run, at: cursor)
+        hideIfInDeletedBlock(CharId(client: c, seq: seq), count: count)
         nextSeq[Int(c)] += count
         clock.observe(timestamp)
         let record = OpRecord(

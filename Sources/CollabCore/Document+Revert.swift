@@ -29,7 +29,7 @@ extension Document {
         var revertedDeletes = [CharId: Int]()
         for op in targets {
             switch op.payload {
-            case .textInsert: revertedInserts.formUnion(ids(of: op))
+            case .textInsert, .block(.insert): revertedInserts.formUnion(ids(of: op))
             case .textDelete(let delete):
                 for target in delete.targets {
                     guard let c = clientIndex(of: target.start.client) else { continue }
@@ -50,6 +50,13 @@ extension Document {
         var formatRecords = Set<Int>()
         for op in targets.sorted(by: { historyPosition(of: $0) > historyPosition(of: $1) }) {
             switch op.payload {
+            case .block(let block):
+                guard case .insert = block else {
+                    skipped.append((op.id, "\(block.typeName) is not reverted (set the attribute back, or restore the text)"))
+                    continue
+                }
+                // A block's marker goes like inserted text: the block joins the one before.
+                fallthrough
             case .textInsert:
                 var positions: [Int] = []
                 for id in ids(of: op) {

@@ -37,7 +37,7 @@ public struct DocumentSnapshot: Equatable, Sendable {
     /// `marks`.
     public struct Record: Equatable, Sendable {
         public enum Kind: UInt8, Sendable {
-            case insert, delete, format, comment
+            case insert, delete, format, comment, block, blockOp
         }
 
         public var kind: Kind
@@ -103,12 +103,18 @@ public struct DocumentSnapshot: Equatable, Sendable {
     public var marks: [Mark]
     /// The comment ops, in record order (their state is replayed from them).
     public var comments: [CommentOp]
+    /// The attributes of each `block_insert` record, and the other block ops, in record order.
+    public var blockInserts: [[String: AttributeValue]]
+    public var blockOps: [BlockOp]
     public var clock: Timestamp
 
     public init(
         clients: [ClientId], nextSeq: [Int32], content: [UInt32], runs: [Run], records: [Record], targets: [Target],
-        marks: [Mark] = [], comments: [CommentOp] = [], clock: Timestamp
+        marks: [Mark] = [], comments: [CommentOp] = [], blockInserts: [[String: AttributeValue]] = [],
+        blockOps: [BlockOp] = [], clock: Timestamp
     ) {
+        self.blockInserts = blockInserts
+        self.blockOps = blockOps
         self.marks = marks
         self.comments = comments
         self.clients = clients
@@ -130,7 +136,7 @@ extension Document {
         let snapshotRecords = records.map { r in
             DocumentSnapshot.Record(
                 kind: DocumentSnapshot.Record.Kind(rawValue: r.kind.rawValue)!, client: r.client, span: r.span, timestamp: r.timestamp, origin: id(r.origin),
-                rightOrigin: id(r.rightOrigin), targetCount: r.targetCount)
+                rightOrigin: id(r.rightOrigin), targetCount: r.kind == .block ? 0 : r.targetCount)
         }
         let snapshotTargets = targets.map { DocumentSnapshot.Target(client: $0.client, seq: $0.seq, length: $0.length, backward: $0.backward) }
         let snapshotMarks = marks.map {
@@ -140,7 +146,8 @@ extension Document {
         }
         return DocumentSnapshot(
             clients: clientNames, nextSeq: nextSeq, content: content, runs: runs, records: snapshotRecords,
-            targets: snapshotTargets, marks: snapshotMarks, comments: commentOps, clock: clock.latest)
+            targets: snapshotTargets, marks: snapshotMarks, comments: commentOps, blockInserts: blockInserts,
+            blockOps: blockOps, clock: clock.latest)
     }
 
     /// A replica restored from a snapshot. A snapshot that does not hold together (an
@@ -176,6 +183,8 @@ extension Document {
         var targetEnd = 0
         var markEnd = 0
         var commentEnd = 0
+        var blockOpEnd = 0
+        var blockInsertEnd = 0
         for (i, r) in s.records.enumerated() {
             guard r.client >= 0 && r.client < Int32(clientCount), r.span > 0,
                 Int64(spans[Int(r.client)]) + Int64(r.span) <= Int64(s.nextSeq[Int(r.client)]), r.timestamp.wall >= 0,
@@ -185,11 +194,12 @@ extension Document {
             var record = OpRecord(
                 kind: OpRecord.Kind(rawValue: r.kind.rawValue)!, client: r.client, seq: seq, span: r.span, timestamp: r.timestamp,
                 origin: .none, rightOrigin: .none, start: 0, targetCount: 0)
-            if r.kind == .comment {
-                guard r.span == 1, r.targetCount == 0, commentEnd < s.comments.count else {
-                    throw fail("comment record \(i) names a comment op the snapshot lacks")
+            if r.kind == .comment || r.kind == .blockOp {
+                let available = r.kind == .comment ? s.comments.count : s.blockOps.count
+                guard r.span == 1, r.targetCount == 0, (r.kind == .comment ? commentEnd : blockOpEnd) < available else {
+                    throw fail("record \(i) names an op the snapshot lacks")
                 }
-                commentEnd += 1
+                if r.kind == .comment { commentEnd += 1 } else { blockOpEnd += 1 }
             } else if r.kind == .format {
                 guard r.span == 1, r.targetCount == 0, markEnd < s.marks.count else {
                     throw fail("format record \(i) names a mark the snapshot lacks")
@@ -207,6 +217,13 @@ extension Document {
                 guard r.targetCount == 0, contentEnd + Int64(r.span) <= Int64(s.content.count) else {
                     throw fail("insert record \(i) runs past the content")
                 }
+                if r.kind == .block {
+                    guard r.span == 1, blockInsertEnd < s.blockInserts.count, s.content[Int(contentEnd)] == 0x0A else {
+                        throw fail("block record \(i) does not hold together")
+                    }
+                    record.targetCount = Int32(blockInsertEnd)
+                    blockInsertEnd += 1
+                }
                 record.origin = try charId(r.origin)
                 record.rightOrigin = try charId(r.rightOrigin)
                 record.start = Int32(contentEnd)
@@ -218,7 +235,7 @@ extension Document {
         }
         guard spans == s.nextSeq else { throw fail("the history does not match the version") }
         guard contentEnd == Int64(s.content.count), targetEnd == s.targets.count, markEnd == s.marks.count,
-            commentEnd == s.comments.count
+            commentEnd == s.comments.count, blockOpEnd == s.blockOps.count, blockInsertEnd == s.blockInserts.count
         else { throw fail("content, targets, marks or comments that no record names") }
         var restoredTargets: [TargetRecord] = []
         restoredTargets.reserveCapacity(s.targets.count)
@@ -251,7 +268,7 @@ extension Document {
                             var k = 0  // the record holding `position`
                             var position: Int32 = 0  // the next id to be covered
                             func skipCovered() {
-                                while k < own.count && (restored[Int(own[k])].kind != .insert || restored[Int(own[k])].endSeq <= position) { k += 1 }
+                                while k < own.count && (!restored[Int(own[k])].isCharacters || restored[Int(own[k])].endSeq <= position) { k += 1 }
                             }
                             for key in idOrder[client] {
                                 let i = Int(key & 0xFFFF_FFFF)
@@ -274,7 +291,7 @@ extension Document {
                                 var next = k + 1
                                 while end < r.seq + r.length {
                                     let continued = restored[Int(own[next])]
-                                    guard continued.kind == .insert, continued.origin == CharId(client: r.client, seq: end - 1),
+                                    guard continued.isCharacters, continued.origin == CharId(client: r.client, seq: end - 1),
                                         continued.rightOrigin == record.rightOrigin, continued.start == run.content + (end - r.seq)
                                     else { throw fail("run \(i) spans ops that no typing could join") }
                                     end = continued.endSeq
@@ -317,16 +334,38 @@ extension Document {
         recordsByClient = byClient
         self.tree = tree
         clock = HybridLogicalClock(latest: s.clock)
-        // Comments: their state replayed from their ops, checked as when they arrived.
+        // Comments and blocks: their state replayed from their ops, checked as when they
+        // arrived (block markers are characters already in the runs).
         var k = 0
-        for (i, record) in restored.enumerated() where record.kind == .comment {
-            let op = Op(id: OpId(s.clients[Int(record.client)], Int(record.seq)), timestamp: record.timestamp, payload: .comment(s.comments[k]))
+        var b = 0
+        blockInserts = s.blockInserts
+        for (i, record) in restored.enumerated() {
+            let id = OpId(s.clients[Int(record.client)], Int(record.seq))
             do {
-                records[i].start = try integrateComment(s.comments[k], of: op, client: record.client).start
+                switch record.kind {
+                case .comment:
+                    let op = Op(id: id, timestamp: record.timestamp, payload: .comment(s.comments[k]))
+                    records[i].start = try integrateComment(s.comments[k], of: op, client: record.client).start
+                    k += 1
+                case .block:
+                    var registers = BlockRecord(id: id)
+                    for (key, value) in s.blockInserts[Int(record.targetCount)] {
+                        guard !key.isEmpty else { throw fail("a block attribute without a name") }
+                        registers.attributes[key] = (value, OpStamp(timestamp: record.timestamp, id: id))
+                    }
+                    blocks[CharId(client: record.client, seq: record.seq)] = registers
+                case .blockOp:
+                    let op = Op(id: id, timestamp: record.timestamp, payload: .block(s.blockOps[b]))
+                    records[i].start = try integrateBlock(s.blockOps[b], of: op, client: record.client) { _ in
+                        throw fail("a block_insert where a block op belongs")
+                    }.start
+                    b += 1
+                default:
+                    continue
+                }
             } catch {
-                throw fail("comment op \(op.id) does not apply: \(error)")
+                throw fail("op \(id) does not apply: \(error)")
             }
-            k += 1
         }
         coalescingFloor = records.count
     }

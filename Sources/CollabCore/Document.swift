@@ -25,6 +25,16 @@ public final class Document {
     var commentOps: [CommentOp] = []
     var comments: [CommentRecord] = []
     var commentIndex: [OpId: Int] = [:]
+    /// Blocks by their marker character: attribute registers.
+    var blocks: [CharId: BlockRecord] = [:]
+    /// The attributes of the document's first block (the text before any marker).
+    var firstBlock: [String: (value: AttributeValue, stamp: OpStamp)] = [:]
+    /// The attributes of each `block_insert`, and the `block_set`/`block_delete` ops, in
+    /// record order.
+    var blockInserts: [[String: AttributeValue]] = []
+    var blockOps: [BlockOp] = []
+    /// The ranges deleted blocks cover, `[marker, until)`: text arriving there is hidden.
+    var deletedBlockRanges: [(marker: CharId, until: CharId?)] = []
     /// Per interned client: the positions in `records` of its ops, in id order.
     var recordsByClient: [[Int32]] = []
     /// Where the last local insert put its characters, so that typing on (the next

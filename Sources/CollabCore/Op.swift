@@ -11,6 +11,7 @@ public struct Op: Hashable, Sendable {
         case textDelete(TextDelete)
         case formatSet(FormatSet)
         case comment(CommentOp)
+        case block(BlockOp)
     }
 
     public init(id: OpId, timestamp: Timestamp, payload: Payload) {
@@ -26,6 +27,7 @@ public struct Op: Hashable, Sendable {
         case .textDelete: "text_delete"
         case .formatSet: "format_set"
         case .comment(let comment): comment.typeName
+        case .block(let block): block.typeName
         }
     }
 
@@ -34,7 +36,7 @@ public struct Op: Hashable, Sendable {
         switch payload {
         case .textInsert(let insert): insert.length
         case .textDelete(let delete): delete.length
-        case .formatSet, .comment: 1
+        case .formatSet, .comment, .block: 1
         }
     }
 
@@ -56,6 +58,8 @@ public struct Op: Hashable, Sendable {
             if let end = format.end { deps.append(end.id) }
         case .comment(let comment):
             deps += comment.references
+        case .block(let block):
+            deps += block.references
         }
         return deps
     }
@@ -76,7 +80,7 @@ public struct Op: Hashable, Sendable {
         case .textDelete(let delete):
             let sliced = TextDelete(targets: delete.slice(from: from - id.seq, to: to - id.seq))
             return Op(id: OpId(id.client, from), timestamp: timestamp, payload: .textDelete(sliced))
-        case .formatSet, .comment:
+        case .formatSet, .comment, .block:
             return self  // one id: never cut
         }
     }

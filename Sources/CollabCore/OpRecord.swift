@@ -10,6 +10,11 @@ struct OpRecord {
         case format
         /// A comment op: `start` indexes the document's `commentOps`.
         case comment
+        /// A `block_insert`: a one-character insert (its marker) whose `targetCount`
+        /// indexes the document's `blockInserts` (its attributes).
+        case block
+        /// A `block_set` or `block_delete`: `start` indexes the document's `blockOps`.
+        case blockOp
     }
 
     var kind: Kind
@@ -27,6 +32,9 @@ struct OpRecord {
     var targetCount: Int32
 
     var endSeq: Int32 { seq + span }
+
+    /// Whether the record's ids are characters of the sequence.
+    var isCharacters: Bool { kind == .insert || kind == .block }
 }
 
 /// One delete target with an interned client: `length` ids from `seq`, going down when

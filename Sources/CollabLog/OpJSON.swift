@@ -11,6 +11,7 @@ public struct OpFormatError: Error, Equatable, Sendable, CustomStringConvertible
 public enum OpJSON {
     public static let opTypes = [
         "text_insert", "text_delete", "format_set", "comment_add", "comment_edit", "comment_resolve", "comment_delete",
+        "block_insert", "block_set", "block_delete",
     ]
 
     // MARK: Writing
@@ -62,6 +63,40 @@ public enum OpJSON {
             writer.raw("}")
         case .comment(let comment):
             commentPayload(comment, &writer)
+        case .block(let block):
+            blockPayload(block, &writer)
+        }
+        writer.raw("}")
+    }
+
+    /// A block op's payload object.
+    static func blockPayload(_ block: BlockOp, _ writer: inout JSONWriter) {
+        switch block {
+        case .insert(let after, let before, let attributes):
+            writer.raw("{\"after\":")
+            optionalId(after, &writer)
+            writer.raw(",\"before\":")
+            optionalId(before, &writer)
+            writer.raw(",\"attributes\":{")
+            for (k, key) in attributes.keys.sorted().enumerated() {
+                if k > 0 { writer.raw(",") }
+                writer.string(key)
+                writer.raw(":")
+                attributeValue(attributes[key]!, &writer)
+            }
+            writer.raw("}")
+        case .set(let id, let key, let value):
+            writer.raw("{\"block\":")
+            optionalId(id, &writer)
+            writer.raw(",\"key\":")
+            writer.string(key)
+            writer.raw(",\"value\":")
+            attributeValue(value, &writer)
+        case .delete(let id, let until):
+            writer.raw("{\"block\":")
+            self.id(id, &writer)
+            writer.raw(",\"until\":")
+            optionalId(until, &writer)
         }
         writer.raw("}")
     }
@@ -192,6 +227,8 @@ public enum OpJSON {
             return Op(id: id, timestamp: timestamp, payload: .formatSet(format))
         case "comment_add", "comment_edit", "comment_resolve", "comment_delete":
             return Op(id: id, timestamp: timestamp, payload: .comment(try commentOp(type, payload)))
+        case "block_insert", "block_set", "block_delete":
+            return Op(id: id, timestamp: timestamp, payload: .block(try blockOp(type, payload)))
         default:
             let known = opTypes.joined(separator: ", ")
             throw OpFormatError(path: "type", message: "unknown op type \"\(type)\" (known: \(known))")
@@ -274,6 +311,65 @@ public enum OpJSON {
             throw OpFormatError(path: path + ".side", message: "expected \"before\" or \"after\"")
         }
         return MarkAnchor(OpId(client, Int(seq)), side)
+    }
+
+    /// The payload object of a comment or block op, as JSON bytes (how .clog stores them).
+    static func payload(of op: Op) -> [UInt8] {
+        var writer = JSONWriter()
+        switch op.payload {
+        case .comment(let comment): commentPayload(comment, &writer)
+        case .block(let block): blockPayload(block, &writer)
+        default: preconditionFailure("only comment and block ops are stored as JSON payloads")
+        }
+        return writer.bytes
+    }
+
+    /// A comment or block op from its id, timestamp, type and JSON payload bytes.
+    static func op(
+        id: OpId, timestamp: Timestamp, type: String, payload bytes: ArraySlice<UInt8>, at offset: Int
+    ) throws(DecodeError) -> Op {
+        guard case .object(let payload)? = try? JSONParser.parse(Array(bytes)) else {
+            throw DecodeError(offset: offset, reason: "a \(type) payload is not a JSON object")
+        }
+        do {
+            if type.hasPrefix("comment_") { return Op(id: id, timestamp: timestamp, payload: .comment(try commentOp(type, payload))) }
+            return Op(id: id, timestamp: timestamp, payload: .block(try blockOp(type, payload)))
+        } catch let error as OpFormatError {
+            throw DecodeError(offset: offset, reason: error.description)
+        } catch {
+            throw DecodeError(offset: offset, reason: "\(error)")
+        }
+    }
+
+    /// A block op's payload, by type name.
+    static func blockOp(_ type: String, _ payload: [String: JSONValue]) throws(OpFormatError) -> BlockOp {
+        func name(_ key: String, _ path: String) throws(OpFormatError) -> String {
+            guard !key.isEmpty, key.utf8.count <= 256 else { throw OpFormatError(path: path, message: "an attribute name is 1 to 256 bytes") }
+            return key
+        }
+        switch type {
+        case "block_insert":
+            try onlyKnown(payload, ["after", "before", "attributes"], "payload")
+            let fields = try object(field(payload, "attributes", "payload"), "payload.attributes")
+            var attributes: [String: AttributeValue] = [:]
+            for (key, value) in fields {
+                attributes[try name(key, "payload.attributes")] = try attributeValue(value, "payload.attributes.\(key)")
+            }
+            return .insert(
+                after: try optionalOpId(payload["after"], "payload.after"), before: try optionalOpId(payload["before"], "payload.before"),
+                attributes: attributes)
+        case "block_set":
+            try onlyKnown(payload, ["block", "key", "value"], "payload")
+            return .set(
+                block: try optionalOpId(try field(payload, "block", "payload"), "payload.block"),
+                key: try name(try string(field(payload, "key", "payload"), "payload.key"), "payload.key"),
+                value: try attributeValue(field(payload, "value", "payload"), "payload.value"))
+        default:
+            try onlyKnown(payload, ["block", "until"], "payload")
+            return .delete(
+                block: try opId(field(payload, "block", "payload"), "payload.block"),
+                until: try optionalOpId(payload["until"], "payload.until"))
+        }
     }
 
     /// A comment op's payload, by type name.

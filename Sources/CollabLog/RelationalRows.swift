@@ -195,8 +195,31 @@ public enum RelationalRows {
                     text.append(contentsOf: run.map(\.scalar))
                     row(op, "delete", index: run[0].index, length: run.count, content: String(text))
                 }
-            case .comment:
-                _ = try? document.apply(op)  // the rows have no comments: none written
+            case .comment, .block(.set):
+                _ = try? document.apply(op)  // the rows have no comments or block attributes
+            case .block(.delete):
+                // The text it hid, as delete rows (runs of what was visible, last first).
+                let before = document.characterIds
+                let text = Array(document.text.unicodeScalars)
+                _ = try? document.apply(op)
+                let kept = Set(document.characterIds)
+                var runs: [(index: Int, scalars: [Unicode.Scalar])] = []
+                for (index, id) in before.enumerated() where !kept.contains(id) {
+                    if let last = runs.last, last.index + last.scalars.count == index {
+                        runs[runs.count - 1].scalars.append(text[index])
+                    } else {
+                        runs.append((index, [text[index]]))
+                    }
+                }
+                for run in runs.reversed() {
+                    var view = String.UnicodeScalarView()
+                    view.append(contentsOf: run.scalars)
+                    row(op, "delete", index: run.index, length: run.scalars.count, content: String(view))
+                }
+            case .block(.insert):
+                // A block boundary is a line break in the rows' text.
+                _ = try? document.apply(op)
+                if let index = document.visibleIndex(of: op.id) { row(op, "insert", index: index, length: nil, content: "\n") }
             case .formatSet(let format):
                 _ = try? document.apply(op)
                 // The visible characters it covers now; none (all deleted) gives no row.

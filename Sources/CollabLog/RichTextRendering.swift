@@ -1,34 +1,42 @@
 import CollabCore
 
-/// A document's formatted text in the output formats of `collab materialize`. Output is
-/// deterministic: attributes are written in name order.
+/// A document's blocks and formatted text in the output formats of `collab materialize`.
+/// Output is deterministic: attributes are written in name order.
 public enum RichTextRendering {
-    /// `{"runs":[{"text":…,"marks":{…}},…],"comments":[…]}` and a newline. A run on which
-    /// comments are anchored lists their ids; each thread gives its anchored range now.
-    public static func json(_ runs: [FormattedRun], comments: [CommentThread] = []) -> String {
+    // MARK: JSON
+
+    /// `{"blocks":[{"id":…,"type":…,"attributes":{…},"runs":[{"text":…,"marks":{…}}]}],
+    /// "comments":[…]}` and a newline. A run on which comments are anchored lists their
+    /// ids; each thread gives its anchored range now.
+    public static func json(_ blocks: [BlockContent], comments: [CommentThread] = []) -> String {
         var writer = JSONWriter()
-        writer.raw("{\"runs\":[")
-        for (k, run) in runs.enumerated() {
-            if k > 0 { writer.raw(",") }
-            writer.raw("{\"text\":")
-            writer.string(run.text)
-            writer.raw(",\"marks\":{")
-            for (j, key) in run.attributes.keys.sorted().enumerated() {
-                if j > 0 { writer.raw(",") }
-                writer.string(key)
-                writer.raw(":")
-                writer.value(OpJSON.jsonValue(of: run.attributes[key]!))
-            }
-            writer.raw("}")
-            if !run.comments.isEmpty {
-                writer.raw(",\"comments\":[")
-                for (j, comment) in run.comments.enumerated() {
-                    if j > 0 { writer.raw(",") }
-                    writer.string(comment.description)
+        writer.raw("{\"blocks\":[")
+        for (b, block) in blocks.enumerated() {
+            if b > 0 { writer.raw(",") }
+            writer.raw("{\"id\":")
+            if let id = block.id { writer.string(id.description) } else { writer.raw("null") }
+            writer.raw(",\"type\":")
+            writer.string(block.type)
+            writer.raw(",\"attributes\":")
+            attributes(block.attributes.filter { $0.key != "type" }, &writer)
+            writer.raw(",\"runs\":[")
+            for (k, run) in block.runs.enumerated() {
+                if k > 0 { writer.raw(",") }
+                writer.raw("{\"text\":")
+                writer.string(run.text)
+                writer.raw(",\"marks\":")
+                attributes(run.attributes, &writer)
+                if !run.comments.isEmpty {
+                    writer.raw(",\"comments\":[")
+                    for (j, comment) in run.comments.enumerated() {
+                        if j > 0 { writer.raw(",") }
+                        writer.string(comment.description)
+                    }
+                    writer.raw("]")
                 }
-                writer.raw("]")
+                writer.raw("}")
             }
-            writer.raw("}")
+            writer.raw("]}")
         }
         writer.raw("],\"comments\":[")
         for (k, thread) in comments.enumerated() {
@@ -37,6 +45,17 @@ public enum RichTextRendering {
         }
         writer.raw("]}\n")
         return writer.text
+    }
+
+    static func attributes(_ values: [String: AttributeValue], _ writer: inout JSONWriter) {
+        writer.raw("{")
+        for (j, key) in values.keys.sorted().enumerated() {
+            if j > 0 { writer.raw(",") }
+            writer.string(key)
+            writer.raw(":")
+            writer.value(OpJSON.jsonValue(of: values[key]!))
+        }
+        writer.raw("}")
     }
 
     static func thread(_ thread: CommentThread, _ writer: inout JSONWriter) {
@@ -65,10 +84,37 @@ public enum RichTextRendering {
         writer.raw("}")
     }
 
-    /// HTML with semantic elements: bold as `<strong>`, italic `<em>`, underline `<u>`,
-    /// strikethrough `<s>`, code `<code>`, a link `<a href>`; other attributes as
-    /// `<span data-NAME="VALUE">`. Text is escaped; newlines are kept.
-    public static func html(_ runs: [FormattedRun]) -> String {
+    // MARK: HTML
+
+    /// HTML with semantic elements: `<p>`, `<h1>`…`<h6>`, `<ul>`/`<ol>` of `<li>`,
+    /// `<pre><code>`, `<blockquote>`; marks as `<strong>`, `<em>`, `<u>`, `<s>`, `<code>`,
+    /// `<a href>`, others as `<span data-NAME>`; comments as `<mark data-comment="ID">`.
+    public static func html(_ blocks: [BlockContent]) -> String {
+        var out = ""
+        var openList: String?
+        for block in blocks {
+            let list = block.type == "list_item" ? (string(block.attributes["list"]) == "ordered" ? "ol" : "ul") : nil
+            if openList != list {
+                if let openList { out += "</\(openList)>\n" }
+                if let list { out += "<\(list)>\n" }
+                openList = list
+            }
+            let inline = block.type == "code" ? escape(block.runs.map(\.text).joined()) : htmlRuns(block.runs)
+            switch block.type {
+            case "heading":
+                let level = min(max(integer(block.attributes["level"]) ?? 1, 1), 6)
+                out += "<h\(level)>\(inline)</h\(level)>\n"
+            case "list_item": out += "<li>\(inline)</li>\n"
+            case "code": out += "<pre><code>\(inline)</code></pre>\n"
+            case "quote": out += "<blockquote><p>\(inline)</p></blockquote>\n"
+            default: out += "<p>\(inline)</p>\n"
+            }
+        }
+        if let openList { out += "</\(openList)>\n" }
+        return out
+    }
+
+    static func htmlRuns(_ runs: [FormattedRun]) -> String {
         var out = ""
         for run in runs {
             var open = ""
@@ -94,7 +140,73 @@ public enum RichTextRendering {
             }
             out += open + escape(run.text) + close
         }
+        return out
+    }
+
+    // MARK: Markdown
+
+    /// CommonMark: headings with `#`, list items with `-` or `1.` (two spaces per
+    /// indent), fenced code, `>` quotes, paragraphs apart by a blank line; marks as
+    /// `**bold**`, `*italic*`, `~~strike~~`, `` `code` ``, `[text](url)`. Characters that
+    /// would read as markup are escaped.
+    public static func markdown(_ blocks: [BlockContent]) -> String {
+        var out = ""
+        var previousWasListItem = false
+        for block in blocks {
+            let isListItem = block.type == "list_item"
+            if !out.isEmpty { out += isListItem && previousWasListItem ? "\n" : "\n\n" }
+            previousWasListItem = isListItem
+            switch block.type {
+            case "heading":
+                let level = min(max(integer(block.attributes["level"]) ?? 1, 1), 6)
+                out += String(repeating: "#", count: level) + " " + markdownRuns(block.runs)
+            case "list_item":
+                let indent = String(repeating: "  ", count: max(integer(block.attributes["indent"]) ?? 0, 0))
+                out += indent + (string(block.attributes["list"]) == "ordered" ? "1. " : "- ") + markdownRuns(block.runs)
+            case "code":
+                out += "```\n" + block.runs.map(\.text).joined() + "\n```"
+            case "quote":
+                out += markdownRuns(block.runs).split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n")
+            default:
+                out += markdownRuns(block.runs)
+            }
+        }
         return out + "\n"
+    }
+
+    static func markdownRuns(_ runs: [FormattedRun]) -> String {
+        var out = ""
+        for run in runs {
+            var text = escapeMarkdown(run.text)
+            if run.attributes["code"] == .bool(true) { text = "`" + run.text + "`" }
+            if run.attributes["bold"] == .bool(true) { text = "**" + text + "**" }
+            if run.attributes["italic"] == .bool(true) { text = "*" + text + "*" }
+            if run.attributes["strike"] == .bool(true) || run.attributes["strikethrough"] == .bool(true) { text = "~~" + text + "~~" }
+            if case .string(let url)? = run.attributes["link"] ?? run.attributes["href"] { text = "[" + text + "](" + url + ")" }
+            out += text
+        }
+        return out
+    }
+
+    static func escapeMarkdown(_ text: String) -> String {
+        var out = ""
+        for character in text.unicodeScalars {
+            if "\\*_`[]<>#".unicodeScalars.contains(character) { out += "\\" }
+            out.unicodeScalars.append(character)
+        }
+        return out
+    }
+
+    // MARK: Helpers
+
+    static func string(_ value: AttributeValue?) -> String? {
+        if case .string(let text)? = value { return text }
+        return nil
+    }
+
+    static func integer(_ value: AttributeValue?) -> Int? {
+        if case .int(let number)? = value { return Int(number) }
+        return nil
     }
 
     static func plain(_ value: AttributeValue) -> String {

@@ -14,7 +14,7 @@ struct FormatCommandTests {
         #expect(try CLI.run(["edit", "doc.clog", "--client", "alice", "comment", "The 29th.", "--reply-to", "carol:0"], in: dir).status == 0)
         #expect(try CLI.run(["edit", "doc.clog", "--client", "carol", "resolve", "carol:0"], in: dir).status == 0)
         let html = try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir)
-        #expect(html.stdout == #"ship on <mark data-comment="carol:0">Friday</mark>"# + "\n")
+        #expect(html.stdout == #"<p>ship on <mark data-comment="carol:0">Friday</mark></p>"# + "\n")
         let json = try CLI.run(["materialize", "doc.clog", "--format", "json"], in: dir)
         #expect(json.stdout.contains(#"{"text":"Friday","marks":{},"comments":["carol:0"]}"#), "\(json.stdout)")
         #expect(json.stdout.contains(#""author":"carol","#) && json.stdout.contains(#""text":"Which Friday?","resolved":true,"orphaned":false,"range":{"index":8,"length":6},"replies":[{"id":"alice:0","author":"alice","#), "\(json.stdout)")
@@ -35,7 +35,7 @@ struct FormatCommandTests {
             """#)
         #expect(try CLI.run(["import", "--format", "rows", "rows.jsonl", "-o", "notes.clog"], in: dir).status == 0)
         let json = try CLI.run(["materialize", "notes.clog", "--format", "json"], in: dir)
-        #expect(json.stdout == #"{"runs":[{"text":"Ship it ","marks":{}},{"text":"Friday","marks":{"bold":true}}],"comments":[]}"# + "\n")
+        #expect(json.stdout.contains(#""runs":[{"text":"Ship it ","marks":{}},{"text":"Friday","marks":{"bold":true}}]"#), "\(json.stdout)")
         let rows = try CLI.run(["export", "notes.clog", "--format", "rows"], in: dir)
         #expect(rows.stdout.contains(#""operation_type":"format","position":{"index":8,"length":6},"content":"{\"bold\":true}""#), "\(rows.stdout)")
     }
@@ -48,9 +48,9 @@ struct FormatCommandTests {
         #expect(try CLI.run(["edit", log, "--client", "alice", "--base", "@1", "format", "0", "7", "bold=true"], in: dir).status == 0)
         #expect(try CLI.run(["edit", log, "--client", "bob", "--base", "@1", "format", "4", "10", "italic=true"], in: dir).status == 0)
         let json = try CLI.run(["materialize", log, "--format", "json"], in: dir)
-        #expect(json.stdout == #"{"runs":[{"text":"The ","marks":{"bold":true}},{"text":"fox","marks":{"bold":true,"italic":true}},{"text":" jumped","marks":{"italic":true}},{"text":".","marks":{}}],"comments":[]}"# + "\n")
+        #expect(json.stdout == #"{"blocks":[{"id":null,"type":"paragraph","attributes":{},"runs":[{"text":"The ","marks":{"bold":true}},{"text":"fox","marks":{"bold":true,"italic":true}},{"text":" jumped","marks":{"italic":true}},{"text":".","marks":{}}]}],"comments":[]}"# + "\n")
         let html = try CLI.run(["materialize", log, "--format", "html"], in: dir)
-        #expect(html.stdout == "<strong>The </strong><strong><em>fox</em></strong><em> jumped</em>.\n")
+        #expect(html.stdout == "<p><strong>The </strong><strong><em>fox</em></strong><em> jumped</em>.</p>\n")
         // Plain text is unchanged by formatting.
         #expect(try CLI.run(["materialize", log], in: dir).stdout == "The fox jumped.")
     }
@@ -61,7 +61,7 @@ struct FormatCommandTests {
         try CLI.run(["edit", "doc.clog", "--client", "alice", "format", "4", "4", #"link="https://docs.example""#], in: dir)
         try CLI.run(["edit", "doc.clog", "--client", "bob", "--base", "@1", "insert", "8", " now"], in: dir)
         let html = try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir)
-        #expect(html.stdout == #"see <a href="https://docs.example">docs</a> now"# + "\n")
+        #expect(html.stdout == #"<p>see <a href="https://docs.example">docs</a> now</p>"# + "\n")
     }
 
     @Test(arguments: [

@@ -30,7 +30,7 @@ struct ConvergenceTests {
     }
 
     @Test func richTextReplicasConverge() async throws {
-        await propertyCheck(count: 150, input: Gen.int(in: 2...4), Self.steps(kinds: 0...6).array(of: 1...60), Gen.int(in: 0...Int(Int32.max))) {
+        await propertyCheck(count: 150, input: Gen.int(in: 2...4), Self.steps(kinds: 0...9).array(of: 1...60), Gen.int(in: 0...Int(Int32.max))) {
             replicaCount, steps, seed in
             Self.simulate(replicaCount: replicaCount, steps: steps, seed: seed)
         }
@@ -62,6 +62,17 @@ struct ConvergenceTests {
                 .resolve(comment: thread.id, resolved: step.length % 2 == 0), .delete(comment: thread.id),
             ][(step.kind - 4 + step.position) % 4]
             id = try! doc.makeCommentOp(op, by: client, timestamp: timestamp)
+        case 7:  // split a block
+            id = try! doc.insertBlock(at: step.position % (length + 1), attributes: ["type": .string("paragraph")], by: client, timestamp: timestamp)
+        case 8, 9:  // set a block's type, or delete the block, at a random place
+            let block = doc.block(atVisible: position)  // nil: the first block
+            if step.kind == 8 {
+                let type = ["heading", "quote", "list_item"][step.length % 3]
+                id = try! doc.makeBlockOp(.set(block: block, key: "type", value: .string(type)), by: client, timestamp: timestamp)
+            } else {
+                guard let block else { return nil }
+                id = try! doc.deleteBlock(block, by: client, timestamp: timestamp)
+            }
         default:
             id = nil
         }
@@ -102,5 +113,10 @@ struct ConvergenceTests {
         #expect(replicas.allSatisfy { $0.formattedRuns == runs }, "formatting differs")
         let threads = replicas[0].commentThreads
         #expect(replicas.allSatisfy { $0.commentThreads == threads }, "comments differ")
+        let blocks = replicas[0].blockContents
+        #expect(replicas.allSatisfy { $0.blockContents == blocks }, "blocks differ")
+        // And a replica restored from a snapshot is the same document.
+        let restored = try! Document(snapshot: replicas[0].snapshot())
+        #expect(restored.blockContents == blocks && restored.commentThreads == threads && restored.text == texts[0])
     }
 }

@@ -185,7 +185,7 @@ struct CheckpointTests {
         #expect(try CheckpointCodec.decode(CheckpointCodec.encode(snapshot, compressed: true)) == snapshot)
     }
 
-    @Test func formatAndCommentOpsRoundTripThroughBothLogFormats() throws {
+    @Test func richTextOpsRoundTripThroughBothLogFormats() throws {
         let doc = Document()
         try doc.insert("marks in a log", at: 0, by: "a", timestamp: Timestamp(wall: 1))
         try doc.format(at: 0, count: 5, key: "bold", value: .bool(true), by: "a", timestamp: Timestamp(wall: 2))
@@ -197,6 +197,10 @@ struct CheckpointTests {
         try doc.makeCommentOp(.edit(comment: comment, text: "edited"), by: "c", timestamp: Timestamp(wall: 8))
         try doc.makeCommentOp(.resolve(comment: comment, resolved: true), by: "d", timestamp: Timestamp(wall: 9))
         try doc.makeCommentOp(.delete(comment: comment), by: "c", timestamp: Timestamp(wall: 10))
+        let block = try doc.insertBlock(at: 6, attributes: ["type": .string("list_item"), "list": .string("bullet")], by: "e", timestamp: Timestamp(wall: 11))
+        try doc.insertBlock(at: 10, attributes: [:], by: "e", timestamp: Timestamp(wall: 12))
+        try doc.makeBlockOp(.set(block: nil, key: "type", value: .string("heading")), by: "e", timestamp: Timestamp(wall: 13))
+        try doc.deleteBlock(block, by: "e", timestamp: Timestamp(wall: 14))
         for name in ["marks.clog", "marks.jsonl"] {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-\(name)").path
             defer { try? FileManager.default.removeItem(atPath: path) }
@@ -207,6 +211,7 @@ struct CheckpointTests {
                 let restored = try OpLogFile.loadDocument(path).document
                 #expect(restored.formattedRuns == doc.formattedRuns)
                 #expect(restored.commentThreads == doc.commentThreads)
+                #expect(restored.blockContents == doc.blockContents)
                 #expect(restored.history == doc.history)
             }
         }

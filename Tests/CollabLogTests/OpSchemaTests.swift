@@ -44,6 +44,10 @@ struct OpSchemaTests {
         try doc.makeCommentOp(.edit(comment: comment, text: "a better question"), by: "dave", timestamp: Timestamp(wall: 1_009))
         try doc.makeCommentOp(.resolve(comment: comment, resolved: true), by: "erin", timestamp: Timestamp(wall: 1_010))
         try doc.makeCommentOp(.delete(comment: comment), by: "dave", timestamp: Timestamp(wall: 1_011))
+        let block = try doc.insertBlock(at: 2, attributes: ["type": .string("heading"), "level": .int(2)], by: "fay", timestamp: Timestamp(wall: 1_012))
+        try doc.makeBlockOp(.set(block: block, key: "type", value: .string("quote")), by: "fay", timestamp: Timestamp(wall: 1_013))
+        try doc.makeBlockOp(.set(block: nil, key: "type", value: .string("heading")), by: "fay", timestamp: Timestamp(wall: 1_014))
+        try doc.deleteBlock(block, by: "fay", timestamp: Timestamp(wall: 1_015))
         let schema = try Self.schema()
         for op in doc.history {
             #expect(schema.violations(of: try JSONParser.parse(Array(OpJSON.line(op).utf8))) == [])
@@ -63,6 +67,9 @@ struct OpSchemaTests {
             #"{"id":{"clientId":"a","seq":0},"type":"comment_add","timestamp":{"wall":1,"logical":0},"payload":{"start":null,"end":null,"replyTo":null,"text":""}}"#,
             #"{"id":{"clientId":"a","seq":0},"type":"comment_resolve","timestamp":{"wall":1,"logical":0},"payload":{"comment":{"clientId":"a","seq":0},"resolved":"yes"}}"#,
             #"{"id":{"clientId":"a","seq":0},"type":"comment_delete","timestamp":{"wall":1,"logical":0},"payload":{}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"block_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":null,"before":null}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"block_set","timestamp":{"wall":1,"logical":0},"payload":{"block":null,"key":"type","value":[1]}}"#,
+            #"{"id":{"clientId":"a","seq":0},"type":"block_delete","timestamp":{"wall":1,"logical":0},"payload":{"until":null}}"#,
             #"{"id":{"clientId":"a","seq":-1},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#,
             #"{"id":{"clientId":"","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#,
             #"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":""}}"#,

@@ -20,6 +20,12 @@ struct EditCommand: ParsableCommand {
               edit-comment ID TEXT        replace a comment's text
               resolve ID, reopen ID       resolve a thread, or open it again
               delete-comment ID           delete a comment for good
+              block POS TYPE [ATTR=JSON…] split at POS; the new block gets TYPE (paragraph,
+                                          heading with level=1…6, list_item with
+                                          list='"bullet"' or '"ordered"' and indent=N,
+                                          code, quote)
+              set-block POS ATTR=JSON…    set attributes of the block holding POS
+              delete-block POS            delete the block holding POS and its text
 
             With --base VERSION the edit is made on the document as it was at that version:
             a concurrent branch, the way to make conflicting offline edits from a shell. \
@@ -31,6 +37,7 @@ struct EditCommand: ParsableCommand {
               collab edit doc.jsonl --client bob format 0 5 bold=true
               collab edit doc.clog --client carol comment 0 5 "Which Friday?"
               collab edit doc.clog --client alice comment "The 29th." --reply-to carol:0
+              collab edit doc.clog --client alice block 0 heading level=1
               collab edit doc.jsonl --client carol --base @1 insert 5 "!"
             """
     )
@@ -40,6 +47,9 @@ struct EditCommand: ParsableCommand {
         case editComment = "edit-comment"
         case resolve, reopen
         case deleteComment = "delete-comment"
+        case block
+        case setBlock = "set-block"
+        case deleteBlock = "delete-block"
     }
 
     @OptionGroup var location: LogLocation
@@ -50,7 +60,7 @@ struct EditCommand: ParsableCommand {
     @Option(help: "Edit the document as it was at this version (head, @N, client:count,…).")
     var base = "head"
 
-    @Argument(help: "insert, delete, format, comment, edit-comment, resolve, reopen or delete-comment.")
+    @Argument(help: "insert, delete, format, comment, edit-comment, resolve, reopen, delete-comment, block, set-block or delete-block.")
     var action: Action
 
     @Argument(help: "insert: POS TEXT; delete: POS LEN; format: POS LEN ATTR=JSON; comment: POS LEN TEXT; …")
@@ -83,6 +93,21 @@ struct EditCommand: ParsableCommand {
             guard arguments.count == 1 else { throw ValidationError("usage: \(action.rawValue) ID") }
             _ = try commentId(arguments[0])
             return
+        case .block:
+            guard arguments.count >= 2, let position = Int(arguments[0]), position >= 0 else {
+                throw ValidationError("usage: block POS TYPE [ATTR=JSON…]")
+            }
+            _ = try blockAttributes()
+            return
+        case .setBlock:
+            guard arguments.count >= 2, let position = Int(arguments[0]), position >= 0 else {
+                throw ValidationError("usage: set-block POS ATTR=JSON…")
+            }
+            _ = try blockAttributes()
+            return
+        case .deleteBlock:
+            guard arguments.count == 1, let position = Int(arguments[0]), position >= 0 else { throw ValidationError("usage: delete-block POS") }
+            return
         case .insert, .delete, .format:
             guard replyTo == nil else { throw ValidationError("--reply-to goes with comment") }
         }
@@ -100,6 +125,37 @@ struct EditCommand: ParsableCommand {
         }
     }
 
+    /// The attributes of `block` (TYPE, then ATTR=JSON…) or `set-block` (ATTR=JSON…),
+    /// checked against what the renderers understand.
+    func blockAttributes() throws -> [String: AttributeValue] {
+        var attributes: [String: AttributeValue] = [:]
+        var rest = arguments.dropFirst()
+        if action == .block {
+            let type = rest.removeFirst()
+            guard BlockOp.knownTypes.contains(type) else {
+                throw ValidationError("unknown block type \(type) (known: \(BlockOp.knownTypes.sorted().joined(separator: ", ")))")
+            }
+            attributes["type"] = .string(type)
+        }
+        for argument in rest {
+            let (key, value) = try attribute(argument)
+            attributes[key] = value
+        }
+        if case .string(let type)? = attributes["type"], !BlockOp.knownTypes.contains(type) {
+            throw ValidationError("unknown block type \(type) (known: \(BlockOp.knownTypes.sorted().joined(separator: ", ")))")
+        }
+        if let level = attributes["level"], !(1...6).contains({ if case .int(let n) = level { return Int(n) } else { return 0 } }()) {
+            throw ValidationError("level: a heading level is an integer from 1 to 6")
+        }
+        if let list = attributes["list"], list != .string("bullet"), list != .string("ordered"), list != .null {
+            throw ValidationError("list: \"bullet\" or \"ordered\"")
+        }
+        if let indent = attributes["indent"], !({ if case .int(let n) = indent { return n >= 0 && n <= 16 } else { return indent == .null } }()) {
+            throw ValidationError("indent: an integer from 0 to 16")
+        }
+        return attributes
+    }
+
     /// A comment id written `client:seq`.
     func commentId(_ text: String) throws -> OpId {
         guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let seq = Int(text[text.index(after: colon)...]), seq >= 0
@@ -108,8 +164,8 @@ struct EditCommand: ParsableCommand {
     }
 
     /// `ATTR=JSON` of a format edit: a name and a JSON scalar.
-    func attribute() throws -> (String, AttributeValue) {
-        let text = arguments[2]
+    func attribute(_ text: String? = nil) throws -> (String, AttributeValue) {
+        let text = text ?? arguments[2]
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
             throw ValidationError("format needs ATTR=JSON, such as bold=true or link='\"https://example.com\"'")
         }
@@ -158,6 +214,27 @@ struct EditCommand: ParsableCommand {
             id = try document.makeCommentOp(op, by: client, timestamp: timestamp)
         case .deleteComment:
             id = try document.makeCommentOp(.delete(comment: try commentId(arguments[0])), by: client, timestamp: timestamp)
+        case .block where Int(arguments[0])! > 0:
+            id = try document.insertBlock(at: Int(arguments[0])!, attributes: try blockAttributes(), by: client, timestamp: timestamp)
+        case .block, .setBlock, .deleteBlock:
+            // block 0 has nothing to split off: it sets the type of the block at 0.
+            let position = Int(arguments[0])!
+            guard position <= document.length else { throw EngineError.positionOutOfRange(position: position, length: document.length) }
+            let block = document.block(atVisible: position)
+            if action == .deleteBlock {
+                guard let block else { throw CommandFailure(.usage, "the document's first block (before any split) cannot be deleted; delete its text") }
+                id = try document.deleteBlock(block, by: client, timestamp: timestamp)
+            } else {
+                var last: OpId?
+                var made: [Op] = []
+                for (key, value) in try blockAttributes().sorted(by: { $0.key < $1.key }) {
+                    last = try document.makeBlockOp(.set(block: block, key: key, value: value), by: client, timestamp: timestamp)
+                    made.append(document.op(from: last!)!)
+                }
+                try file.append(made)
+                for op in made { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
+                return
+            }
         }
         let op = document.op(from: id)!
         try file.append([op])

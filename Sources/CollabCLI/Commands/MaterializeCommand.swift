@@ -13,15 +13,17 @@ struct MaterializeCommand: ParsableCommand {
             each client); a vector that is not causally closed is refused, naming the op \
             it lacks.
 
-            --format text (the default) is the plain text; json is the text in runs of equal \
-            formatting, each with its marks and the comments anchored on it, then the comment \
-            threads ({"runs":[{"text":…,"marks":{"bold":true}}],"comments":[…]}); html renders \
-            the marks as <strong>, <em>, <a href> and the like, and comments as \
-            <mark data-comment="ID">.
+            --format text (the default) is the plain text, a block boundary a line break; \
+            markdown is CommonMark (headings, lists, code, quotes; bold, italic, links); html \
+            uses semantic elements, marks as <strong>, <em>, <a href> and comments as \
+            <mark data-comment="ID">; json is the blocks, each with its type, attributes and \
+            runs of equally formatted text (with their marks and the comments on them), then \
+            the comment threads.
 
             Examples:
               collab materialize doc.jsonl > doc.txt
               collab materialize doc.clog --format html > doc.html
+              collab materialize doc.clog --format markdown > README.md
               collab materialize doc.jsonl --at @10
               collab materialize doc.jsonl --at alice:41,bob:7 | diff - expected.txt
             """,
@@ -37,10 +39,10 @@ struct MaterializeCommand: ParsableCommand {
     var output = "-"
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, html
+        case text, markdown, html, json
     }
 
-    @Option(help: "text, json or html.")
+    @Option(help: "text, markdown, html or json.")
     var format = Format.text
 
     func run() throws {
@@ -49,8 +51,9 @@ struct MaterializeCommand: ParsableCommand {
         let rendered: String
         switch format {
         case .text: rendered = document.text
-        case .json: rendered = RichTextRendering.json(document.formattedRuns, comments: document.commentThreads)
-        case .html: rendered = RichTextRendering.html(document.formattedRuns)
+        case .markdown: rendered = RichTextRendering.markdown(document.blockContents)
+        case .html: rendered = RichTextRendering.html(document.blockContents)
+        case .json: rendered = RichTextRendering.json(document.blockContents, comments: document.commentThreads)
         }
         try writeOutput(Array(rendered.utf8), to: output)
     }

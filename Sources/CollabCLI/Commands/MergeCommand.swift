@@ -82,7 +82,7 @@ struct MergeCommand: ParsableCommand {
                     switch op.payload {
                     case .textInsert(let insert): inserted += insert.length
                     case .textDelete(let delete): deleted += delete.length
-                    case .formatSet, .comment: break
+                    case .formatSet, .comment, .block: break
                     }
                 }
             }

@@ -39,6 +39,14 @@ func summary(of op: Op) -> String {
         case .resolve(let id, let resolved): return "\(id) \(resolved ? "resolved" : "reopened")"
         case .delete(let id): return "\(id) deleted"
         }
+    case .block(let block):
+        switch block {
+        case .insert(let after, let before, let attributes):
+            let described = attributes.keys.sorted().map { "\($0)=\(OpJSON.jsonValue(of: attributes[$0]!).compactText)" }
+            return "new block [\(described.joined(separator: " "))] between \(after.map(\.description) ?? "start") and \(before.map(\.description) ?? "end")"
+        case .set(let id, let key, let value): return "block \(id.map(\.description) ?? "first") \(key)=\(OpJSON.jsonValue(of: value).compactText)"
+        case .delete(let id, let until): return "block \(id) deleted up to \(until.map(\.description) ?? "end")"
+        }
     }
 }
 

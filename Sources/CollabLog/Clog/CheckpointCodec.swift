@@ -7,9 +7,9 @@ import CollabCore
 /// the engine cannot derive is stored (see `DocumentSnapshot`), and the text and the
 /// tables are two sections, each raw or zlib-compressed as the writer chose.
 enum CheckpointCodec {
-    /// The first payload byte. Layout 1 (plain varint tables) is no longer written or
-    /// read: a log holding one opens by replaying its ops.
-    static let layout: UInt8 = 2
+    /// The first payload byte. Layouts 1 (plain varint tables) and 2 (no rich-text
+    /// records) are no longer written or read: a log holding one opens by replaying its ops.
+    static let layout: UInt8 = 3
     static let rawSection: UInt8 = 0
     static let zlibSection: UInt8 = 1
 
@@ -42,21 +42,24 @@ enum CheckpointCodec {
         var t = 0
         var m = 0
         var cm = 0
+        var bi = 0
+        var bo = 0
         for record in snapshot.records {
             let seq = seqs[Int(record.client)]
-            tables.varint(Int(record.client) << 2 | Int(record.kind.rawValue))
+            tables.varint(Int(record.client) << 3 | Int(record.kind.rawValue))
             tables.varint(Int(record.span))
             tables.signedVarint(record.timestamp.wall - wall)
             tables.varint(Int(record.timestamp.logical))
             wall = record.timestamp.wall
-            if record.kind == .comment {
-                let comment = snapshot.comments[cm]
-                cm += 1
-                var payload = JSONWriter()
-                OpJSON.commentPayload(comment, &payload)
-                tables.u8(OpBatchCodec.commentKinds[comment.typeName]!)
-                tables.varint(payload.bytes.count)
-                tables.bytes += payload.bytes
+            if record.kind == .comment || record.kind == .blockOp {
+                let op = Op(
+                    id: OpId("", 0), timestamp: .zero,
+                    payload: record.kind == .comment ? .comment(snapshot.comments[cm]) : .block(snapshot.blockOps[bo]))
+                if record.kind == .comment { cm += 1 } else { bo += 1 }
+                let payload = OpJSON.payload(of: op)
+                tables.u8(OpBatchCodec.jsonOpKinds[op.typeName]!)
+                tables.varint(payload.count)
+                tables.bytes += payload
             } else if record.kind == .format {
                 let mark = snapshot.marks[m]
                 m += 1
@@ -77,6 +80,14 @@ enum CheckpointCodec {
             } else {
                 tables.id(record.origin, near: seq - 1)
                 tables.id(record.rightOrigin, near: seq)
+                if record.kind == .block {
+                    // The block's attributes, as a block_insert's JSON payload would hold them.
+                    let payload = OpJSON.payload(
+                        of: Op(id: OpId("", 0), timestamp: .zero, payload: .block(.insert(after: nil, before: nil, attributes: snapshot.blockInserts[bi]))))
+                    bi += 1
+                    tables.varint(payload.count)
+                    tables.bytes += payload
+                }
             }
             seqs[Int(record.client)] += record.span
         }
@@ -123,12 +134,14 @@ enum CheckpointCodec {
         targets.reserveCapacity(recordCount)
         var marks: [DocumentSnapshot.Mark] = []
         var comments: [CommentOp] = []
+        var blockInserts: [[String: AttributeValue]] = []
+        var blockOps: [BlockOp] = []
         var seqs = Array(repeating: Int64(0), count: clientCount)
         var wall: Int64 = 0
         for _ in 0..<recordCount {
-            let clientAndKind = try reader.count(max: clientCount * 4 - 1)
-            let client = clientAndKind >> 2
-            guard let kind = DocumentSnapshot.Record.Kind(rawValue: UInt8(clientAndKind & 3)) else {
+            let clientAndKind = try reader.count(max: clientCount * 8 - 1)
+            let client = clientAndKind >> 3
+            guard let kind = DocumentSnapshot.Record.Kind(rawValue: UInt8(clientAndKind & 7)) else {
                 throw DecodeError(offset: reader.offset, reason: "unknown record kind")
             }
             let span = try reader.int32(Int64(try reader.count(max: Int(Int32.max))))
@@ -138,20 +151,18 @@ enum CheckpointCodec {
             var record = DocumentSnapshot.Record(
                 kind: kind, client: Int32(client), span: span, timestamp: timestamp, origin: .none,
                 rightOrigin: .none, targetCount: 0)
-            if kind == .comment {
+            if kind == .comment || kind == .blockOp {
                 let tag = try reader.u8()
-                guard let type = OpBatchCodec.commentKinds.first(where: { $0.value == tag })?.key else {
-                    throw DecodeError(offset: reader.offset - 1, reason: "unknown comment op kind \(tag)")
-                }
+                guard let type = OpBatchCodec.jsonOpKinds.first(where: { $0.value == tag })?.key,
+                    type.hasPrefix("comment_") == (kind == .comment), type != "block_insert"
+                else { throw DecodeError(offset: reader.offset - 1, reason: "op kind \(tag) does not belong in a \(kind) record") }
                 let length = try reader.count(max: reader.end - reader.offset)
                 let start = reader.offset
-                guard case .object(let payload)? = try? JSONParser.parse(Array(try reader.bytes(length))) else {
-                    throw DecodeError(offset: start, reason: "a comment op's payload is not a JSON object")
-                }
-                do {
-                    comments.append(try OpJSON.commentOp(type, payload))
-                } catch {
-                    throw DecodeError(offset: start, reason: error.description)
+                let op = try OpJSON.op(id: OpId("", 0), timestamp: .zero, type: type, payload: try reader.bytes(length), at: start)
+                switch op.payload {
+                case .comment(let comment): comments.append(comment)
+                case .block(let block): blockOps.append(block)
+                default: break
                 }
             } else if kind == .format {
                 let start = try reader.id(near: seq, clients: clientCount)
@@ -172,6 +183,15 @@ enum CheckpointCodec {
             } else {
                 record.origin = try reader.id(near: seq - 1, clients: clientCount)
                 record.rightOrigin = try reader.id(near: seq, clients: clientCount)
+                if kind == .block {
+                    let length = try reader.count(max: reader.end - reader.offset)
+                    let start = reader.offset
+                    let op = try OpJSON.op(id: OpId("", 0), timestamp: .zero, type: "block_insert", payload: try reader.bytes(length), at: start)
+                    guard case .block(.insert(_, _, let attributes)) = op.payload else {
+                        throw DecodeError(offset: start, reason: "a block record without attributes")
+                    }
+                    blockInserts.append(attributes)
+                }
             }
             seqs[client] += Int64(span)
             records.append(record)
@@ -179,7 +199,7 @@ enum CheckpointCodec {
         guard reader.isAtEnd else { throw DecodeError(offset: reader.offset, reason: "bytes after the checkpoint's tables") }
         return DocumentSnapshot(
             clients: clients, nextSeq: nextSeq, content: content, runs: runs, records: records, targets: targets, marks: marks,
-            comments: comments, clock: clock)
+            comments: comments, blockInserts: blockInserts, blockOps: blockOps, clock: clock)
     }
 
     /// UTF-8 to code points, validating, without going through a String. ASCII, most

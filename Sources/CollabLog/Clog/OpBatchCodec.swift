@@ -8,9 +8,11 @@ enum OpBatchCodec {
     static let zlibEncoding: UInt8 = 1
     static let maxClients = 1 << 16
     static let maxOps = 1 << 22
-    /// Kind bytes of the comment ops (bit 7 set: an op stored as its JSON payload).
-    static let commentKinds: [String: UInt8] = [
+    /// Kind bytes of the ops stored as their JSON payload (bit 7 set): comment and
+    /// block ops, which are few.
+    static let jsonOpKinds: [String: UInt8] = [
         "comment_add": 0x80, "comment_edit": 0x81, "comment_resolve": 0x82, "comment_delete": 0x83,
+        "block_insert": 0x84, "block_set": 0x85, "block_delete": 0x86,
     ]
 
     /// The body is column-oriented: one byte stream per field, each op's values in its
@@ -86,13 +88,13 @@ enum OpBatchCodec {
                 let attribute = encodeAttribute(format.key, format.value)
                 columns.textLengths.varint(attribute.count)
                 columns.text.bytes.append(contentsOf: attribute)
-            case .comment(let comment):
-                // Comment ops are few: their payload as JSON (docs/ops.md) in the text column.
-                columns.kinds.u8(commentKinds[comment.typeName]!)
-                var payload = JSONWriter()
-                OpJSON.commentPayload(comment, &payload)
-                columns.textLengths.varint(payload.bytes.count)
-                columns.text.bytes.append(contentsOf: payload.bytes)
+            case .comment, .block:
+                // Comment and block ops are few: their payload as JSON (docs/ops.md) in the
+                // text column.
+                columns.kinds.u8(jsonOpKinds[op.typeName]!)
+                let payload = OpJSON.payload(of: op)
+                columns.textLengths.varint(payload.count)
+                columns.text.bytes.append(contentsOf: payload)
             }
         }
         var body = ByteWriter()
@@ -179,19 +181,12 @@ enum OpBatchCodec {
             let timestamp = Timestamp(wall: wall, logical: Int32(try logicals.count(max: Int(Int32.max))))
             let op: Op
             if kind >= 0x80 {
-                guard let type = commentKinds.first(where: { $0.value == kind })?.key else {
+                guard let type = jsonOpKinds.first(where: { $0.value == kind })?.key else {
                     throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)")
                 }
                 let byteCount = try textLengths.count(max: body.count)
                 let start = text.offset
-                guard case .object(let payload)? = try? JSONParser.parse(Array(try text.bytes(byteCount))) else {
-                    throw DecodeError(offset: start, reason: "a comment op's payload is not a JSON object")
-                }
-                do {
-                    op = Op(id: id, timestamp: timestamp, payload: .comment(try OpJSON.commentOp(type, payload)))
-                } catch {
-                    throw DecodeError(offset: start, reason: error.description)
-                }
+                op = try OpJSON.op(id: id, timestamp: timestamp, type: type, payload: try text.bytes(byteCount), at: start)
             } else if kind & 3 == 3 {
                 let flags = kind >> 2
                 guard flags < 16 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }

@@ -1,0 +1,216 @@
+/// A block's attributes, each a last-writer-wins register.
+struct BlockRecord {
+    var id: OpId
+    var attributes: [String: (value: AttributeValue, stamp: OpStamp)] = [:]
+}
+
+/// Last-writer-wins order of ops: timestamp, then client id, then seq.
+struct OpStamp: Comparable {
+    var timestamp: Timestamp
+    var id: OpId
+
+    static func < (a: OpStamp, b: OpStamp) -> Bool {
+        a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.id < b.id
+    }
+}
+
+/// Blocks: made at positions, integrated by id, rendered as a list of blocks.
+extension Document {
+    /// Splits the text at `position` with a new block carrying `attributes`: the text
+    /// after the position is the new block's. Returns the block's id.
+    @discardableResult
+    public func insertBlock(
+        at position: Int, attributes: [String: AttributeValue], by client: ClientId, timestamp: Timestamp
+    ) throws -> OpId {
+        guard position >= 0 && position <= length else { throw EngineError.positionOutOfRange(position: position, length: length) }
+        let cursor = insertionCursor(atVisible: position)
+        let op = BlockOp.insert(after: opId(tree.charBefore(cursor)), before: opId(tree.charAt(cursor)), attributes: attributes)
+        return try makeBlockOp(op, by: client, timestamp: timestamp)
+    }
+
+    /// Where a local insert at a visible position goes: before the character there, or,
+    /// once blocks have been deleted, right after the visible character before it, so
+    /// that text typed at the end of a block never lands among the hidden characters of
+    /// a deleted block that follows (which would hide it).
+    func insertionCursor(atVisible position: Int) -> Cursor {
+        guard !deletedBlockRanges.isEmpty, position > 0 else { return tree.cursor(atVisible: position) }
+        var cursor = tree.cursor(atVisible: position - 1)
+        tree.advance(&cursor, by: 1)
+        return cursor
+    }
+
+    /// The id of the block holding the character at `position` (its marker, when the
+    /// position is a block boundary), or nil for the document's first block.
+    public func block(atVisible position: Int) -> OpId? {
+        var cursor = tree.cursor(atVisible: min(position, max(length - 1, 0)))
+        guard length > 0 else { return nil }
+        // Walk left to the nearest marker that is shown.
+        while true {
+            let run = cursor.run
+            if !run.deleted {
+                var offset = cursor.offset
+                while offset >= 0 {
+                    let id = CharId(client: run.client, seq: run.seq + offset)
+                    if content[Int(run.content + offset)] == 0x0A, blocks[id] != nil { return opId(id) }
+                    offset -= 1
+                }
+            }
+            guard cursor.index > 0 || cursor.leaf.prev != nil else { return nil }
+            if cursor.index > 0 {
+                cursor = Cursor(leaf: cursor.leaf, index: cursor.index - 1, offset: 0)
+            } else {
+                let leaf = cursor.leaf.prev!
+                cursor = Cursor(leaf: leaf, index: leaf.runs.count - 1, offset: 0)
+            }
+            cursor.offset = cursor.run.length - 1
+        }
+    }
+
+    /// Makes a block op as `client`; what it names must be here already.
+    @discardableResult
+    public func makeBlockOp(_ op: BlockOp, by client: ClientId, timestamp: Timestamp) throws -> OpId {
+        let c = intern(client)
+        let made = Op(id: OpId(client, Int(nextSeq[Int(c)])), timestamp: timestamp, payload: .block(op))
+        if let missing = op.references.first(where: { !isSeen($0) }) {
+            throw EngineError.invalidOp(made.id, "\(missing) is not in this document")
+        }
+        try apply(made)
+        return made.id
+    }
+
+    /// Deletes `block` and its text up to the next block shown now.
+    @discardableResult
+    public func deleteBlock(_ block: OpId, by client: ClientId, timestamp: Timestamp) throws -> OpId {
+        guard let c = clientIndex(of: block.client), let marker = tree.cursor(of: CharId(client: c, seq: Int32(block.seq))),
+            blocks[CharId(client: c, seq: Int32(block.seq))] != nil
+        else { throw EngineError.invalidOp(block, "it is not a block") }
+        let from = tree.position(of: marker)
+        let until = liveMarkers().first { $0.whole > from }?.id
+        return try makeBlockOp(.delete(block: block, until: until), by: client, timestamp: timestamp)
+    }
+
+    /// Applies a block op whose references have all been seen.
+    func integrateBlock(_ block: BlockOp, of op: Op, client c: Int32, integrateMarker: (TextInsert) throws -> OpRecord) throws -> OpRecord {
+        let stamp = OpStamp(timestamp: op.timestamp, id: op.id)
+        func existing(_ id: OpId) throws -> CharId {
+            guard let known = clientIndex(of: id.client), id.seq < Int(Int32.max), blocks[CharId(client: known, seq: Int32(id.seq))] != nil
+            else { throw EngineError.invalidOp(op.id, "\(id) is not a block") }
+            return CharId(client: known, seq: Int32(id.seq))
+        }
+        switch block {
+        case .insert(let after, let before, let attributes):
+            for key in attributes.keys where key.isEmpty || key.utf8.count > 256 {
+                throw EngineError.invalidOp(op.id, "an attribute name is 1 to 256 bytes")
+            }
+            var record = try integrateMarker(TextInsert(after: after, before: before, text: "\n"))
+            record.kind = .block
+            record.targetCount = Int32(blockInserts.count)
+            blockInserts.append(attributes)
+            let marker = CharId(client: c, seq: Int32(op.id.seq))
+            var registers = BlockRecord(id: op.id)
+            for (key, value) in attributes { registers.attributes[key] = (value, stamp) }
+            blocks[marker] = registers
+            hideIfInDeletedBlock(marker, count: 1)
+            return record
+        case .set(let id, let key, let value):
+            guard !key.isEmpty, key.utf8.count <= 256 else { throw EngineError.invalidOp(op.id, "an attribute name is 1 to 256 bytes") }
+            if let id {
+                let marker = try existing(id)
+                if blocks[marker]!.attributes[key].map({ $0.stamp < stamp }) ?? true {
+                    blocks[marker]!.attributes[key] = (value, stamp)
+                }
+            } else if firstBlock[key].map({ $0.stamp < stamp }) ?? true {
+                firstBlock[key] = (value, stamp)
+            }
+        case .delete(let id, let until):
+            let marker = try existing(id)
+            let end = try until.map(existing)
+            let from = tree.position(of: tree.cursor(of: marker)!)
+            let to = end.map { tree.position(of: tree.cursor(of: $0)!) } ?? tree.totalCount
+            guard from < to else { throw EngineError.invalidOp(op.id, "its end \(until!) is not after the block") }
+            deletedBlockRanges.append((marker, end))
+            hideWhole(from: from, to: to)
+        }
+        blockOps.append(block)
+        return OpRecord(
+            kind: .blockOp, client: c, seq: Int32(op.id.seq), span: 1, timestamp: op.timestamp, origin: .none,
+            rightOrigin: .none, start: Int32(blockOps.count - 1), targetCount: 0)
+    }
+
+    /// Hides a character just integrated when it landed inside a deleted block's range:
+    /// what is typed concurrently into a deleted block goes with it.
+    func hideIfInDeletedBlock(_ id: CharId, count: Int32) {
+        guard !deletedBlockRanges.isEmpty, let cursor = tree.cursor(of: id), !cursor.run.deleted else { return }
+        let position = tree.position(of: cursor)
+        for (marker, end) in deletedBlockRanges {
+            let from = tree.position(of: tree.cursor(of: marker)!)
+            let to = end.map { tree.position(of: tree.cursor(of: $0)!) } ?? tree.totalCount
+            if from <= position && position < to {
+                // The characters of one insert sit together: all inside or all outside.
+                hideWhole(from: position, to: position + Int(count))
+                return
+            }
+        }
+    }
+
+    /// Marks deleted every character at whole positions `[from, to)`.
+    private func hideWhole(from: Int, to: Int) {
+        var position = from
+        while position < to {
+            let cursor = tree.cursor(atWhole: position)
+            let run = cursor.run
+            let count = min(Int(run.length - cursor.offset), to - position)
+            if !run.deleted { tree.markDeleted(at: cursor, count: Int32(count)) }
+            position += count
+        }
+        typing = nil
+    }
+
+    /// The markers of the blocks not deleted, in document order, with their positions
+    /// among all characters.
+    func liveMarkers() -> [(id: OpId, whole: Int)] {
+        var result: [(OpId, Int)] = []
+        for (marker, record) in blocks {
+            guard let cursor = tree.cursor(of: marker), !cursor.run.deleted else { continue }
+            result.append((record.id, tree.position(of: cursor)))
+        }
+        return result.sorted { $0.1 < $1.1 }
+    }
+
+    /// The document as blocks: each with its attributes and formatted text (markers left
+    /// out). The text before the first marker is a first block without an id.
+    public var blockContents: [BlockContent] {
+        var starts: [(visible: Int, id: OpId)] = []
+        for (id, whole) in liveMarkers() {
+            starts.append((tree.visiblePosition(of: tree.cursor(atWhole: whole)), id))
+        }
+        var result = [BlockContent(id: nil, attributes: firstBlock.compactMapValues { $0.value == .null ? nil : $0.value }, runs: [])]
+        var next = 0
+        var position = 0
+        for run in formattedRuns {
+            var scalars = Array(run.text.unicodeScalars)
+            while !scalars.isEmpty {
+                if next < starts.count && starts[next].visible == position {
+                    let id = starts[next].id
+                    let registers = blocks[CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq))]!
+                    result.append(BlockContent(id: id, attributes: registers.attributes.compactMapValues { $0.value == .null ? nil : $0.value }, runs: []))
+                    next += 1
+                    scalars.removeFirst()
+                    position += 1
+                    continue
+                }
+                let limit = next < starts.count ? starts[next].visible - position : scalars.count
+                let take = min(limit, scalars.count)
+                var text = String.UnicodeScalarView()
+                text.append(contentsOf: scalars[0..<take])
+                result[result.count - 1].runs.append(FormattedRun(text: String(text), attributes: run.attributes, comments: run.comments))
+                scalars.removeFirst(take)
+                position += take
+            }
+        }
+        // An empty first block before another (the document starts with a marker) is
+        // left out.
+        if result.count > 1 && result[0].runs.isEmpty { result.removeFirst() }
+        return result
+    }
+}

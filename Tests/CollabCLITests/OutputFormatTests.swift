@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// Every output format of `collab materialize` on every sample, against the files checked
+/// in under samples/expected (regenerate them with `collab materialize samples/NAME.jsonl
+/// --format F -o samples/expected/NAME.EXT` after a deliberate change, and read the diff).
+@Suite("output formats")
+struct OutputFormatTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test(arguments: ["base", "alice", "bob", "rich"], [("text", "txt"), ("markdown", "md"), ("html", "html"), ("json", "json")])
+    func sampleMatchesItsExpectedFile(sample: String, format: (name: String, ext: String)) throws {
+        let log = Self.repository.appendingPathComponent("samples/\(sample).jsonl").path
+        let result = try CLI.run(["materialize", log, "--format", format.name], in: try CLI.scratch())
+        #expect(result.status == 0, "\(result.stderr)")
+        let expected = try String(contentsOf: Self.repository.appendingPathComponent("samples/expected/\(sample).\(format.ext)"), encoding: .utf8)
+        #expect(result.stdout == expected)
+    }
+
+    @Test func blocksFromTheShell() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "Title"], in: dir)
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "block", "0", "heading", "level=2"], in: dir).status == 0)
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "block", "5", "quote"], in: dir).status == 0)
+        try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "6", "Said & done"], in: dir)
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Title\nSaid & done")
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout == "## Title\n\n> Said & done\n")
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir).stdout == "<h2>Title</h2>\n<blockquote><p>Said &amp; done</p></blockquote>\n")
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "set-block", "8", "type=\"paragraph\""], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir).stdout == "<h2>Title</h2>\n<p>Said &amp; done</p>\n")
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "delete-block", "8"], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Title")
+    }
+
+    @Test(arguments: [
+        (["block", "2", "table"], "unknown block type table"),
+        (["block", "9", "paragraph"], "outside the document"),
+        (["block", "1", "heading", "level=7"], "a heading level is an integer from 1 to 6"),
+        (["block", "1", "list_item", "list=\"star\""], "\"bullet\" or \"ordered\""),
+        (["set-block", "1", "level=x"], "not JSON"),
+        (["delete-block", "1"], "first block"),
+        (["block", "1"], "usage: block POS TYPE"),
+    ])
+    func badBlockEditsAreRefusedAndChangeNothing(arguments: [String], message: String) throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "text"], in: dir)
+        let before = try Data(contentsOf: dir.file("doc.clog"))
+        let result = try CLI.run(["edit", "doc.clog", "--client", "a"] + arguments, in: dir)
+        #expect(result.status == 64, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        #expect(try Data(contentsOf: dir.file("doc.clog")) == before)
+    }
+}
