@@ -21,15 +21,21 @@ struct RichTextWorkload {
                     try document.delete(at: patch.position, count: patch.deleteCount, by: client, timestamp: document.tick(now: now))
                 }
                 var position = patch.position
-                for (k, line) in patch.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                    if k > 0 {
-                        try document.insertBlock(at: position, attributes: [:], by: client, timestamp: document.tick(now: now))
-                        blocks += 1
-                        position += 1
+                if !patch.text.utf8.contains(0x0A) {
+                    if !patch.text.isEmpty {
+                        try document.insert(patch.text, at: position, by: client, timestamp: document.tick(now: now))
                     }
-                    if !line.isEmpty {
-                        try document.insert(String(line), at: position, by: client, timestamp: document.tick(now: now))
-                        position += line.unicodeScalars.count
+                } else {
+                    for (k, line) in patch.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                        if k > 0 {
+                            try document.insertBlock(at: position, attributes: [:], by: client, timestamp: document.tick(now: now))
+                            blocks += 1
+                            position += 1
+                        }
+                        if !line.isEmpty {
+                            try document.insert(String(line), at: position, by: client, timestamp: document.tick(now: now))
+                            position += line.unicodeScalars.count
+                        }
                     }
                 }
                 edits += 1

@@ -178,35 +178,19 @@ extension Document {
     }
 
     /// The document as blocks: each with its attributes and formatted text (markers left
-    /// out). The text before the first marker is a first block without an id.
+    /// out). The text before the first marker is the first block, without an id.
     public var blockContents: [BlockContent] {
-        var starts: [(visible: Int, id: OpId)] = []
-        for (id, whole) in liveMarkers() {
-            starts.append((tree.visiblePosition(of: tree.cursor(atWhole: whole)), id))
+        func shown(_ registers: [String: (value: AttributeValue, stamp: OpStamp)]) -> [String: AttributeValue] {
+            registers.compactMapValues { $0.value == .null ? nil : $0.value }
         }
-        var result = [BlockContent(id: nil, attributes: firstBlock.compactMapValues { $0.value == .null ? nil : $0.value }, runs: [])]
-        var next = 0
-        var position = 0
-        for run in formattedRuns {
-            var scalars = Array(run.text.unicodeScalars)
-            while !scalars.isEmpty {
-                if next < starts.count && starts[next].visible == position {
-                    let id = starts[next].id
-                    let registers = blocks[CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq))]!
-                    result.append(BlockContent(id: id, attributes: registers.attributes.compactMapValues { $0.value == .null ? nil : $0.value }, runs: []))
-                    next += 1
-                    scalars.removeFirst()
-                    position += 1
-                    continue
-                }
-                let limit = next < starts.count ? starts[next].visible - position : scalars.count
-                let take = min(limit, scalars.count)
-                var text = String.UnicodeScalarView()
-                text.append(contentsOf: scalars[0..<take])
-                result[result.count - 1].runs.append(FormattedRun(text: String(text), attributes: run.attributes, comments: run.comments))
-                scalars.removeFirst(take)
-                position += take
+        var result = [BlockContent(id: nil, attributes: shown(firstBlock), runs: [])]
+        sweep { text, attributes, comments, marker in
+            if let marker {
+                let id = CharId(client: clientIndex(of: marker.client)!, seq: Int32(marker.seq))
+                result.append(BlockContent(id: marker, attributes: shown(blocks[id]!.attributes), runs: []))
+                return
             }
+            result[result.count - 1].runs.append(FormattedRun(text: text, attributes: attributes, comments: comments))
         }
         // An empty first block before another (the document starts with a marker) is
         // left out.

@@ -89,14 +89,34 @@ extension Document {
     public var formattedRuns: [FormattedRun] { formattedRuns(excluding: []) }
 
     /// The formatted runs as they would be without the `format_set` records at the
-    /// given indexes of `records` (for reverting them).
+    /// given indexes of `records` (for reverting them). Block markers are `\n` here.
     func formattedRuns(excluding excluded: Set<Int>) -> [FormattedRun] {
-        // Each mark as the range of positions in the whole sequence (deleted characters
-        // included) that it covers: `[from, to)`.
+        var result: [FormattedRun] = []
+        sweep(excluding: excluded) { text, attributes, comments, _ in
+            if let last = result.last, last.attributes == attributes, last.comments == comments {
+                result[result.count - 1].text += text
+            } else {
+                result.append(FormattedRun(text: text, attributes: attributes, comments: comments))
+            }
+        }
+        return result
+    }
+
+    /// The visible text in pieces of equal formatting, in order: `emit(text, attributes,
+    /// comments, marker)`, where `marker` is the block whose marker (`text` "\n") this
+    /// piece is, nil for text. One pass over the runs: the places where formatting can
+    /// change are the marks' and comments' ends, found first as positions among all
+    /// characters (deleted ones included, so anchors on deleted characters keep their
+    /// place); between them each character gets, per attribute, the latest covering
+    /// `format_set` by (timestamp, clientId).
+    func sweep(
+        excluding excluded: Set<Int> = [],
+        emit: (String, [String: AttributeValue], [OpId], OpId?) -> Void
+    ) {
         struct Span {
             var from: Int
             var to: Int
-            var record: Int  // index in `records`
+            var record: Int  // index in `records`, or in `comments` for comment spans
         }
         var spans: [Span] = []
         for (index, record) in records.enumerated() where record.kind == .format && !excluded.contains(index) {
@@ -105,7 +125,6 @@ extension Document {
             let to = mark.end.isNone ? tree.totalCount : wholePosition(of: mark.end) + (mark.endSide == .after ? 1 : 0)
             if from < to { spans.append(Span(from: from, to: to, record: index)) }
         }
-        // Live comments on spans, the same way: `record` indexes `comments` here.
         var commentSpans: [Span] = []
         for (index, comment) in comments.enumerated() where !comment.deleted && comment.replyTo == nil {
             guard let start = comment.start, let end = comment.end else { continue }
@@ -115,28 +134,12 @@ extension Document {
         }
         // Oldest first, the same on every replica whatever order the comments arrived in.
         commentSpans.sort { comments[$0.record].isOlder(than: comments[$1.record]) }
-        // Sweep: the positions where the set of covering marks changes.
         var boundaries = Set<Int>()
         for span in spans + commentSpans {
             boundaries.insert(span.from)
             boundaries.insert(span.to)
         }
         let cuts = boundaries.sorted()
-        var result: [FormattedRun] = []
-        var scalars = String.UnicodeScalarView()
-        var current: [String: AttributeValue] = [:]
-        var currentComments: [OpId] = []
-        var nextCut = 0
-        var position = 0
-        func flush() {
-            if !scalars.isEmpty {
-                result.append(FormattedRun(text: String(scalars), attributes: current, comments: currentComments))
-            }
-            scalars = String.UnicodeScalarView()
-        }
-        func commentsCovering(_ position: Int) -> [OpId] {
-            commentSpans.filter { $0.from <= position && position < $0.to }.map { comments[$0.record].id }
-        }
         func attributes(at position: Int) -> [String: AttributeValue] {
             var winners: [String: OpRecord] = [:]
             for span in spans where span.from <= position && position < span.to {
@@ -151,32 +154,55 @@ extension Document {
             }
             return attributes
         }
-        tree.forEachRun { run in
-            var offset: Int32 = 0
-            while offset < run.length {
-                // Up to the next cut, everything in this run is formatted alike.
-                while nextCut < cuts.count && cuts[nextCut] <= position {
-                    let updated = attributes(at: cuts[nextCut])
-                    let updatedComments = commentsCovering(cuts[nextCut])
-                    if updated != current || updatedComments != currentComments {
-                        flush()
-                        current = updated
-                        currentComments = updatedComments
+        var current: [String: AttributeValue] = [:]
+        var currentComments: [OpId] = []
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(256)
+        func flush() {
+            if !utf8.isEmpty { emit(String(decoding: utf8, as: UTF8.self), current, currentComments, nil) }
+            utf8.removeAll(keepingCapacity: true)
+        }
+        let hasBlocks = !blocks.isEmpty
+        var nextCut = 0
+        var position = 0
+        content.withUnsafeBufferPointer { scalars in
+            tree.forEachRun { run in
+                var offset: Int32 = 0
+                while offset < run.length {
+                    // Up to the next cut, everything in this run is formatted alike.
+                    while nextCut < cuts.count && cuts[nextCut] <= position {
+                        let updated = attributes(at: cuts[nextCut])
+                        let updatedComments = commentSpans.filter { $0.from <= cuts[nextCut] && cuts[nextCut] < $0.to }
+                            .map { comments[$0.record].id }
+                        if updated != current || updatedComments != currentComments {
+                            flush()
+                            current = updated
+                            currentComments = updatedComments
+                        }
+                        nextCut += 1
                     }
-                    nextCut += 1
+                    let limit = nextCut < cuts.count ? cuts[nextCut] - position : Int.max
+                    let take = Int32(min(Int(run.length - offset), limit))
+                    if !run.deleted {
+                        let start = Int(run.content + offset)
+                        for k in 0..<Int(take) {
+                            let value = scalars[start + k]
+                            if value == 0x0A && hasBlocks, let block = blocks[CharId(client: run.client, seq: run.seq + offset + Int32(k))] {
+                                flush()
+                                emit("\n", current, currentComments, block.id)
+                            } else if value < 0x80 {
+                                utf8.append(UInt8(truncatingIfNeeded: value))
+                            } else {
+                                appendUTF8(value, to: &utf8)
+                            }
+                        }
+                    }
+                    offset += take
+                    position += Int(take)
                 }
-                let limit = nextCut < cuts.count ? cuts[nextCut] - position : Int.max
-                let take = Int32(min(Int(run.length - offset), limit))
-                if !run.deleted {
-                    let start = Int(run.content + offset)
-                    for value in content[start..<(start + Int(take))] { scalars.append(Unicode.Scalar(value)!) }
-                }
-                offset += take
-                position += Int(take)
             }
         }
         flush()
-        return result
     }
 
     /// The visible positions a span covers now, or nil when an anchor is unknown.

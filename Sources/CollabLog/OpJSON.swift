@@ -334,10 +334,8 @@ public enum OpJSON {
         do {
             if type.hasPrefix("comment_") { return Op(id: id, timestamp: timestamp, payload: .comment(try commentOp(type, payload))) }
             return Op(id: id, timestamp: timestamp, payload: .block(try blockOp(type, payload)))
-        } catch let error as OpFormatError {
-            throw DecodeError(offset: offset, reason: error.description)
         } catch {
-            throw DecodeError(offset: offset, reason: "\(error)")
+            throw DecodeError(offset: offset, reason: error.description)
         }
     }
 

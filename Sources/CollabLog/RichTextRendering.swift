@@ -188,13 +188,23 @@ public enum RichTextRendering {
         return out
     }
 
+    /// Backslashes before the ASCII characters that would read as markup.
     static func escapeMarkdown(_ text: String) -> String {
-        var out = ""
-        for character in text.unicodeScalars {
-            if "\\*_`[]<>#".unicodeScalars.contains(character) { out += "\\" }
-            out.unicodeScalars.append(character)
+        var text = text
+        return text.withUTF8 { utf8 in
+            var out: [UInt8] = []
+            out.reserveCapacity(utf8.count + utf8.count / 16)
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "["),
+                    UInt8(ascii: "]"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "#"):
+                    out.append(UInt8(ascii: "\\"))
+                default: break
+                }
+                out.append(byte)
+            }
+            return String(decoding: out, as: UTF8.self)
         }
-        return out
     }
 
     // MARK: Helpers
