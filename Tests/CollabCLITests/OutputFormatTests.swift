@@ -33,6 +33,22 @@ struct OutputFormatTests {
         #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Title")
     }
 
+    @Test func severalEditsAreOneTransaction() throws {
+        let dir = try CLI.scratch()
+        let made = try CLI.run(
+            ["edit", "doc.clog", "--client", "a", "insert", "0", "Hello world", "--then", "format", "0", "5", "bold=true", "--then", "block", "6", "quote"],
+            in: dir)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout.split(separator: "\n").count == 3)
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout == "**Hello** \n\n> world\n")
+        // One bad edit refuses them all: nothing is written.
+        let before = try Data(contentsOf: dir.file("doc.clog"))
+        let refused = try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "x", "--then", "delete", "99", "1"], in: dir)
+        #expect(refused.status == 64)
+        #expect(try Data(contentsOf: dir.file("doc.clog")) == before)
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "x", "--then", "nope"], in: dir).status == 64)
+    }
+
     @Test(arguments: [
         (["block", "2", "table"], "unknown block type table"),
         (["block", "9", "paragraph"], "outside the document"),

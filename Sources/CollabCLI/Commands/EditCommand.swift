@@ -27,6 +27,10 @@ struct EditCommand: ParsableCommand {
               set-block POS ATTR=JSON…    set attributes of the block holding POS
               delete-block POS            delete the block holding POS and its text
 
+            Several edits in one call, each after `--then`, are one transaction: made in \
+            order (each position counted after the edits before it) and appended together, \
+            or not at all.
+
             With --base VERSION the edit is made on the document as it was at that version:
             a concurrent branch, the way to make conflicting offline edits from a shell. \
             The client must not have ops after the base (a client's history is a line).
@@ -38,19 +42,11 @@ struct EditCommand: ParsableCommand {
               collab edit doc.clog --client carol comment 0 5 "Which Friday?"
               collab edit doc.clog --client alice comment "The 29th." --reply-to carol:0
               collab edit doc.clog --client alice block 0 heading level=1
+              collab edit doc.clog --client bob insert 0 "Hello" --then format 0 5 bold=true
               collab edit doc.jsonl --client carol --base @1 insert 5 "!"
             """
     )
 
-    enum Action: String, ExpressibleByArgument, CaseIterable {
-        case insert, delete, format, comment
-        case editComment = "edit-comment"
-        case resolve, reopen
-        case deleteComment = "delete-comment"
-        case block
-        case setBlock = "set-block"
-        case deleteBlock = "delete-block"
-    }
 
     @OptionGroup var location: LogLocation
 
@@ -61,9 +57,11 @@ struct EditCommand: ParsableCommand {
     var base = "head"
 
     @Argument(help: "insert, delete, format, comment, edit-comment, resolve, reopen, delete-comment, block, set-block or delete-block.")
-    var action: Action
+    var action: EditStep.Action
 
-    @Argument(help: "insert: POS TEXT; delete: POS LEN; format: POS LEN ATTR=JSON; comment: POS LEN TEXT; …")
+    @Argument(
+        parsing: .allUnrecognized,
+        help: "insert: POS TEXT; delete: POS LEN; format: POS LEN ATTR=JSON; comment: POS LEN TEXT; …; --then ACTION ARGS… for another edit in the same transaction.")
     var arguments: [String] = []
 
     @Option(help: "With comment: the comment (client:seq) this one replies to.")
@@ -72,111 +70,35 @@ struct EditCommand: ParsableCommand {
     @Flag(help: "Print the new op as JSON.")
     var json = false
 
+    /// The edits: the first action's arguments, then `--then ACTION ARGS…` for each next one.
+    var steps: [EditStep] {
+        get throws {
+            var groups: [[String]] = [[]]
+            for argument in arguments {
+                if argument == "--then" { groups.append([]) } else { groups[groups.count - 1].append(argument) }
+            }
+            var steps = [EditStep(action: action, arguments: groups[0], replyTo: replyTo)]
+            for group in groups.dropFirst() {
+                guard let name = group.first, let next = EditStep.Action(rawValue: name) else {
+                    throw ValidationError("--then needs an edit: \(EditStep.Action.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                steps.append(EditStep(action: next, arguments: Array(group.dropFirst()), replyTo: nil))
+            }
+            return steps
+        }
+    }
+
     func validate() throws {
         guard !client.isEmpty, client.utf8.count <= 256 else { throw ValidationError("a client id is 1 to 256 bytes") }
-        switch action {
-        case .comment:
-            if let replyTo {
-                guard arguments.count == 1, !arguments[0].isEmpty else { throw ValidationError("usage: comment TEXT --reply-to ID") }
-                _ = try commentId(replyTo)
-                return
+        let steps = try self.steps
+        guard replyTo == nil || (steps.count == 1 && action == .comment) else {
+            throw ValidationError("--reply-to goes with a single comment edit")
+        }
+        for step in steps {
+            guard arguments.allSatisfy({ $0 == "--then" || !$0.hasPrefix("--") }) else {
+                throw ValidationError("unknown option \(arguments.first { $0 != "--then" && $0.hasPrefix("--") }!)")
             }
-            guard arguments.count == 3, let position = Int(arguments[0]), position >= 0, let length = Int(arguments[1]), length > 0,
-                !arguments[2].isEmpty
-            else { throw ValidationError("usage: comment POS LEN TEXT (LEN positive, TEXT not empty)") }
-            return
-        case .editComment:
-            guard arguments.count == 2, !arguments[1].isEmpty else { throw ValidationError("usage: edit-comment ID TEXT") }
-            _ = try commentId(arguments[0])
-            return
-        case .resolve, .reopen, .deleteComment:
-            guard arguments.count == 1 else { throw ValidationError("usage: \(action.rawValue) ID") }
-            _ = try commentId(arguments[0])
-            return
-        case .block:
-            guard arguments.count >= 2, let position = Int(arguments[0]), position >= 0 else {
-                throw ValidationError("usage: block POS TYPE [ATTR=JSON…]")
-            }
-            _ = try blockAttributes()
-            return
-        case .setBlock:
-            guard arguments.count >= 2, let position = Int(arguments[0]), position >= 0 else {
-                throw ValidationError("usage: set-block POS ATTR=JSON…")
-            }
-            _ = try blockAttributes()
-            return
-        case .deleteBlock:
-            guard arguments.count == 1, let position = Int(arguments[0]), position >= 0 else { throw ValidationError("usage: delete-block POS") }
-            return
-        case .insert, .delete, .format:
-            guard replyTo == nil else { throw ValidationError("--reply-to goes with comment") }
-        }
-        let usage = ["insert": "usage: insert POS TEXT", "delete": "usage: delete POS LEN", "format": "usage: format POS LEN ATTR=JSON"]
-        guard arguments.count == (action == .format ? 3 : 2), let position = Int(arguments[0]), position >= 0 else {
-            throw ValidationError(usage[action.rawValue]!)
-        }
-        if action == .format {
-            guard let length = Int(arguments[1]), length > 0 else { throw ValidationError("format needs a positive LEN") }
-            _ = try attribute()
-        } else if action == .delete {
-            guard let length = Int(arguments[1]), length > 0 else { throw ValidationError("delete needs a positive LEN") }
-        } else if arguments[1].isEmpty {
-            throw ValidationError("insert needs non-empty TEXT")
-        }
-    }
-
-    /// The attributes of `block` (TYPE, then ATTR=JSON…) or `set-block` (ATTR=JSON…),
-    /// checked against what the renderers understand.
-    func blockAttributes() throws -> [String: AttributeValue] {
-        var attributes: [String: AttributeValue] = [:]
-        var rest = arguments.dropFirst()
-        if action == .block {
-            let type = rest.removeFirst()
-            guard BlockOp.knownTypes.contains(type) else {
-                throw ValidationError("unknown block type \(type) (known: \(BlockOp.knownTypes.sorted().joined(separator: ", ")))")
-            }
-            attributes["type"] = .string(type)
-        }
-        for argument in rest {
-            let (key, value) = try attribute(argument)
-            attributes[key] = value
-        }
-        if case .string(let type)? = attributes["type"], !BlockOp.knownTypes.contains(type) {
-            throw ValidationError("unknown block type \(type) (known: \(BlockOp.knownTypes.sorted().joined(separator: ", ")))")
-        }
-        if let level = attributes["level"], !(1...6).contains({ if case .int(let n) = level { return Int(n) } else { return 0 } }()) {
-            throw ValidationError("level: a heading level is an integer from 1 to 6")
-        }
-        if let list = attributes["list"], list != .string("bullet"), list != .string("ordered"), list != .null {
-            throw ValidationError("list: \"bullet\" or \"ordered\"")
-        }
-        if let indent = attributes["indent"], !({ if case .int(let n) = indent { return n >= 0 && n <= 16 } else { return indent == .null } }()) {
-            throw ValidationError("indent: an integer from 0 to 16")
-        }
-        return attributes
-    }
-
-    /// A comment id written `client:seq`.
-    func commentId(_ text: String) throws -> OpId {
-        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let seq = Int(text[text.index(after: colon)...]), seq >= 0
-        else { throw ValidationError("\(text) is not a comment id (client:seq, as collab log shows it)") }
-        return OpId(String(text[..<colon]), seq)
-    }
-
-    /// `ATTR=JSON` of a format edit: a name and a JSON scalar.
-    func attribute(_ text: String? = nil) throws -> (String, AttributeValue) {
-        let text = text ?? arguments[2]
-        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-            throw ValidationError("format needs ATTR=JSON, such as bold=true or link='\"https://example.com\"'")
-        }
-        let key = String(text[..<equals])
-        guard key.utf8.count <= 256 else { throw ValidationError("an attribute name is at most 256 bytes") }
-        do {
-            return (key, try OpJSON.attributeValue(try JSONParser.parse(String(text[text.index(after: equals)...])), key))
-        } catch let error as OpFormatError {
-            throw ValidationError("\(key): \(error.message)")
-        } catch {
-            throw ValidationError("\(key): the value is not JSON (\(error)); a string needs quotes: \(key)='\"…\"'")
+            try step.validate()
         }
     }
 
@@ -192,52 +114,12 @@ struct EditCommand: ParsableCommand {
         }
         document.clock.observe(head.clock.latest)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let timestamp = document.tick(now: now)
-        let id: OpId
-        switch action {
-        case .insert: id = try document.insert(arguments[1], at: Int(arguments[0])!, by: client, timestamp: timestamp)
-        case .delete: id = try document.delete(at: Int(arguments[0])!, count: Int(arguments[1])!, by: client, timestamp: timestamp)
-        case .format:
-            let (key, value) = try attribute()
-            id = try document.format(at: Int(arguments[0])!, count: Int(arguments[1])!, key: key, value: value, by: client, timestamp: timestamp)
-        case .comment:
-            if let replyTo {
-                let op = CommentOp.add(start: nil, end: nil, replyTo: try commentId(replyTo), text: arguments[0])
-                id = try document.makeCommentOp(op, by: client, timestamp: timestamp)
-            } else {
-                id = try document.comment(at: Int(arguments[0])!, count: Int(arguments[1])!, text: arguments[2], by: client, timestamp: timestamp)
-            }
-        case .editComment:
-            id = try document.makeCommentOp(.edit(comment: try commentId(arguments[0]), text: arguments[1]), by: client, timestamp: timestamp)
-        case .resolve, .reopen:
-            let op = CommentOp.resolve(comment: try commentId(arguments[0]), resolved: action == .resolve)
-            id = try document.makeCommentOp(op, by: client, timestamp: timestamp)
-        case .deleteComment:
-            id = try document.makeCommentOp(.delete(comment: try commentId(arguments[0])), by: client, timestamp: timestamp)
-        case .block where Int(arguments[0])! > 0:
-            id = try document.insertBlock(at: Int(arguments[0])!, attributes: try blockAttributes(), by: client, timestamp: timestamp)
-        case .block, .setBlock, .deleteBlock:
-            // block 0 has nothing to split off: it sets the type of the block at 0.
-            let position = Int(arguments[0])!
-            guard position <= document.length else { throw EngineError.positionOutOfRange(position: position, length: document.length) }
-            let block = document.block(atVisible: position)
-            if action == .deleteBlock {
-                guard let block else { throw CommandFailure(.usage, "the document's first block (before any split) cannot be deleted; delete its text") }
-                id = try document.deleteBlock(block, by: client, timestamp: timestamp)
-            } else {
-                var last: OpId?
-                var made: [Op] = []
-                for (key, value) in try blockAttributes().sorted(by: { $0.key < $1.key }) {
-                    last = try document.makeBlockOp(.set(block: block, key: key, value: value), by: client, timestamp: timestamp)
-                    made.append(document.op(from: last!)!)
-                }
-                try file.append(made)
-                for op in made { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
-                return
-            }
-        }
-        let op = document.op(from: id)!
-        try file.append([op])
-        print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))")
+        // Every edit is made before anything is written: one append, all or nothing.
+        document.coalescingFloor = document.historyCount
+        let start = document.historyCount
+        for step in try steps { _ = try step.apply(to: document, by: client, timestamp: document.tick(now: now)) }
+        let ops = document.history(from: start)
+        try file.append(ops)
+        for op in ops { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
     }
 }
