@@ -266,7 +266,7 @@ _collab_merge() {
 
 _collab_materialize() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--ids --version -h --help)
     repeating_options=()
     non_repeating_options=(--store --at --output -o --format)
     __collab_offer_flags_options 1

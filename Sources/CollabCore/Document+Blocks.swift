@@ -179,18 +179,21 @@ extension Document {
 
     /// The document as blocks: each with its attributes and formatted text (markers left
     /// out). The text before the first marker is the first block, without an id.
-    public var blockContents: [BlockContent] {
+    public var blockContents: [BlockContent] { blockContents(withIds: false) }
+
+    /// The blocks, each run also listing the ids of its characters when `withIds`.
+    public func blockContents(withIds: Bool) -> [BlockContent] {
         func shown(_ registers: [String: (value: AttributeValue, stamp: OpStamp)]) -> [String: AttributeValue] {
             registers.compactMapValues { $0.value == .null ? nil : $0.value }
         }
         var result = [BlockContent(id: nil, attributes: shown(firstBlock), runs: [])]
-        sweep { text, attributes, comments, marker in
+        sweep(withIds: withIds) { text, attributes, comments, marker, ids in
             if let marker {
                 let id = CharId(client: clientIndex(of: marker.client)!, seq: Int32(marker.seq))
                 result.append(BlockContent(id: marker, attributes: shown(blocks[id]!.attributes), runs: []))
                 return
             }
-            result[result.count - 1].runs.append(FormattedRun(text: text, attributes: attributes, comments: comments))
+            result[result.count - 1].runs.append(FormattedRun(text: text, attributes: attributes, comments: comments, ids: ids))
         }
         // An empty first block before another (the document starts with a marker) is
         // left out.

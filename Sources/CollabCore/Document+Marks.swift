@@ -16,11 +16,25 @@ public struct FormattedRun: Equatable, Sendable {
     public var attributes: [String: AttributeValue]
     /// The live comments anchored on this text, oldest first.
     public var comments: [OpId]
+    /// The ids of the characters, in order, when asked for (`blockContents(withIds:)`).
+    public var ids: [IdSpan]
 
-    public init(text: String, attributes: [String: AttributeValue], comments: [OpId] = []) {
+    public init(text: String, attributes: [String: AttributeValue], comments: [OpId] = [], ids: [IdSpan] = []) {
         self.text = text
         self.attributes = attributes
         self.comments = comments
+        self.ids = ids
+    }
+}
+
+/// `length` consecutive ids of one client from `start`.
+public struct IdSpan: Equatable, Sendable, CustomStringConvertible {
+    public var start: OpId
+    public var length: Int
+
+    /// `client:seq`, or `client:first-last` for more than one.
+    public var description: String {
+        length == 1 ? start.description : "\(start.client):\(start.seq)-\(start.seq + length - 1)"
     }
 }
 
@@ -92,7 +106,7 @@ extension Document {
     /// given indexes of `records` (for reverting them). Block markers are `\n` here.
     func formattedRuns(excluding excluded: Set<Int>) -> [FormattedRun] {
         var result: [FormattedRun] = []
-        sweep(excluding: excluded) { text, attributes, comments, _ in
+        sweep(excluding: excluded) { text, attributes, comments, _, _ in
             if let last = result.last, last.attributes == attributes, last.comments == comments {
                 result[result.count - 1].text += text
             } else {
@@ -110,8 +124,8 @@ extension Document {
     /// place); between them each character gets, per attribute, the latest covering
     /// `format_set` by (timestamp, clientId).
     func sweep(
-        excluding excluded: Set<Int> = [],
-        emit: (String, [String: AttributeValue], [OpId], OpId?) -> Void
+        excluding excluded: Set<Int> = [], withIds: Bool = false,
+        emit: (String, [String: AttributeValue], [OpId], OpId?, [IdSpan]) -> Void
     ) {
         struct Span {
             var from: Int
@@ -158,9 +172,19 @@ extension Document {
         var currentComments: [OpId] = []
         var utf8: [UInt8] = []
         utf8.reserveCapacity(256)
+        var ids: [IdSpan] = []
         func flush() {
-            if !utf8.isEmpty { emit(String(decoding: utf8, as: UTF8.self), current, currentComments, nil) }
+            if !utf8.isEmpty { emit(String(decoding: utf8, as: UTF8.self), current, currentComments, nil, ids) }
             utf8.removeAll(keepingCapacity: true)
+            ids.removeAll(keepingCapacity: true)
+        }
+        func note(client: Int32, seq: Int32) {
+            let name = clientNames[Int(client)]
+            if let last = ids.last, last.start.client == name, last.start.seq + last.length == Int(seq) {
+                ids[ids.count - 1].length += 1
+            } else {
+                ids.append(IdSpan(start: OpId(name, Int(seq)), length: 1))
+            }
         }
         let hasBlocks = !blocks.isEmpty
         var nextCut = 0
@@ -189,12 +213,14 @@ extension Document {
                             let value = scalars[start + k]
                             if value == 0x0A && hasBlocks, let block = blocks[CharId(client: run.client, seq: run.seq + offset + Int32(k))] {
                                 flush()
-                                emit("\n", current, currentComments, block.id)
+                                emit("\n", current, currentComments, block.id, [])
+                                continue
                             } else if value < 0x80 {
                                 utf8.append(UInt8(truncatingIfNeeded: value))
                             } else {
                                 appendUTF8(value, to: &utf8)
                             }
+                            if withIds { note(client: run.client, seq: run.seq + offset + Int32(k)) }
                         }
                     }
                     offset += take

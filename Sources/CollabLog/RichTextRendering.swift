@@ -26,6 +26,14 @@ public enum RichTextRendering {
                 writer.string(run.text)
                 writer.raw(",\"marks\":")
                 attributes(run.attributes, &writer)
+                if !run.ids.isEmpty {
+                    writer.raw(",\"ids\":[")
+                    for (j, span) in run.ids.enumerated() {
+                        if j > 0 { writer.raw(",") }
+                        writer.string(span.description)
+                    }
+                    writer.raw("]")
+                }
                 if !run.comments.isEmpty {
                     writer.raw(",\"comments\":[")
                     for (j, comment) in run.comments.enumerated() {

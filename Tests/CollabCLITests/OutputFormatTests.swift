@@ -40,6 +40,9 @@ struct OutputFormatTests {
             in: dir)
         #expect(made.status == 0, "\(made.stderr)")
         #expect(made.stdout.split(separator: "\n").count == 3)
+        let ids = try CLI.run(["materialize", "doc.clog", "--format", "json", "--ids"], in: dir).stdout
+        #expect(ids.contains(#"{"text":"Hello","marks":{"bold":true},"ids":["a:0-4"]}"#), "\(ids)")
+        #expect(ids.contains(#"{"id":"a:12","type":"quote","attributes":{},"runs":[{"text":"world","marks":{},"ids":["a:6-10"]}]}"#), "\(ids)")
         #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout == "**Hello** \n\n> world\n")
         // One bad edit refuses them all: nothing is written.
         let before = try Data(contentsOf: dir.file("doc.clog"))

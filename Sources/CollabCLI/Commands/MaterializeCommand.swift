@@ -24,6 +24,7 @@ struct MaterializeCommand: ParsableCommand {
               collab materialize doc.jsonl > doc.txt
               collab materialize doc.clog --format html > doc.html
               collab materialize doc.clog --format markdown > README.md
+              collab materialize doc.clog --format json --ids | jq .
               collab materialize doc.jsonl --at @10
               collab materialize doc.jsonl --at alice:41,bob:7 | diff - expected.txt
             """,
@@ -45,6 +46,13 @@ struct MaterializeCommand: ParsableCommand {
     @Option(help: "text, markdown, html or json.")
     var format = Format.text
 
+    @Flag(help: "With --format json: list each run's character ids (client:first-last).")
+    var ids = false
+
+    func validate() throws {
+        guard !ids || format == .json else { throw ValidationError("--ids goes with --format json") }
+    }
+
     func run() throws {
         let version = try VersionSpec(parsing: at)
         let document = version == .head ? try location.loadDocument() : try version.document(of: try location.load())
@@ -53,7 +61,7 @@ struct MaterializeCommand: ParsableCommand {
         case .text: rendered = document.text
         case .markdown: rendered = RichTextRendering.markdown(document.blockContents)
         case .html: rendered = RichTextRendering.html(document.blockContents)
-        case .json: rendered = RichTextRendering.json(document.blockContents, comments: document.commentThreads)
+        case .json: rendered = RichTextRendering.json(document.blockContents(withIds: ids), comments: document.commentThreads)
         }
         try writeOutput(Array(rendered.utf8), to: output)
     }

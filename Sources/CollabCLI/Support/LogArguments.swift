@@ -44,7 +44,7 @@ func summary(of op: Op) -> String {
         case .insert(let after, let before, let attributes):
             let described = attributes.keys.sorted().map { "\($0)=\(OpJSON.jsonValue(of: attributes[$0]!).compactText)" }
             return "new block [\(described.joined(separator: " "))] between \(after.map(\.description) ?? "start") and \(before.map(\.description) ?? "end")"
-        case .set(let id, let key, let value): return "block \(id.map(\.description) ?? "first") \(key)=\(OpJSON.jsonValue(of: value).compactText)"
+        case .set(let id, let key, let value): return "\(id.map { "block \($0)" } ?? "first block") \(key)=\(OpJSON.jsonValue(of: value).compactText)"
         case .delete(let id, let until): return "block \(id) deleted up to \(until.map(\.description) ?? "end")"
         }
     }
