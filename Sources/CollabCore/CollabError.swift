@@ -8,6 +8,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case missingDependency(op: OpId, missing: OpId)
     /// A local edit outside the document.
     case positionOutOfRange(position: Int, length: Int)
+    /// A local edit of `count` characters from `position` that the document does not have.
+    case rangeOutOfRange(position: Int, count: Int, length: Int)
     /// A version names ops whose dependencies it does not include.
     case versionNotCausallyClosed(missing: OpId, neededBy: OpId)
     /// A snapshot (a checkpoint's state) does not hold together.
@@ -23,6 +25,10 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
             "op \(op) depends on \(missing), which is in neither the log nor the input"
         case .positionOutOfRange(let position, let length):
             "position \(position) is outside the document (length \(length))"
+        case .rangeOutOfRange(let position, let count, let length):
+            count < 1
+                ? "a range of \(count) characters is empty"
+                : "characters \(position)..<\(position + count) are outside the document (length \(length))"
         case .versionNotCausallyClosed(let missing, let neededBy):
             "version is not causally closed: \(neededBy) needs \(missing), which the version excludes"
         case .invalidSnapshot(let reason):

@@ -26,7 +26,7 @@ extension Document {
         at position: Int, count: Int, text: String, by client: ClientId, timestamp: Timestamp
     ) throws -> OpId {
         guard position >= 0, count >= 1, position + count <= length else {
-            throw EngineError.positionOutOfRange(position: position + max(count, 1) - 1, length: length)
+            throw EngineError.rangeOutOfRange(position: position, count: count, length: length)
         }
         let first = opId(tree.charAt(tree.cursor(atVisible: position)))!
         let last = opId(tree.charAt(tree.cursor(atVisible: position + count - 1)))!

@@ -80,7 +80,7 @@ extension Document {
     @discardableResult
     public func delete(at position: Int, count: Int, by client: ClientId, timestamp: Timestamp) throws -> OpId {
         guard position >= 0, count > 0, position + count <= length else {
-            throw EngineError.positionOutOfRange(position: position + max(count, 0), length: length)
+            throw EngineError.rangeOutOfRange(position: position, count: count, length: length)
         }
         let c = intern(client)
         let seq = nextSeq[Int(c)]

@@ -49,7 +49,7 @@ extension Document {
         at position: Int, count: Int, key: String, value: AttributeValue, by client: ClientId, timestamp: Timestamp
     ) throws -> OpId {
         guard position >= 0, count >= 1, position + count <= length else {
-            throw EngineError.positionOutOfRange(position: position + max(count, 1) - 1, length: length)
+            throw EngineError.rangeOutOfRange(position: position, count: count, length: length)
         }
         let first = tree.charAt(tree.cursor(atVisible: position))
         let start = MarkAnchor(opId(first)!, .before)

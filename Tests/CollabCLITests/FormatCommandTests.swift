@@ -65,7 +65,7 @@ struct FormatCommandTests {
     }
 
     @Test(arguments: [
-        (["format", "0", "99", "bold=true"], Int32(64), "outside the document"),
+        (["format", "0", "99", "bold=true"], Int32(64), "characters 0..<99 are outside the document (length 5)"),
         (["format", "0", "2", "bold=1.5"], Int32(64), "expected null, a boolean, an integer or a string"),
         (["format", "0", "2", "bold=yes"], Int32(64), "a string needs quotes"),
         (["format", "0", "2", "=true"], Int32(64), "ATTR=JSON"),

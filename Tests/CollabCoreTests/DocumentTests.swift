@@ -43,7 +43,10 @@ struct DocumentTests {
         #expect(throws: EngineError.positionOutOfRange(position: 4, length: 3)) {
             try doc.insert("x", at: 4, by: "a", timestamp: t0)
         }
-        #expect(throws: EngineError.self) { try doc.delete(at: 2, count: 2, by: "a", timestamp: t0) }
+        #expect(throws: EngineError.rangeOutOfRange(position: 2, count: 2, length: 3)) {
+            try doc.delete(at: 2, count: 2, by: "a", timestamp: t0)
+        }
+        #expect(EngineError.rangeOutOfRange(position: 2, count: 2, length: 3).description == "characters 2..<4 are outside the document (length 3)")
         #expect(doc.text == "abc")
     }
 
