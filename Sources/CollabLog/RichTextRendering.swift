@@ -18,7 +18,7 @@ public enum RichTextRendering {
             writer.raw(",\"type\":")
             writer.string(block.type)
             writer.raw(",\"attributes\":")
-            attributes(block.attributes.filter { $0.key != "type" }, &writer)
+            attributes(block.attributes, &writer, leaving: "type")
             writer.raw(",\"runs\":[")
             for (k, run) in block.runs.enumerated() {
                 if k > 0 { writer.raw(",") }
@@ -55,10 +55,14 @@ public enum RichTextRendering {
         return writer.text
     }
 
-    static func attributes(_ values: [String: AttributeValue], _ writer: inout JSONWriter) {
+    /// An object of attribute values in name order (most runs have none: no sorting).
+    static func attributes(_ values: [String: AttributeValue], _ writer: inout JSONWriter, leaving left: String? = nil) {
+        guard !values.isEmpty, values.count > 1 || values.keys.first != left else { return writer.raw("{}") }
         writer.raw("{")
-        for (j, key) in values.keys.sorted().enumerated() {
-            if j > 0 { writer.raw(",") }
+        var first = true
+        for key in values.keys.sorted() where key != left {
+            if !first { writer.raw(",") }
+            first = false
             writer.string(key)
             writer.raw(":")
             writer.value(OpJSON.jsonValue(of: values[key]!))
