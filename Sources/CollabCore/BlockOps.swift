@@ -30,8 +30,8 @@ public enum BlockOp: Hashable, Sendable {
     }
 
     /// The block types `collab edit` makes and the renderers know; others render as
-    /// paragraphs.
-    public static let knownTypes: Set<String> = ["paragraph", "heading", "list_item", "code", "quote"]
+    /// paragraphs. `table`, `row` and `cell` nest by their order (docs/rich-text.md).
+    public static let knownTypes: Set<String> = ["paragraph", "heading", "list_item", "code", "quote", "table", "row", "cell"]
 }
 
 /// A block as the renderers see it: its attributes and its formatted text.
@@ -40,6 +40,12 @@ public struct BlockContent: Equatable, Sendable {
     public var id: OpId?
     public var attributes: [String: AttributeValue]
     public var runs: [FormattedRun]
+
+    public init(id: OpId?, attributes: [String: AttributeValue], runs: [FormattedRun]) {
+        self.id = id
+        self.attributes = attributes
+        self.runs = runs
+    }
 
     public var type: String {
         if case .string(let type)? = attributes["type"] { return type }

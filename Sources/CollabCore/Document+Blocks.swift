@@ -85,8 +85,24 @@ extension Document {
             blocks[CharId(client: c, seq: Int32(block.seq))] != nil
         else { throw EngineError.invalidOp(block, "it is not a block") }
         let from = tree.position(of: marker)
-        let until = liveMarkers().first { $0.whole > from }?.id
+        // A row takes its cells with it, and a table its rows and cells.
+        let children: Set<String> = switch type(of: CharId(client: c, seq: Int32(block.seq))) {
+        case "table": ["row", "cell"]
+        case "row": ["cell"]
+        default: []
+        }
+        let until = liveMarkers().first { marker in
+            guard marker.whole > from else { return false }
+            let id = CharId(client: clientIndex(of: marker.id.client)!, seq: Int32(marker.id.seq))
+            return !children.contains(type(of: id))
+        }?.id
         return try makeBlockOp(.delete(block: block, until: until), by: client, timestamp: timestamp)
+    }
+
+    /// A block's type attribute (paragraph when unset).
+    private func type(of marker: CharId) -> String {
+        if case .string(let type)? = blocks[marker]?.attributes["type"]?.value { return type }
+        return "paragraph"
     }
 
     /// Applies a block op whose references have all been seen.

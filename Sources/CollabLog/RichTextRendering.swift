@@ -11,14 +11,47 @@ public enum RichTextRendering {
     public static func json(_ blocks: [BlockContent], comments: [CommentThread] = []) -> String {
         var writer = JSONWriter()
         writer.raw("{\"blocks\":[")
-        for (b, block) in blocks.enumerated() {
+        for (b, item) in BlockLayout.items(blocks).enumerated() {
             if b > 0 { writer.raw(",") }
-            writer.raw("{\"id\":")
-            if let id = block.id { writer.string(id.description) } else { writer.raw("null") }
-            writer.raw(",\"type\":")
-            writer.string(block.type)
-            writer.raw(",\"attributes\":")
-            attributes(block.attributes, &writer, leaving: "type")
+            switch item {
+            case .block(let block):
+                self.block(block, &writer)
+            case .table(let table):
+                // A table nests its rows, and rows their cells.
+                self.block(table.table ?? BlockContent(id: nil, attributes: ["type": .string("table")], runs: []), &writer, open: true)
+                writer.raw(",\"rows\":[")
+                for (r, row) in table.rows.enumerated() {
+                    if r > 0 { writer.raw(",") }
+                    self.block(row.row ?? BlockContent(id: nil, attributes: ["type": .string("row")], runs: []), &writer, open: true, runs: false)
+                    writer.raw(",\"cells\":[")
+                    for (c, cell) in row.cells.enumerated() {
+                        if c > 0 { writer.raw(",") }
+                        self.block(cell, &writer)
+                    }
+                    writer.raw("]}")
+                }
+                writer.raw("]}")
+            }
+        }
+        writer.raw("],\"comments\":[")
+        for (k, thread) in comments.enumerated() {
+            if k > 0 { writer.raw(",") }
+            self.thread(thread, &writer)
+        }
+        writer.raw("]}\n")
+        return writer.text
+    }
+
+    /// An object of attribute values in name order (most runs have none: no sorting).
+    /// One block as a JSON object; `open` leaves it unclosed for nested parts.
+    static func block(_ block: BlockContent, _ writer: inout JSONWriter, open: Bool = false, runs withRuns: Bool = true) {
+        writer.raw("{\"id\":")
+        if let id = block.id { writer.string(id.description) } else { writer.raw("null") }
+        writer.raw(",\"type\":")
+        writer.string(block.type)
+        writer.raw(",\"attributes\":")
+        attributes(block.attributes, &writer, leaving: "type")
+        if withRuns {
             writer.raw(",\"runs\":[")
             for (k, run) in block.runs.enumerated() {
                 if k > 0 { writer.raw(",") }
@@ -44,18 +77,11 @@ public enum RichTextRendering {
                 }
                 writer.raw("}")
             }
-            writer.raw("]}")
+            writer.raw("]")
         }
-        writer.raw("],\"comments\":[")
-        for (k, thread) in comments.enumerated() {
-            if k > 0 { writer.raw(",") }
-            self.thread(thread, &writer)
-        }
-        writer.raw("]}\n")
-        return writer.text
+        if !open { writer.raw("}") }
     }
 
-    /// An object of attribute values in name order (most runs have none: no sorting).
     static func attributes(_ values: [String: AttributeValue], _ writer: inout JSONWriter, leaving left: String? = nil) {
         guard !values.isEmpty, values.count > 1 || values.keys.first != left else { return writer.raw("{}") }
         writer.raw("{")
@@ -104,7 +130,13 @@ public enum RichTextRendering {
     public static func html(_ blocks: [BlockContent]) -> String {
         var out = ""
         var openList: String?
-        for block in blocks {
+        for item in BlockLayout.items(blocks) {
+            guard case .block(let block) = item else {
+                if let list = openList { out += "</\(list)>\n" }
+                openList = nil
+                if case .table(let table) = item { out += html(table) }
+                continue
+            }
             let list = block.type == "list_item" ? (string(block.attributes["list"]) == "ordered" ? "ol" : "ul") : nil
             if openList != list {
                 if let openList { out += "</\(openList)>\n" }
@@ -124,6 +156,16 @@ public enum RichTextRendering {
         }
         if let openList { out += "</\(openList)>\n" }
         return out
+    }
+
+    static func html(_ table: BlockLayout.Table) -> String {
+        var out = "<table>\n"
+        if let caption = table.table, !caption.runs.isEmpty { out += "<caption>\(htmlRuns(caption.runs))</caption>\n" }
+        for (r, row) in table.rows.enumerated() {
+            let tag = r == 0 ? "th" : "td"
+            out += "<tr>" + row.cells.map { "<\(tag)>\(htmlRuns($0.runs))</\(tag)>" }.joined() + "</tr>\n"
+        }
+        return out + "</table>\n"
     }
 
     static func htmlRuns(_ runs: [FormattedRun]) -> String {
@@ -164,7 +206,13 @@ public enum RichTextRendering {
     public static func markdown(_ blocks: [BlockContent]) -> String {
         var out = ""
         var previousWasListItem = false
-        for block in blocks {
+        for item in BlockLayout.items(blocks) {
+            guard case .block(let block) = item else {
+                if !out.isEmpty { out += "\n\n" }
+                previousWasListItem = false
+                if case .table(let table) = item { out += markdown(table) }
+                continue
+            }
             let isListItem = block.type == "list_item"
             if !out.isEmpty { out += isListItem && previousWasListItem ? "\n" : "\n\n" }
             previousWasListItem = isListItem
@@ -184,6 +232,23 @@ public enum RichTextRendering {
             }
         }
         return out + "\n"
+    }
+
+    /// A GFM table: the first row is the header; every row has as many cells as the
+    /// widest (missing ones empty); `|` and line breaks in cells are escaped.
+    static func markdown(_ table: BlockLayout.Table) -> String {
+        var lines: [String] = []
+        if let caption = table.table, !caption.runs.isEmpty { lines.append(markdownRuns(caption.runs) + "\n") }
+        let width = max(table.rows.map(\.cells.count).max() ?? 0, 1)
+        func line(_ cells: [BlockContent]) -> String {
+            let texts = cells.map { markdownRuns($0.runs).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: "<br>") }
+            return "| " + (texts + Array(repeating: "", count: width - texts.count)).joined(separator: " | ") + " |"
+        }
+        let rows = table.rows.isEmpty ? [(row: BlockContent?.none, cells: [BlockContent]())] : table.rows
+        lines.append(line(rows[0].cells))
+        lines.append("|" + Array(repeating: " --- |", count: width).joined())
+        for row in rows.dropFirst() { lines.append(line(row.cells)) }
+        return lines.joined(separator: "\n")
     }
 
     static func markdownRuns(_ runs: [FormattedRun]) -> String {

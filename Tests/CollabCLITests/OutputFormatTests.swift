@@ -33,6 +33,27 @@ struct OutputFormatTests {
         #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Title")
     }
 
+    @Test func tablesNestRowsAndCellsByTheirOrder() throws {
+        let dir = try CLI.scratch()
+        let edits = [
+            "insert", "0", "Plan", "--then", "block", "4", "table", "--then", "block", "5", "row", "--then", "block", "6", "cell",
+            "--then", "insert", "7", "Task", "--then", "block", "11", "cell", "--then", "insert", "12", "Owner", "--then", "block", "17",
+            "row", "--then", "block", "18", "cell", "--then", "insert", "19", "Tag | build", "--then", "block", "30", "cell", "--then",
+            "insert", "31", "alice", "--then", "block", "36", "paragraph", "--then", "insert", "37", "Done.",
+        ]
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a"] + edits, in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout
+            == "Plan\n\n| Task | Owner |\n| --- | --- |\n| Tag \\| build | alice |\n\nDone.\n")
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir).stdout
+            == "<p>Plan</p>\n<table>\n<tr><th>Task</th><th>Owner</th></tr>\n<tr><td>Tag | build</td><td>alice</td></tr>\n</table>\n<p>Done.</p>\n")
+        let json = try CLI.run(["materialize", "doc.clog", "--format", "json"], in: dir).stdout
+        #expect(json.contains(#""type":"table","attributes":{},"runs":[],"rows":[{"id":"a:5","type":"row","attributes":{},"cells":[{"id":"a:6","type":"cell""#), "\(json)")
+        // Deleting the second row takes its cells with it.
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "delete-block", "17"], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout
+            == "Plan\n\n| Task | Owner |\n| --- | --- |\n\nDone.\n")
+    }
+
     @Test func severalEditsAreOneTransaction() throws {
         let dir = try CLI.scratch()
         let made = try CLI.run(
@@ -53,7 +74,7 @@ struct OutputFormatTests {
     }
 
     @Test(arguments: [
-        (["block", "2", "table"], "unknown block type table"),
+        (["block", "2", "figure"], "unknown block type figure"),
         (["block", "9", "paragraph"], "outside the document"),
         (["block", "1", "heading", "level=7"], "a heading level is an integer from 1 to 6"),
         (["block", "1", "list_item", "list=\"star\""], "\"bullet\" or \"ordered\""),

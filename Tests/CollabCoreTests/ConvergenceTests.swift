@@ -67,7 +67,7 @@ struct ConvergenceTests {
         case 8, 9:  // set a block's type, or delete the block, at a random place
             let block = doc.block(atVisible: position)  // nil: the first block
             if step.kind == 8 {
-                let type = ["heading", "quote", "list_item"][step.length % 3]
+                let type = ["heading", "quote", "list_item", "table", "row", "cell"][(step.length + step.position) % 6]
                 id = try! doc.makeBlockOp(.set(block: block, key: "type", value: .string(type)), by: client, timestamp: timestamp)
             } else {
                 guard let block else { return nil }

@@ -23,9 +23,10 @@ struct EditCommand: ParsableCommand {
               block POS TYPE [ATTR=JSON…] split at POS; the new block gets TYPE (paragraph,
                                           heading with level=1…6, list_item with
                                           list='"bullet"' or '"ordered"' and indent=N,
-                                          code, quote)
+                                          code, quote, table, row, cell)
               set-block POS ATTR=JSON…    set attributes of the block holding POS
-              delete-block POS            delete the block holding POS and its text
+              delete-block POS            delete the block holding POS and its text (a row
+                                          its cells, a table its rows)
 
             Several edits in one call, each after `--then`, are one transaction: made in \
             order (each position counted after the edits before it) and appended together, \
