@@ -69,13 +69,7 @@ extension Document {
     /// Makes a block op as `client`; what it names must be here already.
     @discardableResult
     public func makeBlockOp(_ op: BlockOp, by client: ClientId, timestamp: Timestamp) throws -> OpId {
-        let c = intern(client)
-        let made = Op(id: OpId(client, Int(nextSeq[Int(c)])), timestamp: timestamp, payload: .block(op))
-        if let missing = op.references.first(where: { !isSeen($0) }) {
-            throw EngineError.invalidOp(made.id, "\(missing) is not in this document")
-        }
-        try apply(made)
-        return made.id
+        try makeLocalOp(.block(op), naming: op.references, by: client, timestamp: timestamp)
     }
 
     /// Deletes `block` and its text up to the next block shown now.

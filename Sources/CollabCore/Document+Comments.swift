@@ -38,14 +38,7 @@ extension Document {
     /// Makes a comment op (a reply, an edit, a resolve or a delete) as `client`.
     @discardableResult
     public func makeCommentOp(_ op: CommentOp, by client: ClientId, timestamp: Timestamp) throws -> OpId {
-        let c = intern(client)
-        let made = Op(id: OpId(client, Int(nextSeq[Int(c)])), timestamp: timestamp, payload: .comment(op))
-        // A local op never waits: what it names must be here already.
-        if let missing = op.references.first(where: { !isSeen($0) }) {
-            throw EngineError.invalidOp(made.id, "\(missing) is not in this document")
-        }
-        try apply(made)
-        return made.id
+        try makeLocalOp(.comment(op), naming: op.references, by: client, timestamp: timestamp)
     }
 
     /// Applies a comment op whose references have all been seen.

@@ -6,6 +6,18 @@ extension Document {
         clock.tick(now: now)
     }
 
+    /// Makes a one-id op of `client` with `payload` and applies it. A local op never
+    /// waits: the ids it names must be here already.
+    func makeLocalOp(_ payload: Op.Payload, naming references: [OpId], by client: ClientId, timestamp: Timestamp) throws -> OpId {
+        let c = intern(client)
+        let made = Op(id: OpId(client, Int(nextSeq[Int(c)])), timestamp: timestamp, payload: payload)
+        if let missing = references.first(where: { !isSeen($0) }) {
+            throw EngineError.invalidOp(made.id, "\(missing) is not in this document")
+        }
+        try apply(made)
+        return made.id
+    }
+
     /// Inserts `text` at a code-point position, as `client`, and returns the id of its
     /// first character. The op is in `history`; `op(from:)` returns it on its own.
     @discardableResult

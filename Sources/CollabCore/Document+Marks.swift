@@ -60,12 +60,8 @@ extension Document {
         } else {
             end = MarkAnchor(opId(tree.charAt(tree.cursor(atVisible: position + count - 1)))!, .after)
         }
-        let c = intern(client)
-        let op = Op(
-            id: OpId(client, Int(nextSeq[Int(c)])), timestamp: timestamp,
-            payload: .formatSet(FormatSet(start: start, end: end, key: key, value: value)))
-        try apply(op)
-        return op.id
+        return try makeLocalOp(
+            .formatSet(FormatSet(start: start, end: end, key: key, value: value)), naming: [], by: client, timestamp: timestamp)
     }
 
     /// The record of a `format_set` whose anchors have all been seen, or an error when

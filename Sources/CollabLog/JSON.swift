@@ -439,6 +439,18 @@ public struct JSONWriter {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    /// `[` the items, apart by commas, `]`.
+    public mutating func list<Item>(_ items: some Sequence<Item>, _ write: (inout JSONWriter, Item) -> Void) {
+        raw("[")
+        var first = true
+        for item in items {
+            if !first { raw(",") }
+            first = false
+            write(&self, item)
+        }
+        raw("]")
+    }
+
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         // Most text needs no escape: copy it whole.

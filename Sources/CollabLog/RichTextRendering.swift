@@ -10,39 +10,30 @@ public enum RichTextRendering {
     /// ids; each thread gives its anchored range now.
     public static func json(_ blocks: [BlockContent], comments: [CommentThread] = []) -> String {
         var writer = JSONWriter()
-        writer.raw("{\"blocks\":[")
-        for (b, item) in BlockLayout.items(blocks).enumerated() {
-            if b > 0 { writer.raw(",") }
+        writer.raw("{\"blocks\":")
+        writer.list(BlockLayout.items(blocks)) { writer, item in
             switch item {
             case .block(let block):
                 self.block(block, &writer)
             case .table(let table):
                 // A table nests its rows, and rows their cells.
                 self.block(table.table ?? BlockContent(id: nil, attributes: ["type": .string("table")], runs: []), &writer, open: true)
-                writer.raw(",\"rows\":[")
-                for (r, row) in table.rows.enumerated() {
-                    if r > 0 { writer.raw(",") }
+                writer.raw(",\"rows\":")
+                writer.list(table.rows) { writer, row in
                     self.block(row.row ?? BlockContent(id: nil, attributes: ["type": .string("row")], runs: []), &writer, open: true, runs: false)
-                    writer.raw(",\"cells\":[")
-                    for (c, cell) in row.cells.enumerated() {
-                        if c > 0 { writer.raw(",") }
-                        self.block(cell, &writer)
-                    }
-                    writer.raw("]}")
+                    writer.raw(",\"cells\":")
+                    writer.list(row.cells) { self.block($1, &$0) }
+                    writer.raw("}")
                 }
-                writer.raw("]}")
+                writer.raw("}")
             }
         }
-        writer.raw("],\"comments\":[")
-        for (k, thread) in comments.enumerated() {
-            if k > 0 { writer.raw(",") }
-            self.thread(thread, &writer)
-        }
-        writer.raw("]}\n")
+        writer.raw(",\"comments\":")
+        writer.list(comments) { self.thread($1, &$0) }
+        writer.raw("}\n")
         return writer.text
     }
 
-    /// An object of attribute values in name order (most runs have none: no sorting).
     /// One block as a JSON object; `open` leaves it unclosed for nested parts.
     static func block(_ block: BlockContent, _ writer: inout JSONWriter, open: Bool = false, runs withRuns: Bool = true) {
         writer.raw("{\"id\":")
@@ -52,36 +43,27 @@ public enum RichTextRendering {
         writer.raw(",\"attributes\":")
         attributes(block.attributes, &writer, leaving: "type")
         if withRuns {
-            writer.raw(",\"runs\":[")
-            for (k, run) in block.runs.enumerated() {
-                if k > 0 { writer.raw(",") }
+            writer.raw(",\"runs\":")
+            writer.list(block.runs) { writer, run in
                 writer.raw("{\"text\":")
                 writer.string(run.text)
                 writer.raw(",\"marks\":")
                 attributes(run.attributes, &writer)
                 if !run.ids.isEmpty {
-                    writer.raw(",\"ids\":[")
-                    for (j, span) in run.ids.enumerated() {
-                        if j > 0 { writer.raw(",") }
-                        writer.string(span.description)
-                    }
-                    writer.raw("]")
+                    writer.raw(",\"ids\":")
+                    writer.list(run.ids) { $0.string($1.description) }
                 }
                 if !run.comments.isEmpty {
-                    writer.raw(",\"comments\":[")
-                    for (j, comment) in run.comments.enumerated() {
-                        if j > 0 { writer.raw(",") }
-                        writer.string(comment.description)
-                    }
-                    writer.raw("]")
+                    writer.raw(",\"comments\":")
+                    writer.list(run.comments) { $0.string($1.description) }
                 }
                 writer.raw("}")
             }
-            writer.raw("]")
         }
         if !open { writer.raw("}") }
     }
 
+    /// An object of attribute values in name order (most runs have none: no sorting).
     static func attributes(_ values: [String: AttributeValue], _ writer: inout JSONWriter, leaving left: String? = nil) {
         guard !values.isEmpty, values.count > 1 || values.keys.first != left else { return writer.raw("{}") }
         writer.raw("{")
@@ -112,12 +94,8 @@ public enum RichTextRendering {
             writer.int(range.lowerBound)
             writer.raw(",\"length\":")
             writer.int(range.count)
-            writer.raw("},\"replies\":[")
-            for (k, reply) in thread.replies.enumerated() {
-                if k > 0 { writer.raw(",") }
-                self.thread(reply, &writer)
-            }
-            writer.raw("]")
+            writer.raw("},\"replies\":")
+            writer.list(thread.replies) { self.thread($1, &$0) }
         }
         writer.raw("}")
     }

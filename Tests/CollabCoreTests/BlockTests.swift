@@ -4,22 +4,6 @@ import Testing
 /// Blocks as markers in the text sequence: split, join, attributes, delete wins.
 @Suite("Blocks")
 struct BlockTests {
-    static func pair(_ text: String) throws -> (Document, Document) {
-        let a = Document()
-        try a.insert(text, at: 0, by: "base", timestamp: Timestamp(wall: 1))
-        let b = try Document(ops: a.history)
-        return (a, b)
-    }
-
-    static func sync(_ a: Document, _ b: Document) throws {
-        let fromA = a.history
-        for op in b.history { try a.apply(op) }
-        for op in fromA.reversed() { try b.apply(op) }
-        #expect(a.pending.isEmpty && b.pending.isEmpty)
-        #expect(a.text == b.text)
-        #expect(a.blockContents == b.blockContents)
-    }
-
     static func texts(_ doc: Document) -> [String] {
         doc.blockContents.map { $0.runs.map(\.text).joined() }
     }
@@ -39,52 +23,52 @@ struct BlockTests {
     }
 
     @Test func concurrentSplitsAtOnePlaceKeepEachBlockWhole() throws {
-        let (alice, bob) = try Self.pair("intro")
+        let (alice, bob) = try replicaPair("intro")
         try alice.insertBlock(at: 5, attributes: [:], by: "alice", timestamp: Timestamp(wall: 2))
         try alice.insert("alice's paragraph", at: 6, by: "alice", timestamp: Timestamp(wall: 3))
         try bob.insertBlock(at: 5, attributes: [:], by: "bob", timestamp: Timestamp(wall: 2))
         try bob.insert("bob's paragraph", at: 6, by: "bob", timestamp: Timestamp(wall: 3))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         let texts = Self.texts(alice)
         #expect(texts.count == 3 && texts[0] == "intro")
         #expect(Set(texts[1...]) == ["alice's paragraph", "bob's paragraph"])
     }
 
     @Test func aDeletedBlockTakesTextTypedIntoItConcurrently() throws {
-        let (alice, bob) = try Self.pair("keep")
+        let (alice, bob) = try replicaPair("keep")
         let doomed = try alice.insertBlock(at: 4, attributes: [:], by: "alice", timestamp: Timestamp(wall: 2))
         try alice.insert("doomed", at: 5, by: "alice", timestamp: Timestamp(wall: 3))
         let last = try alice.insertBlock(at: 11, attributes: [:], by: "alice", timestamp: Timestamp(wall: 4))
         try alice.insert("last", at: 12, by: "alice", timestamp: Timestamp(wall: 5))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         #expect(Self.texts(bob) == ["keep", "doomed", "last"])
         // Alice deletes the middle block while Bob types into it and splits it.
         try alice.deleteBlock(doomed, by: "alice", timestamp: Timestamp(wall: 6))
         try bob.insert(" and more", at: 11, by: "bob", timestamp: Timestamp(wall: 6))
         try bob.insertBlock(at: 8, attributes: [:], by: "bob", timestamp: Timestamp(wall: 7))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         #expect(Self.texts(alice) == ["keep", "last"])
         #expect(alice.text == "keep\nlast")
         _ = last
         // Typing at the end of the block before the deleted one stays visible.
         try alice.insert("er", at: 4, by: "alice", timestamp: Timestamp(wall: 8))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         #expect(alice.text == "keeper\nlast")
     }
 
     @Test func blockAttributesAreLastWriterWins() throws {
-        let (alice, bob) = try Self.pair("text")
+        let (alice, bob) = try replicaPair("text")
         let block = try alice.insertBlock(at: 0, attributes: ["type": .string("paragraph")], by: "alice", timestamp: Timestamp(wall: 2))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         try alice.makeBlockOp(.set(block: block, key: "type", value: .string("heading")), by: "alice", timestamp: Timestamp(wall: 4))
         try alice.makeBlockOp(.set(block: block, key: "level", value: .int(2)), by: "alice", timestamp: Timestamp(wall: 4))
         try bob.makeBlockOp(.set(block: block, key: "type", value: .string("quote")), by: "bob", timestamp: Timestamp(wall: 3))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         #expect(alice.blockContents.map(\.attributes) == [["type": .string("heading"), "level": .int(2)]])
     }
 
     @Test func blocksSurviveHistoryAndSnapshots() throws {
-        let (doc, _) = try Self.pair("one two three")
+        let (doc, _) = try replicaPair("one two three")
         let two = try doc.insertBlock(at: 4, attributes: ["type": .string("heading"), "level": .int(1)], by: "c", timestamp: Timestamp(wall: 2))
         try doc.insertBlock(at: 9, attributes: [:], by: "c", timestamp: Timestamp(wall: 3))
         try doc.makeBlockOp(.set(block: two, key: "level", value: .int(3)), by: "c", timestamp: Timestamp(wall: 4))
@@ -106,7 +90,7 @@ struct BlockTests {
     }
 
     @Test func badBlockOpsAreRefused() throws {
-        let (doc, _) = try Self.pair("abc")
+        let (doc, _) = try replicaPair("abc")
         #expect(throws: EngineError.self) {
             try doc.makeBlockOp(.set(block: OpId("base", 1), key: "type", value: .string("x")), by: "a", timestamp: Timestamp(wall: 2))
         }

@@ -5,30 +5,13 @@ import Testing
 /// resolution, final deletion, orphans.
 @Suite("Comments")
 struct CommentTests {
-    static func pair(_ text: String) throws -> (Document, Document) {
-        let a = Document()
-        try a.insert(text, at: 0, by: "base", timestamp: Timestamp(wall: 1))
-        let b = Document()
-        for op in a.history { try b.apply(op) }
-        return (a, b)
-    }
-
-    static func sync(_ a: Document, _ b: Document) throws {
-        let fromA = a.history
-        for op in b.history { try a.apply(op) }
-        for op in fromA.reversed() { try b.apply(op) }
-        #expect(a.pending.isEmpty && b.pending.isEmpty)
-        #expect(a.commentThreads == b.commentThreads)
-        #expect(a.formattedRuns == b.formattedRuns)
-    }
-
     @Test func anAnchorMovesWithTheTextAndAThreadCollectsReplies() throws {
-        let (alice, bob) = try Self.pair("ship on Friday")
+        let (alice, bob) = try replicaPair("ship on Friday")
         let question = try alice.comment(at: 8, count: 6, text: "Which Friday?", by: "alice", timestamp: Timestamp(wall: 2))
         try bob.insert("the release ", at: 5, by: "bob", timestamp: Timestamp(wall: 2))  // before the anchor
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         try bob.makeCommentOp(.add(start: nil, end: nil, replyTo: question, text: "The 29th."), by: "bob", timestamp: Timestamp(wall: 3))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         let threads = alice.commentThreads
         #expect(threads.count == 1)
         #expect(threads[0].range == 20..<26)  // still "Friday", now further on
@@ -38,29 +21,29 @@ struct CommentTests {
     }
 
     @Test func editsAndResolutionAreLastWriterWinsAndDeletionIsFinal() throws {
-        let (alice, bob) = try Self.pair("text")
+        let (alice, bob) = try replicaPair("text")
         let id = try alice.comment(at: 0, count: 4, text: "first", by: "alice", timestamp: Timestamp(wall: 2))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         try alice.makeCommentOp(.edit(comment: id, text: "alice's"), by: "alice", timestamp: Timestamp(wall: 5))
         try bob.makeCommentOp(.edit(comment: id, text: "bob's"), by: "bob", timestamp: Timestamp(wall: 4))
         try alice.makeCommentOp(.resolve(comment: id, resolved: true), by: "alice", timestamp: Timestamp(wall: 6))
         try bob.makeCommentOp(.resolve(comment: id, resolved: false), by: "bob", timestamp: Timestamp(wall: 7))  // reopened later
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         #expect(alice.commentThreads.map(\.text) == ["alice's"])
         #expect(alice.commentThreads.map(\.resolved) == [false])
         // A delete wins over a concurrent edit made after it.
         try alice.makeCommentOp(.delete(comment: id), by: "alice", timestamp: Timestamp(wall: 8))
         try bob.makeCommentOp(.edit(comment: id, text: "too late"), by: "bob", timestamp: Timestamp(wall: 9))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         #expect(alice.commentThreads.isEmpty)
         #expect(alice.formattedRuns.allSatisfy { $0.comments.isEmpty })
     }
 
     @Test func aCommentWhoseTextIsDeletedIsKeptAsOrphaned() throws {
-        let (alice, bob) = try Self.pair("keep cut keep")
+        let (alice, bob) = try replicaPair("keep cut keep")
         try alice.comment(at: 5, count: 3, text: "why cut?", by: "alice", timestamp: Timestamp(wall: 2))
         try bob.delete(at: 4, count: 4, by: "bob", timestamp: Timestamp(wall: 2))
-        try Self.sync(alice, bob)
+        try exchange(alice, bob)
         #expect(alice.text == "keep keep")
         let thread = try #require(alice.commentThreads.first)
         #expect(thread.isOrphaned)
@@ -68,7 +51,7 @@ struct CommentTests {
     }
 
     @Test func commentsSurviveHistoryAndSnapshots() throws {
-        let (doc, _) = try Self.pair("a commented text")
+        let (doc, _) = try replicaPair("a commented text")
         let id = try doc.comment(at: 2, count: 9, text: "hm", by: "c", timestamp: Timestamp(wall: 2))
         try doc.makeCommentOp(.add(start: nil, end: nil, replyTo: id, text: "yes"), by: "d", timestamp: Timestamp(wall: 3))
         try doc.makeCommentOp(.resolve(comment: id, resolved: true), by: "d", timestamp: Timestamp(wall: 4))
@@ -80,7 +63,7 @@ struct CommentTests {
     }
 
     @Test func badCommentOpsAreRefused() throws {
-        let (doc, _) = try Self.pair("abc")
+        let (doc, _) = try replicaPair("abc")
         #expect(throws: EngineError.self) {
             try doc.makeCommentOp(.edit(comment: OpId("base", 0), text: "x"), by: "a", timestamp: Timestamp(wall: 2))  // a character, no comment
         }

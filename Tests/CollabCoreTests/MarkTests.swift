@@ -5,24 +5,9 @@ import Testing
 /// then both receive everything, in either order.
 @Suite("Formatting marks")
 struct MarkTests {
-    /// Two replicas sharing `text` typed by "base".
-    static func replicas(_ text: String) throws -> (Document, Document) {
-        let alice = Document()
-        try alice.insert(text, at: 0, by: "base", timestamp: Timestamp(wall: 1))
-        let bob = Document()
-        for op in alice.history { try bob.apply(op) }
-        return (alice, bob)
-    }
-
     /// Delivers each replica's ops to the other; both must end up alike.
     static func sync(_ a: Document, _ b: Document) throws -> [FormattedRun] {
-        let fromA = a.history
-        let fromB = b.history
-        for op in fromB { try a.apply(op) }
-        for op in fromA.reversed() { try b.apply(op) }  // another order, duplicates included
-        #expect(a.pending.isEmpty && b.pending.isEmpty)
-        #expect(a.formattedRuns == b.formattedRuns)
-        #expect(a.text == b.text)
+        try exchange(a, b)
         return a.formattedRuns
     }
 
@@ -31,7 +16,7 @@ struct MarkTests {
     }
 
     @Test func overlappingBoldAndItalicBothApply() throws {
-        let (alice, bob) = try Self.replicas("The fox jumped.")
+        let (alice, bob) = try replicaPair("The fox jumped.")
         try alice.format(at: 0, count: 7, key: "bold", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 2))
         try bob.format(at: 4, count: 10, key: "italic", value: .bool(true), by: "bob", timestamp: Timestamp(wall: 2))
         #expect(try Self.sync(alice, bob) == [
@@ -43,14 +28,14 @@ struct MarkTests {
     }
 
     @Test func boldAgainstUnboldIsDecidedByTheLaterOp() throws {
-        let (alice, bob) = try Self.replicas("The fox jumped.")
+        let (alice, bob) = try replicaPair("The fox jumped.")
         try alice.format(at: 0, count: 15, key: "bold", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 2))
         try bob.format(at: 4, count: 3, key: "bold", value: .null, by: "bob", timestamp: Timestamp(wall: 3))
         #expect(try Self.sync(alice, bob) == [
             Self.run("The ", ["bold": .bool(true)]), Self.run("fox"), Self.run(" jumped.", ["bold": .bool(true)]),
         ])
         // The same two ops with the timestamps swapped: the bold wins everywhere.
-        let (carol, dave) = try Self.replicas("The fox jumped.")
+        let (carol, dave) = try replicaPair("The fox jumped.")
         try carol.format(at: 0, count: 15, key: "bold", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 3))
         try dave.format(at: 4, count: 3, key: "bold", value: .null, by: "bob", timestamp: Timestamp(wall: 2))
         #expect(try Self.sync(carol, dave) == [Self.run("The fox jumped.", ["bold": .bool(true)])])
@@ -71,7 +56,7 @@ struct MarkTests {
     }
 
     @Test func textInsertedConcurrentlyAtASpansEdges() throws {
-        let (alice, bob) = try Self.replicas("The fox jumped.")
+        let (alice, bob) = try replicaPair("The fox jumped.")
         // Alice bolds "fox" and links "jumped"; Bob, not seeing that, types at their edges.
         try alice.format(at: 4, count: 3, key: "bold", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 2))
         try alice.format(at: 8, count: 6, key: "link", value: .string("u"), by: "alice", timestamp: Timestamp(wall: 2))
@@ -85,7 +70,7 @@ struct MarkTests {
     }
 
     @Test func aSpanSurvivesTheDeletionOfItsEnds() throws {
-        let (alice, bob) = try Self.replicas("abcdef")
+        let (alice, bob) = try replicaPair("abcdef")
         try alice.format(at: 1, count: 4, key: "italic", value: .bool(true), by: "alice", timestamp: Timestamp(wall: 2))
         try bob.delete(at: 1, count: 1, by: "bob", timestamp: Timestamp(wall: 2))  // "b", the span's first character
         try bob.delete(at: 3, count: 1, by: "bob", timestamp: Timestamp(wall: 3))  // "e", its last
@@ -93,7 +78,7 @@ struct MarkTests {
     }
 
     @Test func formatOpsRoundTripThroughHistoryAndSnapshots() throws {
-        let (doc, _) = try Self.replicas("rich text")
+        let (doc, _) = try replicaPair("rich text")
         try doc.format(at: 0, count: 4, key: "bold", value: .bool(true), by: "a", timestamp: Timestamp(wall: 2))
         try doc.format(at: 5, count: 4, key: "size", value: .int(3), by: "a", timestamp: Timestamp(wall: 3))
         let replayed = try Document(ops: doc.history)
