@@ -40,7 +40,8 @@ extension Document {
     }
 
     /// The id of the block holding the character at `position` (its marker, when the
-    /// position is a block boundary), or nil for the document's first block.
+    /// position is a block boundary), or nil for the document's first block. Walks back
+    /// to the marker: O(the block's length), for edits made by hand.
     public func block(atVisible position: Int) -> OpId? {
         var cursor = tree.cursor(atVisible: min(position, max(length - 1, 0)))
         guard length > 0 else { return nil }
