@@ -25,6 +25,9 @@ func best(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
     return result
 }
 
+/// Milliseconds as the JSON output writes them.
+func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
+
 /// Bytes the allocator has handed out and not had back (glibc's mallinfo2).
 func heapBytesInUse() -> Int {
     Int(collab_heap_bytes_in_use())
@@ -124,7 +127,6 @@ for path in paths {
         }
         try? FileManager.default.removeItem(atPath: path)
         times.sort()
-        func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
         print("{\"trace\":\"\(name)\",\"appends\":\(times.count),\"median_ms\":\(fixed(times[times.count / 2])),\"p99_ms\":\(fixed(times[times.count * 99 / 100])),\"max_ms\":\(fixed(times.last!))}")
         continue
     }
@@ -140,7 +142,6 @@ for path in paths {
         let markdownMs = best(runs) { markdown = RichTextRendering.markdown(merged.blockContents) }
         let ok = merged.text == trace.endContent && workload.document.text == trace.endContent && !json.isEmpty && !markdown.isEmpty
         allOK = allOK && ok
-        func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
         print(
             "{\"trace\":\"\(traceName(path))\",\"workload\":\"rich\",\"ops\":\(ops.count),\"blocks\":\(workload.blocks),"
                 + "\"marks\":\(workload.marks),\"comments\":\(workload.comments),\"replay_ms\":\(fixed(replayMs)),"
@@ -189,7 +190,6 @@ for path in paths {
     let ok = text == trace.endContent && merged.text == trace.endContent && replay.text == trace.endContent
         && restoredText == trace.endContent
     allOK = allOK && ok
-    func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
     print(
         "{\"trace\":\"\(name)\",\"edits\":\(trace.patchCount),\"ops\":\(ops.count),\"replay_ms\":\(fixed(replayMs)),"
             + "\"merge_ms\":\(fixed(mergeMs)),\"log_bytes\":\(logBytes),\"load_ms\":\(fixed(loadMs)),"
