@@ -62,11 +62,7 @@ extension Document {
                 guard parent.replyTo == nil else { throw EngineError.invalidOp(op.id, "replies answer the thread's first comment") }
             } else {
                 guard let start, let end else { throw EngineError.invalidOp(op.id, "a comment needs both anchors (or replyTo)") }
-                for anchor in [start, end] {
-                    guard let known = clientIndex(of: anchor.id.client), anchor.id.seq < Int(Int32.max),
-                        tree.cursor(of: CharId(client: known, seq: Int32(anchor.id.seq))) != nil
-                    else { throw EngineError.invalidOp(op.id, "its anchor \(anchor.id) is not a character") }
-                }
+                for anchor in [start, end] { _ = try character(anchoring: anchor, of: op) }
             }
             commentIndex[op.id] = comments.count
             comments.append(CommentRecord(
@@ -98,7 +94,10 @@ extension Document {
     public var commentThreads: [CommentThread] {
         var threads: [CommentThread] = []
         var position: [OpId: Int] = [:]
-        let ordered = comments.sorted { $0.isOlder(than: $1) }
+        // Threads first, then their replies (whatever clocks their authors had).
+        let ordered = comments.sorted { a, b in
+            (a.replyTo == nil) != (b.replyTo == nil) ? a.replyTo == nil : a.isOlder(than: b)
+        }
         for record in ordered where !record.deleted {
             var thread = CommentThread(
                 id: record.id, author: record.id.client, timestamp: record.timestamp, text: record.text,

@@ -72,10 +72,7 @@ extension Document {
         }
         func character(_ anchor: MarkAnchor?) throws -> CharId {
             guard let anchor else { return .none }
-            guard let known = clientIndex(of: anchor.id.client), anchor.id.seq < Int(Int32.max),
-                tree.cursor(of: CharId(client: known, seq: Int32(anchor.id.seq))) != nil
-            else { throw EngineError.invalidOp(op.id, "its anchor \(anchor.id) is not a character") }
-            return CharId(client: known, seq: Int32(anchor.id.seq))
+            return try self.character(anchoring: anchor, of: op)
         }
         let mark = MarkRecord(
             start: try character(format.start), startSide: format.start?.side ?? .before, end: try character(format.end),
@@ -84,6 +81,14 @@ extension Document {
         return OpRecord(
             kind: .format, client: c, seq: Int32(op.id.seq), span: 1, timestamp: op.timestamp, origin: .none,
             rightOrigin: .none, start: Int32(marks.count - 1), targetCount: 0)
+    }
+
+    /// The character an anchor of `op` names, or an error when it names no character.
+    func character(anchoring anchor: MarkAnchor, of op: Op) throws -> CharId {
+        guard let known = clientIndex(of: anchor.id.client), anchor.id.seq < Int(Int32.max),
+            tree.cursor(of: CharId(client: known, seq: Int32(anchor.id.seq))) != nil
+        else { throw EngineError.invalidOp(op.id, "its anchor \(anchor.id) is not a character") }
+        return CharId(client: known, seq: Int32(anchor.id.seq))
     }
 
     /// The public form of a mark record.

@@ -62,6 +62,15 @@ struct CommentTests {
         #expect(restored.history == doc.history)
     }
 
+    @Test func aReplyStampedBeforeItsThreadIsStillListed() throws {
+        let (doc, _) = try replicaPair("text")
+        let root = try doc.comment(at: 0, count: 4, text: "root", by: "a", timestamp: Timestamp(wall: 10))
+        // A reply from a client whose clock ran behind: stamped before the comment it answers.
+        let reply = Op(id: OpId("skewed", 0), timestamp: Timestamp(wall: 5), payload: .comment(.add(start: nil, end: nil, replyTo: root, text: "late clock")))
+        try doc.apply(reply)
+        #expect(doc.commentThreads.first?.replies.map(\.text) == ["late clock"])
+    }
+
     @Test func badCommentOpsAreRefused() throws {
         let (doc, _) = try replicaPair("abc")
         #expect(throws: EngineError.self) {
