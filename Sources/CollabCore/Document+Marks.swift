@@ -155,19 +155,64 @@ extension Document {
             boundaries.insert(span.to)
         }
         let cuts = boundaries.sorted()
-        func attributes(at position: Int) -> [String: AttributeValue] {
-            var winners: [String: OpRecord] = [:]
-            for span in spans where span.from <= position && position < span.to {
-                let record = records[span.record]
-                let key = marks[Int(record.start)].key
-                if let best = winners[key], !isLater(record, than: best) { continue }
-                winners[key] = record
+        // The covering marks and comments, kept up to date cut by cut: each span enters
+        // once and leaves once, and only the attributes whose covering set changed are
+        // decided again (by last writer wins among that attribute's covering marks).
+        let byStart = spans.indices.sorted { spans[$0].from < spans[$1].from }
+        let byEnd = spans.indices.sorted { spans[$0].to < spans[$1].to }
+        let commentsByStart = commentSpans.indices.sorted { commentSpans[$0].from < commentSpans[$1].from }
+        let commentsByEnd = commentSpans.indices.sorted { commentSpans[$0].to < commentSpans[$1].to }
+        var nextStart = 0, nextEnd = 0, nextCommentStart = 0, nextCommentEnd = 0
+        var covering: [String: [Int]] = [:]  // by attribute: indexes into `spans`
+        var coveringComments = Set<Int>()  // indexes into `commentSpans`
+        var winning: [String: AttributeValue] = [:]
+        var winningComments: [OpId] = []
+        func key(of span: Int) -> String { marks[Int(records[spans[span].record].start)].key }
+        /// Moves the covering sets to `position`; the attributes and comments there.
+        func advance(to position: Int) -> ([String: AttributeValue], [OpId]) {
+            var changed = Set<String>()
+            while nextEnd < byEnd.count && spans[byEnd[nextEnd]].to <= position {
+                let span = byEnd[nextEnd]
+                if spans[span].from < spans[span].to, let k = covering[key(of: span)]?.firstIndex(of: span) {
+                    covering[key(of: span)]!.remove(at: k)
+                    changed.insert(key(of: span))
+                }
+                nextEnd += 1
             }
-            var attributes: [String: AttributeValue] = [:]
-            for (key, record) in winners where marks[Int(record.start)].value != .null {
-                attributes[key] = marks[Int(record.start)].value
+            while nextStart < byStart.count && spans[byStart[nextStart]].from <= position {
+                let span = byStart[nextStart]
+                if spans[span].to > position {
+                    covering[key(of: span), default: []].append(span)
+                    changed.insert(key(of: span))
+                }
+                nextStart += 1
             }
-            return attributes
+            for key in changed {
+                var best: OpRecord?
+                for span in covering[key] ?? [] {
+                    let record = records[spans[span].record]
+                    if best.map({ isLater(record, than: $0) }) ?? true { best = record }
+                }
+                let value = best.map { marks[Int($0.start)].value } ?? .null
+                winning[key] = value == .null ? nil : value
+            }
+            var commentsChanged = false
+            while nextCommentEnd < commentsByEnd.count && commentSpans[commentsByEnd[nextCommentEnd]].to <= position {
+                commentsChanged = coveringComments.remove(commentsByEnd[nextCommentEnd]) != nil || commentsChanged
+                nextCommentEnd += 1
+            }
+            while nextCommentStart < commentsByStart.count && commentSpans[commentsByStart[nextCommentStart]].from <= position {
+                if commentSpans[commentsByStart[nextCommentStart]].to > position {
+                    coveringComments.insert(commentsByStart[nextCommentStart])
+                    commentsChanged = true
+                }
+                nextCommentStart += 1
+            }
+            if commentsChanged {
+                // commentSpans are oldest first: their indexes in order are the order shown.
+                winningComments = coveringComments.sorted().map { comments[commentSpans[$0].record].id }
+            }
+            return (winning, winningComments)
         }
         var current: [String: AttributeValue] = [:]
         var currentComments: [OpId] = []
@@ -196,9 +241,7 @@ extension Document {
                 while offset < run.length {
                     // Up to the next cut, everything in this run is formatted alike.
                     while nextCut < cuts.count && cuts[nextCut] <= position {
-                        let updated = attributes(at: cuts[nextCut])
-                        let updatedComments = commentSpans.filter { $0.from <= cuts[nextCut] && cuts[nextCut] < $0.to }
-                            .map { comments[$0.record].id }
+                        let (updated, updatedComments) = advance(to: cuts[nextCut])
                         if updated != current || updatedComments != currentComments {
                             flush()
                             current = updated

@@ -1,4 +1,5 @@
 import CollabCore
+import CollabTestSupport
 import Testing
 
 /// Formatting marks with the Peritext paper's examples: each replica edits on its own,
@@ -98,5 +99,49 @@ struct MarkTests {
             payload: .formatSet(FormatSet(start: MarkAnchor(OpId("a", 2), .before), end: nil, key: "bold", value: .bool(true))))
         #expect(throws: EngineError.self) { try doc.apply(bad) }
         #expect(throws: EngineError.self) { try doc.format(at: 1, count: 5, key: "bold", value: .bool(true), by: "a", timestamp: Timestamp(wall: 4)) }
+    }
+}
+
+/// The sweep that resolves formatting, checked against the rule applied the slow way:
+/// for each character, the latest covering format op of each attribute.
+@Suite("Formatting resolution")
+struct FormattingResolutionTests {
+    @Test(arguments: 1...40)
+    func theSweepAgreesWithTheRuleCharacterByCharacter(seed: Int) throws {
+        var random = SplitMix(seed: UInt64(seed))
+        let doc = Document()
+        try doc.insert("the quick brown fox jumps over the lazy dog", at: 0, by: "base", timestamp: Timestamp(wall: 1))
+        for step in 0..<60 {
+            let length = doc.length
+            let position = Int(random.next() % UInt64(max(length, 1)))
+            let count = 1 + Int(random.next() % 6)
+            let client = ["a", "b", "c"][Int(random.next() % 3)]
+            let timestamp = Timestamp(wall: Int64(2 + random.next() % 20))  // ties on purpose
+            switch random.next() % 4 {
+            case 0: try doc.insert("xy", at: Int(random.next() % UInt64(length + 1)), by: client, timestamp: timestamp)
+            case 1 where length > 1: try doc.delete(at: position, count: min(count, length - position), by: client, timestamp: timestamp)
+            default:
+                guard length > 0 else { continue }
+                let (key, value): (String, AttributeValue) = [("bold", .bool(true)), ("bold", .null), ("link", .string("u\(step)")), ("em", .int(1))][Int(random.next() % 4)]
+                try doc.format(at: position, count: min(count, length - position), key: key, value: value, by: client, timestamp: timestamp)
+            }
+        }
+        // The slow way: each character's winners among the format ops covering it now.
+        let formats = doc.history.compactMap { op -> (Op, FormatSet)? in
+            if case .formatSet(let format) = op.payload { return (op, format) }
+            return nil
+        }
+        var expected = Array(repeating: [String: AttributeValue](), count: doc.length)
+        var stamps = Array(repeating: [String: (Timestamp, String, Int)](), count: doc.length)
+        for (op, format) in formats {
+            let stamp = (op.timestamp, op.id.client, op.id.seq)
+            for k in try #require(doc.visibleRange(of: format)) {
+                if let best = stamps[k][format.key], !(stamp.0 != best.0 ? stamp.0 > best.0 : stamp.1 != best.1 ? stamp.1 > best.1 : stamp.2 > best.2) { continue }
+                stamps[k][format.key] = stamp
+                expected[k][format.key] = format.value
+            }
+        }
+        let actual = doc.formattedRuns.flatMap { run in Array(repeating: run.attributes, count: run.text.unicodeScalars.count) }
+        #expect(actual == expected.map { $0.filter { $0.value != .null } })
     }
 }
