@@ -100,8 +100,34 @@ extension Document {
         return "paragraph"
     }
 
-    /// Applies a block op whose references have all been seen.
-    func integrateBlock(_ block: BlockOp, of op: Op, client c: Int32, integrateMarker: (TextInsert) throws -> OpRecord) throws -> OpRecord {
+    /// Refuses block attributes a block cannot have, before anything changes.
+    func checkBlockAttributes(_ attributes: [String: AttributeValue], of op: Op) throws {
+        for key in attributes.keys where key.isEmpty || key.utf8.count > 256 {
+            throw EngineError.invalidOp(op.id, "an attribute name is 1 to 256 bytes")
+        }
+    }
+
+    /// Makes the record of a `block_insert` whose marker `marker` (a one-character
+    /// insert record) has just been integrated, and registers the block.
+    func registerBlock(_ marker: OpRecord, attributes: [String: AttributeValue], of op: Op) -> OpRecord {
+        var record = marker
+        record.kind = .block
+        record.targetCount = Int32(blockInserts.count)
+        blockInserts.append(attributes)
+        registerAttributes(of: CharId(client: marker.client, seq: marker.seq), attributes, stamp: OpStamp(timestamp: op.timestamp, id: op.id))
+        hideIfInDeletedBlock(CharId(client: marker.client, seq: marker.seq), count: 1)
+        return record
+    }
+
+    /// A new block's attribute registers, each set by the op that made it.
+    func registerAttributes(of marker: CharId, _ attributes: [String: AttributeValue], stamp: OpStamp) {
+        var registers = BlockRecord(id: stamp.id)
+        for (key, value) in attributes { registers.attributes[key] = (value, stamp) }
+        blocks[marker] = registers
+    }
+
+    /// Applies a `block_set` or `block_delete` whose references have all been seen.
+    func integrateBlock(_ block: BlockOp, of op: Op, client c: Int32) throws -> OpRecord {
         let stamp = OpStamp(timestamp: op.timestamp, id: op.id)
         func existing(_ id: OpId) throws -> CharId {
             guard let known = clientIndex(of: id.client), id.seq < Int(Int32.max), blocks[CharId(client: known, seq: Int32(id.seq))] != nil
@@ -109,20 +135,8 @@ extension Document {
             return CharId(client: known, seq: Int32(id.seq))
         }
         switch block {
-        case .insert(let after, let before, let attributes):
-            for key in attributes.keys where key.isEmpty || key.utf8.count > 256 {
-                throw EngineError.invalidOp(op.id, "an attribute name is 1 to 256 bytes")
-            }
-            var record = try integrateMarker(TextInsert(after: after, before: before, text: "\n"))
-            record.kind = .block
-            record.targetCount = Int32(blockInserts.count)
-            blockInserts.append(attributes)
-            let marker = CharId(client: c, seq: Int32(op.id.seq))
-            var registers = BlockRecord(id: op.id)
-            for (key, value) in attributes { registers.attributes[key] = (value, stamp) }
-            blocks[marker] = registers
-            hideIfInDeletedBlock(marker, count: 1)
-            return record
+        case .insert:
+            throw EngineError.invalidOp(op.id, "a block_insert is integrated as its marker character")
         case .set(let id, let key, let value):
             guard !key.isEmpty, key.utf8.count <= 256 else { throw EngineError.invalidOp(op.id, "an attribute name is 1 to 256 bytes") }
             if let id {

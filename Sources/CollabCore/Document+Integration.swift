@@ -77,11 +77,14 @@ extension Document {
         case .comment(let comment):
             for id in comment.references where !isSeen(id) { return .pending }
             record = try integrateComment(comment, of: op, client: c)
+        case .block(.insert(let after, let before, let attributes)):
+            guard let left = seenCharacter(after), let right = seenCharacter(before) else { return .pending }
+            try checkBlockAttributes(attributes, of: op)
+            let marker = TextInsert(after: after, before: before, text: "\n")
+            record = registerBlock(try integrateInsert(marker, of: op, client: c, between: left, and: right), attributes: attributes, of: op)
         case .block(let block):
             for id in block.references where !isSeen(id) { return .pending }
-            record = try integrateBlock(block, of: op, client: c) { marker in
-                try integrateInsert(marker, of: op, client: c, between: seenCharacter(marker.after)!, and: seenCharacter(marker.before)!)
-            }
+            record = try integrateBlock(block, of: op, client: c)
         }
         nextSeq[Int(c)] = Int32(op.endSeq)
         clock.observe(op.timestamp)

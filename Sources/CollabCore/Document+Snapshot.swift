@@ -348,17 +348,12 @@ extension Document {
                     records[i].start = try integrateComment(s.comments[k], of: op, client: record.client).start
                     k += 1
                 case .block:
-                    var registers = BlockRecord(id: id)
-                    for (key, value) in s.blockInserts[Int(record.targetCount)] {
-                        guard !key.isEmpty else { throw fail("a block attribute without a name") }
-                        registers.attributes[key] = (value, OpStamp(timestamp: record.timestamp, id: id))
-                    }
-                    blocks[CharId(client: record.client, seq: record.seq)] = registers
+                    let attributes = s.blockInserts[Int(record.targetCount)]
+                    try checkBlockAttributes(attributes, of: Op(id: id, timestamp: record.timestamp, payload: .block(.insert(after: nil, before: nil, attributes: attributes))))
+                    registerAttributes(of: CharId(client: record.client, seq: record.seq), attributes, stamp: OpStamp(timestamp: record.timestamp, id: id))
                 case .blockOp:
                     let op = Op(id: id, timestamp: record.timestamp, payload: .block(s.blockOps[b]))
-                    records[i].start = try integrateBlock(s.blockOps[b], of: op, client: record.client) { _ in
-                        throw fail("a block_insert where a block op belongs")
-                    }.start
+                    records[i].start = try integrateBlock(s.blockOps[b], of: op, client: record.client).start
                     b += 1
                 default:
                     continue
