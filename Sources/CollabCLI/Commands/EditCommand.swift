@@ -118,7 +118,7 @@ struct EditCommand: ParsableCommand {
         // Every edit is made before anything is written: one append, all or nothing.
         document.coalescingFloor = document.historyCount
         let start = document.historyCount
-        for step in try steps { _ = try step.apply(to: document, by: client, timestamp: document.tick(now: now)) }
+        for step in try steps { try step.apply(to: document, by: client, timestamp: document.tick(now: now)) }
         let ops = document.history(from: start)
         try file.append(ops)
         for op in ops { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }

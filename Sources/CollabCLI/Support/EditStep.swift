@@ -129,32 +129,31 @@ struct EditStep {
         }
     }
 
-    /// Makes the edit on `document` as `client`, and returns the ids of the ops it made
-    /// (local typing may coalesce them with the edit before).
-    func apply(to document: Document, by client: ClientId, timestamp: Timestamp) throws -> [OpId] {
-        let id: OpId
+    /// Makes the edit on `document` as `client` (the ops are in its history; local typing
+    /// may coalesce them with the edit before).
+    func apply(to document: Document, by client: ClientId, timestamp: Timestamp) throws {
         switch action {
-        case .insert: id = try document.insert(arguments[1], at: Int(arguments[0])!, by: client, timestamp: timestamp)
-        case .delete: id = try document.delete(at: Int(arguments[0])!, count: Int(arguments[1])!, by: client, timestamp: timestamp)
+        case .insert: try document.insert(arguments[1], at: Int(arguments[0])!, by: client, timestamp: timestamp)
+        case .delete: try document.delete(at: Int(arguments[0])!, count: Int(arguments[1])!, by: client, timestamp: timestamp)
         case .format:
             let (key, value) = try attribute()
-            id = try document.format(at: Int(arguments[0])!, count: Int(arguments[1])!, key: key, value: value, by: client, timestamp: timestamp)
+            try document.format(at: Int(arguments[0])!, count: Int(arguments[1])!, key: key, value: value, by: client, timestamp: timestamp)
         case .comment:
             if let replyTo {
                 let op = CommentOp.add(start: nil, end: nil, replyTo: try commentId(replyTo), text: arguments[0])
-                id = try document.makeCommentOp(op, by: client, timestamp: timestamp)
+                try document.makeCommentOp(op, by: client, timestamp: timestamp)
             } else {
-                id = try document.comment(at: Int(arguments[0])!, count: Int(arguments[1])!, text: arguments[2], by: client, timestamp: timestamp)
+                try document.comment(at: Int(arguments[0])!, count: Int(arguments[1])!, text: arguments[2], by: client, timestamp: timestamp)
             }
         case .editComment:
-            id = try document.makeCommentOp(.edit(comment: try commentId(arguments[0]), text: arguments[1]), by: client, timestamp: timestamp)
+            try document.makeCommentOp(.edit(comment: try commentId(arguments[0]), text: arguments[1]), by: client, timestamp: timestamp)
         case .resolve, .reopen:
             let op = CommentOp.resolve(comment: try commentId(arguments[0]), resolved: action == .resolve)
-            id = try document.makeCommentOp(op, by: client, timestamp: timestamp)
+            try document.makeCommentOp(op, by: client, timestamp: timestamp)
         case .deleteComment:
-            id = try document.makeCommentOp(.delete(comment: try commentId(arguments[0])), by: client, timestamp: timestamp)
+            try document.makeCommentOp(.delete(comment: try commentId(arguments[0])), by: client, timestamp: timestamp)
         case .block where Int(arguments[0])! > 0:
-            id = try document.insertBlock(at: Int(arguments[0])!, attributes: try blockAttributes(), by: client, timestamp: timestamp)
+            try document.insertBlock(at: Int(arguments[0])!, attributes: try blockAttributes(), by: client, timestamp: timestamp)
         case .block, .setBlock, .deleteBlock:
             // block 0 has nothing to split off: it sets the type of the block at 0.
             let position = Int(arguments[0])!
@@ -162,13 +161,12 @@ struct EditStep {
             let block = document.block(atVisible: position)
             if action == .deleteBlock {
                 guard let block else { throw CommandFailure(.usage, "the document's first block (before any split) cannot be deleted; delete its text") }
-                id = try document.deleteBlock(block, by: client, timestamp: timestamp)
+                try document.deleteBlock(block, by: client, timestamp: timestamp)
             } else {
-                return try blockAttributes().sorted(by: { $0.key < $1.key }).map { key, value in
+                for (key, value) in try blockAttributes().sorted(by: { $0.key < $1.key }) {
                     try document.makeBlockOp(.set(block: block, key: key, value: value), by: client, timestamp: timestamp)
                 }
             }
         }
-        return [id]
     }
 }
