@@ -12,6 +12,17 @@ public struct Op: Hashable, Sendable {
         case formatSet(FormatSet)
         case comment(CommentOp)
         case block(BlockOp)
+
+        /// The op type's name in the JSON form.
+        public var typeName: String {
+            switch self {
+            case .textInsert: "text_insert"
+            case .textDelete: "text_delete"
+            case .formatSet: "format_set"
+            case .comment(let comment): comment.typeName
+            case .block(let block): block.typeName
+            }
+        }
     }
 
     public init(id: OpId, timestamp: Timestamp, payload: Payload) {
@@ -21,15 +32,7 @@ public struct Op: Hashable, Sendable {
     }
 
     /// The op type's name in the JSON form.
-    public var typeName: String {
-        switch payload {
-        case .textInsert: "text_insert"
-        case .textDelete: "text_delete"
-        case .formatSet: "format_set"
-        case .comment(let comment): comment.typeName
-        case .block(let block): block.typeName
-        }
-    }
+    public var typeName: String { payload.typeName }
 
     /// How many consecutive sequence numbers the op uses.
     public var span: Int {

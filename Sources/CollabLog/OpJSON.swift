@@ -314,9 +314,9 @@ public enum OpJSON {
     }
 
     /// The payload object of a comment or block op, as JSON bytes (how .clog stores them).
-    static func payload(of op: Op) -> [UInt8] {
+    static func payload(of payload: Op.Payload) -> [UInt8] {
         var writer = JSONWriter()
-        switch op.payload {
+        switch payload {
         case .comment(let comment): commentPayload(comment, &writer)
         case .block(let block): blockPayload(block, &writer)
         default: preconditionFailure("only comment and block ops are stored as JSON payloads")
@@ -324,16 +324,14 @@ public enum OpJSON {
         return writer.bytes
     }
 
-    /// A comment or block op from its id, timestamp, type and JSON payload bytes.
-    static func op(
-        id: OpId, timestamp: Timestamp, type: String, payload bytes: ArraySlice<UInt8>, at offset: Int
-    ) throws(DecodeError) -> Op {
+    /// A comment or block op's payload from its type and JSON bytes.
+    static func payload(type: String, json bytes: ArraySlice<UInt8>, at offset: Int) throws(DecodeError) -> Op.Payload {
         guard case .object(let payload)? = try? JSONParser.parse(Array(bytes)) else {
             throw DecodeError(offset: offset, reason: "a \(type) payload is not a JSON object")
         }
         do {
-            if type.hasPrefix("comment_") { return Op(id: id, timestamp: timestamp, payload: .comment(try commentOp(type, payload))) }
-            return Op(id: id, timestamp: timestamp, payload: .block(try blockOp(type, payload)))
+            if type.hasPrefix("comment_") { return .comment(try commentOp(type, payload)) }
+            return .block(try blockOp(type, payload))
         } catch {
             throw DecodeError(offset: offset, reason: error.description)
         }

@@ -52,9 +52,7 @@ enum CheckpointCodec {
             tables.varint(Int(record.timestamp.logical))
             wall = record.timestamp.wall
             if record.kind == .comment || record.kind == .blockOp {
-                let op = Op(
-                    id: OpId("", 0), timestamp: .zero,
-                    payload: record.kind == .comment ? .comment(snapshot.comments[cm]) : .block(snapshot.blockOps[bo]))
+                let op: Op.Payload = record.kind == .comment ? .comment(snapshot.comments[cm]) : .block(snapshot.blockOps[bo])
                 if record.kind == .comment { cm += 1 } else { bo += 1 }
                 let payload = OpJSON.payload(of: op)
                 tables.u8(OpBatchCodec.jsonOpKinds[op.typeName]!)
@@ -82,8 +80,7 @@ enum CheckpointCodec {
                 tables.id(record.rightOrigin, near: seq)
                 if record.kind == .block {
                     // The block's attributes, as a block_insert's JSON payload would hold them.
-                    let payload = OpJSON.payload(
-                        of: Op(id: OpId("", 0), timestamp: .zero, payload: .block(.insert(after: nil, before: nil, attributes: snapshot.blockInserts[bi]))))
+                    let payload = OpJSON.payload(of: .block(.insert(after: nil, before: nil, attributes: snapshot.blockInserts[bi])))
                     bi += 1
                     tables.varint(payload.count)
                     tables.bytes += payload
@@ -158,8 +155,7 @@ enum CheckpointCodec {
                 else { throw DecodeError(offset: reader.offset - 1, reason: "op kind \(tag) does not belong in a \(kind) record") }
                 let length = try reader.count(max: reader.end - reader.offset)
                 let start = reader.offset
-                let op = try OpJSON.op(id: OpId("", 0), timestamp: .zero, type: type, payload: try reader.bytes(length), at: start)
-                switch op.payload {
+                switch try OpJSON.payload(type: type, json: try reader.bytes(length), at: start) {
                 case .comment(let comment): comments.append(comment)
                 case .block(let block): blockOps.append(block)
                 default: break
@@ -186,8 +182,8 @@ enum CheckpointCodec {
                 if kind == .block {
                     let length = try reader.count(max: reader.end - reader.offset)
                     let start = reader.offset
-                    let op = try OpJSON.op(id: OpId("", 0), timestamp: .zero, type: "block_insert", payload: try reader.bytes(length), at: start)
-                    guard case .block(.insert(_, _, let attributes)) = op.payload else {
+                    let payload = try OpJSON.payload(type: "block_insert", json: try reader.bytes(length), at: start)
+                    guard case .block(.insert(_, _, let attributes)) = payload else {
                         throw DecodeError(offset: start, reason: "a block record without attributes")
                     }
                     blockInserts.append(attributes)

@@ -92,7 +92,7 @@ enum OpBatchCodec {
                 // Comment and block ops are few: their payload as JSON (docs/ops.md) in the
                 // text column.
                 columns.kinds.u8(jsonOpKinds[op.typeName]!)
-                let payload = OpJSON.payload(of: op)
+                let payload = OpJSON.payload(of: op.payload)
                 columns.textLengths.varint(payload.count)
                 columns.text.bytes.append(contentsOf: payload)
             }
@@ -186,7 +186,7 @@ enum OpBatchCodec {
                 }
                 let byteCount = try textLengths.count(max: body.count)
                 let start = text.offset
-                op = try OpJSON.op(id: id, timestamp: timestamp, type: type, payload: try text.bytes(byteCount), at: start)
+                op = Op(id: id, timestamp: timestamp, payload: try OpJSON.payload(type: type, json: try text.bytes(byteCount), at: start))
             } else if kind & 3 == 3 {
                 let flags = kind >> 2
                 guard flags < 16 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
