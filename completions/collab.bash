@@ -330,7 +330,7 @@ _collab_edit() {
     # Offer positional completions
     case "${positional_number}" in
     2)
-        __collab_add_completions -W 'insert'$'\n''delete'$'\n''format'$'\n''comment'$'\n''edit-comment'$'\n''resolve'$'\n''reopen'$'\n''delete-comment'$'\n''block'$'\n''set-block'$'\n''delete-block'
+        __collab_add_completions -W 'insert'$'\n''delete'$'\n''format'$'\n''comment'$'\n''edit-comment'$'\n''resolve'$'\n''reopen'$'\n''delete-comment'$'\n''block'$'\n''set-block'$'\n''delete-block'$'\n''move-block'
         return
         ;;
     esac

@@ -162,7 +162,7 @@ complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options 
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" store' -l 'store' -d 'A store directory: LOG is then a document id in it.' -rfka ''
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" client' -l 'client' -d 'The client id the op is made by.' -rfka ''
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" base' -l 'base' -d 'Edit the document as it was at this version (head, @N, client:count,…).' -rfka ''
-complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab edit" -eq 1' -fka 'insert delete format comment edit-comment resolve reopen delete-comment block set-block delete-block'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab edit" -eq 1' -fka 'insert delete format comment edit-comment resolve reopen delete-comment block set-block delete-block move-block'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" reply-to' -l 'reply-to' -d 'With comment: the comment (client:seq) this one replies to.' -rfka ''
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" json' -l 'json' -d 'Print the new op as JSON.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab edit" version' -l 'version' -d 'Show the version.'

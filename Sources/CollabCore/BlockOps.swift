@@ -12,12 +12,18 @@ public enum BlockOp: Hashable, Sendable {
     /// marker when the op was made, nil for the document's end), including text inserted
     /// there concurrently: delete wins.
     case delete(block: OpId, until: OpId?)
+    /// Moves a block (Kleppmann's list move): a hidden slot character is inserted between
+    /// two characters, and the block is shown there from now on unless a later move of
+    /// the same block wins (last writer wins, so concurrent moves leave one copy). The
+    /// block's text stays where it was typed, so edits made in it concurrently go along.
+    case move(block: OpId, after: OpId?, before: OpId?)
 
     public var typeName: String {
         switch self {
         case .insert: "block_insert"
         case .set: "block_set"
         case .delete: "block_delete"
+        case .move: "block_move"
         }
     }
 
@@ -26,12 +32,17 @@ public enum BlockOp: Hashable, Sendable {
         case .insert(let after, let before, _): [after, before].compactMap { $0 }
         case .set(let block, _, _): [block].compactMap { $0 }
         case .delete(let block, let until): [block, until].compactMap { $0 }
+        case .move(let block, let after, let before): [block, after, before].compactMap { $0 }
         }
     }
 
     /// The block types `collab edit` makes and the renderers know; others render as
     /// paragraphs. `table`, `row` and `cell` nest by their order (docs/rich-text.md).
     public static let knownTypes: Set<String> = ["paragraph", "heading", "list_item", "code", "quote", "table", "row", "cell"]
+
+    /// The block types that make up tables: they nest by order, so they are not moved
+    /// one by one.
+    public static let tableTypes: Set<String> = ["table", "row", "cell"]
 }
 
 /// A block as the renderers see it: its attributes and its formatted text.

@@ -10,6 +10,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case positionOutOfRange(position: Int, length: Int)
     /// A local edit of `count` characters from `position` that the document does not have.
     case rangeOutOfRange(position: Int, count: Int, length: Int)
+    /// A local edit the document cannot make, and why.
+    case invalidEdit(String)
     /// A version names ops whose dependencies it does not include.
     case versionNotCausallyClosed(missing: OpId, neededBy: OpId)
     /// A snapshot (a checkpoint's state) does not hold together.
@@ -29,6 +31,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
             count < 1
                 ? "a range of \(count) characters is empty"
                 : "characters \(position)..<\(position + count) are outside the document (length \(length))"
+        case .invalidEdit(let reason):
+            reason
         case .versionNotCausallyClosed(let missing, let neededBy):
             "version is not causally closed: \(neededBy) needs \(missing), which the version excludes"
         case .invalidSnapshot(let reason):

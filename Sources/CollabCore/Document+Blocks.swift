@@ -23,6 +23,7 @@ extension Document {
         at position: Int, attributes: [String: AttributeValue], by client: ClientId, timestamp: Timestamp
     ) throws -> OpId {
         guard position >= 0 && position <= length else { throw EngineError.positionOutOfRange(position: position, length: length) }
+        let position = hasMovedBlocks ? sequencePosition(insertingAt: position, in: displaySegments()) : position
         let cursor = insertionCursor(atVisible: position)
         let op = BlockOp.insert(after: opId(tree.charBefore(cursor)), before: opId(tree.charAt(cursor)), attributes: attributes)
         return try makeBlockOp(op, by: client, timestamp: timestamp)
@@ -33,7 +34,7 @@ extension Document {
     /// that text typed at the end of a block never lands among the hidden characters of
     /// a deleted block that follows (which would hide it).
     func insertionCursor(atVisible position: Int) -> Cursor {
-        guard !deletedBlockRanges.isEmpty, position > 0 else { return tree.cursor(atVisible: position) }
+        guard !deletedBlockRanges.isEmpty || hasMovedBlocks, position > 0 else { return tree.cursor(atVisible: position) }
         var cursor = tree.cursor(atVisible: position - 1)
         tree.advance(&cursor, by: 1)
         return cursor
@@ -43,6 +44,10 @@ extension Document {
     /// position is a block boundary), or nil for the document's first block. Walks back
     /// to the marker: O(the block's length), for edits made by hand.
     public func block(atVisible position: Int) -> OpId? {
+        if hasMovedBlocks {
+            let segments = displaySegments()
+            return opId(segments[segmentIndex(atDisplay: position, in: segments)].marker)
+        }
         var cursor = tree.cursor(atVisible: min(position, max(length - 1, 0)))
         guard length > 0 else { return nil }
         // Walk left to the nearest marker that is shown.
@@ -95,7 +100,7 @@ extension Document {
     }
 
     /// A block's type attribute (paragraph when unset).
-    private func type(of marker: CharId) -> String {
+    func type(of marker: CharId) -> String {
         if case .string(let type)? = blocks[marker]?.attributes["type"]?.value { return type }
         return "paragraph"
     }
@@ -135,8 +140,8 @@ extension Document {
             return CharId(client: known, seq: Int32(id.seq))
         }
         switch block {
-        case .insert:
-            throw EngineError.invalidOp(op.id, "a block_insert is integrated as its marker character")
+        case .insert, .move:
+            throw EngineError.invalidOp(op.id, "a \(block.typeName) is integrated as a character")
         case .set(let id, let key, let value):
             guard !key.isEmpty, key.utf8.count <= 256 else { throw EngineError.invalidOp(op.id, "an attribute name is 1 to 256 bytes") }
             if let id {
@@ -219,6 +224,11 @@ extension Document {
                 return
             }
             result[result.count - 1].runs.append(FormattedRun(text: text, attributes: attributes, comments: comments, ids: ids))
+        }
+        if hasMovedBlocks {
+            var shown: [OpId?: Int] = [:]
+            for (k, segment) in displaySegments().enumerated() { shown[opId(segment.marker)] = k }
+            result.sort { shown[$0.id]! < shown[$1.id]! }
         }
         // An empty first block before another (the document starts with a marker) is
         // left out.

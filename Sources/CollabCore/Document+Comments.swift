@@ -28,6 +28,14 @@ extension Document {
         guard position >= 0, count >= 1, position + count <= length else {
             throw EngineError.rangeOutOfRange(position: position, count: count, length: length)
         }
+        var position = position
+        if hasMovedBlocks {
+            let ranges = sequenceRanges(from: position, count: count, in: displaySegments())
+            guard ranges.count == 1 else {
+                throw EngineError.invalidEdit("characters \(position)..<\(position + count) cross a moved block: comment on each part")
+            }
+            position = ranges[0].lowerBound
+        }
         let first = opId(tree.charAt(tree.cursor(atVisible: position)))!
         let last = opId(tree.charAt(tree.cursor(atVisible: position + count - 1)))!
         return try makeCommentOp(

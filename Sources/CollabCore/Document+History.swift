@@ -79,6 +79,8 @@ extension Document {
             return Op(id: id, timestamp: record.timestamp, payload: .block(insert))
         case .blockOp:
             return Op(id: id, timestamp: record.timestamp, payload: .block(blockOps[Int(record.start)]))
+        case .blockMove:
+            return Op(id: id, timestamp: record.timestamp, payload: .block(blockOps[Int(record.targetCount)]))
         }
     }
 

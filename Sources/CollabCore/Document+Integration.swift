@@ -82,6 +82,11 @@ extension Document {
             try checkBlockAttributes(attributes, of: op)
             let marker = TextInsert(after: after, before: before, text: "\n")
             record = registerBlock(try integrateInsert(marker, of: op, client: c, between: left, and: right), attributes: attributes, of: op)
+        case .block(.move(let block, let after, let before)):
+            guard isSeen(block), let left = seenCharacter(after), let right = seenCharacter(before) else { return .pending }
+            let moved = try movableBlock(block, of: op)
+            let slot = TextInsert(after: after, before: before, text: "\n")
+            record = registerMove(of: moved, slot: try integrateInsert(slot, of: op, client: c, between: left, and: right), op: op)
         case .block(let block):
             for id in block.references where !isSeen(id) { return .pending }
             record = try integrateBlock(block, of: op, client: c)

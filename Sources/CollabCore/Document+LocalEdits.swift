@@ -25,6 +25,13 @@ extension Document {
         guard position >= 0 && position <= length else {
             throw EngineError.positionOutOfRange(position: position, length: length)
         }
+        let position = hasMovedBlocks ? sequencePosition(insertingAt: position, in: displaySegments()) : position
+        return try insertSequence(text, at: position, by: client, timestamp: timestamp)
+    }
+
+    /// `insert` at a visible position of the sequence.
+    @discardableResult
+    func insertSequence(_ text: String, at position: Int, by client: ClientId, timestamp: Timestamp) throws -> OpId {
         let c = intern(client)
         let seq = nextSeq[Int(c)]
         if deletedBlockRanges.isEmpty, let point = typing, point.continues(position: position, client: c, treeChanges: tree.changes),
@@ -94,6 +101,13 @@ extension Document {
         guard position >= 0, count > 0, position + count <= length else {
             throw EngineError.rangeOutOfRange(position: position, count: count, length: length)
         }
+        guard hasMovedBlocks else { return deleteSequence(at: position, count: count, by: client, timestamp: timestamp) }
+        return try deleteInDisplayOrder(at: position, count: count, by: client, timestamp: timestamp)
+    }
+
+    /// `delete` at visible positions of the sequence.
+    @discardableResult
+    func deleteSequence(at position: Int, count: Int, by client: ClientId, timestamp: Timestamp) -> OpId {
         let c = intern(client)
         let seq = nextSeq[Int(c)]
         let coalescing = continuesLastRecord(of: c, kind: .delete, at: seq)

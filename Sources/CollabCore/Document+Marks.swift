@@ -51,6 +51,21 @@ extension Document {
         guard position >= 0, count >= 1, position + count <= length else {
             throw EngineError.rangeOutOfRange(position: position, count: count, length: length)
         }
+        guard hasMovedBlocks else { return try formatSequence(at: position, count: count, key: key, value: value, by: client, timestamp: timestamp) }
+        // One op per stretch of the sequence that the displayed range covers.
+        let ranges = sequenceRanges(from: position, count: count, in: displaySegments())
+        var first: OpId?
+        for range in ranges {
+            let made = try formatSequence(at: range.lowerBound, count: range.count, key: key, value: value, by: client, timestamp: timestamp)
+            first = first ?? made
+        }
+        return first!
+    }
+
+    /// `format` at visible positions of the sequence.
+    func formatSequence(
+        at position: Int, count: Int, key: String, value: AttributeValue, by client: ClientId, timestamp: Timestamp
+    ) throws -> OpId {
         let first = tree.charAt(tree.cursor(atVisible: position))
         let start = MarkAnchor(opId(first)!, .before)
         let end: MarkAnchor?
@@ -286,7 +301,10 @@ extension Document {
             return anchor.side == .after && !cursor.run.deleted ? position + 1 : position
         }
         guard let from = edge(format.start, default: 0), let to = edge(format.end, default: length) else { return nil }
-        return from..<max(from, to)
+        guard hasMovedBlocks, to > from else { return from..<max(from, to) }
+        let segments = displaySegments()
+        let start = displayPosition(ofSequence: from, in: segments)
+        return start..<max(start, displayPosition(ofSequence: to - 1, in: segments) + 1)
     }
 
     /// Last-writer-wins order of two ops: timestamp, then client id, then (for ops of

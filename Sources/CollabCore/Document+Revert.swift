@@ -51,6 +51,10 @@ extension Document {
         for op in targets.sorted(by: { historyPosition(of: $0) > historyPosition(of: $1) }) {
             switch op.payload {
             case .block(let block):
+                if case .move = block {
+                    skipped.append((op.id, "block_move is not reverted (move the block back)"))
+                    continue
+                }
                 guard case .insert = block else {
                     skipped.append((op.id, "\(block.typeName) is not reverted (set the attribute back, or restore the text)"))
                     continue
@@ -63,7 +67,7 @@ extension Document {
                     if let cursor = tree.cursor(of: id), !cursor.run.deleted { positions.append(tree.visiblePosition(of: cursor)) }
                 }
                 for (position, count) in Self.groups(of: positions).reversed() {
-                    try delete(at: position, count: count, by: client, timestamp: tick(now: now))
+                    deleteSequence(at: position, count: count, by: client, timestamp: tick(now: now))
                 }
             case .textDelete:
                 break  // all restored at once below, in document order
@@ -145,7 +149,7 @@ extension Document {
             let position = tree.visiblePosition(of: cursor)
             var text = String.UnicodeScalarView()
             for scalar in stretch.scalars { text.append(Unicode.Scalar(scalar)!) }
-            try insert(String(text), at: position, by: client, timestamp: tick(now: now))
+            try insertSequence(String(text), at: position, by: client, timestamp: tick(now: now))
         }
     }
 
@@ -168,7 +172,7 @@ extension Document {
                 }
                 var end = k + 1
                 while end < current.count && current[end][key] != wanted[end][key] && wanted[end][key] == wanted[k][key] { end += 1 }
-                try format(at: k, count: end - k, key: key, value: wanted[k][key] ?? .null, by: client, timestamp: tick(now: now))
+                try formatSequence(at: k, count: end - k, key: key, value: wanted[k][key] ?? .null, by: client, timestamp: tick(now: now))
                 k = end
             }
         }

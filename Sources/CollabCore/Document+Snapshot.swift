@@ -37,7 +37,7 @@ public struct DocumentSnapshot: Equatable, Sendable {
     /// `marks`.
     public struct Record: Equatable, Sendable {
         public enum Kind: UInt8, Sendable {
-            case insert, delete, format, comment, block, blockOp
+            case insert, delete, format, comment, block, blockOp, blockMove
         }
 
         public var kind: Kind
@@ -136,7 +136,7 @@ extension Document {
         let snapshotRecords = records.map { r in
             DocumentSnapshot.Record(
                 kind: DocumentSnapshot.Record.Kind(rawValue: r.kind.rawValue)!, client: r.client, span: r.span, timestamp: r.timestamp, origin: id(r.origin),
-                rightOrigin: id(r.rightOrigin), targetCount: r.kind == .block ? 0 : r.targetCount)
+                rightOrigin: id(r.rightOrigin), targetCount: r.kind == .block || r.kind == .blockMove ? 0 : r.targetCount)
         }
         let snapshotTargets = targets.map { DocumentSnapshot.Target(client: $0.client, seq: $0.seq, length: $0.length, backward: $0.backward) }
         let snapshotMarks = marks.map {
@@ -223,6 +223,12 @@ extension Document {
                     }
                     record.targetCount = Int32(blockInsertEnd)
                     blockInsertEnd += 1
+                } else if r.kind == .blockMove {
+                    guard r.span == 1, blockOpEnd < s.blockOps.count, case .move = s.blockOps[blockOpEnd] else {
+                        throw fail("block move record \(i) does not hold together")
+                    }
+                    record.targetCount = Int32(blockOpEnd)
+                    blockOpEnd += 1
                 }
                 record.origin = try charId(r.origin)
                 record.rightOrigin = try charId(r.rightOrigin)
@@ -354,6 +360,13 @@ extension Document {
                 case .blockOp:
                     let op = Op(id: id, timestamp: record.timestamp, payload: .block(s.blockOps[b]))
                     records[i].start = try integrateBlock(s.blockOps[b], of: op, client: record.client).start
+                    b += 1
+                case .blockMove:
+                    // The slot is a hidden character of the runs already.
+                    guard case .move(let block, _, _) = s.blockOps[b] else { throw fail("record \(i) is no move") }
+                    let op = Op(id: id, timestamp: record.timestamp, payload: .block(s.blockOps[b]))
+                    blockOps.append(s.blockOps[b])
+                    registerSlot(CharId(client: record.client, seq: record.seq), of: try movableBlock(block, of: op), stamp: OpStamp(timestamp: record.timestamp, id: id))
                     b += 1
                 default:
                     continue

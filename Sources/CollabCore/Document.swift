@@ -33,6 +33,9 @@ public final class Document {
     /// record order.
     var blockInserts: [[String: AttributeValue]] = []
     var blockOps: [BlockOp] = []
+    /// Where moved blocks are shown: per block marker, the slot character of the move
+    /// that won (docs/rich-text.md). Empty until a block is moved.
+    var blockSlots: [CharId: (slot: CharId, stamp: OpStamp)] = [:]
     /// The ranges deleted blocks cover, `[marker, until)`: text arriving there is hidden.
     var deletedBlockRanges: [(marker: CharId, until: CharId?)] = []
     /// Per interned client: the positions in `records` of its ops, in id order.
@@ -108,8 +111,13 @@ public final class Document {
         clientIndex(of: client).map { Int(nextSeq[Int($0)]) } ?? 0
     }
 
-    /// The plain text at head.
+    /// The plain text at head: the blocks in display order, each after a `\n` but the first.
     public var text: String {
+        hasMovedBlocks ? inDisplayOrder(Array(sequenceText.unicodeScalars)) : sequenceText
+    }
+
+    /// The visible characters in sequence order (the plain text while no block was moved).
+    var sequenceText: String {
         // Written straight into the string's storage: at most 4 bytes per code point.
         String(unsafeUninitializedCapacity: length * 4) { utf8 in
             var n = 0
@@ -137,7 +145,8 @@ public final class Document {
             guard !run.deleted else { return }
             for k in 0..<run.length { ids.append(OpId(clientNames[Int(run.client)], Int(run.seq + k))) }
         }
-        return ids
+        guard hasMovedBlocks else { return ids }
+        return displaySegments().flatMap { ids[$0.start..<($0.start + $0.count)] }
     }
 
     /// The number of runs the sequence is kept in (a measure of fragmentation).
@@ -236,7 +245,8 @@ extension Document {
         guard let c = clientIndex(of: id.client), id.seq >= 0, id.seq < Int(Int32.max),
             let cursor = tree.cursor(of: CharId(client: c, seq: Int32(id.seq))), !cursor.run.deleted
         else { return nil }
-        return tree.visiblePosition(of: cursor)
+        let position = tree.visiblePosition(of: cursor)
+        return hasMovedBlocks ? displayPosition(ofSequence: position, in: displaySegments()) : position
     }
 
     /// The character `id` inserted, deleted or not; nil when `id` is no character.
@@ -252,6 +262,15 @@ extension Document {
     /// `count` code points of the text from `position`, or nil when out of range.
     public func text(at position: Int, count: Int) -> String? {
         guard position >= 0, count >= 0, position + count <= length else { return nil }
+        if hasMovedBlocks {
+            return sequenceRanges(from: position, count: count, in: displaySegments())
+                .map { sequenceText(at: $0.lowerBound, count: $0.count) }.joined()
+        }
+        return sequenceText(at: position, count: count)
+    }
+
+    /// `count` code points of the visible characters in sequence order from `position`.
+    func sequenceText(at position: Int, count: Int) -> String {
         var scalars = String.UnicodeScalarView()
         var remaining = count
         var cursor = tree.cursor(atVisible: position)

@@ -15,6 +15,9 @@ struct OpRecord {
         case block
         /// A `block_set` or `block_delete`: `start` indexes the document's `blockOps`.
         case blockOp
+        /// A `block_move`: a one-character insert (its hidden slot) whose `targetCount`
+        /// indexes the document's `blockOps` (the move).
+        case blockMove
     }
 
     var kind: Kind
@@ -34,7 +37,7 @@ struct OpRecord {
     var endSeq: Int32 { seq + span }
 
     /// Whether the record's ids are characters of the sequence.
-    var isCharacters: Bool { kind == .insert || kind == .block }
+    var isCharacters: Bool { kind == .insert || kind == .block || kind == .blockMove }
 }
 
 /// One delete target with an interned client: `length` ids from `seq`, going down when

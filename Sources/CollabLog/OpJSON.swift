@@ -11,7 +11,7 @@ public struct OpFormatError: Error, Equatable, Sendable, CustomStringConvertible
 public enum OpJSON {
     public static let opTypes = [
         "text_insert", "text_delete", "format_set", "comment_add", "comment_edit", "comment_resolve", "comment_delete",
-        "block_insert", "block_set", "block_delete",
+        "block_insert", "block_set", "block_delete", "block_move",
     ]
 
     // MARK: Writing
@@ -97,6 +97,13 @@ public enum OpJSON {
             self.id(id, &writer)
             writer.raw(",\"until\":")
             optionalId(until, &writer)
+        case .move(let id, let after, let before):
+            writer.raw("{\"block\":")
+            self.id(id, &writer)
+            writer.raw(",\"after\":")
+            optionalId(after, &writer)
+            writer.raw(",\"before\":")
+            optionalId(before, &writer)
         }
         writer.raw("}")
     }
@@ -227,7 +234,7 @@ public enum OpJSON {
             return Op(id: id, timestamp: timestamp, payload: .formatSet(format))
         case "comment_add", "comment_edit", "comment_resolve", "comment_delete":
             return Op(id: id, timestamp: timestamp, payload: .comment(try commentOp(type, payload)))
-        case "block_insert", "block_set", "block_delete":
+        case "block_insert", "block_set", "block_delete", "block_move":
             return Op(id: id, timestamp: timestamp, payload: .block(try blockOp(type, payload)))
         default:
             let known = opTypes.joined(separator: ", ")
@@ -360,6 +367,11 @@ public enum OpJSON {
                 block: try optionalOpId(try field(payload, "block", "payload"), "payload.block"),
                 key: try name(try string(field(payload, "key", "payload"), "payload.key"), "payload.key"),
                 value: try attributeValue(field(payload, "value", "payload"), "payload.value"))
+        case "block_move":
+            try onlyKnown(payload, ["block", "after", "before"], "payload")
+            return .move(
+                block: try opId(field(payload, "block", "payload"), "payload.block"),
+                after: try optionalOpId(payload["after"], "payload.after"), before: try optionalOpId(payload["before"], "payload.before"))
         default:
             try onlyKnown(payload, ["block", "until"], "payload")
             return .delete(

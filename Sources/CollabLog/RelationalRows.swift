@@ -216,6 +216,17 @@ public enum RelationalRows {
                     view.append(contentsOf: run.scalars)
                     row(op, "delete", index: run.index, length: run.scalars.count, content: String(view))
                 }
+            case .block(.move(let block, _, _)):
+                // The block's text leaves its old place and comes back at its new one.
+                let before = document.characterIds
+                let text = Array(document.text.unicodeScalars)
+                _ = try? document.apply(op)
+                let after = document.characterIds
+                guard let move = BlockMoveRows(before: before, after: after, block: block) else { continue }
+                var view = String.UnicodeScalarView()
+                view.append(contentsOf: text[move.from..<(move.from + move.count)])
+                row(op, "delete", index: move.from, length: move.count, content: String(view))
+                row(op, "insert", index: move.to, length: nil, content: String(view))
             case .block(.insert):
                 // A block boundary is a line break in the rows' text.
                 _ = try? document.apply(op)
@@ -235,5 +246,33 @@ public enum RelationalRows {
             }
         }
         return writer.bytes
+    }
+}
+
+/// What a block move did to the plain text, as one stretch deleted and typed again: the
+/// text between the first and last characters that changed place is a rotation of the
+/// moved block and the blocks it passed.
+struct BlockMoveRows {
+    /// Where the moved text was, how long it is, and where it is after the delete row.
+    var from: Int
+    var count: Int
+    var to: Int
+
+    init?(before: [OpId], after: [OpId], block: OpId) {
+        guard before.count == after.count else { return nil }
+        guard let first = before.indices.first(where: { before[$0] != after[$0] }) else { return nil }
+        let last = before.indices.last { before[$0] != after[$0] }!
+        let changed = before[first...last]
+        let now = after[first...last]
+        // The moved block starts with its marker: it went either forwards (it was at the
+        // start of the changed stretch) or backwards (it is at the start now).
+        if changed.first == block, let k = now.firstIndex(of: block) {
+            let moved = last + 1 - k
+            (from, count, to) = (first, moved, first + (last + 1 - first - moved))
+        } else if now.first == block, let k = changed.firstIndex(of: block) {
+            (from, count, to) = (k, last + 1 - k, first)
+        } else {
+            return nil
+        }
     }
 }

@@ -60,6 +60,35 @@ struct OutputFormatTests {
         #expect(try CLI.run(["materialize", "back.clog"], in: dir).stdout == (try CLI.run(["materialize", "doc.clog"], in: dir).stdout))
     }
 
+    @Test func blocksMoveFromTheShellAndConcurrentMovesLeaveOneCopy() throws {
+        let dir = try CLI.scratch()
+        // "Intro" and the blocks One, Two, Three.
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "Intro"], in: dir).status == 0)
+        for word in ["One", "Two", "Three"] {
+            let length = try CLI.run(["materialize", "doc.clog"], in: dir).stdout.unicodeScalars.count
+            #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "block", "\(length)", "paragraph", "--then", "insert", "\(length + 1)", word], in: dir).status == 0)
+        }
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Intro\nOne\nTwo\nThree")
+        let base = try CLI.run(["log", "doc.clog", "--json"], in: dir).stdout.split(separator: "\n").count
+        // Two offline moves of "Three" from the same base: the later one wins, one copy.
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "b", "--base", "@\(base)", "move-block", "16", "0"], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Intro\nThree\nOne\nTwo")
+        let later = try CLI.run(["edit", "doc.clog", "--client", "c", "--base", "@\(base)", "move-block", "16", "7"], in: dir)
+        #expect(later.status == 0, "\(later.stderr)")
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Intro\nOne\nThree\nTwo")
+        // Positions count in the order shown: typing at the end of "Three".
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "15", "!"], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout == "Intro\n\nOne\n\nThree!\n\nTwo\n")
+        // The relational rows carry a move as its text deleted and typed again.
+        let rows = try CLI.run(["export", "doc.clog", "--format", "rows"], in: dir)
+        try dir.write("rows.jsonl", rows.stdout)
+        #expect(try CLI.run(["import", "--format", "rows", "rows.jsonl", "-o", "back.clog"], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "back.clog"], in: dir).stdout == "Intro\nOne\nThree!\nTwo")
+        // And a checkpoint keeps them.
+        #expect(try CLI.run(["checkpoint", "doc.clog"], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Intro\nOne\nThree!\nTwo")
+    }
+
     @Test func severalEditsAreOneTransaction() throws {
         let dir = try CLI.scratch()
         let made = try CLI.run(
@@ -87,6 +116,9 @@ struct OutputFormatTests {
         (["set-block", "1", "level=x"], "not JSON"),
         (["delete-block", "1"], "first block"),
         (["block", "1"], "usage: block POS TYPE"),
+        (["move-block", "1", "0"], "stays first"),
+        (["move-block", "1", "9"], "outside the document"),
+        (["move-block", "1"], "usage: move-block POS TO_POS"),
     ])
     func badBlockEditsAreRefusedAndChangeNothing(arguments: [String], message: String) throws {
         let dir = try CLI.scratch()

@@ -30,7 +30,21 @@ struct ConvergenceTests {
     }
 
     @Test func richTextReplicasConverge() async throws {
-        await propertyCheck(count: 150, input: Gen.int(in: 2...4), Self.steps(kinds: 0...9).array(of: 1...60), Gen.int(in: 0...Int(Int32.max))) {
+        await propertyCheck(count: 150, input: Gen.int(in: 2...4), Self.steps(kinds: 0...10).array(of: 1...60), Gen.int(in: 0...Int(Int32.max))) {
+            replicaCount, steps, seed in
+            Self.simulate(replicaCount: replicaCount, steps: steps, seed: seed)
+        }
+    }
+
+    /// Mostly splits and moves, so that concurrent moves of one block are common.
+    @Test func blockMovesConverge() async throws {
+        let kinds = [0, 1, 7, 7, 10, 10, 10, 10]
+        let steps = Self.steps(kinds: 0...(kinds.count - 1)).map { step in
+            var step = step
+            step.kind = kinds[step.kind]
+            return step
+        }
+        await propertyCheck(count: 150, input: Gen.int(in: 2...4), steps.array(of: 1...40), Gen.int(in: 0...Int(Int32.max))) {
             replicaCount, steps, seed in
             Self.simulate(replicaCount: replicaCount, steps: steps, seed: seed)
         }
@@ -54,7 +68,8 @@ struct ConvergenceTests {
             ][step.position % 4]
             id = try! doc.format(at: position, count: count, key: key, value: value, by: client, timestamp: timestamp)
         case 3 where length > 0:
-            id = try! doc.comment(at: position, count: count, text: step.text, by: client, timestamp: timestamp)
+            // Refused (nil) when the range crosses a moved block.
+            id = try? doc.comment(at: position, count: count, text: step.text, by: client, timestamp: timestamp)
         case 4, 5, 6:  // act on a comment this replica knows: reply, edit, resolve or delete
             guard let thread = doc.commentThreads.first(where: { _ in true }) else { return nil }
             let op: CommentOp = [
@@ -73,6 +88,11 @@ struct ConvergenceTests {
                 guard let block else { return nil }
                 id = try! doc.deleteBlock(block, by: client, timestamp: timestamp)
             }
+        case 10:  // move the block at a random place after the block at another
+            guard let block = doc.block(atVisible: position) else { return nil }
+            let target = doc.block(atVisible: (step.position / 7 + step.length) % max(length, 1))
+            // Refused (nil) for table parts and for a move after itself.
+            id = try? doc.moveBlock(block, after: target, by: client, timestamp: timestamp)
         default:
             id = nil
         }

@@ -18,7 +18,7 @@ struct OpJSONTests {
         "malformed ops are refused with the offending field",
         arguments: [
             (#"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":null,"before":null,"text":5}}"#, "payload.text: expected a string, found a number"),
-            (#"{"id":{"clientId":"a","seq":0},"type":"text_move","timestamp":{"wall":1,"logical":0},"payload":{}}"#, "type: unknown op type \"text_move\" (known: text_insert, text_delete, format_set, comment_add, comment_edit, comment_resolve, comment_delete, block_insert, block_set, block_delete)"),
+            (#"{"id":{"clientId":"a","seq":0},"type":"text_move","timestamp":{"wall":1,"logical":0},"payload":{}}"#, "type: unknown op type \"text_move\" (known: text_insert, text_delete, format_set, comment_add, comment_edit, comment_resolve, comment_delete, block_insert, block_set, block_delete, block_move)"),
             (#"{"id":{"clientId":"a","seq":-1},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"text":"x"}}"#, "id.seq: -1 is out of range 0...2147483647"),
             (#"{"id":{"clientId":"a","seq":0},"type":"text_delete","timestamp":{"wall":1,"logical":0},"payload":{"targets":[]}}"#, "payload.targets: expected a non-empty array"),
             (#"{"id":{"clientId":"a","seq":0},"type":"text_insert","timestamp":{"wall":1},"payload":{"text":"x"}}"#, "timestamp.logical: missing"),

@@ -27,6 +27,13 @@ struct EditCommand: ParsableCommand {
               set-block POS ATTR=JSON…    set attributes of the block holding POS
               delete-block POS            delete the block holding POS and its text (a row
                                           its cells, a table its rows)
+              move-block POS TO_POS       move the block holding POS to right after the
+                                          block holding TO_POS (after a table part: after
+                                          the table); its text goes with it; of concurrent
+                                          moves of one block the later one wins
+
+            Once a block has been moved, positions count in the order blocks are shown, \
+            as the plain text of `collab materialize` prints them.
 
             Several edits in one call, each after `--then`, are one transaction: made in \
             order (each position counted after the edits before it) and appended together, \
@@ -43,6 +50,7 @@ struct EditCommand: ParsableCommand {
               collab edit doc.clog --client carol comment 0 5 "Which Friday?"
               collab edit doc.clog --client alice comment "The 29th." --reply-to carol:0
               collab edit doc.clog --client alice block 0 heading level=1
+              collab edit doc.clog --client alice move-block 40 0
               collab edit doc.clog --client bob insert 0 "Hello" --then format 0 5 bold=true
               collab edit doc.jsonl --client carol --base @1 insert 5 "!"
             """
@@ -57,7 +65,7 @@ struct EditCommand: ParsableCommand {
     @Option(help: "Edit the document as it was at this version (head, @N, client:count,…).")
     var base = "head"
 
-    @Argument(help: "insert, delete, format, comment, edit-comment, resolve, reopen, delete-comment, block, set-block or delete-block.")
+    @Argument(help: "insert, delete, format, comment, edit-comment, resolve, reopen, delete-comment, block, set-block, delete-block or move-block.")
     var action: EditStep.Action
 
     @Argument(

@@ -13,6 +13,7 @@ struct EditStep {
         case block
         case setBlock = "set-block"
         case deleteBlock = "delete-block"
+        case moveBlock = "move-block"
     }
 
     var action: Action
@@ -56,6 +57,11 @@ struct EditStep {
             return
         case .deleteBlock:
             guard arguments.count == 1, let position = Int(arguments[0]), position >= 0 else { throw ValidationError("usage: delete-block POS") }
+            return
+        case .moveBlock:
+            guard arguments.count == 2, let position = Int(arguments[0]), position >= 0, let to = Int(arguments[1]), to >= 0 else {
+                throw ValidationError("usage: move-block POS TO_POS (the block at POS goes right after the block at TO_POS)")
+            }
             return
         case .insert, .delete, .format:
             guard replyTo == nil else { throw ValidationError("--reply-to goes with comment") }
@@ -154,6 +160,15 @@ struct EditStep {
             try document.makeCommentOp(.delete(comment: try commentId(arguments[0])), by: client, timestamp: timestamp)
         case .block where Int(arguments[0])! > 0:
             try document.insertBlock(at: Int(arguments[0])!, attributes: try blockAttributes(), by: client, timestamp: timestamp)
+        case .moveBlock:
+            let (position, to) = (Int(arguments[0])!, Int(arguments[1])!)
+            for place in [position, to] where place > document.length {
+                throw EngineError.positionOutOfRange(position: place, length: document.length)
+            }
+            guard let block = document.block(atVisible: position) else {
+                throw CommandFailure(.usage, "the document's first block (before any split) stays first; move the others around it")
+            }
+            try document.moveBlock(block, after: document.block(atVisible: to), by: client, timestamp: timestamp)
         case .block, .setBlock, .deleteBlock:
             // block 0 has nothing to split off: it sets the type of the block at 0.
             let position = Int(arguments[0])!

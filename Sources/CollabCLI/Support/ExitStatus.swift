@@ -51,7 +51,7 @@ struct CommandFailure: Error {
 
     init(_ error: EngineError) {
         switch error {
-        case .positionOutOfRange, .rangeOutOfRange: status = .usage
+        case .positionOutOfRange, .rangeOutOfRange, .invalidEdit: status = .usage
         default: status = .badData
         }
         message = error.description

@@ -46,6 +46,8 @@ func summary(of op: Op) -> String {
             return "new block [\(described.joined(separator: " "))] between \(after.map(\.description) ?? "start") and \(before.map(\.description) ?? "end")"
         case .set(let id, let key, let value): return "\(id.map { "block \($0)" } ?? "first block") \(key)=\(OpJSON.jsonValue(of: value).compactText)"
         case .delete(let id, let until): return "block \(id) deleted up to \(until.map(\.description) ?? "end")"
+        case .move(let id, let after, let before):
+            return "block \(id) moved between \(after.map(\.description) ?? "start") and \(before.map(\.description) ?? "end")"
         }
     }
 }

@@ -7,9 +7,10 @@ import CollabCore
 /// the engine cannot derive is stored (see `DocumentSnapshot`), and the text and the
 /// tables are two sections, each raw or zlib-compressed as the writer chose.
 enum CheckpointCodec {
-    /// The first payload byte. Layouts 1 (plain varint tables) and 2 (no rich-text
-    /// records) are no longer written or read: a log holding one opens by replaying its ops.
-    static let layout: UInt8 = 3
+    /// The first payload byte. Layouts 1 (plain varint tables), 2 (no rich-text records)
+    /// and 3 (no block moves) are no longer written or read: a log holding one opens by
+    /// replaying its ops.
+    static let layout: UInt8 = 4
     static let rawSection: UInt8 = 0
     static let zlibSection: UInt8 = 1
 
@@ -82,6 +83,12 @@ enum CheckpointCodec {
                     // The block's attributes, as a block_insert's JSON payload would hold them.
                     let payload = OpJSON.payload(of: .block(.insert(after: nil, before: nil, attributes: snapshot.blockInserts[bi])))
                     bi += 1
+                    tables.varint(payload.count)
+                    tables.bytes += payload
+                } else if record.kind == .blockMove {
+                    // The move, as its JSON payload (its slot's origins are the record's).
+                    let payload = OpJSON.payload(of: .block(snapshot.blockOps[bo]))
+                    bo += 1
                     tables.varint(payload.count)
                     tables.bytes += payload
                 }
@@ -187,6 +194,13 @@ enum CheckpointCodec {
                         throw DecodeError(offset: start, reason: "a block record without attributes")
                     }
                     blockInserts.append(attributes)
+                } else if kind == .blockMove {
+                    let length = try reader.count(max: reader.end - reader.offset)
+                    let start = reader.offset
+                    guard case .block(let move) = try OpJSON.payload(type: "block_move", json: try reader.bytes(length), at: start) else {
+                        throw DecodeError(offset: start, reason: "a block move record without its move")
+                    }
+                    blockOps.append(move)
                 }
             }
             seqs[client] += Int64(span)

@@ -12,7 +12,7 @@ enum OpBatchCodec {
     /// block ops, which are few.
     static let jsonOpKinds: [String: UInt8] = [
         "comment_add": 0x80, "comment_edit": 0x81, "comment_resolve": 0x82, "comment_delete": 0x83,
-        "block_insert": 0x84, "block_set": 0x85, "block_delete": 0x86,
+        "block_insert": 0x84, "block_set": 0x85, "block_delete": 0x86, "block_move": 0x87,
     ]
 
     /// The body is column-oriented: one byte stream per field, each op's values in its
