@@ -138,8 +138,8 @@ for path in paths {
         let mergeMs = try best(runs) { merged = try Document(ops: ops) }
         var json = ""
         var markdown = ""
-        let jsonMs = best(runs) { json = RichTextRendering.json(merged.blockContents, comments: merged.commentThreads) }
-        let markdownMs = best(runs) { markdown = RichTextRendering.markdown(merged.blockContents) }
+        let jsonMs = best(runs) { json = RichTextRendering.json(merged) }
+        let markdownMs = best(runs) { markdown = RichTextRendering.markdown(merged) }
         let ok = merged.text == trace.endContent && workload.document.text == trace.endContent && !json.isEmpty && !markdown.isEmpty
         allOK = allOK && ok
         print(

@@ -236,3 +236,47 @@ extension Document {
         return result
     }
 }
+
+/// One step of the document read in order for a renderer (`forEachFormattedPiece`).
+public enum FormattedPiece {
+    /// A block starts: nil for the document's first block (the text before any marker),
+    /// with its attributes (null values left out).
+    case block(id: OpId?, attributes: [String: AttributeValue])
+    /// The formatting of the text from here on, and the live comments anchored on it;
+    /// `ids`, when asked for, are those of the text up to the next formatting step.
+    case formatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan])
+    /// Visible text (Unicode scalar values), valid during the call only.
+    case text(UnsafeBufferPointer<UInt32>)
+}
+
+extension Document {
+    /// The document read in display order for a renderer, without building a value per
+    /// piece of text: a block step at each block (the first block's always comes first,
+    /// even when it is empty), a formatting step wherever the formatting changes (text
+    /// after a block step continues the formatting before it), and the text in between.
+    /// Renderers that write output bytes as they go take it (docs/benchmarks.md).
+    public func forEachFormattedPiece(withIds: Bool = false, _ body: (FormattedPiece) -> Void) {
+        func shown(_ registers: [String: (value: AttributeValue, stamp: OpStamp)]) -> [String: AttributeValue] {
+            registers.isEmpty ? [:] : registers.compactMapValues { $0.value == .null ? nil : $0.value }
+        }
+        guard !withIds && !hasMovedBlocks else {
+            // Ids per run, or blocks in another order than the sequence's: from the blocks.
+            for block in blockContents(withIds: withIds) {
+                body(.block(id: block.id, attributes: block.attributes))
+                for run in block.runs {
+                    body(.formatting(attributes: run.attributes, comments: run.comments, ids: run.ids))
+                    Array(run.text.unicodeScalars.map(\.value)).withUnsafeBufferPointer { body(.text($0)) }
+                }
+            }
+            return
+        }
+        body(.block(id: nil, attributes: shown(firstBlock)))
+        sweepPieces { piece in
+            switch piece {
+            case .formatting(let attributes, let comments): body(.formatting(attributes: attributes, comments: comments, ids: []))
+            case .marker(let block): body(.block(id: block.id, attributes: shown(block.attributes)))
+            case .text(let scalars, _, _): body(.text(scalars))
+            }
+        }
+    }
+}

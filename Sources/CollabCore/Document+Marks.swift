@@ -133,16 +133,64 @@ extension Document {
     }
 
     /// The visible text in pieces of equal formatting, in order: `emit(text, attributes,
-    /// comments, marker)`, where `marker` is the block whose marker (`text` "\n") this
-    /// piece is, nil for text. One pass over the runs: the places where formatting can
-    /// change are the marks' and comments' ends, found first as positions among all
-    /// characters (deleted ones included, so anchors on deleted characters keep their
-    /// place); between them each character gets, per attribute, the latest covering
-    /// `format_set` by (timestamp, clientId).
+    /// comments, marker, ids)`, where `marker` is the block whose marker (`text` "\n")
+    /// this piece is, nil for text.
     func sweep(
         excluding excluded: Set<Int> = [], withIds: Bool = false,
         emit: (String, [String: AttributeValue], [OpId], OpId?, [IdSpan]) -> Void
     ) {
+        var current: [String: AttributeValue] = [:]
+        var currentComments: [OpId] = []
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(256)
+        var ids: [IdSpan] = []
+        func flush() {
+            if !utf8.isEmpty { emit(String(decoding: utf8, as: UTF8.self), current, currentComments, nil, ids) }
+            utf8.removeAll(keepingCapacity: true)
+            ids.removeAll(keepingCapacity: true)
+        }
+        sweepPieces(excluding: excluded) { piece in
+            switch piece {
+            case .formatting(let attributes, let comments):
+                flush()
+                current = attributes
+                currentComments = comments
+            case .marker(let block):
+                flush()
+                emit("\n", current, currentComments, block.id, [])
+            case .text(let scalars, let client, let seq):
+                for value in scalars {
+                    if value < 0x80 { utf8.append(UInt8(truncatingIfNeeded: value)) } else { appendUTF8(value, to: &utf8) }
+                }
+                guard withIds else { return }
+                let name = clientNames[Int(client)]
+                if let last = ids.last, last.start.client == name, last.start.seq + last.length == Int(seq) {
+                    ids[ids.count - 1].length += scalars.count
+                } else {
+                    ids.append(IdSpan(start: OpId(name, Int(seq)), length: scalars.count))
+                }
+            }
+        }
+        flush()
+    }
+
+    /// What `sweepPieces` finds, in order.
+    enum SweepPiece {
+        /// The formatting from here on (only when it changed).
+        case formatting([String: AttributeValue], [OpId])
+        /// A block's marker, with the block's attribute registers.
+        case marker(BlockRecord)
+        /// Visible text: consecutive characters of one client from `seq`.
+        case text(UnsafeBufferPointer<UInt32>, client: Int32, seq: Int32)
+    }
+
+    /// The visible text in pieces, with the formatting wherever it changes and the block
+    /// markers. One pass over the runs: the places where formatting can change are the
+    /// marks' and comments' ends, found first as positions among all characters (deleted
+    /// ones included, so anchors on deleted characters keep their place); between them
+    /// each character gets, per attribute, the latest covering `format_set` by
+    /// (timestamp, clientId).
+    func sweepPieces(excluding excluded: Set<Int> = [], _ body: (SweepPiece) -> Void) {
         struct Span {
             var from: Int
             var to: Int
@@ -178,38 +226,50 @@ extension Document {
         let commentsByStart = commentSpans.indices.sorted { commentSpans[$0].from < commentSpans[$1].from }
         let commentsByEnd = commentSpans.indices.sorted { commentSpans[$0].to < commentSpans[$1].to }
         var nextStart = 0, nextEnd = 0, nextCommentStart = 0, nextCommentEnd = 0
-        var covering: [String: [Int]] = [:]  // by attribute: indexes into `spans`
+        // Attributes by number, so the sweep hashes no strings.
+        var keyNames: [String] = []
+        var keyNumbers: [String: Int] = [:]
+        let spanKeys = spans.map { span in
+            let name = marks[Int(records[span.record].start)].key
+            if let number = keyNumbers[name] { return number }
+            keyNames.append(name)
+            keyNumbers[name] = keyNames.count - 1
+            return keyNames.count - 1
+        }
+        var covering = Array(repeating: [Int](), count: keyNames.count)  // by attribute: indexes into `spans`
         var coveringComments = Set<Int>()  // indexes into `commentSpans`
         var winning: [String: AttributeValue] = [:]
         var winningComments: [OpId] = []
-        func key(of span: Int) -> String { marks[Int(records[spans[span].record].start)].key }
+        var changed: [Int] = []
         /// Moves the covering sets to `position`; the attributes and comments there.
         func advance(to position: Int) -> ([String: AttributeValue], [OpId]) {
-            var changed = Set<String>()
+            changed.removeAll(keepingCapacity: true)
             while nextEnd < byEnd.count && spans[byEnd[nextEnd]].to <= position {
                 let span = byEnd[nextEnd]
-                if spans[span].from < spans[span].to, let k = covering[key(of: span)]?.firstIndex(of: span) {
-                    covering[key(of: span)]!.remove(at: k)
-                    changed.insert(key(of: span))
+                let key = spanKeys[span]
+                if spans[span].from < spans[span].to, let k = covering[key].firstIndex(of: span) {
+                    covering[key].remove(at: k)
+                    if !changed.contains(key) { changed.append(key) }
                 }
                 nextEnd += 1
             }
             while nextStart < byStart.count && spans[byStart[nextStart]].from <= position {
                 let span = byStart[nextStart]
                 if spans[span].to > position {
-                    covering[key(of: span), default: []].append(span)
-                    changed.insert(key(of: span))
+                    let key = spanKeys[span]
+                    covering[key].append(span)
+                    if !changed.contains(key) { changed.append(key) }
                 }
                 nextStart += 1
             }
             for key in changed {
                 var best: OpRecord?
-                for span in covering[key] ?? [] {
+                for span in covering[key] {
                     let record = records[spans[span].record]
                     if best.map({ isLater(record, than: $0) }) ?? true { best = record }
                 }
                 let value = best.map { marks[Int($0.start)].value } ?? .null
-                winning[key] = value == .null ? nil : value
+                winning[keyNames[key]] = value == .null ? nil : value
             }
             var commentsChanged = false
             while nextCommentEnd < commentsByEnd.count && commentSpans[commentsByEnd[nextCommentEnd]].to <= position {
@@ -231,22 +291,6 @@ extension Document {
         }
         var current: [String: AttributeValue] = [:]
         var currentComments: [OpId] = []
-        var utf8: [UInt8] = []
-        utf8.reserveCapacity(256)
-        var ids: [IdSpan] = []
-        func flush() {
-            if !utf8.isEmpty { emit(String(decoding: utf8, as: UTF8.self), current, currentComments, nil, ids) }
-            utf8.removeAll(keepingCapacity: true)
-            ids.removeAll(keepingCapacity: true)
-        }
-        func note(client: Int32, seq: Int32) {
-            let name = clientNames[Int(client)]
-            if let last = ids.last, last.start.client == name, last.start.seq + last.length == Int(seq) {
-                ids[ids.count - 1].length += 1
-            } else {
-                ids.append(IdSpan(start: OpId(name, Int(seq)), length: 1))
-            }
-        }
         let hasBlocks = !blocks.isEmpty
         var nextCut = 0
         var position = 0
@@ -258,9 +302,9 @@ extension Document {
                     while nextCut < cuts.count && cuts[nextCut] <= position {
                         let (updated, updatedComments) = advance(to: cuts[nextCut])
                         if updated != current || updatedComments != currentComments {
-                            flush()
                             current = updated
                             currentComments = updatedComments
+                            body(.formatting(current, currentComments))
                         }
                         nextCut += 1
                     }
@@ -268,18 +312,19 @@ extension Document {
                     let take = Int32(min(Int(run.length - offset), limit))
                     if !run.deleted {
                         let start = Int(run.content + offset)
-                        for k in 0..<Int(take) {
-                            let value = scalars[start + k]
-                            if value == 0x0A && hasBlocks, let block = blocks[CharId(client: run.client, seq: run.seq + offset + Int32(k))] {
-                                flush()
-                                emit("\n", current, currentComments, block.id, [])
-                                continue
-                            } else if value < 0x80 {
-                                utf8.append(UInt8(truncatingIfNeeded: value))
-                            } else {
-                                appendUTF8(value, to: &utf8)
+                        var from = 0  // the first character not passed on yet
+                        if hasBlocks {
+                            Self.forEachLineFeed(in: UnsafeBufferPointer(rebasing: scalars[start..<(start + Int(take))])) { k in
+                                guard let block = blocks[CharId(client: run.client, seq: run.seq + offset + Int32(k))] else { return }
+                                if k > from {
+                                    body(.text(UnsafeBufferPointer(rebasing: scalars[(start + from)..<(start + k)]), client: run.client, seq: run.seq + offset + Int32(from)))
+                                }
+                                body(.marker(block))
+                                from = k + 1
                             }
-                            if withIds { note(client: run.client, seq: run.seq + offset + Int32(k)) }
+                        }
+                        if Int(take) > from {
+                            body(.text(UnsafeBufferPointer(rebasing: scalars[(start + from)..<(start + Int(take))]), client: run.client, seq: run.seq + offset + Int32(from)))
                         }
                     }
                     offset += take
@@ -287,7 +332,6 @@ extension Document {
                 }
             }
         }
-        flush()
     }
 
     /// The visible positions a span covers now, or nil when an anchor is unknown.
@@ -322,5 +366,27 @@ extension Document {
 
     private func wholePosition(of id: OpId) -> Int {
         wholePosition(of: CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq)))
+    }
+
+    /// Calls `body` with the offset of each line feed (where block markers may be) in
+    /// `scalars`, found eight at a time: most of the text has none.
+    @inline(__always)
+    static func forEachLineFeed(in scalars: UnsafeBufferPointer<UInt32>, _ body: (Int) -> Void) {
+        var k = 0
+        if let base = scalars.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let lineFeed = SIMD8<UInt32>(repeating: 0x0A)
+            while k + 8 <= scalars.count {
+                let eight = raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<UInt32>.self)
+                if any(eight .== lineFeed) {
+                    for j in k..<(k + 8) where base[j] == 0x0A { body(j) }
+                }
+                k += 8
+            }
+        }
+        while k < scalars.count {
+            if scalars[k] == 0x0A { body(k) }
+            k += 1
+        }
     }
 }

@@ -2,65 +2,74 @@ import CollabCore
 
 /// A document's blocks and formatted text in the output formats of `collab materialize`.
 /// Output is deterministic: attributes are written in name order.
+///
+/// Rendering is one pass over the document (`forEachFormattedPiece`): each block's text
+/// is written in the output format as it is read, into one scratch buffer
+/// (`InlineWriter`), and the blocks are then laid out around it (lists, tables), so no
+/// value is made per piece of text (docs/benchmarks.md).
 public enum RichTextRendering {
     // MARK: JSON
 
     /// `{"blocks":[{"id":…,"type":…,"attributes":{…},"runs":[{"text":…,"marks":{…}}]}],
     /// "comments":[…]}` and a newline. A run on which comments are anchored lists their
-    /// ids; each thread gives its anchored range now.
-    public static func json(_ blocks: [BlockContent], comments: [CommentThread] = []) -> String {
-        var writer = JSONWriter()
-        writer.raw("{\"blocks\":")
-        writer.list(BlockLayout.items(blocks)) { writer, item in
+    /// ids, and with `withIds` the ids of its characters; each thread gives its anchored
+    /// range now.
+    public static func json(_ document: Document, withIds: Bool = false) -> String {
+        let rendered = RenderedDocument.collect(document, withIds: withIds, writer: JSONRuns())
+        var out = OutputBytes(capacity: rendered.scratch.count + rendered.blocks.count * 64 + 64)
+        out.append("{\"blocks\":[")
+        for (k, item) in BlockLayout.items(rendered.blocks).enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
             switch item {
-            case .block(let block):
-                self.block(block, &writer)
+            case .block(let index):
+                self.block(rendered.blocks[index], rendered, &out)
             case .table(let table):
                 // A table nests its rows, and rows their cells.
-                self.block(table.table ?? BlockContent(id: nil, attributes: ["type": .string("table")], runs: []), &writer, open: true)
-                writer.raw(",\"rows\":")
-                writer.list(table.rows) { writer, row in
-                    self.block(row.row ?? BlockContent(id: nil, attributes: ["type": .string("row")], runs: []), &writer, open: true, runs: false)
-                    writer.raw(",\"cells\":")
-                    writer.list(row.cells) { self.block($1, &$0) }
-                    writer.raw("}")
+                self.block(table.table.map { rendered.blocks[$0] } ?? RenderedBlock(type: "table"), rendered, &out, open: true)
+                out.append(",\"rows\":[")
+                for (r, row) in table.rows.enumerated() {
+                    if r > 0 { out.append(UInt8(ascii: ",")) }
+                    self.block(row.row.map { rendered.blocks[$0] } ?? RenderedBlock(type: "row"), rendered, &out, open: true, runs: false)
+                    out.append(",\"cells\":[")
+                    for (c, cell) in row.cells.enumerated() {
+                        if c > 0 { out.append(UInt8(ascii: ",")) }
+                        self.block(rendered.blocks[cell], rendered, &out)
+                    }
+                    out.append("]}")
                 }
-                writer.raw("}")
+                out.append("]}")
             }
         }
-        writer.raw(",\"comments\":")
-        writer.list(comments) { self.thread($1, &$0) }
+        var writer = JSONWriter()
+        writer.raw("],\"comments\":")
+        writer.list(document.commentThreads) { self.thread($1, &$0) }
         writer.raw("}\n")
-        return writer.text
+        out.append(writer.bytes)
+        return out.string
     }
 
     /// One block as a JSON object; `open` leaves it unclosed for nested parts.
-    static func block(_ block: BlockContent, _ writer: inout JSONWriter, open: Bool = false, runs withRuns: Bool = true) {
-        writer.raw("{\"id\":")
-        if let id = block.id { writer.string(id.description) } else { writer.raw("null") }
-        writer.raw(",\"type\":")
-        writer.string(block.type)
-        writer.raw(",\"attributes\":")
-        attributes(block.attributes, &writer, leaving: "type")
-        if withRuns {
-            writer.raw(",\"runs\":")
-            writer.list(block.runs) { writer, run in
-                writer.raw("{\"text\":")
-                writer.string(run.text)
-                writer.raw(",\"marks\":")
-                attributes(run.attributes, &writer)
-                if !run.ids.isEmpty {
-                    writer.raw(",\"ids\":")
-                    writer.list(run.ids) { $0.string($1.description) }
-                }
-                if !run.comments.isEmpty {
-                    writer.raw(",\"comments\":")
-                    writer.list(run.comments) { $0.string($1.description) }
-                }
-                writer.raw("}")
-            }
+    static func block(
+        _ block: RenderedBlock, _ rendered: borrowing RenderedDocument, _ out: inout OutputBytes, open: Bool = false, runs withRuns: Bool = true
+    ) {
+        out.append("{\"id\":")
+        if let id = block.id { out.appendOpId(id) } else { out.append("null") }
+        out.append(",\"type\":")
+        if block.kind == .paragraph { out.append("\"paragraph\"") } else { out.appendJSONString(block.type) }
+        out.append(",\"attributes\":")
+        if block.attributes.isEmpty {
+            out.append("{}")
+        } else {
+            var writer = JSONWriter()
+            attributes(block.attributes, &writer, leaving: "type")
+            out.append(writer.bytes)
         }
-        if !open { writer.raw("}") }
+        if withRuns {
+            out.append(",\"runs\":[")
+            out.append(rendered.scratch, range: block.inline)
+            out.append(UInt8(ascii: "]"))
+        }
+        if !open { out.append(UInt8(ascii: "}")) }
     }
 
     /// An object of attribute values in name order (most runs have none: no sorting).
@@ -80,7 +89,7 @@ public enum RichTextRendering {
 
     static func thread(_ thread: CommentThread, _ writer: inout JSONWriter) {
         writer.raw("{\"id\":")
-        writer.string(thread.id.description)
+        writer.opId(thread.id)
         writer.raw(",\"author\":")
         writer.string(thread.author)
         writer.raw(",\"time\":")
@@ -105,74 +114,69 @@ public enum RichTextRendering {
     /// HTML with semantic elements: `<p>`, `<h1>`…`<h6>`, `<ul>`/`<ol>` of `<li>`,
     /// `<pre><code>`, `<blockquote>`; marks as `<strong>`, `<em>`, `<u>`, `<s>`, `<code>`,
     /// `<a href>`, others as `<span data-NAME>`; comments as `<mark data-comment="ID">`.
-    public static func html(_ blocks: [BlockContent]) -> String {
-        var out = ""
+    public static func html(_ document: Document) -> String {
+        let rendered = RenderedDocument.collect(document, writer: HTMLRuns())
+        var out = OutputBytes(capacity: rendered.scratch.count + rendered.blocks.count * 16)
         var openList: String?
-        for item in BlockLayout.items(blocks) {
-            guard case .block(let block) = item else {
-                if let list = openList { out += "</\(list)>\n" }
+        for item in BlockLayout.items(rendered.blocks) {
+            guard case .block(let index) = item else {
+                if let list = openList { out.append("</\(list)>\n") }
                 openList = nil
-                if case .table(let table) = item { out += html(table) }
+                if case .table(let table) = item { html(table, rendered, &out) }
                 continue
             }
-            let list = block.type == "list_item" ? (string(block.attributes["list"]) == "ordered" ? "ol" : "ul") : nil
+            let block = rendered.blocks[index]
+            let list = block.kind == .listItem ? (string(block.attributes["list"]) == "ordered" ? "ol" : "ul") : nil
             if openList != list {
-                if let openList { out += "</\(openList)>\n" }
-                if let list { out += "<\(list)>\n" }
+                if let openList { out.append("</\(openList)>\n") }
+                if let list { out.append("<\(list)>\n") }
                 openList = list
             }
-            let inline = block.type == "code" ? escape(block.runs.map(\.text).joined()) : htmlRuns(block.runs)
-            switch block.type {
-            case "heading":
-                let level = min(max(integer(block.attributes["level"]) ?? 1, 1), 6)
-                out += "<h\(level)>\(inline)</h\(level)>\n"
-            case "list_item": out += "<li>\(inline)</li>\n"
-            case "code": out += "<pre><code>\(inline)</code></pre>\n"
-            case "quote": out += "<blockquote><p>\(inline)</p></blockquote>\n"
-            default: out += "<p>\(inline)</p>\n"
+            switch block.kind {
+            case .heading:
+                out.append("<h\(level(block))>")
+                out.append(rendered.scratch, range: block.inline)
+                out.append("</h\(level(block))>\n")
+            case .listItem:
+                out.append("<li>")
+                out.append(rendered.scratch, range: block.inline)
+                out.append("</li>\n")
+            case .code:
+                out.append("<pre><code>")
+                out.append(rendered.scratch, range: block.inline)
+                out.append("</code></pre>\n")
+            case .quote:
+                out.append("<blockquote><p>")
+                out.append(rendered.scratch, range: block.inline)
+                out.append("</p></blockquote>\n")
+            default:
+                out.append("<p>")
+                out.append(rendered.scratch, range: block.inline)
+                out.append("</p>\n")
             }
         }
-        if let openList { out += "</\(openList)>\n" }
-        return out
+        if let openList { out.append("</\(openList)>\n") }
+        return out.string
     }
 
-    static func html(_ table: BlockLayout.Table) -> String {
-        var out = "<table>\n"
-        if let caption = table.table, !caption.runs.isEmpty { out += "<caption>\(htmlRuns(caption.runs))</caption>\n" }
+    static func html(_ table: BlockLayout.Table, _ rendered: borrowing RenderedDocument, _ out: inout OutputBytes) {
+        out.append("<table>\n")
+        if let caption = table.table.map({ rendered.blocks[$0] }), caption.hasText {
+            out.append("<caption>")
+            out.append(rendered.scratch, range: caption.inline)
+            out.append("</caption>\n")
+        }
         for (r, row) in table.rows.enumerated() {
             let tag = r == 0 ? "th" : "td"
-            out += "<tr>" + row.cells.map { "<\(tag)>\(htmlRuns($0.runs))</\(tag)>" }.joined() + "</tr>\n"
-        }
-        return out + "</table>\n"
-    }
-
-    static func htmlRuns(_ runs: [FormattedRun]) -> String {
-        var out = ""
-        for run in runs {
-            var open = ""
-            var close = ""
-            for key in run.attributes.keys.sorted() {
-                let value = run.attributes[key]!
-                let (start, end): (String, String)
-                switch (key, value) {
-                case ("bold", .bool(true)): (start, end) = ("<strong>", "</strong>")
-                case ("italic", .bool(true)): (start, end) = ("<em>", "</em>")
-                case ("underline", .bool(true)): (start, end) = ("<u>", "</u>")
-                case ("strike", .bool(true)), ("strikethrough", .bool(true)): (start, end) = ("<s>", "</s>")
-                case ("code", .bool(true)): (start, end) = ("<code>", "</code>")
-                case ("link", .string(let href)), ("href", .string(let href)): (start, end) = ("<a href=\"\(escape(href))\">", "</a>")
-                default: (start, end) = ("<span data-\(escape(key))=\"\(escape(plain(value)))\">", "</span>")
-                }
-                open += start
-                close = end + close
+            out.append("<tr>")
+            for cell in row.cells {
+                out.append("<\(tag)>")
+                out.append(rendered.scratch, range: rendered.blocks[cell].inline)
+                out.append("</\(tag)>")
             }
-            for comment in run.comments {
-                open = "<mark data-comment=\"\(escape(comment.description))\">" + open
-                close += "</mark>"
-            }
-            out += open + escape(run.text) + close
+            out.append("</tr>\n")
         }
-        return out
+        out.append("</table>\n")
     }
 
     // MARK: Markdown
@@ -181,88 +185,86 @@ public enum RichTextRendering {
     /// indent), fenced code, `>` quotes, paragraphs apart by a blank line; marks as
     /// `**bold**`, `*italic*`, `~~strike~~`, `` `code` ``, `[text](url)`. Characters that
     /// would read as markup are escaped.
-    public static func markdown(_ blocks: [BlockContent]) -> String {
-        var out = ""
+    public static func markdown(_ document: Document) -> String {
+        let rendered = RenderedDocument.collect(document, writer: MarkdownRuns())
+        var out = OutputBytes(capacity: rendered.scratch.count + rendered.blocks.count * 4)
         var previousWasListItem = false
-        for item in BlockLayout.items(blocks) {
-            guard case .block(let block) = item else {
-                if !out.isEmpty { out += "\n\n" }
+        for item in BlockLayout.items(rendered.blocks) {
+            guard case .block(let index) = item else {
+                if out.count > 0 { out.append("\n\n") }
                 previousWasListItem = false
-                if case .table(let table) = item { out += markdown(table) }
+                if case .table(let table) = item { markdown(table, rendered, &out) }
                 continue
             }
-            let isListItem = block.type == "list_item"
-            if !out.isEmpty { out += isListItem && previousWasListItem ? "\n" : "\n\n" }
+            let block = rendered.blocks[index]
+            let isListItem = block.kind == .listItem
+            if out.count > 0 { isListItem && previousWasListItem ? out.append(0x0A) : out.append("\n\n") }
             previousWasListItem = isListItem
-            switch block.type {
-            case "heading":
-                let level = min(max(integer(block.attributes["level"]) ?? 1, 1), 6)
-                out += String(repeating: "#", count: level) + " " + markdownRuns(block.runs)
-            case "list_item":
-                let indent = String(repeating: "  ", count: max(integer(block.attributes["indent"]) ?? 0, 0))
-                out += indent + (string(block.attributes["list"]) == "ordered" ? "1. " : "- ") + markdownRuns(block.runs)
-            case "code":
-                out += "```\n" + block.runs.map(\.text).joined() + "\n```"
-            case "quote":
-                out += markdownRuns(block.runs).split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n")
+            switch block.kind {
+            case .heading:
+                for _ in 0..<level(block) { out.append(UInt8(ascii: "#")) }
+                out.append(UInt8(ascii: " "))
+                out.append(rendered.scratch, range: block.inline)
+            case .listItem:
+                for _ in 0..<max(integer(block.attributes["indent"]) ?? 0, 0) { out.append("  ") }
+                out.append(string(block.attributes["list"]) == "ordered" ? "1. " : "- ")
+                out.append(rendered.scratch, range: block.inline)
+            case .code:
+                out.append("```\n")
+                out.append(rendered.scratch, range: block.inline)
+                out.append("\n```")
+            case .quote:
+                out.append("> ")
+                rendered.scratch.forEachByte(in: block.inline) { byte in
+                    out.append(byte)
+                    if byte == 0x0A { out.append("> ") }
+                }
             default:
-                out += markdownRuns(block.runs)
+                out.append(rendered.scratch, range: block.inline)
             }
         }
-        return out + "\n"
+        out.append(0x0A)
+        return out.string
     }
 
     /// A GFM table: the first row is the header; every row has as many cells as the
     /// widest (missing ones empty); `|` and line breaks in cells are escaped.
-    static func markdown(_ table: BlockLayout.Table) -> String {
-        var lines: [String] = []
-        if let caption = table.table, !caption.runs.isEmpty { lines.append(markdownRuns(caption.runs) + "\n") }
+    static func markdown(_ table: BlockLayout.Table, _ rendered: borrowing RenderedDocument, _ out: inout OutputBytes) {
+        if let caption = table.table.map({ rendered.blocks[$0] }), caption.hasText {
+            out.append(rendered.scratch, range: caption.inline)
+            out.append("\n\n")
+        }
         let width = max(table.rows.map(\.cells.count).max() ?? 0, 1)
-        func line(_ cells: [BlockContent]) -> String {
-            let texts = cells.map { markdownRuns($0.runs).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: "<br>") }
-            return "| " + (texts + Array(repeating: "", count: width - texts.count)).joined(separator: " | ") + " |"
-        }
-        let rows = table.rows.isEmpty ? [(row: BlockContent?.none, cells: [BlockContent]())] : table.rows
-        lines.append(line(rows[0].cells))
-        lines.append("|" + Array(repeating: " --- |", count: width).joined())
-        for row in rows.dropFirst() { lines.append(line(row.cells)) }
-        return lines.joined(separator: "\n")
-    }
-
-    static func markdownRuns(_ runs: [FormattedRun]) -> String {
-        var out = ""
-        for run in runs {
-            var text = escapeMarkdown(run.text)
-            if run.attributes["code"] == .bool(true) { text = "`" + run.text + "`" }
-            if run.attributes["bold"] == .bool(true) { text = "**" + text + "**" }
-            if run.attributes["italic"] == .bool(true) { text = "*" + text + "*" }
-            if run.attributes["strike"] == .bool(true) || run.attributes["strikethrough"] == .bool(true) { text = "~~" + text + "~~" }
-            if case .string(let url)? = run.attributes["link"] ?? run.attributes["href"] { text = "[" + text + "](" + url + ")" }
-            out += text
-        }
-        return out
-    }
-
-    /// Backslashes before the ASCII characters that would read as markup.
-    static func escapeMarkdown(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { utf8 in
-            var out: [UInt8] = []
-            out.reserveCapacity(utf8.count + utf8.count / 16)
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\\"), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "["),
-                    UInt8(ascii: "]"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "#"):
-                    out.append(UInt8(ascii: "\\"))
-                default: break
+        func line(_ cells: [Int], _ out: inout OutputBytes) {
+            out.append(UInt8(ascii: "|"))
+            for k in 0..<width {
+                out.append(UInt8(ascii: " "))
+                if k < cells.count {
+                    rendered.scratch.forEachByte(in: rendered.blocks[cells[k]].inline) { byte in
+                        switch byte {
+                        case UInt8(ascii: "|"): out.append("\\|")
+                        case 0x0A: out.append("<br>")
+                        default: out.append(byte)
+                        }
+                    }
                 }
-                out.append(byte)
+                out.append(" |")
             }
-            return String(decoding: out, as: UTF8.self)
+        }
+        let rows = table.rows.isEmpty ? [(row: Int?.none, cells: [Int]())] : table.rows
+        line(rows[0].cells, &out)
+        out.append(0x0A)
+        out.append(UInt8(ascii: "|"))
+        for _ in 0..<width { out.append(" --- |") }
+        for row in rows.dropFirst() {
+            out.append(0x0A)
+            line(row.cells, &out)
         }
     }
 
     // MARK: Helpers
+
+    static func level(_ block: RenderedBlock) -> Int { min(max(integer(block.attributes["level"]) ?? 1, 1), 6) }
 
     static func string(_ value: AttributeValue?) -> String? {
         if case .string(let text)? = value { return text }
@@ -283,17 +285,45 @@ public enum RichTextRendering {
         }
     }
 
+    /// HTML text: `&`, `<`, `>` and `"` as entities.
     static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
+        var out = OutputBytes(capacity: text.utf8.count + 16)
+        text.unicodeScalars.map(\.value).withUnsafeBufferPointer { HTMLRuns.escape($0, into: &out) }
+        return out.string
+    }
+}
+
+extension OutputBytes {
+    /// An op id as the JSON string `"client:seq"`, without building the string first.
+    mutating func appendOpId(_ id: OpId) {
+        var client = id.client
+        let plain = client.withUTF8 { utf8 in !utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") } }
+        guard plain else { return appendJSONString(id.description) }
+        append(UInt8(ascii: "\""))
+        append(client)
+        append(UInt8(ascii: ":"))
+        appendDecimal(id.seq)
+        append(UInt8(ascii: "\""))
+    }
+
+    /// A JSON string.
+    mutating func appendJSONString(_ text: String) {
+        var writer = JSONWriter()
+        writer.string(text)
+        append(writer.bytes)
+    }
+}
+
+extension JSONWriter {
+    /// An op id as the string `client:seq`, without building the string first.
+    mutating func opId(_ id: OpId) {
+        var client = id.client
+        let plain = client.withUTF8 { utf8 in !utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") } }
+        guard plain else { return string(id.description) }
+        bytes.append(UInt8(ascii: "\""))
+        client.withUTF8 { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: ":"))
+        int(id.seq)
+        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -59,9 +59,9 @@ struct MaterializeCommand: ParsableCommand {
         let rendered: String
         switch format {
         case .text: rendered = document.text
-        case .markdown: rendered = RichTextRendering.markdown(document.blockContents)
-        case .html: rendered = RichTextRendering.html(document.blockContents)
-        case .json: rendered = RichTextRendering.json(document.blockContents(withIds: ids), comments: document.commentThreads)
+        case .markdown: rendered = RichTextRendering.markdown(document)
+        case .html: rendered = RichTextRendering.html(document)
+        case .json: rendered = RichTextRendering.json(document, withIds: ids)
         }
         try writeOutput(Array(rendered.utf8), to: output)
     }
