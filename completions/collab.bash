@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -447,6 +447,60 @@ _collab_undo() {
         return
         ;;
     '-n')
+        return
+        ;;
+    esac
+}
+
+_collab_version() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    esac
+}
+
+_collab_versions() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    esac
+}
+
+_collab_tag() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --at --message -m --as)
+    __collab_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--message'|'-m')
+        return
+        ;;
+    '--as')
         return
         ;;
     esac

@@ -2,10 +2,15 @@ import CollabCore
 
 /// Op logs and op streams as JSON lines: one op per line, blank lines ignored.
 public enum JSONLines {
-    public static func encode(_ ops: some Sequence<Op>) -> [UInt8] {
+    /// The ops, one per line, then the tags.
+    public static func encode(_ ops: some Sequence<Op>, tags: [VersionTag] = []) -> [UInt8] {
         var writer = JSONWriter()
         for op in ops {
             OpJSON.encode(op, into: &writer)
+            writer.bytes.append(0x0A)
+        }
+        for tag in tags {
+            writer.bytes += tag.json
             writer.bytes.append(0x0A)
         }
         return writer.bytes
@@ -16,17 +21,32 @@ public enum JSONLines {
         try decodeNumbered(bytes, path: path).map(\.op)
     }
 
-    /// Parses every line, keeping each op's line number for later error messages.
+    /// Parses every line, keeping each op's line number for later error messages. Tag
+    /// lines (named versions) are passed over.
     public static func decodeNumbered(_ bytes: [UInt8], path: String) throws(LogError) -> [(line: Int, op: Op)] {
+        try decodeLog(bytes, path: path).ops
+    }
+
+    /// Parses every line of a log: its ops with their line numbers, and its tags.
+    public static func decodeLog(_ bytes: [UInt8], path: String) throws(LogError) -> (ops: [(line: Int, op: Op)], tags: [VersionTag]) {
         var ops: [(line: Int, op: Op)] = []
+        var tags: [VersionTag] = []
         try forEachLine(of: bytes) { (number, line) throws(LogError) in
             do {
                 ops.append((number, try OpJSON.decode(line: line)))
             } catch {
-                throw .badLine(path: path, line: number, reason: "\(error)")
+                // Not an op: a tag line, or a bad line reported as the op it is not.
+                let tag: VersionTag?
+                do {
+                    tag = try VersionTag.decode(line)
+                } catch let tagError {
+                    throw .badLine(path: path, line: number, reason: "a tag: \(tagError)")
+                }
+                guard let tag else { throw .badLine(path: path, line: number, reason: "\(error)") }
+                tags.append(tag)
             }
         }
-        return ops
+        return (ops, tags)
     }
 
     /// Calls `body` with each non-blank line (without its `\r\n` or `\n`) and its number,
@@ -51,7 +71,7 @@ public enum JSONLines {
         try decode(FileIO.read(path), path: path)
     }
 
-    public static func write(_ ops: some Sequence<Op>, to path: String) throws(LogError) {
-        try FileIO.replace(path, with: encode(ops))
+    public static func write(_ ops: some Sequence<Op>, tags: [VersionTag] = [], to path: String) throws(LogError) {
+        try FileIO.replace(path, with: encode(ops, tags: tags))
     }
 }

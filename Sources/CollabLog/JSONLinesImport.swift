@@ -8,10 +8,13 @@ public enum JSONLinesImport {
         public var documentId: String?
         /// The ops, in a causal order (the input's, when it was causal).
         public var ops: [Op]
+        /// Its named versions.
+        public var tags: [VersionTag]
 
-        public init(documentId: String?, ops: [Op]) {
+        public init(documentId: String?, ops: [Op], tags: [VersionTag] = []) {
             self.documentId = documentId
             self.ops = ops
+            self.tags = tags
         }
     }
 
@@ -30,15 +33,21 @@ public enum JSONLinesImport {
         var rejected: [RejectedLine] = []
         var order: [String?] = []
         var groups: [String?: [(line: Int, text: ArraySlice<UInt8>, op: Op)]] = [:]
+        var tags: [String?: [VersionTag]] = [:]
         func reject(_ line: Int, _ text: ArraySlice<UInt8>, _ reason: String) throws(LogError) {
             guard skipInvalid else { throw .badLine(path: path, line: line, reason: reason) }
             rejected.append(RejectedLine(line: line, reason: reason, text: String(decoding: text, as: UTF8.self)))
         }
         try JSONLines.forEachLine(of: bytes) { (number, line) throws(LogError) in
             do {
-                let (documentId, op) = try StoreExport.decode(line: line)
+                let (documentId, content) = try StoreExport.decode(line: line)
                 if groups[documentId] == nil { order.append(documentId) }
-                groups[documentId, default: []].append((number, line, op))
+                switch content {
+                case .op(let op): groups[documentId, default: []].append((number, line, op))
+                case .tag(let tag):
+                    groups[documentId, default: []] += []
+                    tags[documentId, default: []].append(tag)
+                }
             } catch {
                 try reject(number, line, "\(error)")
             }
@@ -62,7 +71,7 @@ public enum JSONLinesImport {
                 let text = entries.first { $0.line == line }?.text ?? []
                 try reject(line, text, "op \(waiting.id) depends on \(missing), which is in neither the log nor the input")
             }
-            documents.append(ImportedDocument(documentId: documentId, ops: document.history))
+            documents.append(ImportedDocument(documentId: documentId, ops: document.history, tags: tags[documentId] ?? []))
         }
         rejected.sort { $0.line < $1.line }
         return (documents, rejected)

@@ -15,6 +15,8 @@ public struct OpLogFile {
     /// The document a `.clog` log belongs to (its header says).
     public var documentId: String?
     public var ops: [Op]
+    /// Its named versions, in the order they were made.
+    public var tags: [VersionTag] = []
     /// Where each op came from: its line (JSON lines) or its number from 1 (`.clog`).
     public var lines: [Int]
     /// How many records a `.clog` had when read: an append made from this reading is
@@ -43,10 +45,13 @@ public struct OpLogFile {
             let ops = try ClogLog.ops(of: scan, path: path)
             var file = OpLogFile(path: path, format: .clog, documentId: scan.documentId, ops: ops, lines: Array(1..<(ops.count + 1)))
             file.recordCount = scan.records.count
+            file.tags = try ClogLog.tags(of: scan, path: path)
             return file
         }
-        let numbered = try JSONLines.decodeNumbered(bytes, path: path)
-        return OpLogFile(path: path, format: .jsonLines, ops: numbered.map(\.op), lines: numbered.map(\.line))
+        let log = try JSONLines.decodeLog(bytes, path: path)
+        var file = OpLogFile(path: path, format: .jsonLines, ops: log.ops.map(\.op), lines: log.ops.map(\.line))
+        file.tags = log.tags
+        return file
     }
 
     /// Just the document at the end of a log, the fast way: a `.clog` restores its last
@@ -110,13 +115,13 @@ public struct OpLogFile {
     /// Replaces (or creates) a log with these ops, all or nothing: in `format`, or the
     /// one `format(forNew:)` picks from the name.
     public static func write(
-        _ ops: [Op], to path: String, format: Format? = nil, documentId: String? = nil
+        _ ops: [Op], tags: [VersionTag] = [], to path: String, format: Format? = nil, documentId: String? = nil
     ) throws(LogError) {
         switch format ?? Self.format(forNew: path) {
         case .jsonLines:
-            try JSONLines.write(ops, to: path)
+            try JSONLines.write(ops, tags: tags, to: path)
         case .clog:
-            try FileIO.replace(path, with: ClogLog.encode(documentId: documentId ?? defaultDocumentId(for: path), ops: ops))
+            try FileIO.replace(path, with: ClogLog.encode(documentId: documentId ?? defaultDocumentId(for: path), ops: ops, tags: tags))
         }
     }
 
@@ -126,16 +131,37 @@ public struct OpLogFile {
     public func append(_ newOps: [Op]) throws(LogError) {
         guard !newOps.isEmpty else { return }
         guard path != "-" && FileIO.exists(path) else {
-            try Self.write(ops + newOps, to: path, format: format, documentId: documentId)
+            try Self.write(ops + newOps, tags: tags, to: path, format: format, documentId: documentId)
             return
         }
         if format == .clog {
             try ClogLog.append(newOps, to: path, expectingRecords: recordCount)
             return
         }
+        try rewriteJSONLines(ops: ops + newOps, tags: tags)
+    }
+
+    /// Adds a named version: a record of a `.clog` (appended, synced), a line of a
+    /// JSON-lines log (rewritten whole, atomically). A log that changed since it was
+    /// read is not written (75).
+    public func appendTag(_ tag: VersionTag) throws(LogError) {
+        guard path != "-" && FileIO.exists(path) else {
+            try Self.write(ops, tags: tags + [tag], to: path, format: format, documentId: documentId)
+            return
+        }
+        if format == .clog {
+            try ClogLog.appendTag(tag, to: path, expectingRecords: recordCount)
+            return
+        }
+        try rewriteJSONLines(ops: ops, tags: tags + [tag])
+    }
+
+    /// Rewrites a JSON-lines log under the writer's lock, if it still holds what was read.
+    private func rewriteJSONLines(ops newOps: [Op], tags newTags: [VersionTag]) throws(LogError) {
         try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
-            guard try JSONLines.decode(file.readAll(), path: path) == ops else { throw .changed(path: path) }
-            try Self.write(ops + newOps, to: path, format: .jsonLines)
+            let now = try JSONLines.decodeLog(file.readAll(), path: path)
+            guard now.ops.map(\.op) == ops && now.tags == tags else { throw .changed(path: path) }
+            try Self.write(newOps, tags: newTags, to: path, format: .jsonLines)
         }
     }
 }

@@ -1,7 +1,8 @@
 import CollabCore
 
-/// A whole store as JSON lines: every op of every document, each line the op's JSON
-/// form with a leading `"documentId"` field; documents in id order, ops in log order.
+/// A whole store as JSON lines: every op and tag of every document, each line the op's
+/// (or tag's) JSON form with a leading `"documentId"` field; documents in id order, ops
+/// in log order, each document's tags after its ops.
 public enum StoreExport {
     public static func encode(_ store: DocumentStore) throws(LogError) -> [UInt8] {
         var bytes: [UInt8] = []
@@ -20,25 +21,43 @@ public enum StoreExport {
                 bytes += OpJSON.line(op).utf8.dropFirst()  // the op's own "{" is replaced by the prefix
                 bytes.append(0x0A)
             }
+            for tag in file.tags {
+                bytes += prefix.bytes
+                bytes += tag.json.dropFirst()
+                bytes.append(0x0A)
+            }
         }
         return bytes
     }
 
+    /// What one line of a store export holds.
+    public enum Line {
+        case op(Op)
+        case tag(VersionTag)
+    }
+
     /// Splits a line of a store export into its document id (nil when untagged) and
-    /// the op.
-    public static func decode(line: some Collection<UInt8>) throws(OpFormatError) -> (documentId: String?, op: Op) {
+    /// the op or tag.
+    public static func decode(line: some Collection<UInt8>) throws(OpFormatError) -> (documentId: String?, line: Line) {
         let value: JSONValue
         do {
             value = try JSONParser.parse(Array(line))
         } catch {
             throw OpFormatError(path: "", message: error.description)
         }
-        guard case .object(var fields) = value, let tag = fields.removeValue(forKey: "documentId") else {
-            return (nil, try OpJSON.decode(value))
+        guard case .object(var fields) = value else { return (nil, .op(try OpJSON.decode(value))) }
+        let documentId: String?
+        if let tag = fields.removeValue(forKey: "documentId") {
+            guard case .string(let id) = tag, ClogFormat.problem(withDocumentId: id) == nil else {
+                throw OpFormatError(path: "documentId", message: "expected a document id (1 to 1024 bytes, no control characters)")
+            }
+            documentId = id
+        } else {
+            documentId = nil
         }
-        guard case .string(let documentId) = tag, ClogFormat.problem(withDocumentId: documentId) == nil else {
-            throw OpFormatError(path: "documentId", message: "expected a document id (1 to 1024 bytes, no control characters)")
+        if let tag = try VersionTag.decode(fields: fields) {
+            return (documentId, .tag(tag))
         }
-        return (documentId, try OpJSON.decode(.object(fields)))
+        return (documentId, .op(try OpJSON.decode(.object(fields))))
     }
 }

@@ -62,7 +62,7 @@ struct EditCommand: ParsableCommand {
     @Option(help: "The client id the op is made by.")
     var client: String
 
-    @Option(help: "Edit the document as it was at this version (head, @N, client:count,…).")
+    @Option(help: "Edit the document as it was at this version (\(VersionSpec.syntax)).")
     var base = "head"
 
     @Argument(help: "insert, delete, format, comment, edit-comment, resolve, reopen, delete-comment, block, set-block, delete-block or move-block.")

@@ -93,7 +93,7 @@ struct ImportCommand: ParsableCommand {
             (documents, rejected) = try RelationalRows.read(FileIO.read(input), path: input, skipInvalid: rejects != nil)
         }
         // Everything is validated before anything is written.
-        var writes: [(path: String, documentId: String?, ops: [Op])] = []
+        var writes: [(path: String, documentId: String?, ops: [Op], tags: [VersionTag])] = []
         if let store {
             let documentStore = DocumentStore(store)
             for imported in documents where !imported.ops.isEmpty {
@@ -104,18 +104,18 @@ struct ImportCommand: ParsableCommand {
                 if FileIO.exists(path) && !force {
                     throw CommandFailure(.cannotCreate, "\(store): \(id) exists; pass --force to replace it")
                 }
-                writes.append((path, id, imported.ops))
+                writes.append((path, id, imported.ops, imported.tags))
             }
         } else {
             let ids = Set(documents.compactMap(\.documentId))
             guard ids.count <= 1 else {
                 throw CommandFailure(.usage, "\(input) holds \(ids.count) documents; import it with --store DIR")
             }
-            writes.append((output!, document ?? ids.first, documents.flatMap(\.ops)))
+            writes.append((output!, document ?? ids.first, documents.flatMap(\.ops), documents.flatMap(\.tags)))
         }
         for write in writes {
             if let store, let id = write.documentId { _ = try DocumentStore(store).prepare(for: id) }
-            try OpLogFile.write(write.ops, to: write.path, documentId: write.documentId)
+            try OpLogFile.write(write.ops, tags: write.tags, to: write.path, documentId: write.documentId)
         }
         if let rejects { try writeOutput(JSONLinesImport.encode(rejected), to: rejects) }
         let total = writes.reduce(0) { $0 + $1.ops.count }

@@ -33,7 +33,7 @@ struct MaterializeCommand: ParsableCommand {
 
     @OptionGroup var location: LogLocation
 
-    @Option(help: "The version to show: head, @N or client:count,….")
+    @Option(help: "The version to show: \(VersionSpec.syntax).")
     var at = "head"
 
     @Option(name: .shortAndLong, help: "Where to write, or - for stdout.")

@@ -17,7 +17,7 @@ struct RevertCommand: ParsableCommand {
 
             Ops are named by id ranges, client:seq (the whole op holding that id) or \
             client:from-to (exactly those ids), or all of a client's ops with --client, \
-            optionally only those after a version (--since head, @N or alice:41,bob:7).
+            optionally only those after a version (--since: head, @N, a tag, a time or alice:41,bob:7).
 
             Examples:
               collab revert doc.clog --client mallory
@@ -59,11 +59,7 @@ struct RevertCommand: ParsableCommand {
         if let client {
             var from = 0
             if let since {
-                switch try VersionSpec(parsing: since) {
-                case .head: from = document.seen(client)
-                case .prefix(let count): from = (try VersionSpec.prefix(count).document(of: file)).seen(client)
-                case .vector(let vector): from = vector[client]
-                }
+                from = try VersionSpec(parsing: since).vector(in: file)[client]
             }
             targets = document.ops(of: client, from: from, to: document.seen(client))
         } else {

@@ -1,12 +1,19 @@
 import CollabCore
 import CollabLog
 
-/// A version as the user names it (`collab help versions` in DESIGN.md): `head`, `@N` (the
-/// first N ops of the log) or a version vector `alice:41,bob:7`.
+/// A version as the user names it, one syntax for every `--at`, `--from`, `--to`,
+/// `--base`, `--since` (docs/versions.md, `collab help versions`): `head`, `@N` (the
+/// first N ops of the log), an ISO-8601 time (the state at that moment: every op
+/// stamped at or before it), a version vector `alice:41,bob:7`, or a tag name.
 enum VersionSpec: Equatable {
     case head
     case prefix(Int)
+    case time(Int64)
     case vector(VersionVector)
+    case tag(String)
+
+    /// What `--help` says a version may be.
+    static let syntax = "head, @N, a tag name, an ISO-8601 time (2026-11-20T14:00Z) or client:count,… (alice:41,bob:7)"
 
     init(parsing text: String) throws(CommandFailure) {
         if text == "head" {
@@ -16,11 +23,56 @@ enum VersionSpec: Equatable {
                 throw CommandFailure(.usage, "version '\(text)': @N needs a non-negative op count")
             }
             self = .prefix(count)
+        } else if let milliseconds = ISO8601.milliseconds(text) {
+            self = .time(milliseconds)
         } else if let vector = VersionVector(parsing: text) {
             self = .vector(vector)
+        } else if !text.isEmpty {
+            self = .tag(text)
         } else {
-            throw CommandFailure(.usage, "version '\(text)' is not head, @N or client:count,… (e.g. alice:41,bob:7)")
+            throw CommandFailure(.usage, "an empty version: name one as \(Self.syntax)")
         }
+    }
+
+    /// The version vector this names in `log`, checked against what the log holds.
+    func vector(in log: OpLogFile) throws(CommandFailure) -> VersionVector {
+        switch self {
+        case .head:
+            return Self.vector(of: log.ops[...])
+        case .prefix(let count):
+            guard count <= log.ops.count else {
+                throw CommandFailure(.usage, "version @\(count): the log has only \(log.ops.count) ops")
+            }
+            return Self.vector(of: log.ops.prefix(count))
+        case .time(let milliseconds):
+            // Every op stamped at or before the time; clocks respect causality, so this
+            // is causally closed (checked when the document is built).
+            var counts = VersionVector()
+            for op in log.ops where op.timestamp.wall <= milliseconds && op.endSeq > counts[op.id.client] {
+                counts[op.id.client] = op.endSeq
+            }
+            return counts
+        case .vector(let vector):
+            let head = Self.vector(of: log.ops[...])
+            for (client, count) in vector.counts where head[client] < count {
+                throw CommandFailure(.usage, "version \(vector): the log has \(client):\(head[client]), not \(client):\(count)")
+            }
+            return vector
+        case .tag(let name):
+            guard let tag = log.tags.last(where: { $0.name == name }) else {
+                let known = log.tags.map(\.name.debugDescription).joined(separator: ", ")
+                throw CommandFailure(
+                    .usage, "no version named \(name.debugDescription) in \(log.path) (\(known.isEmpty ? "it has no tags" : "tags: \(known)")); a version is \(Self.syntax)")
+            }
+            return tag.version
+        }
+    }
+
+    /// The version holding every id the ops hold.
+    static func vector(of ops: ArraySlice<Op>) -> VersionVector {
+        var counts = VersionVector()
+        for op in ops where op.endSeq > counts[op.id.client] { counts[op.id.client] = op.endSeq }
+        return counts
     }
 
     /// The document at this version of the log.
@@ -36,12 +88,8 @@ enum VersionSpec: Equatable {
                 path: log.path, format: log.format, documentId: log.documentId, ops: Array(log.ops.prefix(count)),
                 lines: log.lines
             ).document()
-        case .vector(let vector):
-            let head = try log.document()
-            for (client, count) in vector.counts where head.version[client] < count {
-                throw CommandFailure(
-                    .usage, "version \(vector): the log has \(client):\(head.version[client]), not \(client):\(count)")
-            }
+        case .time, .vector, .tag:
+            let vector = try vector(in: log)
             do {
                 return try Document.at(vector, of: log.ops)
             } catch let error as EngineError {

@@ -107,12 +107,12 @@ public struct ClogRecord: Sendable {
 
     public var size: Int { ClogFormat.recordHeaderSize + payload.count }
 
-    static func frame(type: ClogRecordType, number: UInt64, payload: [UInt8]) -> [UInt8] {
+    static func frame(type: ClogRecordType, number: UInt64, payload: [UInt8], flags: UInt8 = 0) -> [UInt8] {
         precondition(payload.count <= ClogFormat.maxPayloadSize, "record payload over the format's limit")
         var writer = ByteWriter()
         writer.u32(UInt32(payload.count))
         writer.u8(type.rawValue)
-        writer.u8(0)
+        writer.u8(flags)
         writer.u16(0)
         writer.u64(number)
         writer.u32(Checksum.crc32(payload))

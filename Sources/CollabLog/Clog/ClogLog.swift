@@ -6,8 +6,8 @@ public enum ClogLog {
     /// Ops per op-batch record when a whole log is written.
     static let opsPerBatch = 16_384
 
-    /// A new log's bytes: the header, then the ops in batches.
-    public static func encode(documentId: String, ops: [Op]) -> [UInt8] {
+    /// A new log's bytes: the header, then the ops in batches, then the tags.
+    public static func encode(documentId: String, ops: [Op], tags: [VersionTag] = []) -> [UInt8] {
         var bytes = ClogHeader(documentId: documentId).encoded()
         var number: UInt64 = 0
         var start = 0
@@ -17,7 +17,68 @@ public enum ClogLog {
             number += 1
             start = end
         }
+        for tag in tags {
+            bytes += tagRecord(tag, number: number)
+            number += 1
+        }
         return bytes
+    }
+
+    /// A named-version record. It is marked skippable: a reader that does not know tags
+    /// still reads the ops.
+    static func tagRecord(_ tag: VersionTag, number: UInt64) -> [UInt8] {
+        ClogRecord.frame(type: .namedVersion, number: number, payload: tag.json, flags: ClogFormat.skippableFlag)
+    }
+
+    /// The checkpoints of a scanned log: each one's record number and how many of the
+    /// log's ops come before it (its version is those ops: `@N`).
+    public static func checkpoints(of scan: ClogScan, path: String) throws(LogError) -> [(record: UInt64, ops: Int)] {
+        try requireClean(scan, path: path)
+        var result: [(record: UInt64, ops: Int)] = []
+        var ops = 0
+        for record in scan.records {
+            switch ClogRecordType(rawValue: record.type) {
+            case .opBatch:
+                do {
+                    ops += try OpBatchCodec.decode(record.payload).count
+                } catch {
+                    throw .damaged(path: path, reason: "record \(record.number) at byte \(record.offset) verifies but does not decode: \(error)")
+                }
+            case .checkpoint: result.append((record.number, ops))
+            default: break
+            }
+        }
+        return result
+    }
+
+    /// The tags of a scanned log, in the order they were made.
+    public static func tags(of scan: ClogScan, path: String) throws(LogError) -> [VersionTag] {
+        try requireClean(scan, path: path)
+        var tags: [VersionTag] = []
+        for record in scan.records where record.type == ClogRecordType.namedVersion.rawValue {
+            let tag: VersionTag?
+            do {
+                tag = try VersionTag.decode(record.payload)
+            } catch {
+                throw .damaged(path: path, reason: "named-version record \(record.number) at byte \(record.offset): \(error)")
+            }
+            guard let tag else { throw .damaged(path: path, reason: "named-version record \(record.number) at byte \(record.offset) holds no tag") }
+            tags.append(tag)
+        }
+        return tags
+    }
+
+    /// Appends a tag as one record, under the writer's lock and synced; refused when the
+    /// log changed since it was read (`expectingRecords`).
+    public static func appendTag(_ tag: VersionTag, to path: String, expectingRecords: Int? = nil) throws(LogError) {
+        try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            let bytes = try file.readAll()
+            let scan = ClogScanner.scan(bytes)
+            try requireClean(scan, path: path)
+            if let expectingRecords, scan.records.count != expectingRecords { throw .changed(path: path) }
+            try file.write(tagRecord(tag, number: UInt64(scan.records.count)), at: bytes.count)
+            try file.syncData()
+        }
     }
 
     /// The ops of a scanned log. A torn or corrupt log is refused: nothing is half-read.

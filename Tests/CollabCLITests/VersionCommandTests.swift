@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+/// Naming versions: tags, times, `collab version` and `collab versions`.
+@Suite("versions")
+struct VersionCommandTests {
+    /// An insert op line by `client` at wall time `wall` (ms), after `after` (or at the start).
+    static func insert(_ client: String, _ seq: Int, wall: Int64, after: (String, Int)?, _ text: String) -> String {
+        let origin = after.map { #"{"clientId":"\#($0.0)","seq":\#($0.1)}"# } ?? "null"
+        return #"{"id":{"clientId":"\#(client)","seq":\#(seq)},"type":"text_insert","timestamp":{"wall":\#(wall),"logical":0},"payload":{"block":null,"after":\#(origin),"before":null,"text":"\#(text)"}}"#
+    }
+
+    @Test(arguments: ["doc.clog", "doc.jsonl"])
+    func aTagNamesAVersionEverywhereAndSurvivesLaterAppends(log: String) throws {
+        let dir = try CLI.scratch()
+        #expect(try CLI.run(["edit", log, "--client", "alice", "insert", "0", "Hello"], in: dir).status == 0)
+        let tagged = try CLI.run(["tag", log, "Draft 1", "-m", "for review", "--as", "alice"], in: dir)
+        #expect(tagged.status == 0, "\(tagged.stderr)")
+        #expect(tagged.stdout.contains("@1 alice:5"))
+        #expect(try CLI.run(["edit", log, "--client", "bob", "insert", "5", ", world"], in: dir).status == 0)
+        if log.hasSuffix(".clog") { #expect(try CLI.run(["checkpoint", log], in: dir).status == 0) }
+        #expect(try CLI.run(["materialize", log, "--at", "Draft 1"], in: dir).stdout == "Hello")
+        #expect(try CLI.run(["materialize", log], in: dir).stdout == "Hello, world")
+        // A tag of an older version, then the list in history order.
+        #expect(try CLI.run(["tag", log, "empty", "--at", "@0", "--as", "carol"], in: dir).status == 0)
+        let versions = try CLI.run(["versions", log], in: dir).stdout.split(separator: "\n")
+        #expect(versions.first?.hasPrefix("@0\t") == true && versions.first?.contains(#"tag "empty" by carol"#) == true, "\(versions)")
+        #expect(versions[1].contains(#"tag "Draft 1" by alice: "for review""#) && versions[1].contains("+5 −0 chars, by alice"), "\(versions)")
+        #expect(versions.count == (log.hasSuffix(".clog") ? 3 : 2))
+        if log.hasSuffix(".clog") { #expect(versions[2].contains("checkpoint") && versions[2].contains("+7 −0 chars, by bob")) }
+        let json = try CLI.run(["versions", log, "--json"], in: dir).stdout
+        #expect(json.contains(#""kind":"tag","name":"Draft 1","at":"@1","version":{"alice":5}"#), "\(json)")
+    }
+
+    @Test func tagNamesAreUniqueAndDoNotReadAsOtherVersions() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "x"], in: dir)
+        #expect(try CLI.run(["tag", "doc.clog", "v1"], in: dir).status == 0)
+        let before = try Data(contentsOf: dir.file("doc.clog"))
+        for (name, message) in [("v1", "a name is unique"), ("head", "reads as a version"), ("@3", "reads as a version"), ("a:1", "reads as a version"), ("2026-01-01T00:00Z", "reads as a version")] {
+            let refused = try CLI.run(["tag", "doc.clog", name], in: dir)
+            #expect(refused.status == 64, "\(name): \(refused.stderr)")
+            #expect(refused.stderr.contains(message), "\(name): \(refused.stderr)")
+        }
+        #expect(try Data(contentsOf: dir.file("doc.clog")) == before)
+        let unknown = try CLI.run(["materialize", "doc.clog", "--at", "v9"], in: dir)
+        #expect(unknown.status == 64 && unknown.stderr.contains(#"no version named "v9""#) && unknown.stderr.contains(#"tags: "v1""#))
+    }
+
+    @Test func aTimePicksEveryOpStampedAtOrBeforeIt() throws {
+        let dir = try CLI.scratch()
+        let ops = [
+            Self.insert("a", 0, wall: 1_795_000_000_000, after: nil, "one"),  // 2026-11-18T11:06:40Z
+            Self.insert("b", 0, wall: 1_795_000_060_000, after: ("a", 2), " two"),  // a minute later
+        ]
+        try dir.write("ops.jsonl", ops.joined(separator: "\n") + "\n")
+        #expect(try CLI.run(["apply", "doc.clog", "ops.jsonl"], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog", "--at", "2026-11-18T11:06:39.999Z"], in: dir).stdout == "")
+        #expect(try CLI.run(["materialize", "doc.clog", "--at", "2026-11-18T11:06:40Z"], in: dir).stdout == "one")
+        #expect(try CLI.run(["materialize", "doc.clog", "--at", "2026-11-18T11:07:39.999Z"], in: dir).stdout == "one")
+        #expect(try CLI.run(["materialize", "doc.clog", "--at", "2026-11-18T11:07:40Z"], in: dir).stdout == "one two")
+        #expect(try CLI.run(["materialize", "doc.clog", "--at", "2026-11-18T12:07:40+01:00"], in: dir).stdout == "one two")
+        let version = try CLI.run(["version", "doc.clog", "--json"], in: dir).stdout
+        #expect(version == #"{"ops":2,"vector":{"a":3,"b":4},"time":"2026-11-18T11:07:40.000Z","tags":[]}"# + "\n", "\(version)")
+        // A vector that is not causally closed names the missing op.
+        let open = try CLI.run(["materialize", "doc.clog", "--at", "b:4"], in: dir)
+        #expect(open.status == 64 && open.stderr.contains("needs a:2"), "\(open.stderr)")
+    }
+
+    @Test func tagsTravelWithAStoreExport() throws {
+        let dir = try CLI.scratch()
+        #expect(try CLI.run(["edit", "--store", "data", "team/notes", "--client", "a", "insert", "0", "Plan"], in: dir).status == 0)
+        #expect(try CLI.run(["tag", "--store", "data", "team/notes", "kickoff", "--as", "a"], in: dir).status == 0)
+        #expect(try CLI.run(["edit", "--store", "data", "team/notes", "--client", "a", "insert", "4", "!"], in: dir).status == 0)
+        let exported = try CLI.run(["export", "--store", "data"], in: dir)
+        #expect(exported.stdout.contains(#"{"documentId":"team/notes","type":"tag","name":"kickoff""#), "\(exported.stdout)")
+        try dir.write("store.jsonl", exported.stdout)
+        let imported = try CLI.run(["import", "--format", "jsonl", "store.jsonl", "--store", "copy"], in: dir)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try CLI.run(["materialize", "--store", "copy", "team/notes", "--at", "kickoff"], in: dir).stdout == "Plan")
+    }
+}
