@@ -10,6 +10,8 @@ struct CommentRecord {
     var resolved = false
     var resolvedStamp: (Timestamp, ClientId, Int)?
     var deleted = false
+    /// The earliest delete of it (the same on every replica, whatever the arrival order).
+    var deletedStamp: (Timestamp, ClientId, Int)?
 
     /// Made before `other`: by timestamp, then client and seq. Lists of comments are in
     /// this order, so every replica shows them alike whatever order they arrived in.
@@ -89,7 +91,9 @@ extension Document {
                 comments[index].resolvedStamp = stamp
             }
         case .delete(let id):
-            comments[try existing(id)].deleted = true
+            let index = try existing(id)
+            comments[index].deleted = true
+            if comments[index].deletedStamp.map({ later($0, than: stamp) }) ?? true { comments[index].deletedStamp = stamp }
         }
         commentOps.append(comment)
         return OpRecord(

@@ -80,3 +80,49 @@ struct VersionCommandTests {
         #expect(try CLI.run(["materialize", "--store", "copy", "team/notes", "--at", "kickoff"], in: dir).stdout == "Plan")
     }
 }
+
+/// `collab diff`: track changes between versions and between two logs.
+@Suite("diff")
+struct DiffCommandTests {
+    /// A document with a tag, then bob's edits after it.
+    static func edited() throws -> URL {
+        let dir = try CLI.scratch()
+        #expect(try CLI.run(["edit", "d.clog", "--client", "alice", "insert", "0", "Ship on Friday.", "--then", "block", "15", "heading", "level=2", "--then", "insert", "16", "Notes"], in: dir).status == 0)
+        #expect(try CLI.run(["tag", "d.clog", "v1"], in: dir).status == 0)
+        let edits = ["delete", "8", "6", "--then", "insert", "8", "Monday", "--then", "format", "0", "4", "bold=true", "--then", "set-block", "17", #"type="quote""#, "--then", "comment", "0", "4", "verb?"]
+        #expect(try CLI.run(["edit", "d.clog", "--client", "bob"] + edits, in: dir).status == 0)
+        return dir
+    }
+
+    @Test func knownEditsInMarkupAndJSON() throws {
+        let dir = try Self.edited()
+        let markup = try CLI.run(["diff", "d.clog", "--from", "v1", "--format", "markup"], in: dir)
+        #expect(markup.status == 1)
+        #expect(markup.stdout == "{~Ship~} on [-Friday-]{+Monday+}.{~¶ type: \"heading\" → \"quote\"~}\nNotes\n\n{~comment bob:14 added by bob: \"verb?\"~}\n", "\(markup.stdout)")
+        let json = try CLI.run(["diff", "d.clog", "--from", "v1", "--to", "head", "--format", "json"], in: dir).stdout
+        #expect(json.contains(#"{"kind":"delete","text":"Friday","author":"bob","time":"#), "\(json)")
+        #expect(json.contains(#""changes":{"bold":{"old":null,"new":true}}"#))
+        #expect(json.contains(#"{"kind":"block","text":"\n","author":"bob""#) && json.contains(#""changes":{"type":{"old":"heading","new":"quote"}},"id":"alice:15"}"#))
+        let html = try CLI.run(["diff", "d.clog", "--from", "v1", "--format", "html"], in: dir).stdout
+        #expect(html.contains(#"<del data-author="bob" data-time=""#) && html.contains(">Friday</del><ins data-author=\"bob\""))
+        // From the first op: the heading and its text are alice's inserts.
+        let early = try CLI.run(["diff", "d.clog", "--from", "@1", "--format", "json"], in: dir).stdout
+        #expect(early.contains(#"{"kind":"insert","text":"\nNotes","author":"alice""#), "\(early)")
+        // Equal versions: no output, exit 0.
+        let same = try CLI.run(["diff", "d.clog", "--from", "head", "--format", "markup"], in: dir)
+        #expect(same.status == 0 && same.stdout.isEmpty)
+        // The older version must come first.
+        let swapped = try CLI.run(["diff", "d.clog", "--from", "head", "--to", "v1"], in: dir)
+        #expect(swapped.status == 64 && swapped.stderr.contains("is not part of"))
+    }
+
+    @Test func twoLogsShowWhatAMergeBringsToEach() throws {
+        let dir = try Self.edited()
+        try FileManager.default.copyItem(at: dir.file("d.clog"), to: dir.file("e.clog"))
+        #expect(try CLI.run(["edit", "d.clog", "--client", "carol", "insert", "0", ">> "], in: dir).status == 0)
+        #expect(try CLI.run(["edit", "e.clog", "--client", "dave", "insert", "21", "!"], in: dir).status == 0)
+        let result = try CLI.run(["diff", "d.clog", "e.clog", "--format", "markup"], in: dir)
+        #expect(result.status == 1)
+        #expect(result.stdout == "=== merging e.clog into d.clog brings:\n>> Ship on Monday.\nNotes{+!+}\n=== merging d.clog into e.clog brings:\n{+>> +}Ship on Monday.\nNotes!\n", "\(result.stdout)")
+    }
+}
