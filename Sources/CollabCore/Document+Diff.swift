@@ -160,7 +160,34 @@ extension Document {
                 }
             }
         }
-        var result = hunks.filter { $0.kind != .equal || !$0.text.isEmpty }
+        var result: [DiffHunk] = []
+        func keep(_ hunk: DiffHunk) {
+            if hunk.kind == .equal, let before = result.last, before.kind == .equal {
+                result[result.count - 1].text += hunk.text
+            } else {
+                result.append(hunk)
+            }
+        }
+        var k = 0
+        while k < hunks.count {
+            // A stretch of deletes then inserts (or inserts then deletes) of the same text —
+            // what a restore does — is no change to a reader.
+            var end = k
+            while end < hunks.count && (hunks[end].kind == .insert || hunks[end].kind == .delete) { end += 1 }
+            if end > k + 1 {
+                let stretch = hunks[k..<end]
+                let split = stretch.firstIndex { $0.kind != stretch.first!.kind }
+                if let split, stretch[split...].allSatisfy({ $0.kind == stretch[split].kind }),
+                    stretch[..<split].map(\.text).joined() == stretch[split...].map(\.text).joined()
+                {
+                    keep(DiffHunk(kind: .equal, text: stretch[..<split].map(\.text).joined()))
+                    k = end
+                    continue
+                }
+            }
+            keep(hunks[k])
+            k += 1
+        }
         result += commentHunks(from: old)
         return result
     }

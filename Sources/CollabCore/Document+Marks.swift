@@ -149,16 +149,25 @@ extension Document {
             utf8.removeAll(keepingCapacity: true)
             ids.removeAll(keepingCapacity: true)
         }
+        // A change of formatting takes effect at the next text: formatting that changes
+        // and changes back over deleted characters does not cut the text shown.
+        var pending: ([String: AttributeValue], [OpId])?
         sweepPieces(excluding: excluded) { piece in
             switch piece {
             case .formatting(let attributes, let comments):
-                flush()
-                current = attributes
-                currentComments = comments
+                pending = (attributes, comments)
             case .marker(let block):
                 flush()
                 emit("\n", current, currentComments, block.id, [])
             case .text(let scalars, let client, let seq):
+                if let (attributes, comments) = pending {
+                    if attributes != current || comments != currentComments {
+                        flush()
+                        current = attributes
+                        currentComments = comments
+                    }
+                    pending = nil
+                }
                 for value in scalars {
                     if value < 0x80 { utf8.append(UInt8(truncatingIfNeeded: value)) } else { appendUTF8(value, to: &utf8) }
                 }

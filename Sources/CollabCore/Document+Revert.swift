@@ -128,28 +128,43 @@ extension Document {
 
     /// Inserts new characters with the text of the deleted characters `ids`, where they
     /// stood: each stretch of them that is contiguous in the sequence becomes one insert.
-    private func reinsert(_ ids: [CharId], by client: ClientId, now: Int64) throws {
-        var placed: [(whole: Int, scalar: UInt32)] = []
+    func reinsert(_ ids: [CharId], by client: ClientId, now: Int64) throws {
+        // A block's marker comes back as a new block with the attributes it had.
+        var placed: [(whole: Int, scalar: UInt32, block: [String: AttributeValue]?)] = []
         for id in ids {
             guard let cursor = tree.cursor(of: id) else { continue }
-            placed.append((tree.position(of: cursor), content[Int(cursor.run.content + cursor.offset)]))
+            let block = blocks[id].map { $0.attributes.compactMapValues { $0.value == .null ? nil : $0.value } }
+            placed.append((tree.position(of: cursor), content[Int(cursor.run.content + cursor.offset)], block))
         }
         placed.sort { $0.whole < $1.whole }
-        var stretches: [(first: Int, scalars: [UInt32])] = []
+        var stretches: [(first: Int, pieces: [(scalars: [UInt32], block: [String: AttributeValue]?)])] = []
         for entry in placed {
-            if let last = stretches.last, last.first + last.scalars.count == entry.whole {
-                stretches[stretches.count - 1].scalars.append(entry.scalar)
+            if let last = stretches.last, last.first + last.pieces.reduce(0, { $0 + $1.scalars.count }) == entry.whole {
+                if entry.block == nil && last.pieces.last?.block == nil {
+                    stretches[stretches.count - 1].pieces[last.pieces.count - 1].scalars.append(entry.scalar)
+                } else {
+                    stretches[stretches.count - 1].pieces.append(([entry.scalar], entry.block))
+                }
             } else {
-                stretches.append((entry.whole, [entry.scalar]))
+                stretches.append((entry.whole, [([entry.scalar], entry.block)]))
             }
         }
-        // From the end backwards, so the visible positions of the ones before stay right.
+        // From the end backwards, so the visible positions of the ones before stay right;
+        // within a stretch, piece by piece from its start.
         for stretch in stretches.reversed() {
-            let cursor = tree.cursor(atWhole: stretch.first)
-            let position = tree.visiblePosition(of: cursor)
-            var text = String.UnicodeScalarView()
-            for scalar in stretch.scalars { text.append(Unicode.Scalar(scalar)!) }
-            try insertSequence(String(text), at: position, by: client, timestamp: tick(now: now))
+            var position = tree.visiblePosition(of: tree.cursor(atWhole: stretch.first))
+            for piece in stretch.pieces {
+                if let attributes = piece.block {
+                    let cursor = insertionCursor(atVisible: position)
+                    let op = BlockOp.insert(after: opId(tree.charBefore(cursor)), before: opId(tree.charAt(cursor)), attributes: attributes)
+                    try makeBlockOp(op, by: client, timestamp: tick(now: now))
+                } else {
+                    var text = String.UnicodeScalarView()
+                    for scalar in piece.scalars { text.append(Unicode.Scalar(scalar)!) }
+                    try insertSequence(String(text), at: position, by: client, timestamp: tick(now: now))
+                }
+                position += piece.scalars.count
+            }
         }
     }
 

@@ -68,6 +68,9 @@ struct RenderedDocument: ~Copyable {
     /// While reading: whether the last block is being written, and a run.
     private var inBlock = false
     private var runOpen = false
+    /// The formatting the writer has, and a change not yet in effect.
+    private var applied: (attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) = ([:], [], [])
+    private var pending: (attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan])?
 
     private init(capacity: Int) {
         scratch = OutputBytes(capacity: capacity)
@@ -96,10 +99,19 @@ struct RenderedDocument: ~Copyable {
             blocks.append(block)
             inBlock = true
         case .formatting(let attributes, let comments, let ids):
-            closeRun(&writer)
-            writer.setFormatting(attributes: attributes, comments: comments, ids: ids)
+            pending = (attributes, comments, ids)
         case .text(let scalars):
             guard !scalars.isEmpty else { return }
+            // A change of formatting takes effect at the next text: formatting that
+            // changes and changes back over deleted characters does not cut a run.
+            if let (attributes, comments, ids) = pending {
+                if attributes != applied.attributes || comments != applied.comments || ids != applied.ids || !ids.isEmpty {
+                    closeRun(&writer)
+                    writer.setFormatting(attributes: attributes, comments: comments, ids: ids)
+                    applied = (attributes, comments, ids)
+                }
+                pending = nil
+            }
             if !runOpen {
                 writer.openRun(into: &scratch)
                 runOpen = true

@@ -126,3 +126,37 @@ struct DiffCommandTests {
         #expect(result.stdout == "=== merging e.clog into d.clog brings:\n>> Ship on Monday.\nNotes{+!+}\n=== merging d.clog into e.clog brings:\n{+>> +}Ship on Monday.\nNotes!\n", "\(result.stdout)")
     }
 }
+
+/// `collab blame` and `collab restore`.
+@Suite("blame and restore")
+struct BlameRestoreTests {
+    @Test func blameNamesWhoWroteEachLine() throws {
+        let dir = try DiffCommandTests.edited()
+        let lines = try CLI.run(["blame", "d.clog"], in: dir).stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasPrefix("alice,bob ") && lines[0].hasSuffix("  Ship on Monday."), "\(lines)")
+        #expect(lines[1].hasPrefix("alice ") && lines[1].hasSuffix("  Notes"))
+        let json = try CLI.run(["blame", "d.clog", "--json"], in: dir).stdout
+        #expect(json.contains(#"{"text":"Monday","author":"bob","op":"bob:6","time":"#), "\(json)")
+        let then = try CLI.run(["blame", "d.clog", "--at", "v1", "--json"], in: dir).stdout
+        #expect(then.contains(#"{"line":1,"text":"Ship on Friday.","spans":[{"text":"Ship on Friday.","author":"alice","op":"alice:0""#), "\(then)")
+    }
+
+    @Test func restoreMakesHeadShowAnOlderVersionWithNewOps() throws {
+        let dir = try DiffCommandTests.edited()
+        let before = try CLI.run(["log", "d.clog", "--json"], in: dir).stdout
+        let dry = try CLI.run(["restore", "d.clog", "--to", "v1", "--dry-run"], in: dir)
+        #expect(dry.status == 0 && dry.stdout.hasPrefix("{~Ship~} on [-Monday-]{+Friday+}."), "\(dry.stdout)")
+        #expect(try CLI.run(["log", "d.clog", "--json"], in: dir).stdout == before)
+        let restored = try CLI.run(["restore", "d.clog", "--to", "v1", "--as", "alice"], in: dir)
+        #expect(restored.status == 0, "\(restored.stderr)")
+        for format in ["text", "markdown", "html", "json"] {
+            #expect(try CLI.run(["materialize", "d.clog", "--format", format], in: dir).stdout
+                == (try CLI.run(["materialize", "d.clog", "--at", "v1", "--format", format], in: dir).stdout))
+        }
+        let diff = try CLI.run(["diff", "d.clog", "--from", "v1"], in: dir)
+        #expect(diff.status == 0 && diff.stdout.isEmpty, "\(diff.stdout)")
+        // History is intact: the log starts with every op it had.
+        #expect(try CLI.run(["log", "d.clog", "--json"], in: dir).stdout.hasPrefix(before))
+    }
+}

@@ -63,28 +63,37 @@ struct DiffTests {
         #expect(throws: EngineError.self) { try b.changes(from: a) }
     }
 
+    /// A random history of 80 edits by three clients: inserts, deletes, bold on and off,
+    /// block splits.
+    static func randomDocument(_ random: inout SplitMix) -> Document {
+        let doc = Document()
+        for step in 0..<80 {
+            let client = "c\(random.next() % 3)"
+            let now = Int64(step)
+            switch random.next() % 10 {
+            case 0..<3 where doc.length > 0:
+                let position = Int(random.next() % UInt64(doc.length))
+                let count = min(Int(random.next() % 4) + 1, doc.length - position)
+                try! doc.delete(at: position, count: count, by: client, timestamp: doc.tick(now: now))
+            case 3 where doc.length > 0:
+                let position = Int(random.next() % UInt64(doc.length))
+                try! doc.format(at: position, count: 1, key: "bold", value: .bool(random.next() % 2 == 0), by: client, timestamp: doc.tick(now: now))
+            case 4:
+                try! doc.insertBlock(at: Int(random.next() % UInt64(doc.length + 1)), attributes: ["type": .string("quote")], by: client, timestamp: doc.tick(now: now))
+            default:
+                let position = Int(random.next() % UInt64(doc.length + 1))
+                try! doc.insert(String(UnicodeScalar(UInt8(97 + random.next() % 26))), at: position, by: client, timestamp: doc.tick(now: now))
+            }
+        }
+        return doc
+    }
+
     /// For random V1 ≤ V2 of a random concurrent history: the diff's old side is V1's text
     /// and its new side V2's, and every insert and delete names the client that made it.
     @Test func theDiffTurnsTheOldTextIntoTheNew() async throws {
         await propertyCheck(count: 60, input: Gen.int(in: 0...Int(Int32.max))) { seed in
             var random = SplitMix(seed: UInt64(seed))
-            let doc = Document()
-            for step in 0..<80 {
-                let client = "c\(random.next() % 3)"
-                let now = Int64(step)
-                if doc.length > 0 && random.next() % 3 == 0 {
-                    let position = Int(random.next() % UInt64(doc.length))
-                    let count = min(Int(random.next() % 4) + 1, doc.length - position)
-                    try! doc.delete(at: position, count: count, by: client, timestamp: doc.tick(now: now))
-                } else if doc.length > 0 && random.next() % 5 == 0 {
-                    let position = Int(random.next() % UInt64(doc.length))
-                    try! doc.format(at: position, count: 1, key: "bold", value: .bool(random.next() % 2 == 0), by: client, timestamp: doc.tick(now: now))
-                } else {
-                    let position = Int(random.next() % UInt64(doc.length + 1))
-                    try! doc.insert(String(UnicodeScalar(UInt8(97 + random.next() % 26))), at: position, by: client, timestamp: doc.tick(now: now))
-                }
-            }
-            let history = doc.history
+            let history = Self.randomDocument(&random).history
             let first = Int(random.next() % UInt64(history.count + 1))
             let second = first + Int(random.next() % UInt64(history.count - first + 1))
             let old = try! Document(ops: history.prefix(first))
@@ -95,6 +104,24 @@ struct DiffTests {
             #expect(newSide == new.text)
             let clients = Set(history[first..<second].map(\.id.client))
             #expect(hunks.filter { $0.kind == .insert || $0.kind == .delete }.allSatisfy { clients.contains($0.author!) })
+        }
+    }
+
+    /// Restoring a random earlier version: head then shows it (text, formatting, blocks),
+    /// a diff from it finds nothing, and the history before the restore is untouched.
+    @Test func restoreMakesHeadShowTheOldVersionAndKeepsHistory() async throws {
+        await propertyCheck(count: 60, input: Gen.int(in: 0...Int(Int32.max))) { seed in
+            var random = SplitMix(seed: UInt64(seed))
+            let doc = Self.randomDocument(&random)
+            let history = doc.history
+            let old = try! Document(ops: history.prefix(Int(random.next() % UInt64(history.count + 1))))
+            let made = try! doc.restore(to: old, by: "restorer", now: 1000)
+            #expect(doc.text == old.text)
+            #expect(doc.blockContents.map(\.runs) == old.blockContents.map(\.runs), "\(old.snapshot().marks)")
+            #expect(doc.blockContents.map(\.attributes) == old.blockContents.map(\.attributes))
+            #expect(try! doc.changes(from: old).allSatisfy { $0.kind == .equal }, "\(try! doc.changes(from: old).filter { $0.kind != .equal })")
+            #expect(Array(doc.history.prefix(history.count)) == history)
+            #expect(made.allSatisfy { $0.id.client == "restorer" })
         }
     }
 }
