@@ -17,6 +17,9 @@ public struct OpLogFile {
     public var ops: [Op]
     /// Its named versions, in the order they were made.
     public var tags: [VersionTag] = []
+    /// A `.clog`'s checkpoints that this reader can restore: how many of the log's ops
+    /// come before each, and its payload (for time travel without a full replay).
+    public var checkpoints: [(ops: Int, payload: [UInt8])] = []
     /// Where each op came from: its line (JSON lines) or its number from 1 (`.clog`).
     public var lines: [Int]
     /// How many records a `.clog` had when read: an append made from this reading is
@@ -42,10 +45,14 @@ public struct OpLogFile {
         let bytes = try FileIO.read(path)
         if ClogFormat.isClog(bytes) {
             let scan = ClogScanner.scan(bytes)
-            let ops = try ClogLog.ops(of: scan, path: path)
+            let (ops, checkpoints) = try ClogLog.contents(of: scan, path: path)
             var file = OpLogFile(path: path, format: .clog, documentId: scan.documentId, ops: ops, lines: Array(1..<(ops.count + 1)))
             file.recordCount = scan.records.count
             file.tags = try ClogLog.tags(of: scan, path: path)
+            file.checkpoints = checkpoints.compactMap { checkpoint in
+                let payload = scan.records[Int(checkpoint.record)].payload
+                return CheckpointCodec.isReadable(payload) ? (checkpoint.ops, payload) : nil
+            }
             return file
         }
         let log = try JSONLines.decodeLog(bytes, path: path)
@@ -77,6 +84,39 @@ public struct OpLogFile {
     public static func defaultDocumentId(for path: String) -> String {
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return name.isEmpty ? "document" : name
+    }
+
+    /// The document at `version`, which must be causally closed: restored from the
+    /// latest checkpoint inside it, with only the ops after that replayed (a full replay
+    /// when there is none).
+    public func document(at version: VersionVector) throws -> Document {
+        var start = 0
+        var document = Document()
+        for checkpoint in checkpoints.reversed() where checkpoint.ops <= ops.count {
+            var covered = VersionVector()
+            for op in ops.prefix(checkpoint.ops) where op.endSeq > covered[op.id.client] { covered[op.id.client] = op.endSeq }
+            guard covered.isIncluded(in: version) else { continue }
+            do {
+                document = try Document(snapshot: CheckpointCodec.decode(checkpoint.payload))
+            } catch {
+                throw LogError.damaged(path: path, reason: "a checkpoint verifies but does not restore: \(error)")
+            }
+            start = checkpoint.ops
+            break
+        }
+        for op in ops[start...] {
+            let limit = version[op.id.client]
+            guard op.id.seq < limit else { continue }
+            try document.apply(op.endSeq > limit ? op.slice(from: op.id.seq, to: limit) : op)
+        }
+        if let (op, missing) = document.firstMissingDependency() {
+            throw EngineError.versionNotCausallyClosed(missing: missing, neededBy: op)
+        }
+        for (client, count) in version.counts where document.version[client] < count {
+            throw EngineError.versionNotCausallyClosed(missing: OpId(client, document.version[client]), neededBy: OpId(client, count - 1))
+        }
+        document.coalescingFloor = document.historyCount
+        return document
     }
 
     /// Replays the log into a document; an op the engine refuses is reported with its

@@ -22,9 +22,11 @@ enum CLI {
 
     @discardableResult
     static func run(
-        _ arguments: [String], in directory: URL, stdin: String? = nil, executable: String? = nil
+        _ arguments: [String], in directory: URL, stdin: String? = nil, executable: String? = nil,
+        environment: [String: String] = [:]
     ) throws -> CollabRun {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
         process.arguments = arguments
         process.currentDirectoryURL = directory

@@ -32,6 +32,24 @@ struct VersionCommandTests {
         #expect(json.contains(#""kind":"tag","name":"Draft 1","at":"@1","version":{"alice":5}"#), "\(json)")
     }
 
+    @Test func appendsAddCheckpointsOnTheirOwnAndTimeTravelStartsFromTheNearest() throws {
+        let dir = try CLI.scratch()
+        let every = ["COLLAB_CHECKPOINT_EVERY": "3"]
+        for (k, word) in ["one", " two", " three", " four", " five", " six", " seven"].enumerated() {
+            let length = k == 0 ? 0 : try CLI.run(["materialize", "doc.clog"], in: dir).stdout.unicodeScalars.count
+            #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "\(length)", word], in: dir, environment: every).status == 0)
+        }
+        let versions = try CLI.run(["versions", "doc.clog"], in: dir).stdout.split(separator: "\n")
+        #expect(versions.count == 2 && versions[0].hasPrefix("@3\t") && versions[1].hasPrefix("@6\t"), "\(versions)")
+        #expect(versions.allSatisfy { $0.contains("checkpoint") })
+        // Every version reads the same whether it starts from a checkpoint or not.
+        for n in 0...7 {
+            let expected = ["", "one", "one two", "one two three", "one two three four", "one two three four five", "one two three four five six", "one two three four five six seven"][n]
+            #expect(try CLI.run(["materialize", "doc.clog", "--at", "@\(n)"], in: dir).stdout == expected)
+        }
+        #expect(try CLI.run(["verify", "doc.clog"], in: dir).status == 0)
+    }
+
     @Test func tagNamesAreUniqueAndDoNotReadAsOtherVersions() throws {
         let dir = try CLI.scratch()
         try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "x"], in: dir)

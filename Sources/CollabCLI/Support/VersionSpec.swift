@@ -75,26 +75,16 @@ enum VersionSpec: Equatable {
         return counts
     }
 
-    /// The document at this version of the log.
+    /// The document at this version of the log: restored from the latest checkpoint
+    /// inside the version, with only the ops after it replayed.
     func document(of log: OpLogFile) throws -> Document {
-        switch self {
-        case .head:
-            return try log.document()
-        case .prefix(let count):
-            guard count <= log.ops.count else {
-                throw CommandFailure(.usage, "version @\(count): the log has only \(log.ops.count) ops")
-            }
-            return try OpLogFile(
-                path: log.path, format: log.format, documentId: log.documentId, ops: Array(log.ops.prefix(count)),
-                lines: log.lines
-            ).document()
-        case .time, .vector, .tag:
-            let vector = try vector(in: log)
-            do {
-                return try Document.at(vector, of: log.ops)
-            } catch let error as EngineError {
-                throw CommandFailure(.usage, "version \(vector): \(error)")
-            }
+        if self == .head { return try log.document() }
+        let vector = try vector(in: log)
+        do {
+            return try log.document(at: vector)
+        } catch let error as EngineError {
+            guard case .versionNotCausallyClosed = error else { throw error }
+            throw CommandFailure(.usage, "version \(vector): \(error)")
         }
     }
 }

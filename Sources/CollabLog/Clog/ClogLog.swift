@@ -31,24 +31,9 @@ public enum ClogLog {
     }
 
     /// The checkpoints of a scanned log: each one's record number and how many of the
-    /// log's ops come before it (its version is those ops: `@N`).
+    /// log's ops come before it.
     public static func checkpoints(of scan: ClogScan, path: String) throws(LogError) -> [(record: UInt64, ops: Int)] {
-        try requireClean(scan, path: path)
-        var result: [(record: UInt64, ops: Int)] = []
-        var ops = 0
-        for record in scan.records {
-            switch ClogRecordType(rawValue: record.type) {
-            case .opBatch:
-                do {
-                    ops += try OpBatchCodec.decode(record.payload).count
-                } catch {
-                    throw .damaged(path: path, reason: "record \(record.number) at byte \(record.offset) verifies but does not decode: \(error)")
-                }
-            case .checkpoint: result.append((record.number, ops))
-            default: break
-            }
-        }
-        return result
+        try contents(of: scan, path: path).checkpoints
     }
 
     /// The tags of a scanned log, in the order they were made.
@@ -83,16 +68,28 @@ public enum ClogLog {
 
     /// The ops of a scanned log. A torn or corrupt log is refused: nothing is half-read.
     public static func ops(of scan: ClogScan, path: String) throws(LogError) -> [Op] {
+        try contents(of: scan, path: path).ops
+    }
+
+    /// The ops of a scanned log, and its checkpoints: each one's record number and how
+    /// many of the ops come before it (its version is those ops: `@N`). One pass.
+    public static func contents(of scan: ClogScan, path: String) throws(LogError) -> (ops: [Op], checkpoints: [(record: UInt64, ops: Int)]) {
         try requireClean(scan, path: path)
         var ops: [Op] = []
-        for record in scan.records where record.type == ClogRecordType.opBatch.rawValue {
-            do {
-                ops += try OpBatchCodec.decode(record.payload)
-            } catch {
-                throw .damaged(path: path, reason: "record \(record.number) at byte \(record.offset) verifies but does not decode: \(error)")
+        var checkpoints: [(record: UInt64, ops: Int)] = []
+        for record in scan.records {
+            switch ClogRecordType(rawValue: record.type) {
+            case .opBatch:
+                do {
+                    ops += try OpBatchCodec.decode(record.payload)
+                } catch {
+                    throw .damaged(path: path, reason: "record \(record.number) at byte \(record.offset) verifies but does not decode: \(error)")
+                }
+            case .checkpoint: checkpoints.append((record.number, ops.count))
+            default: break
             }
         }
-        return ops
+        return (ops, checkpoints)
     }
 
     /// The document at the end of a scanned log: restored from its last checkpoint, with
@@ -185,6 +182,31 @@ public enum ClogLog {
             throw error
         }
         try file.syncData()
+        // The ops are on disk. Every `checkpointInterval` op batches, a checkpoint too, so
+        // opening the log and travelling in time never replay more than that.
+        let sinceCheckpoint = scan.records.reversed().prefix { $0.type != ClogRecordType.checkpoint.rawValue }
+            .filter { $0.type == ClogRecordType.opBatch.rawValue }.count + 1
+        guard checkpointInterval > 0 && sinceCheckpoint >= checkpointInterval else { return }
+        let grown = bytes + record
+        let newScan = ClogScanner.scan(grown)
+        let checkpoint = ClogRecord.frame(
+            type: .checkpoint, number: UInt64(newScan.records.count), payload: CheckpointCodec.encode(try document(of: newScan, path: file.path).snapshot()))
+        do {
+            try file.write(checkpoint, at: grown.count)
+            try file.syncData()
+        } catch {
+            // The ops stay; only the checkpoint is given up.
+            try? file.truncate(to: grown.count)
+        }
+    }
+
+    /// How many op batches an append lets pass before it adds a checkpoint: the
+    /// COLLAB_CHECKPOINT_EVERY environment variable, 1,000 by default; 0 turns automatic
+    /// checkpoints off. (Counted in batches, not ops: counting ops would mean inflating
+    /// every batch since the last checkpoint at every append.)
+    public static var checkpointInterval: Int {
+        if let text = getenv("COLLAB_CHECKPOINT_EVERY"), let value = Int(String(cString: text)), value >= 0 { return value }
+        return 1_000
     }
 
     /// Takes the writer's lock (a POSIX record lock on the whole file), or says who holds it.
