@@ -49,10 +49,17 @@ var memoryOnly = false
 var appendOnly = false
 /// Set by `--rich`: time the rich-text workload (RichTextWorkload.swift) instead.
 var richOnly = false
+/// Set by `--versions`: time time travel and diff on the trace's .clog instead.
+var versionsOnly = false
 var index = 0
 while index < arguments.count {
     if arguments[index] == "--rich" {
         richOnly = true
+        index += 1
+        continue
+    }
+    if arguments[index] == "--versions" {
+        versionsOnly = true
         index += 1
         continue
     }
@@ -78,7 +85,7 @@ while index < arguments.count {
     }
     if arguments[index] == "--help" || arguments[index] == "-h" {
         print("""
-            usage: collab-bench [--runs N] [--only replay|merge] [--memory] [--append] [--rich] TRACE.json[.gz]…
+            usage: collab-bench [--runs N] [--only replay|merge] [--memory] [--append] [--rich] [--versions] TRACE.json[.gz]…
             Replays each editing trace and prints one JSON object per trace: trace, edits, ops,
             replay_ms, merge_ms, log_bytes, load_ms, materialize_ms, checkpoint_bytes,
             checkpoint_load_ms, checkpoint_materialize_ms, peak_rss_bytes, final_length, ok.
@@ -90,6 +97,9 @@ while index < arguments.count {
             --rich replays a sequential trace with every typed newline a block split, a mark every
             1,000 edits and a comment every 5,000, and times replay, merge and materializing it
             as JSON and as markdown.
+            --versions writes the trace's .clog and times, from reading the file on, the
+            document after the first 130,000 edits (at_ms; agent0:130000, or half the edits of a
+            shorter trace) and the diff from the first 100,000 edits to head in markup (diff_ms).
             example: swift run -c release collab-bench ../shared/traces/sequential/automerge-paper.json.gz
             """)
         exit(0)
@@ -128,6 +138,27 @@ for path in paths {
         try? FileManager.default.removeItem(atPath: path)
         times.sort()
         print("{\"trace\":\"\(name)\",\"appends\":\(times.count),\"median_ms\":\(fixed(times[times.count / 2])),\"p99_ms\":\(fixed(times[times.count * 99 / 100])),\"max_ms\":\(fixed(times.last!))}")
+        continue
+    }
+    if versionsOnly {
+        let ops = try TraceReplay(trace).ops
+        let path = NSTemporaryDirectory() + "collab-bench-versions-\(getpid()).clog"
+        try OpLogFile.write(ops, to: path, format: .clog, documentId: name)
+        let edits = ops.reduce(0) { max($0, $1.endSeq) }
+        let client = ops.first?.id.client ?? "agent0"
+        let at = VersionVector([client: edits >= 130_000 ? 130_000 : edits / 2])
+        let from = VersionVector([client: edits >= 100_000 ? 100_000 : edits * 2 / 5])
+        var text = ""
+        let atMs = try best(runs) { text = try OpLogFile.load(path).document(at: at).text }
+        var rendered = ""
+        let diffMs = try best(runs) {
+            let log = try OpLogFile.load(path)
+            rendered = DiffRendering.render(try log.document().changes(from: try log.document(at: from)), as: .markup)
+        }
+        try? FileManager.default.removeItem(atPath: path)
+        let ok = !rendered.isEmpty && text.unicodeScalars.count > 0
+        allOK = allOK && ok
+        print("{\"trace\":\"\(name)\",\"at\":\"\(at)\",\"at_ms\":\(fixed(atMs)),\"diff_from\":\"\(from)\",\"diff_ms\":\(fixed(diffMs)),\"ok\":\(ok)}")
         continue
     }
     if richOnly {
