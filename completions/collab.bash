@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|compact|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore compact exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -572,6 +572,27 @@ _collab_restore() {
         ;;
     '--format')
         __collab_add_completions -W 'ansi'$'\n''markup'$'\n''html'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_collab_compact() {
+    repeating_flags=()
+    non_repeating_flags=(--stable --dry-run --no-backup --drop-tags --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --before --output -o)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--before')
+        return
+        ;;
+    '--output'|'-o')
         return
         ;;
     esac

@@ -22,7 +22,7 @@ public struct CollabCommand: ParsableCommand {
         subcommands: [
             ImportCommand.self, ExportCommand.self, ApplyCommand.self, MergeCommand.self, MaterializeCommand.self,
             LogCommand.self, EditCommand.self, VerifyCommand.self, RepairCommand.self, SalvageCommand.self, CheckpointCommand.self, ListCommand.self, RevertCommand.self, UndoCommand.self,
-            VersionCommand.self, VersionsCommand.self, TagCommand.self, DiffCommand.self, BlameCommand.self, RestoreCommand.self,
+            VersionCommand.self, VersionsCommand.self, TagCommand.self, DiffCommand.self, BlameCommand.self, RestoreCommand.self, CompactCommand.self,
             ExitCodesCommand.self,
         ]
     )

@@ -12,6 +12,9 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case rangeOutOfRange(position: Int, count: Int, length: Int)
     /// A local edit the document cannot make, and why.
     case invalidEdit(String)
+    /// An op that needs history this document squashed by compaction: its author was
+    /// behind the cutoff and must start again from this document's state.
+    case compacted(OpId, needs: OpId)
     /// A version names ops whose dependencies it does not include.
     case versionNotCausallyClosed(missing: OpId, neededBy: OpId)
     /// A snapshot (a checkpoint's state) does not hold together.
@@ -33,6 +36,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
                 : "characters \(position)..<\(position + count) are outside the document (length \(length))"
         case .invalidEdit(let reason):
             reason
+        case .compacted(let op, let needs):
+            "op \(op) needs \(needs), which compaction removed from this log: the replica that made it was behind the cutoff and must resync from a snapshot"
         case .versionNotCausallyClosed(let missing, let neededBy):
             "version is not causally closed: \(neededBy) needs \(missing), which the version excludes"
         case .invalidSnapshot(let reason):

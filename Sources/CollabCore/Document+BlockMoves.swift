@@ -69,7 +69,10 @@ extension Document {
     /// a deleted block changes nothing that is shown, on every replica alike).
     func movableBlock(_ id: OpId, of op: Op) throws -> CharId {
         guard let c = clientIndex(of: id.client), id.seq < Int(Int32.max), blocks[CharId(client: c, seq: Int32(id.seq))] != nil
-        else { throw EngineError.invalidOp(op.id, "\(id) is not a block") }
+        else {
+            if isCompacted(id) { throw EngineError.compacted(op.id, needs: id) }
+            throw EngineError.invalidOp(op.id, "\(id) is not a block")
+        }
         return CharId(client: c, seq: Int32(id.seq))
     }
 

@@ -136,7 +136,10 @@ extension Document {
         let stamp = OpStamp(timestamp: op.timestamp, id: op.id)
         func existing(_ id: OpId) throws -> CharId {
             guard let known = clientIndex(of: id.client), id.seq < Int(Int32.max), blocks[CharId(client: known, seq: Int32(id.seq))] != nil
-            else { throw EngineError.invalidOp(op.id, "\(id) is not a block") }
+            else {
+                if isCompacted(id) { throw EngineError.compacted(op.id, needs: id) }
+                throw EngineError.invalidOp(op.id, "\(id) is not a block")
+            }
             return CharId(client: known, seq: Int32(id.seq))
         }
         switch block {

@@ -54,7 +54,10 @@ extension Document {
     /// Applies a comment op whose references have all been seen.
     func integrateComment(_ comment: CommentOp, of op: Op, client c: Int32) throws -> OpRecord {
         func existing(_ id: OpId) throws -> Int {
-            guard let index = commentIndex[id] else { throw EngineError.invalidOp(op.id, "\(id) is not a comment") }
+            guard let index = commentIndex[id] else {
+                if isCompacted(id) { throw EngineError.compacted(op.id, needs: id) }
+                throw EngineError.invalidOp(op.id, "\(id) is not a comment")
+            }
             return index
         }
         // Last writer wins by timestamp, then client id, then seq.

@@ -9,13 +9,13 @@ extension Document {
 
     /// The ops applied from the `index`-th on.
     public func history(from index: Int) -> [Op] {
-        records[index...].map(op(of:))
+        records[index...].filter(\.isOp).map(op(of:))
     }
 
     /// The op holding `id`, from `id` to its last id: the op a local edit just made, even
     /// when it was coalesced into the one before.
     public func op(from id: OpId) -> Op? {
-        guard let c = clientIndex(of: id.client), let k = recordIndex(of: c, containing: Int32(id.seq)) else { return nil }
+        guard let c = clientIndex(of: id.client), let k = recordIndex(of: c, containing: Int32(id.seq)), records[k].isOp else { return nil }
         let whole = op(of: records[k])
         return whole.slice(from: id.seq, to: whole.endSeq)
     }
@@ -23,7 +23,7 @@ extension Document {
     /// The whole op holding `id`, or nil when no op has it.
     public func op(containing id: OpId) -> Op? {
         guard let c = clientIndex(of: id.client), id.seq >= 0, id.seq < Int(Int32.max),
-            let k = recordIndex(of: c, containing: Int32(id.seq))
+            let k = recordIndex(of: c, containing: Int32(id.seq)), records[k].isOp
         else { return nil }
         return op(of: records[k])
     }
@@ -37,9 +37,10 @@ extension Document {
         while k < indexes.count {
             let record = records[Int(indexes[k])]
             guard Int(record.seq) < to else { break }
+            k += 1
+            guard record.isOp else { continue }
             let op = op(of: record)
             result.append(op.slice(from: max(from, op.id.seq), to: min(to, op.endSeq)))
-            k += 1
         }
         return result
     }
@@ -81,6 +82,8 @@ extension Document {
             return Op(id: id, timestamp: record.timestamp, payload: .block(blockOps[Int(record.start)]))
         case .blockMove:
             return Op(id: id, timestamp: record.timestamp, payload: .block(blockOps[Int(record.targetCount)]))
+        case .compacted:
+            preconditionFailure("squashed ids are no op")
         }
     }
 
@@ -109,7 +112,14 @@ extension Document {
     func firstNonCharacter(of client: Int32, from: Int32, to: Int32) -> Int32? {
         var seq = from
         while seq < to {
-            guard let k = recordIndex(of: client, containing: seq), records[k].isCharacters else { return seq }
+            guard let k = recordIndex(of: client, containing: seq) else { return seq }
+            if records[k].kind == .compacted {
+                // Squashed: only some of its ids are still characters.
+                guard tree.cursor(of: CharId(client: client, seq: seq)) != nil else { return seq }
+                seq += 1
+                continue
+            }
+            guard records[k].isCharacters else { return seq }
             seq = records[k].endSeq
         }
         return nil
@@ -123,6 +133,10 @@ extension Document {
         while k < indexes.count {
             let record = records[Int(indexes[k])]
             if Int(record.seq) >= op.endSeq { break }
+            guard record.isOp else {
+                k += 1
+                continue  // squashed by compaction: nothing left to compare with
+            }
             let stored = self.op(of: record)
             let from = max(stored.id.seq, op.id.seq)
             let to = min(stored.endSeq, op.endSeq)

@@ -146,6 +146,11 @@ extension Document {
             if !scanning { destination = scan }
             if i == rightPosition || scan.isEnd { break }
             let other = scan.run
+            // A squashed character between the origins: the op's author never saw it, so
+            // was behind the compaction's cutoff, and its origins cannot be compared.
+            if hasCompactedHistory && other.seq + scan.offset < baseSeq[Int(other.client)] {
+                throw EngineError.compacted(op.id, needs: OpId(clientNames[Int(other.client)], Int(other.seq + scan.offset)))
+            }
             let otherLeft = scan.offset > 0 ? i - 1 : position(ofOrigin: other.origin, none: -1)
             if otherLeft < leftPosition { break }
             if otherLeft == leftPosition {
@@ -207,7 +212,14 @@ extension Document {
     }
 
     private func notACharacter(_ id: OpId, in op: Op) -> EngineError {
-        EngineError.invalidOp(op.id, "it names \(id), which is not a character")
+        isCompacted(id) ? .compacted(op.id, needs: id) : .invalidOp(op.id, "it names \(id), which is not a character")
+    }
+
+    /// Whether `id` lies below the cutoff of a compaction (it may or may not still be a
+    /// character).
+    func isCompacted(_ id: OpId) -> Bool {
+        guard hasCompactedHistory, let c = clientIndex(of: id.client), id.seq >= 0 else { return false }
+        return id.seq < Int(baseSeq[Int(c)])
     }
 
     private func position(ofOrigin origin: CharId, none: Int) -> Int {

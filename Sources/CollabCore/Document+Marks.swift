@@ -102,7 +102,10 @@ extension Document {
     func character(anchoring anchor: MarkAnchor, of op: Op) throws -> CharId {
         guard let known = clientIndex(of: anchor.id.client), anchor.id.seq < Int(Int32.max),
             tree.cursor(of: CharId(client: known, seq: Int32(anchor.id.seq))) != nil
-        else { throw EngineError.invalidOp(op.id, "its anchor \(anchor.id) is not a character") }
+        else {
+            if isCompacted(anchor.id) { throw EngineError.compacted(op.id, needs: anchor.id) }
+            throw EngineError.invalidOp(op.id, "its anchor \(anchor.id) is not a character")
+        }
         return CharId(client: known, seq: Int32(anchor.id.seq))
     }
 

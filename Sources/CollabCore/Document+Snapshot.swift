@@ -37,7 +37,7 @@ public struct DocumentSnapshot: Equatable, Sendable {
     /// `marks`.
     public struct Record: Equatable, Sendable {
         public enum Kind: UInt8, Sendable {
-            case insert, delete, format, comment, block, blockOp, blockMove
+            case insert, delete, format, comment, block, blockOp, blockMove, compacted
         }
 
         public var kind: Kind
@@ -107,6 +107,9 @@ public struct DocumentSnapshot: Equatable, Sendable {
     public var blockInserts: [[String: AttributeValue]]
     public var blockOps: [BlockOp]
     public var clock: Timestamp
+    /// Per client: the ids below which compaction squashed history (empty: none). Ids
+    /// there without a record of their own are covered by `compacted` records.
+    public var base: [Int32] = []
 
     public init(
         clients: [ClientId], nextSeq: [Int32], content: [UInt32], runs: [Run], records: [Record], targets: [Target],
@@ -144,10 +147,12 @@ extension Document {
                 start: id($0.start), startAfter: $0.startSide == .after, end: id($0.end), endAfter: $0.endSide == .after,
                 key: $0.key, value: $0.value)
         }
-        return DocumentSnapshot(
+        var snapshot = DocumentSnapshot(
             clients: clientNames, nextSeq: nextSeq, content: content, runs: runs, records: snapshotRecords,
             targets: snapshotTargets, marks: snapshotMarks, comments: commentOps, blockInserts: blockInserts,
             blockOps: blockOps, clock: clock.latest)
+        if hasCompactedHistory { snapshot.base = baseSeq }
+        return snapshot
     }
 
     /// A replica restored from a snapshot. A snapshot that does not hold together (an
@@ -157,7 +162,8 @@ extension Document {
         self.init()
         func fail(_ reason: String) -> EngineError { .invalidSnapshot(reason) }
         let clientCount = s.clients.count
-        guard s.nextSeq.count == clientCount, Set(s.clients).count == clientCount, s.nextSeq.allSatisfy({ $0 >= 0 })
+        guard s.nextSeq.count == clientCount, Set(s.clients).count == clientCount, s.nextSeq.allSatisfy({ $0 >= 0 }),
+            s.base.isEmpty || (s.base.count == clientCount && zip(s.base, s.nextSeq).allSatisfy { $0 >= 0 && $0 <= $1 })
         else { throw fail("its client tables do not fit together") }
         @inline(__always)
         func charId(_ id: DocumentSnapshot.Id) throws -> CharId {
@@ -206,6 +212,15 @@ extension Document {
                 }
                 record.start = Int32(markEnd)
                 markEnd += 1
+            } else if r.kind == .compacted {
+                // Squashed ids: `targetCount` of them are still characters, whose text
+                // comes next in the content.
+                guard r.targetCount >= 0, r.targetCount <= r.span, contentEnd + Int64(r.targetCount) <= Int64(s.content.count) else {
+                    throw fail("compacted record \(i) runs past the content")
+                }
+                record.start = Int32(contentEnd)
+                record.targetCount = r.targetCount
+                contentEnd += Int64(r.targetCount)
             } else if r.isDelete {
                 guard r.targetCount > 0, targetEnd + Int(r.targetCount) <= s.targets.count else {
                     throw fail("delete record \(i) names targets the snapshot lacks")
@@ -258,6 +273,8 @@ extension Document {
         // walk checks that the runs hold every inserted character exactly once.
         var runs = [Run](repeating: Run(client: 0, seq: 0, length: 0, content: 0, origin: .none, rightOrigin: .none, deleted: false), count: s.runs.count)
         var idOrder = Array(repeating: [UInt64](), count: clientCount)
+        // Per compacted record: how many of its characters the runs hold so far.
+        var keptSeen: [Int32: Int32] = [:]
         for (i, r) in s.runs.enumerated() {
             guard r.client >= 0 && r.client < Int32(clientCount), r.seq >= 0, r.length > 0,
                 Int64(r.seq) + Int64(r.length) <= Int64(s.nextSeq[Int(r.client)])
@@ -274,14 +291,36 @@ extension Document {
                             var k = 0  // the record holding `position`
                             var position: Int32 = 0  // the next id to be covered
                             func skipCovered() {
-                                while k < own.count && (!restored[Int(own[k])].isCharacters || restored[Int(own[k])].endSeq <= position) { k += 1 }
+                                while k < own.count {
+                                    let record = restored[Int(own[k])]
+                                    guard !(record.isCharacters || record.kind == .compacted) || record.endSeq <= position else { break }
+                                    k += 1
+                                }
                             }
                             for key in idOrder[client] {
                                 let i = Int(key & 0xFFFF_FFFF)
                                 let r = snapshotRuns[i]
                                 skipCovered()
+                                // Squashed ids hold characters only here and there.
+                                while k < own.count && restored[Int(own[k])].kind == .compacted && restored[Int(own[k])].endSeq <= r.seq {
+                                    k += 1
+                                    skipCovered()
+                                }
                                 guard k < own.count else { throw fail("run \(i) holds ids no insert made") }
                                 let record = restored[Int(own[k])]
+                                if record.kind == .compacted {
+                                    guard r.seq >= max(position, record.seq), Int64(r.seq) + Int64(r.length) <= Int64(record.endSeq) else {
+                                        throw fail("run \(i) does not lie within the compacted ids it is in")
+                                    }
+                                    let kept = keptSeen[own[k], default: 0]
+                                    guard kept + r.length <= record.targetCount else { throw fail("run \(i) holds more compacted characters than were kept") }
+                                    runs[i] = Run(
+                                        client: r.client, seq: r.seq, length: r.length, content: record.start + kept, origin: .none,
+                                        rightOrigin: .compacted, deleted: r.deleted)
+                                    keptSeen[own[k]] = kept + r.length
+                                    position = r.seq + r.length
+                                    continue
+                                }
                                 position = max(position, record.seq)
                                 guard r.seq == position else {
                                     throw fail(r.seq < position ? "run \(i) holds characters held already" : "characters before run \(i) are missing")
@@ -307,11 +346,18 @@ extension Document {
                                 runs[i] = run
                             }
                             skipCovered()
+                            while k < own.count && restored[Int(own[k])].kind == .compacted {
+                                k += 1
+                                skipCovered()
+                            }
                             guard k == own.count else { throw fail("inserted characters of \(s.clients[client]) that no run holds") }
                         }
                     }
                 }
             }
+        }
+        for (index, record) in restored.enumerated() where record.kind == .compacted && keptSeen[Int32(index), default: 0] != record.targetCount {
+            throw fail("compacted record \(index) keeps \(record.targetCount) characters but the runs hold \(keptSeen[Int32(index), default: 0])")
         }
         let tree = SequenceTree(runs: runs, clientCount: clientCount, idOrder: idOrder)
 
@@ -375,6 +421,8 @@ extension Document {
                 throw fail("op \(id) does not apply: \(error)")
             }
         }
+        hasCompactedHistory = !s.base.isEmpty
+        baseSeq = s.base.isEmpty ? Array(repeating: 0, count: clientCount) : s.base
         coalescingFloor = records.count
     }
 }

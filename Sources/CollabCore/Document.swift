@@ -38,6 +38,11 @@ public final class Document {
     var blockSlots: [CharId: (slot: CharId, stamp: OpStamp)] = [:]
     /// The ranges deleted blocks cover, `[marker, until)`: text arriving there is hidden.
     var deletedBlockRanges: [(marker: CharId, until: CharId?)] = []
+    /// Whether compaction squashed part of the history (docs/versions.md): then ops that
+    /// need what it removed are refused.
+    var hasCompactedHistory = false
+    /// Per interned client: the ids below which history was squashed (0: none).
+    var baseSeq: [Int32] = []
     /// Per interned client: the positions in `records` of its ops, in id order.
     var recordsByClient: [[Int32]] = []
     /// Where the last local insert put its characters, so that typing on (the next
@@ -176,6 +181,7 @@ public final class Document {
             clientNames.append(client)
             clientIndexes[client] = c
             nextSeq.append(0)
+            baseSeq.append(0)
             recordsByClient.append([])
         }
         lastClient = (client, c)

@@ -18,6 +18,10 @@ struct OpRecord {
         /// A `block_move`: a one-character insert (its hidden slot) whose `targetCount`
         /// indexes the document's `blockOps` (the move).
         case blockMove
+        /// Ids squashed by compaction (docs/versions.md): no op any more, only the
+        /// characters still there (in runs, their text from `start`, `targetCount` of
+        /// them). Never part of `history`.
+        case compacted
     }
 
     var kind: Kind
@@ -38,6 +42,9 @@ struct OpRecord {
 
     /// Whether the record's ids are characters of the sequence.
     var isCharacters: Bool { kind == .insert || kind == .block || kind == .blockMove }
+
+    /// Whether the record is an op of history (not squashed by compaction).
+    var isOp: Bool { kind != .compacted }
 }
 
 /// One delete target with an interned client: `length` ids from `seq`, going down when

@@ -5,6 +5,9 @@ struct CharId: Hashable {
     var seq: Int32
 
     static let none = CharId(client: -1, seq: 0)
+    /// The right origin of characters whose ops compaction squashed: reads as none, but
+    /// no op's run equals it, so no later insert grows a squashed run.
+    static let compacted = CharId(client: -2, seq: 0)
     var isNone: Bool { client < 0 }
 }
 

@@ -20,6 +20,13 @@ public struct OpLogFile {
     /// A `.clog`'s checkpoints that this reader can restore: how many of the log's ops
     /// come before each, and its payload (for time travel without a full replay).
     public var checkpoints: [(ops: Int, payload: [UInt8])] = []
+    /// The squashed state a compacted `.clog` starts from; its ops come after it.
+    public var base: DocumentSnapshot?
+
+    /// The version a compacted log's base stands for: versions must include it.
+    public var baseVersion: VersionVector? {
+        base.map { base in VersionVector(Dictionary(uniqueKeysWithValues: zip(base.clients, base.nextSeq.map(Int.init)))) }
+    }
     /// Where each op came from: its line (JSON lines) or its number from 1 (`.clog`).
     public var lines: [Int]
     /// How many records a `.clog` had when read: an append made from this reading is
@@ -49,6 +56,7 @@ public struct OpLogFile {
             var file = OpLogFile(path: path, format: .clog, documentId: scan.documentId, ops: ops, lines: Array(1..<(ops.count + 1)))
             file.recordCount = scan.records.count
             file.tags = try ClogLog.tags(of: scan, path: path)
+            file.base = try ClogLog.base(of: scan, path: path)
             file.checkpoints = checkpoints.compactMap { checkpoint in
                 let payload = scan.records[Int(checkpoint.record)].payload
                 return CheckpointCodec.isReadable(payload) ? (checkpoint.ops, payload) : nil
@@ -90,8 +98,11 @@ public struct OpLogFile {
     /// latest checkpoint inside it, with only the ops after that replayed (a full replay
     /// when there is none).
     public func document(at version: VersionVector) throws -> Document {
+        if let baseVersion, !baseVersion.isIncluded(in: version) {
+            throw LogError.badData(path: path, reason: "version \(version) is before this log's compaction cutoff (\(baseVersion)): that history was squashed")
+        }
         var start = 0
-        var document = Document()
+        var document = try startingDocument()
         for checkpoint in checkpoints.reversed() where checkpoint.ops <= ops.count {
             var covered = VersionVector()
             for op in ops.prefix(checkpoint.ops) where op.endSeq > covered[op.id.client] { covered[op.id.client] = op.endSeq }
@@ -122,7 +133,7 @@ public struct OpLogFile {
     /// Replays the log into a document; an op the engine refuses is reported with its
     /// line (or op number).
     public func document() throws(LogError) -> Document {
-        let document = Document()
+        let document = try startingDocument()
         for (index, op) in ops.enumerated() {
             do {
                 try document.apply(op)
@@ -135,6 +146,16 @@ public struct OpLogFile {
         }
         document.coalescingFloor = document.historyCount
         return document
+    }
+
+    /// An empty document, or a compacted log's base.
+    private func startingDocument() throws(LogError) -> Document {
+        guard let base else { return Document() }
+        do {
+            return try Document(snapshot: base)
+        } catch {
+            throw .damaged(path: path, reason: "its base verifies but does not restore: \(error)")
+        }
     }
 
     private func refusal(at position: Int, _ reason: String) -> LogError {
@@ -155,13 +176,15 @@ public struct OpLogFile {
     /// Replaces (or creates) a log with these ops, all or nothing: in `format`, or the
     /// one `format(forNew:)` picks from the name.
     public static func write(
-        _ ops: [Op], tags: [VersionTag] = [], to path: String, format: Format? = nil, documentId: String? = nil
+        _ ops: [Op], tags: [VersionTag] = [], base: DocumentSnapshot? = nil, to path: String, format: Format? = nil,
+        documentId: String? = nil
     ) throws(LogError) {
         switch format ?? Self.format(forNew: path) {
         case .jsonLines:
+            guard base == nil else { throw .badData(path: path, reason: "a compacted log's base is kept only in .clog logs") }
             try JSONLines.write(ops, tags: tags, to: path)
         case .clog:
-            try FileIO.replace(path, with: ClogLog.encode(documentId: documentId ?? defaultDocumentId(for: path), ops: ops, tags: tags))
+            try FileIO.replace(path, with: ClogLog.encode(documentId: documentId ?? defaultDocumentId(for: path), ops: ops, tags: tags, base: base))
         }
     }
 
@@ -171,7 +194,7 @@ public struct OpLogFile {
     public func append(_ newOps: [Op]) throws(LogError) {
         guard !newOps.isEmpty else { return }
         guard path != "-" && FileIO.exists(path) else {
-            try Self.write(ops + newOps, tags: tags, to: path, format: format, documentId: documentId)
+            try Self.write(ops + newOps, tags: tags, base: base, to: path, format: format, documentId: documentId)
             return
         }
         if format == .clog {
@@ -186,7 +209,7 @@ public struct OpLogFile {
     /// read is not written (75).
     public func appendTag(_ tag: VersionTag) throws(LogError) {
         guard path != "-" && FileIO.exists(path) else {
-            try Self.write(ops, tags: tags + [tag], to: path, format: format, documentId: documentId)
+            try Self.write(ops, tags: tags + [tag], base: base, to: path, format: format, documentId: documentId)
             return
         }
         if format == .clog {

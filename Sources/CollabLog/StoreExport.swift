@@ -11,6 +11,9 @@ public enum StoreExport {
             guard let documentId, file.documentId == documentId else {
                 throw .damaged(path: path, reason: "its header cannot be read")
             }
+            if let cutoff = file.baseVersion {
+                throw .badData(path: path, reason: "it is compacted (its history before \(cutoff) is a base, not ops), so it cannot be exported as ops; export the store before compacting")
+            }
             _ = try file.document()
             var prefix = JSONWriter()
             prefix.raw("{\"documentId\":")

@@ -1,4 +1,5 @@
 import Foundation
+import CollabTestSupport
 import Testing
 
 /// Naming versions: tags, times, `collab version` and `collab versions`.
@@ -176,5 +177,101 @@ struct BlameRestoreTests {
         #expect(diff.status == 0 && diff.stdout.isEmpty, "\(diff.stdout)")
         // History is intact: the log starts with every op it had.
         #expect(try CLI.run(["log", "d.clog", "--json"], in: dir).stdout.hasPrefix(before))
+    }
+}
+
+/// `collab compact`: squash history before a cutoff; head and later history unchanged.
+@Suite("compact")
+struct CompactCommandTests {
+    /// A log with a lot of deleted text, a tag at @2, formatting and a comment.
+    static func history() throws -> URL {
+        let dir = try CLI.scratch()
+        let long = String(repeating: "draft text that will go. ", count: 40)
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "Title" + long], in: dir).status == 0)
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "delete", "5", "\(long.count)"], in: dir).status == 0)
+        #expect(try CLI.run(["tag", "doc.clog", "early"], in: dir).status == 0)
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "b", "insert", "5", ": kept", "--then", "format", "0", "5", "bold=true", "--then", "block", "11", "quote", "--then", "insert", "12", "Quoted", "--then", "comment", "0", "5", "title?"], in: dir).status == 0)
+        #expect(try CLI.run(["tag", "doc.clog", "late"], in: dir).status == 0)
+        return dir
+    }
+
+    static func renderings(_ dir: URL, at version: String = "head", log: String = "doc.clog") throws -> [String] {
+        try ["text", "markdown", "html", "json"].map { try CLI.run(["materialize", log, "--format", $0, "--at", version], in: dir).stdout }
+    }
+
+    @Test func headAndKeptTagsShowTheSameAndTheLogShrinks() throws {
+        let dir = try Self.history()
+        let head = try Self.renderings(dir)
+        let late = try Self.renderings(dir, at: "late")
+        let size = try Data(contentsOf: dir.file("doc.clog")).count
+        // A tag before the cutoff could not be shown afterwards: refused, nothing written.
+        let refused = try CLI.run(["compact", "doc.clog", "--before", "head"], in: dir)
+        #expect(refused.status == 65 && refused.stderr.contains(#"tags "early" name versions before the cutoff"#), "\(refused.stderr)")
+        #expect(try Data(contentsOf: dir.file("doc.clog")).count == size)
+        let dry = try CLI.run(["compact", "doc.clog", "--before", "head", "--drop-tags", "--dry-run", "--json"], in: dir)
+        #expect(dry.stdout.contains(#""droppedTags":["early"],"written":false"#), "\(dry.stdout)")
+        #expect(try Data(contentsOf: dir.file("doc.clog")).count == size)
+        let done = try CLI.run(["compact", "doc.clog", "--before", "head", "--drop-tags"], in: dir)
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(try Data(contentsOf: dir.file("doc.clog")).count < size)
+        #expect(try Self.renderings(dir) == head)
+        #expect(try Self.renderings(dir, at: "late") == late)
+        #expect(try CLI.run(["verify", "doc.clog"], in: dir).status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.file("doc.clog.before-compact").path))
+        // It keeps working: edits append after the base.
+        #expect(try CLI.run(["edit", "doc.clog", "--client", "c", "insert", "0", "> "], in: dir).status == 0)
+        #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout.hasPrefix("> Title: kept"))
+        // Versions before the cutoff are gone, and say so.
+        let gone = try CLI.run(["materialize", "doc.clog", "--at", "a:3"], in: dir)
+        #expect(gone.status != 0 && gone.stderr.contains("compaction cutoff"), "\(gone.stderr)")
+    }
+
+    @Test func historyAfterTheCutoffIsKeptAndOpsFromBehindItAreRefused() throws {
+        let dir = try Self.history()
+        let behind = try CLI.run(["export", "doc.clog"], in: dir).stdout
+        try dir.write("behind.jsonl", behind.split(separator: "\n").prefix(1).joined(separator: "\n") + "\n")
+        // A replica that had only the first op types on, in the text deleted later.
+        #expect(try CLI.run(["edit", "behind.jsonl", "--client", "z", "insert", "40", "!!"], in: dir).status == 0)
+        let logBefore = try CLI.run(["log", "doc.clog", "--json"], in: dir).stdout.split(separator: "\n")
+        #expect(try CLI.run(["compact", "doc.clog", "--before", "@2", "--no-backup"], in: dir).status == 0)
+        // The ops after the cutoff are the same ops.
+        let logAfter = try CLI.run(["log", "doc.clog", "--json"], in: dir).stdout.split(separator: "\n")
+        #expect(logAfter.map { $0.replacingOccurrences(of: #""n":\d+,"#, with: "", options: .regularExpression) }
+            == logBefore.suffix(logAfter.count).map { $0.replacingOccurrences(of: #""n":\d+,"#, with: "", options: .regularExpression) })
+        #expect(try CLI.run(["materialize", "doc.clog", "--at", "early"], in: dir).stdout == "Title")
+        let refused = try CLI.run(["apply", "doc.clog", "behind.jsonl"], in: dir)
+        #expect(refused.status == 65 && refused.stderr.contains("must resync from a snapshot"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("doc.clog.before-compact").path))
+    }
+
+    @Test func aTraceWithManyDeletionsShrinks() throws {
+        let dir = try CLI.scratch()
+        let trace = OutputFormatTests.repository.appendingPathComponent("Tests/CollabLogTests/Fixtures/traces/sequential/automerge-paper.json.gz").path
+        #expect(try CLI.run(["import", "--format", "trace", trace, "-o", "paper.clog"], in: dir).status == 0)
+        let text = try CLI.run(["materialize", "paper.clog"], in: dir).stdout
+        let compacted = try CLI.run(["compact", "paper.clog", "--before", "head", "--json"], in: dir)
+        #expect(compacted.stdout.contains(#""bytesBefore":121069,"bytesAfter":"#), "\(compacted.stdout)")
+        #expect(try Data(contentsOf: dir.file("paper.clog")).count <= 60_000)
+        #expect(try CLI.run(["materialize", "paper.clog"], in: dir).stdout == text)
+    }
+
+    @Test func aKilledCompactionLeavesTheOldLogOrTheNewOne() throws {
+        let dir = try Self.history()
+        let head = try Self.renderings(dir)
+        var random = SplitMix(seed: 7)
+        for _ in 0..<20 {
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["compact", "doc.clog", "--before", "head", "--drop-tags", "--no-backup"]
+            process.currentDirectoryURL = dir
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(random.next() % 40_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(try CLI.run(["verify", "doc.clog"], in: dir).status == 0)
+            #expect(try Self.renderings(dir) == head)
+        }
     }
 }

@@ -76,6 +76,7 @@ struct DiffCommand: ParsableCommand {
         } else {
             let first = try LogLocation.load(logs[0], in: store)
             let second = try LogLocation.load(logs[1], in: store)
+            try second.requireEveryOp(for: "diff of two logs (as the second)")
             if let a = first.documentId, let b = second.documentId, a != b {
                 throw CommandFailure(.usage, "\(logs[0]) is document \(a.debugDescription) and \(logs[1]) is \(b.debugDescription): diff compares versions of one document")
             }

@@ -50,6 +50,7 @@ struct ExportCommand: ParsableCommand {
                 var bytes: [UInt8] = []
                 for (path, documentId) in try documents.logs() {
                     let file = try OpLogFile.load(path)
+                    try file.requireEveryOp(for: "export")
                     _ = try file.document()
                     bytes += RelationalRows.encode(documentId: documentId ?? OpLogFile.defaultDocumentId(for: path), ops: file.ops)
                 }
@@ -58,6 +59,7 @@ struct ExportCommand: ParsableCommand {
             return
         }
         let file = try LogLocation.load(log, in: store)
+        try file.requireEveryOp(for: "export")
         _ = try file.document()
         switch format {
         case .ops: try writeOutput(JSONLines.encode(file.ops), to: output)

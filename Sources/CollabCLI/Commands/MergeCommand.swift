@@ -41,6 +41,7 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         if let output, !dryRun { try checkNewOutput(output, force: force) }
         let files = try inputs.map { try OpLogFile.load($0) }
+        for file in files { try file.requireEveryOp(for: "merge") }
         let documentIds = Set(files.compactMap(\.documentId))
         guard documentIds.count <= 1 else {
             throw CommandFailure(.badData, "the inputs are logs of different documents: \(documentIds.sorted().joined(separator: ", "))")

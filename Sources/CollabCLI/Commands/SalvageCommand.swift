@@ -38,7 +38,7 @@ struct SalvageCommand: ParsableCommand {
     func run() throws {
         try checkNewOutput(output, force: force)
         let result = ClogSalvage.salvage(try FileIO.read(log))
-        try OpLogFile.write(result.ops, to: output, documentId: result.documentId)
+        try OpLogFile.write(result.ops, base: result.base, to: output, documentId: result.documentId)
         if json {
             let losses = result.lostBytes.map { "[\($0.start),\($0.end)]" }.joined(separator: ",")
             let undecodable = result.undecodableRecords.map(String.init).joined(separator: ",")

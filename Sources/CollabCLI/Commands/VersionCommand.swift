@@ -24,7 +24,7 @@ struct VersionCommand: ParsableCommand {
 
     func run() throws {
         let log = try location.load()
-        let head = VersionSpec.vector(of: log.ops[...])
+        let head = try VersionSpec.head.vector(in: log)
         let time = log.latestTime(in: head)
         let tags = log.tags.filter { $0.version == head }.map(\.name)
         if json {

@@ -52,7 +52,7 @@ struct VersionsCommand: ParsableCommand {
         if log.format == .clog {
             let scan = ClogScanner.scan(try FileIO.read(log.path))
             for checkpoint in try ClogLog.checkpoints(of: scan, path: log.path) {
-                let version = VersionSpec.vector(of: log.ops.prefix(checkpoint.ops))
+                let version = VersionSpec.vector(of: log.ops.prefix(checkpoint.ops), from: log.baseVersion ?? VersionVector())
                 entries.append(Entry(kind: "checkpoint", version: version, ops: checkpoint.ops, time: log.latestTime(in: version), record: checkpoint.record))
             }
         }

@@ -81,7 +81,7 @@ extension OpLogFile {
     /// Whether `version` is exactly the first N ops of the log, and N.
     func prefixLength(of version: VersionVector) -> Int? {
         let count = opCount(in: version)
-        return VersionSpec.vector(of: ops.prefix(count)) == version ? count : nil
+        return VersionSpec.vector(of: ops.prefix(count), from: baseVersion ?? VersionVector()) == version ? count : nil
     }
 
     /// The time of the latest op inside `version`, in milliseconds.

@@ -57,3 +57,13 @@ struct LogLocation: ParsableArguments {
         return file
     }
 }
+
+extension OpLogFile {
+    /// Refuses a compacted log for a command that needs every op of its history.
+    func requireEveryOp(for command: String) throws {
+        guard let cutoff = baseVersion else { return }
+        throw CommandFailure(
+            .badData,
+            "\(path) is compacted: its history before \(cutoff) is a base, not ops, so \(command) cannot use it (the log as it was before compacting is \(path).before-compact, unless --no-backup was given)")
+    }
+}

@@ -36,24 +36,29 @@ enum VersionSpec: Equatable {
 
     /// The version vector this names in `log`, checked against what the log holds.
     func vector(in log: OpLogFile) throws(CommandFailure) -> VersionVector {
+        // A compacted log starts from its base: every version includes it.
+        let base = log.baseVersion ?? VersionVector()
         switch self {
         case .head:
-            return Self.vector(of: log.ops[...])
+            return Self.vector(of: log.ops[...], from: base)
         case .prefix(let count):
             guard count <= log.ops.count else {
                 throw CommandFailure(.usage, "version @\(count): the log has only \(log.ops.count) ops")
             }
-            return Self.vector(of: log.ops.prefix(count))
+            return Self.vector(of: log.ops.prefix(count), from: base)
         case .time(let milliseconds):
+            if let cutoff = log.base?.clock.wall, milliseconds < cutoff {
+                throw CommandFailure(.usage, "\(ISO8601.format(milliseconds: milliseconds)) is before this log's compaction cutoff (\(ISO8601.format(milliseconds: cutoff))): that history was squashed")
+            }
             // Every op stamped at or before the time; clocks respect causality, so this
             // is causally closed (checked when the document is built).
-            var counts = VersionVector()
+            var counts = base
             for op in log.ops where op.timestamp.wall <= milliseconds && op.endSeq > counts[op.id.client] {
                 counts[op.id.client] = op.endSeq
             }
             return counts
         case .vector(let vector):
-            let head = Self.vector(of: log.ops[...])
+            let head = Self.vector(of: log.ops[...], from: base)
             for (client, count) in vector.counts where head[client] < count {
                 throw CommandFailure(.usage, "version \(vector): the log has \(client):\(head[client]), not \(client):\(count)")
             }
@@ -68,9 +73,9 @@ enum VersionSpec: Equatable {
         }
     }
 
-    /// The version holding every id the ops hold.
-    static func vector(of ops: ArraySlice<Op>) -> VersionVector {
-        var counts = VersionVector()
+    /// The version holding every id the ops hold (and `base`).
+    static func vector(of ops: ArraySlice<Op>, from base: VersionVector = VersionVector()) -> VersionVector {
+        var counts = base
         for op in ops where op.endSeq > counts[op.id.client] { counts[op.id.client] = op.endSeq }
         return counts
     }

@@ -7,10 +7,10 @@ import CollabCore
 /// the engine cannot derive is stored (see `DocumentSnapshot`), and the text and the
 /// tables are two sections, each raw or zlib-compressed as the writer chose.
 enum CheckpointCodec {
-    /// The first payload byte. Layouts 1 (plain varint tables), 2 (no rich-text records)
-    /// and 3 (no block moves) are no longer written or read: a log holding one opens by
-    /// replaying its ops.
-    static let layout: UInt8 = 4
+    /// The first payload byte. Layouts 1 (plain varint tables), 2 (no rich-text records),
+    /// 3 (no block moves) and 4 (no compaction base) are no longer written or read: a log
+    /// holding one opens by replaying its ops.
+    static let layout: UInt8 = 5
     static let rawSection: UInt8 = 0
     static let zlibSection: UInt8 = 1
 
@@ -27,6 +27,8 @@ enum CheckpointCodec {
         tables.varint(snapshot.clients.count)
         for client in snapshot.clients { tables.string(client) }
         for seq in snapshot.nextSeq { tables.varint(Int(seq)) }
+        tables.varint(snapshot.base.isEmpty ? 0 : 1)
+        for seq in snapshot.base { tables.varint(Int(seq)) }
         tables.signedVarint(snapshot.clock.wall)
         tables.varint(Int(snapshot.clock.logical))
         tables.varint(snapshot.runs.count)
@@ -68,6 +70,8 @@ enum CheckpointCodec {
                 let attribute = OpBatchCodec.encodeAttribute(mark.key, mark.value)
                 tables.varint(attribute.count)
                 tables.bytes += attribute
+            } else if record.kind == .compacted {
+                tables.varint(Int(record.targetCount))  // how many of its ids are still characters
             } else if record.isDelete {
                 tables.varint(Int(record.targetCount))
                 for target in snapshot.targets[t..<(t + Int(record.targetCount))] {
@@ -117,6 +121,10 @@ enum CheckpointCodec {
         for _ in 0..<clientCount { clients.append(try reader.string(maxBytes: 256)) }
         var nextSeq: [Int32] = []
         for _ in 0..<clientCount { nextSeq.append(Int32(try reader.count(max: Int(Int32.max)))) }
+        var base: [Int32] = []
+        if try reader.count(max: 1) == 1 {
+            for _ in 0..<clientCount { base.append(Int32(try reader.count(max: Int(Int32.max)))) }
+        }
         let clock = Timestamp(wall: try reader.signedVarint(), logical: Int32(try reader.count(max: Int(Int32.max))))
         // Every entry takes at least one byte, which bounds the counts before allocating.
         let runCount = try reader.count(max: reader.end - reader.offset)
@@ -175,6 +183,8 @@ enum CheckpointCodec {
                 let (key, value) = try OpBatchCodec.decodeAttribute(try reader.bytes(length), at: reader.offset - length)
                 marks.append(DocumentSnapshot.Mark(
                     start: start, startAfter: sides & 1 == 1, end: end, endAfter: sides & 2 == 2, key: key, value: value))
+            } else if kind == .compacted {
+                record.targetCount = Int32(try reader.count(max: Int(span)))
             } else if record.isDelete {
                 record.targetCount = Int32(try reader.count(max: min(reader.end - reader.offset, Int(Int32.max))))
                 for _ in 0..<record.targetCount {
@@ -207,9 +217,11 @@ enum CheckpointCodec {
             records.append(record)
         }
         guard reader.isAtEnd else { throw DecodeError(offset: reader.offset, reason: "bytes after the checkpoint's tables") }
-        return DocumentSnapshot(
+        var snapshot = DocumentSnapshot(
             clients: clients, nextSeq: nextSeq, content: content, runs: runs, records: records, targets: targets, marks: marks,
             comments: comments, blockInserts: blockInserts, blockOps: blockOps, clock: clock)
+        snapshot.base = base
+        return snapshot
     }
 
     /// UTF-8 to code points, validating, without going through a String. ASCII, most

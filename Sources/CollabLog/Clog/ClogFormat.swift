@@ -38,6 +38,9 @@ public enum ClogRecordType: UInt8, Sendable {
     case namedVersion = 2
     case checkpoint = 3
     case accessControl = 4
+    /// The squashed state a compacted log starts from (docs/versions.md); the first
+    /// record when present, never skippable.
+    case base = 5
 }
 
 /// The file header: which document the log belongs to.

@@ -6,10 +6,15 @@ public enum ClogLog {
     /// Ops per op-batch record when a whole log is written.
     static let opsPerBatch = 16_384
 
-    /// A new log's bytes: the header, then the ops in batches, then the tags.
-    public static func encode(documentId: String, ops: [Op], tags: [VersionTag] = []) -> [UInt8] {
+    /// A new log's bytes: the header, the base a compacted log starts from (if any),
+    /// then the ops in batches, then the tags.
+    public static func encode(documentId: String, ops: [Op], tags: [VersionTag] = [], base: DocumentSnapshot? = nil) -> [UInt8] {
         var bytes = ClogHeader(documentId: documentId).encoded()
         var number: UInt64 = 0
+        if let base {
+            bytes += ClogRecord.frame(type: .base, number: number, payload: CheckpointCodec.encode(base, compressed: true))
+            number += 1
+        }
         var start = 0
         while start < ops.count {
             let end = min(start + opsPerBatch, ops.count)
@@ -34,6 +39,26 @@ public enum ClogLog {
     /// log's ops come before it.
     public static func checkpoints(of scan: ClogScan, path: String) throws(LogError) -> [(record: UInt64, ops: Int)] {
         try contents(of: scan, path: path).checkpoints
+    }
+
+    /// Runs `body` holding the log's writer lock: no append lands while it runs (a
+    /// rewrite that renames a new file over the log; appends then open the new one).
+    public static func withWriterLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        var outcome: Result<T, any Error>?
+        try OpenLogFile.withWriterLock(path) { (_) throws(LogError) in
+            outcome = Result { try body() }
+        }
+        return try outcome!.get()
+    }
+
+    /// The base a compacted log starts from, or nil.
+    public static func base(of scan: ClogScan, path: String) throws(LogError) -> DocumentSnapshot? {
+        guard let first = scan.records.first, first.type == ClogRecordType.base.rawValue else { return nil }
+        do {
+            return try CheckpointCodec.decode(first.payload)
+        } catch {
+            throw .damaged(path: path, reason: "its base (record 0) verifies but does not decode: \(error)")
+        }
     }
 
     /// The tags of a scanned log, in the order they were made.
@@ -79,6 +104,8 @@ public enum ClogLog {
         var checkpoints: [(record: UInt64, ops: Int)] = []
         for record in scan.records {
             switch ClogRecordType(rawValue: record.type) {
+            case .base:
+                guard record.number == 0 else { throw .damaged(path: path, reason: "a base record at record \(record.number): only the first record may be one") }
             case .opBatch:
                 do {
                     ops += try OpBatchCodec.decode(record.payload)
@@ -97,7 +124,10 @@ public enum ClogLog {
     public static func document(of scan: ClogScan, path: String) throws(LogError) -> Document {
         try requireClean(scan, path: path)
         let lastCheckpoint = scan.records.lastIndex {
-            $0.type == ClogRecordType.checkpoint.rawValue && CheckpointCodec.isReadable($0.payload)
+            ($0.type == ClogRecordType.checkpoint.rawValue || $0.type == ClogRecordType.base.rawValue) && CheckpointCodec.isReadable($0.payload)
+        }
+        if let base = scan.records.first, base.type == ClogRecordType.base.rawValue, !CheckpointCodec.isReadable(base.payload) {
+            throw .damaged(path: path, reason: "its base (record 0) is of a layout this collab cannot read")
         }
         let document: Document
         var rest = scan.records[...]
@@ -106,7 +136,7 @@ public enum ClogLog {
             do {
                 document = try Document(snapshot: CheckpointCodec.decode(record.payload))
             } catch {
-                throw .damaged(path: path, reason: "checkpoint record \(record.number) at byte \(record.offset) verifies but does not restore: \(error)")
+                throw .damaged(path: path, reason: "\(record.type == ClogRecordType.base.rawValue ? "base" : "checkpoint") record \(record.number) at byte \(record.offset) verifies but does not restore: \(error)")
             }
             rest = scan.records[(lastCheckpoint + 1)...]
         } else {

@@ -13,6 +13,8 @@ public enum ClogSalvage {
         public var documentId: String?
         /// Ops that verify and replay, in a causal order: the new log's content.
         public var ops: [Op]
+        /// A compacted log's base, when it verifies: the new log starts from it.
+        public var base: DocumentSnapshot?
         public var keptRecords: Int
         /// Byte ranges that did not verify.
         public var lostBytes: [Loss]
@@ -51,7 +53,18 @@ public enum ClogSalvage {
             offset = next
         }
         var undecodable: [Int] = []
-        let document = Document()
+        // A compacted log's base: its ops build on it, so it comes first.
+        var base: DocumentSnapshot?
+        var document = Document()
+        if let first = records.first, first.type == ClogRecordType.base.rawValue {
+            if let snapshot = try? CheckpointCodec.decode(first.payload), let restored = try? Document(snapshot: snapshot) {
+                base = snapshot
+                document = restored
+            } else {
+                undecodable.append(first.offset)
+            }
+        }
+        let start = document.historyCount
         var read: [Op] = []
         for record in records where record.type == ClogRecordType.opBatch.rawValue {
             guard let ops = try? OpBatchCodec.decode(record.payload) else {
@@ -73,7 +86,7 @@ public enum ClogSalvage {
             dropped.append((op.id, "depends on \(missing), which was lost"))
         }
         return Result(
-            documentId: documentId, ops: document.history, keptRecords: records.count, lostBytes: losses,
+            documentId: documentId, ops: document.history(from: start), base: base, keptRecords: records.count, lostBytes: losses,
             undecodableRecords: undecodable, droppedOps: dropped)
     }
 }

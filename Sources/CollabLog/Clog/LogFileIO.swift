@@ -23,13 +23,22 @@ public struct OpenLogFile: LogFileIO {
     static func withWriterLock<Result>(
         _ path: String, _ body: (OpenLogFile) throws(LogError) -> Result
     ) throws(LogError) -> Result {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw errno == ENOENT ? .missingInput(path: path) : .io(path: path, reason: String(cString: strerror(errno)))
+        while true {
+            let fd = open(path, O_RDWR | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw errno == ENOENT ? .missingInput(path: path) : .io(path: path, reason: String(cString: strerror(errno)))
+            }
+            defer { close(fd) }
+            try ClogLog.lock(fd, path: path)
+            // A rewrite (compaction) may have renamed a new file over the path while this
+            // one was opened: writing to the old one would be lost. Open the new one.
+            var opened = stat()
+            var current = stat()
+            guard fstat(fd, &opened) == 0, stat(path, &current) == 0, opened.st_ino == current.st_ino, opened.st_dev == current.st_dev else {
+                continue
+            }
+            return try body(OpenLogFile(fd: fd, path: path))
         }
-        defer { close(fd) }
-        try ClogLog.lock(fd, path: path)
-        return try body(OpenLogFile(fd: fd, path: path))
     }
 
     public func readAll() throws(LogError) -> [UInt8] {

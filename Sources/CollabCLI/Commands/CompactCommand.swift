@@ -1,0 +1,120 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+import Foundation
+
+struct CompactCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compact",
+        abstract: "Squash a log's history before a cutoff into a base, dropping deleted text.",
+        discussion: """
+            The log is rewritten to start from the document's state at the cutoff (--before \
+            VERSION): text deleted by then is dropped, except what marks, comments or later \
+            ops still name; the ops before the cutoff are squashed into that base, keeping \
+            only formatting, comments and block attributes; the ops after it stay as they \
+            are. Head shows exactly the same afterwards, in every format (checked before \
+            anything is written). Tags whose versions lie before the cutoff could no \
+            longer be shown, so compaction refuses unless --drop-tags.
+
+            Afterwards an op that needs squashed history — from a replica that was behind \
+            the cutoff — is refused (exit 65): that replica must resync from a snapshot. \
+            --stable would take as the cutoff the version every replica has acknowledged, \
+            which `collab serve` records; until it has recorded some, it refuses.
+
+            The rewrite is all or nothing (a temporary file, fsynced, renamed over the log), \
+            under the writer's lock; the previous file is kept as LOG.before-compact unless \
+            --no-backup. --dry-run prints the same figures and writes nothing.
+
+            Examples:
+              collab compact doc.clog --before head --dry-run
+              collab compact doc.clog --before "Draft 3" -o archive.clog
+            """
+    )
+
+    @OptionGroup var location: LogLocation
+
+    @Option(help: "The cutoff (\(VersionSpec.syntax)).")
+    var before: String?
+
+    @Flag(help: "Take the cutoff as the version every replica has acknowledged.")
+    var stable = false
+
+    @Option(name: .shortAndLong, help: "Write the compacted log here instead of replacing LOG (a .clog).")
+    var output: String?
+
+    @Flag(help: "Write nothing; print what compaction would do.")
+    var dryRun = false
+
+    @Flag(help: "Do not keep the previous file as LOG.before-compact.")
+    var noBackup = false
+
+    @Flag(help: "Leave out tags whose versions lie before the cutoff, instead of refusing.")
+    var dropTags = false
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard (before != nil) != stable else { throw ValidationError("name the cutoff: --before VERSION, or --stable") }
+    }
+
+    func run() throws {
+        if stable {
+            throw CommandFailure(.usage, "\(location.name) records no replica's acknowledged version yet (`collab serve` records them); compact --before VERSION instead")
+        }
+        let path = try location.path()
+        let target = output ?? path
+        if OpLogFile.format(forNew: target) == .jsonLines && output != nil {
+            throw CommandFailure(.usage, "\(target): a compacted log starts from a base, which only a .clog holds")
+        }
+        if output == nil && !dryRun {
+            // The log itself is replaced: hold its lock, so no append lands in between.
+            guard FileIO.exists(path) else { throw CommandFailure(.missingInput, "\(location.name): no such log") }
+            if ClogFormat.isClog(try FileIO.read(path)) {
+                try ClogLog.withWriterLock(path) { try compact(path: path, into: target) }
+                return
+            }
+            throw CommandFailure(.usage, "\(location.name) is a JSON-lines log: name a .clog to write with -o")
+        }
+        try compact(path: path, into: target)
+    }
+
+    private func compact(path: String, into target: String) throws {
+        let log = try location.load()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path)).count
+        let cutoff = try VersionSpec(parsing: self.before!).vector(in: log)
+        let result: LogCompaction.Result
+        do {
+            result = try LogCompaction.compact(
+                log, before: cutoff, documentId: log.documentId ?? OpLogFile.defaultDocumentId(for: path), dropTags: dropTags)
+        } catch let refusal as LogCompaction.Refusal {
+            throw CommandFailure(.badData, "\(location.name): \(refusal)")
+        }
+        if !dryRun {
+            if target == path && !noBackup { try FileIO.replace(path + ".before-compact", with: try FileIO.read(path)) }
+            try FileIO.replace(target, with: result.bytes)
+        }
+        if json {
+            var writer = JSONWriter()
+            writer.raw("{\"cutoff\":")
+            result.cutoff.json(&writer)
+            writer.raw(",\"bytesBefore\":")
+            writer.int(before)
+            writer.raw(",\"bytesAfter\":")
+            writer.int(result.bytes.count)
+            writer.raw(",\"opsBefore\":")
+            writer.int(log.ops.count)
+            writer.raw(",\"opsAfter\":")
+            writer.int(result.opsAfter)
+            writer.raw(",\"droppedTags\":")
+            writer.list(result.droppedTags) { $0.string($1.name) }
+            writer.raw(",\"written\":")
+            writer.raw(dryRun ? "false" : "true")
+            writer.raw("}")
+            print(writer.text)
+            return
+        }
+        let written = dryRun ? " (dry run: nothing written)" : target == path && !noBackup ? "; the previous file is \(path).before-compact" : ""
+        print("\(location.name): \(before) → \(result.bytes.count) bytes, \(log.ops.count) → \(result.opsAfter) ops after the cutoff \(result.cutoff)\(result.droppedTags.isEmpty ? "" : ", \(result.droppedTags.count) tags dropped")\(written)")
+    }
+}
