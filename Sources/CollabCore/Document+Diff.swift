@@ -12,6 +12,8 @@ public struct DiffHunk: Equatable, Sendable {
         case format
         /// A block in both whose attributes changed (`changes`); `text` is its marker.
         case block
+        /// A block in both that was moved (`id`); shown where its text is, `text` empty.
+        case move
         /// A comment thread added, edited, resolved, reopened or deleted (`comment`).
         case comment
     }
@@ -127,7 +129,9 @@ extension Document {
                         let piece = text(run, offset + k, end - k)
                         if before < 0 || after < 0 {
                             // A block marker: its attributes may have changed.
-                            add(blockHunk(CharId(client: run.client, seq: seq + k), old: old, text: piece, after: oldSeen))
+                            let marker = CharId(client: run.client, seq: seq + k)
+                            if let move = moveHunk(marker, old: old) { add(move) }
+                            add(blockHunk(marker, old: old, text: piece, after: oldSeen))
                         } else if before == after || oldStyles.styles[Int(before)] == newStyles.styles[Int(after)] {
                             add(DiffHunk(kind: .equal, text: piece))
                         } else {
@@ -210,6 +214,16 @@ extension Document {
         }
         guard !changes.isEmpty else { return DiffHunk(kind: .equal, text: text) }
         return DiffHunk(kind: .block, text: text, author: latest?.id.client, time: latest?.timestamp, changes: changes, id: id)
+    }
+
+    /// A `.move` hunk when the block at `marker` was moved since `old`: its winning
+    /// move is another one now.
+    private func moveHunk(_ marker: CharId, old: Document) -> DiffHunk? {
+        guard let now = blockSlots[marker] else { return nil }
+        let id = opId(marker)!
+        let oldMarker = CharId(client: old.clientIndex(of: id.client)!, seq: marker.seq)
+        if let then = old.blockSlots[oldMarker], then.stamp.id == now.stamp.id { return nil }
+        return DiffHunk(kind: .move, text: "", author: now.stamp.id.client, time: now.stamp.timestamp, id: id)
     }
 
     /// Text whose formatting changed, attributed to the latest `format_set` made after

@@ -88,6 +88,18 @@ extension Document {
         for key in firstBlock.keys where old.firstBlock[key] == nil && firstBlock[key]!.value != .null {
             try makeBlockOp(.set(block: nil, key: key, value: .null), by: client, timestamp: tick(now: now))
         }
+        // Block order: each block shown right after the one old shows before it.
+        if hasMovedBlocks || old.hasMovedBlocks {
+            let order = old.displaySegments().map { old.opId($0.marker) }
+            for (previous, block) in zip(order, order.dropFirst()) {
+                guard let block, (try? shownBlock(block)) != nil else { continue }
+                let shown = displaySegments().map { opId($0.marker) }
+                guard let k = shown.firstIndex(of: block), k > 0, shown[k - 1] != previous else { continue }
+                if let previous, (try? shownBlock(previous)) == nil { continue }
+                // Table parts are not moved one by one: they stay where they are.
+                _ = try? moveBlock(block, after: previous, by: client, timestamp: tick(now: now))
+            }
+        }
         // Comments.
         var then: [OpId: CommentRecord] = [:]
         for comment in old.comments { then[comment.id] = comment }

@@ -32,6 +32,7 @@ public enum DiffRendering {
             case .delete: out += "[-" + hunk.text + "-]"
             case .format: out += "{~" + hunk.text + "~}"
             case .block: out += "{~¶ " + changes(hunk) + "~}" + hunk.text
+            case .move: out += "{~¶ moved~}"
             case .comment: break
             }
         }
@@ -52,6 +53,7 @@ public enum DiffRendering {
             case .delete: out += "\u{1B}[31;9m" + hunk.text + reset
             case .format: out += "\u{1B}[33m" + hunk.text + reset
             case .block: out += "\u{1B}[33m¶ " + changes(hunk) + reset + hunk.text
+            case .move: out += "\u{1B}[33m¶ moved" + reset
             case .comment: break
             }
         }
@@ -95,6 +97,7 @@ public enum DiffRendering {
             case .delete: out += "<del\(attributes(hunk))>\(text)</del>"
             case .format: out += "<span class=\"format\"\(attributes(hunk)) data-changes=\"\(RichTextRendering.escape(changes(hunk)))\">\(text)</span>"
             case .block: out += "<span class=\"block\"\(attributes(hunk)) data-changes=\"\(RichTextRendering.escape(changes(hunk)))\">¶</span>\(text)"
+            case .move: out += "<span class=\"move\"\(attributes(hunk)) data-block=\"\(RichTextRendering.escape(hunk.id?.description ?? ""))\">¶</span>"
             case .comment: break
             }
         }

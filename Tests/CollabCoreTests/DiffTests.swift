@@ -17,7 +17,7 @@ struct DiffTests {
                 new += hunk.text
             case .delete: old += hunk.text
             case .insert: new += hunk.text
-            case .comment: break
+            case .comment, .move: break
             }
         }
         return (old, new)
@@ -53,6 +53,32 @@ struct DiffTests {
         let hunks = try doc.changes(from: old)
         #expect(hunks.map(\.kind) == [.equal, .block])
         #expect(hunks[1].id == block && hunks[1].author == "c" && hunks[1].changes["type"].map { $0.new == .string("quote") } == true)
+    }
+
+    @Test func aMovedBlockIsReportedWhereItsTextIs() throws {
+        let doc = Document()
+        try doc.insert("intro", at: 0, by: "a", timestamp: Timestamp(wall: 1))
+        let block = try doc.insertBlock(at: 5, attributes: [:], by: "a", timestamp: Timestamp(wall: 2))
+        try doc.insert("moved", at: 6, by: "a", timestamp: Timestamp(wall: 3))
+        try doc.insertBlock(at: 11, attributes: [:], by: "a", timestamp: Timestamp(wall: 4))
+        try doc.insert("last", at: 12, by: "a", timestamp: Timestamp(wall: 5))
+        let old = try Document(ops: doc.history)
+        try doc.moveBlock(block, after: nil, by: "m", timestamp: Timestamp(wall: 6))
+        #expect(try doc.changes(from: old).filter { $0.kind != .equal } == [DiffHunk(kind: .move, text: "", author: "m", time: Timestamp(wall: 6), id: block)])
+        try doc.moveBlock(block, after: nil, by: "m", timestamp: Timestamp(wall: 7))
+        let older = try Document(ops: doc.history)
+        #expect(try doc.changes(from: older).allSatisfy { $0.kind == .equal })
+    }
+
+    @Test func restoreMovesBlocksBack() throws {
+        let (doc, _, ids) = try BlockMoveTests.threeBlocks()
+        let old = try Document(ops: doc.history)
+        try doc.moveBlock(ids[2], after: nil, by: "m", timestamp: Timestamp(wall: 20))
+        try doc.moveBlock(ids[0], after: ids[1], by: "m", timestamp: Timestamp(wall: 21))
+        #expect(doc.text == "intro\nthree\ntwo\none")
+        _ = try doc.restore(to: old, by: "r", now: 30)
+        #expect(doc.text == old.text)
+        #expect(try doc.changes(from: old).allSatisfy { $0.kind == .equal || $0.kind == .move })
     }
 
     @Test func anOlderVersionThatIsNotPartOfTheNewerIsRefused() throws {
