@@ -34,11 +34,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Files and formats: JSON lines, foreign import formats, safe file writing.
         .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib"], swiftSettings: staticRuntime),
+        // Access control: levels, grants, the one authorization rule, the audit trail.
+        .target(name: "CollabAccess", dependencies: ["CollabCore", "CollabLog"], swiftSettings: staticRuntime),
         // The subcommands, as a library so the executable stays a few lines.
         .target(
             name: "CollabCLI",
             dependencies: [
-                "CollabCore", "CollabLog",
+                "CollabCore", "CollabLog", "CollabAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: staticRuntime
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(
             name: "CollabLogTests", dependencies: ["CollabCore", "CollabLog", "CollabTestSupport"], resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "CollabAccessTests", dependencies: ["CollabAccess", "CollabCore", "CollabLog"]),
         .testTarget(
             name: "CollabCLITests",
             dependencies: [

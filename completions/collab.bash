@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|compact|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|compact|grant|revoke|transfer|access|audit|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore compact exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore compact grant revoke transfer access audit exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -238,12 +238,15 @@ _collab_apply() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store)
+    non_repeating_options=(--store --as)
     __collab_offer_flags_options 2
 
     # Offer option value completions
     case "${prev}" in
     '--store')
+        return
+        ;;
+    '--as')
         return
         ;;
     esac
@@ -308,7 +311,7 @@ _collab_edit() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --client --base --reply-to)
+    non_repeating_options=(--store --client --base --reply-to --as)
     __collab_offer_flags_options -1
 
     # Offer option value completions
@@ -323,6 +326,9 @@ _collab_edit() {
         return
         ;;
     '--reply-to')
+        return
+        ;;
+    '--as')
         return
         ;;
     esac
@@ -593,6 +599,143 @@ _collab_compact() {
         return
         ;;
     '--output'|'-o')
+        return
+        ;;
+    esac
+}
+
+_collab_grant() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--expires --store --as)
+    __collab_offer_flags_options 3
+
+    # Offer option value completions
+    case "${prev}" in
+    '--expires')
+        return
+        ;;
+    '--store')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_revoke() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --as)
+    __collab_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_transfer() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--to --store --as)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--to')
+        return
+        ;;
+    '--store')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_access() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __collab_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|check)
+        # Offer subcommand argument completions
+        "_collab_access_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list check' -- "${cur}"))
+        ;;
+    esac
+}
+
+_collab_access_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --as)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_access_check() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --as)
+    __collab_offer_flags_options 3
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_audit() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --as)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--as')
         return
         ;;
     esac

@@ -27,8 +27,10 @@ public enum JSONLinesImport {
 
     /// With `skipInvalid` false, the first bad line is an error naming it; with it true,
     /// bad lines (and ops that depend on them) are returned as rejected instead.
+    /// `other` sees each line first and takes the ones it knows (another module's line
+    /// types, such as access events), returning true for them.
     public static func read(
-        _ bytes: [UInt8], path: String, skipInvalid: Bool
+        _ bytes: [UInt8], path: String, skipInvalid: Bool, other: (ArraySlice<UInt8>) throws -> Bool = { _ in false }
     ) throws(LogError) -> (documents: [ImportedDocument], rejected: [RejectedLine]) {
         var rejected: [RejectedLine] = []
         var order: [String?] = []
@@ -40,6 +42,7 @@ public enum JSONLinesImport {
         }
         try JSONLines.forEachLine(of: bytes) { (number, line) throws(LogError) in
             do {
+                if try other(line) { return }
                 let (documentId, content) = try StoreExport.decode(line: line)
                 if groups[documentId] == nil { order.append(documentId) }
                 switch content {

@@ -4,6 +4,12 @@ import CollabCore
 public struct OpFormatError: Error, Equatable, Sendable, CustomStringConvertible {
     public var path: String
     public var message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 

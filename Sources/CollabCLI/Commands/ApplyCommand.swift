@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollabAccess
 import CollabCore
 import CollabLog
 
@@ -27,7 +28,18 @@ struct ApplyCommand: ParsableCommand {
     @Flag(help: "Print the outcome as JSON.")
     var json = false
 
+    @Option(name: .customLong("as"), help: "Check the ops against this user's access first (with --store): one forbidden op refuses them all (exit 77).")
+    var user: String?
+
+    func validate() throws {
+        if user != nil && location.store == nil { throw ValidationError("--as checks access, which a store keeps: add --store DIR") }
+    }
+
     func run() throws {
+        if let user, let store = location.store {
+            let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops).map(\.op)
+            try requireAccess(of: user, for: input, on: location.log, in: store)
+        }
         let file = try location.load(allowMissing: true)
         let document = try file.document()
         let known = document.historyCount

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollabAccess
 import CollabCore
 import CollabLog
 import Foundation
@@ -79,6 +80,9 @@ struct EditCommand: ParsableCommand {
     @Flag(help: "Print the new op as JSON.")
     var json = false
 
+    @Option(name: .customLong("as"), help: "Check the edit against this user's access first (with --store; the client must be the user's).")
+    var user: String?
+
     /// The edits: the first action's arguments, then `--then ACTION ARGS…` for each next one.
     var steps: [EditStep] {
         get throws {
@@ -128,6 +132,10 @@ struct EditCommand: ParsableCommand {
         let start = document.historyCount
         for step in try steps { try step.apply(to: document, by: client, timestamp: document.tick(now: now)) }
         let ops = document.history(from: start)
+        if let user {
+            guard let store = location.store else { throw CommandFailure(.usage, "--as checks access, which a store keeps: add --store DIR") }
+            try requireAccess(of: user, for: ops, on: location.log, in: store)
+        }
         try file.append(ops)
         for op in ops { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollabAccess
 import CollabCore
 import CollabLog
 
@@ -45,7 +46,7 @@ struct ExportCommand: ParsableCommand {
         guard let log else {
             let documents = DocumentStore(store!)
             switch format {
-            case .ops: try writeOutput(try StoreExport.encode(documents), to: output)
+            case .ops: try writeOutput(try StoreExport.encode(documents) + AccessLog.exportLines(in: store!), to: output)
             case .rows:
                 var bytes: [UInt8] = []
                 for (path, documentId) in try documents.logs() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollabAccess
 import CollabCore
 import CollabLog
 
@@ -70,6 +71,7 @@ struct ImportCommand: ParsableCommand {
         if let output { try checkNewOutput(output, force: force) }
         if let rejects { try checkNewOutput(rejects, force: force) }
         var documents: [JSONLinesImport.ImportedDocument]
+        var accessEvents: [AccessEvent] = []
         var rejected: [JSONLinesImport.RejectedLine] = []
         switch format {
         case .trace:
@@ -88,7 +90,12 @@ struct ImportCommand: ParsableCommand {
             }
             documents = [JSONLinesImport.ImportedDocument(documentId: nil, ops: replay.ops)]
         case .jsonl:
-            (documents, rejected) = try JSONLinesImport.read(FileIO.read(input), path: input, skipInvalid: rejects != nil)
+            (documents, rejected) = try JSONLinesImport.read(FileIO.read(input), path: input, skipInvalid: rejects != nil) { line in
+                // A store export's access events: for the store's access log.
+                guard store != nil, let event = try AccessEvent.decode(line) else { return false }
+                accessEvents.append(event)
+                return true
+            }
         case .rows:
             (documents, rejected) = try RelationalRows.read(FileIO.read(input), path: input, skipInvalid: rejects != nil)
         }
@@ -113,10 +120,14 @@ struct ImportCommand: ParsableCommand {
             }
             writes.append((output!, document ?? ids.first, documents.flatMap(\.ops), documents.flatMap(\.tags)))
         }
+        if let store, !accessEvents.isEmpty, FileIO.exists(AccessLog.path(in: store)) && !force {
+            throw CommandFailure(.cannotCreate, "\(store) has an access log already; pass --force to replace it")
+        }
         for write in writes {
             if let store, let id = write.documentId { _ = try DocumentStore(store).prepare(for: id) }
             try OpLogFile.write(write.ops, tags: write.tags, to: write.path, documentId: write.documentId)
         }
+        if let store, !accessEvents.isEmpty { try AccessLog.replace(with: accessEvents, in: store) }
         if let rejects { try writeOutput(JSONLinesImport.encode(rejected), to: rejects) }
         let total = writes.reduce(0) { $0 + $1.ops.count }
         if output != "-" {

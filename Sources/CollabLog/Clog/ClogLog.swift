@@ -41,6 +41,54 @@ public enum ClogLog {
         try contents(of: scan, path: path).checkpoints
     }
 
+    /// Replaces (or creates) a log holding just these records, atomically.
+    public static func writeRecords(type: ClogRecordType, payloads: [[UInt8]], documentId: String, to path: String) throws(LogError) {
+        var bytes = ClogHeader(documentId: documentId).encoded()
+        for (number, payload) in payloads.enumerated() { bytes += ClogRecord.frame(type: type, number: UInt64(number), payload: payload) }
+        try FileIO.replace(path, with: bytes)
+    }
+
+    /// The payloads of a clean log's records of one type, in order.
+    public static func records(ofType type: ClogRecordType, in path: String) throws(LogError) -> [[UInt8]] {
+        let scan = ClogScanner.scan(try FileIO.read(path))
+        try requireClean(scan, path: path)
+        return scan.records.filter { $0.type == type.rawValue }.map(\.payload)
+    }
+
+    /// Appends one record of `type`, under the writer's lock and synced, creating the log
+    /// (for `documentId`) when it does not exist. `build` gets the payloads of the
+    /// records of that type already there and returns the new payload (or throws, and
+    /// nothing is written): a check and its write cannot be split by another writer.
+    public static func appendRecord(
+        type: ClogRecordType, documentId: String, to path: String, _ build: ([[UInt8]]) throws -> [UInt8]
+    ) throws {
+        let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if created >= 0 {
+            let header = ClogHeader(documentId: documentId).encoded()
+            defer { close(created) }
+            try FileIO.writeAll(header, to: created, path: path)
+            guard fsync(created) == 0 else { throw LogError.io(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+        } else if errno != EEXIST {
+            throw LogError.io(path: path, reason: String(cString: strerror(errno)))
+        }
+        var refused: (any Error)?
+        try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            let bytes = try file.readAll()
+            let scan = ClogScanner.scan(bytes)
+            try requireClean(scan, path: path)
+            let payload: [UInt8]
+            do {
+                payload = try build(scan.records.filter { $0.type == type.rawValue }.map(\.payload))
+            } catch {
+                refused = error
+                return
+            }
+            try file.write(ClogRecord.frame(type: type, number: UInt64(scan.records.count), payload: payload), at: bytes.count)
+            try file.syncData()
+        }
+        if let refused { throw refused }
+    }
+
     /// Runs `body` holding the log's writer lock: no append lands while it runs (a
     /// rewrite that renames a new file over the log; appends then open the new one).
     public static func withWriterLock<T>(_ path: String, _ body: () throws -> T) throws -> T {

@@ -1,0 +1,93 @@
+import CollabLog
+
+/// One change to who may do what (docs/permissions.md): every one is kept, in order, as
+/// the audit trail, and the access rules are what they add up to.
+public struct AccessEvent: Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        /// `subject` gets `level` on `target` (replacing what it had there).
+        case grant
+        /// `subject` loses what it had on `target` itself.
+        case revoke
+        /// `subject` becomes an owner of `target` and `by` stops being one (an editor).
+        case transfer
+    }
+
+    public var kind: Kind
+    /// A document id, or a folder prefix ending in `/`.
+    public var target: String
+    /// A user id, or `anyone`.
+    public var subject: String
+    public var level: AccessLevel?
+    /// Who made the change, and when (milliseconds since 1970, UTC).
+    public var by: String
+    public var at: Int64
+    public var expiresAt: Int64?
+
+    public init(kind: Kind, target: String, subject: String, level: AccessLevel? = nil, by: String, at: Int64, expiresAt: Int64? = nil) {
+        self.kind = kind
+        self.target = target
+        self.subject = subject
+        self.level = level
+        self.by = by
+        self.at = at
+        self.expiresAt = expiresAt
+    }
+
+    /// `{"type":"grant","target":…,"subject":…,"level":…,"by":…,"at":"…Z","expiresAt":…}`.
+    public var json: [UInt8] {
+        var writer = JSONWriter()
+        writer.raw("{\"type\":")
+        writer.string(kind.rawValue)
+        writer.raw(",\"target\":")
+        writer.string(target)
+        writer.raw(",\"subject\":")
+        writer.string(subject)
+        if let level {
+            writer.raw(",\"level\":")
+            writer.string(level.description)
+        }
+        writer.raw(",\"by\":")
+        writer.string(by)
+        writer.raw(",\"at\":")
+        writer.string(ISO8601.format(milliseconds: at))
+        if let expiresAt {
+            writer.raw(",\"expiresAt\":")
+            writer.string(ISO8601.format(milliseconds: expiresAt))
+        }
+        writer.raw("}")
+        return writer.bytes
+    }
+
+    /// The event in a JSON object's fields; nil when they are not an access event.
+    public static func decode(fields: [String: JSONValue]) throws(OpFormatError) -> AccessEvent? {
+        guard case .string(let type)? = fields["type"], let kind = Kind(rawValue: type) else { return nil }
+        func text(_ key: String) throws(OpFormatError) -> String {
+            guard case .string(let value)? = fields[key] else { throw OpFormatError(path: key, message: "expected a string") }
+            return value
+        }
+        func time(_ key: String) throws(OpFormatError) -> Int64 {
+            guard let value = ISO8601.milliseconds(try text(key)) else { throw OpFormatError(path: key, message: "expected an ISO-8601 time") }
+            return value
+        }
+        for key in fields.keys where !["type", "target", "subject", "level", "by", "at", "expiresAt", "documentId"].contains(key) {
+            throw OpFormatError(path: key, message: "unknown field of an access event")
+        }
+        let target = try text("target")
+        if let problem = DocumentPath.problem(with: target, folder: target.hasSuffix("/")) { throw OpFormatError(path: "target", message: problem) }
+        var level: AccessLevel?
+        if fields["level"] != nil {
+            guard let parsed = AccessLevel(name: try text("level")) else { throw OpFormatError(path: "level", message: "expected owner, editor, commenter or viewer") }
+            level = parsed
+        }
+        if (kind == .grant) != (level != nil) { throw OpFormatError(path: "level", message: "a grant, and only a grant, has a level") }
+        return AccessEvent(
+            kind: kind, target: target, subject: try text("subject"), level: level, by: try text("by"), at: try time("at"),
+            expiresAt: fields["expiresAt"] == nil ? nil : try time("expiresAt"))
+    }
+
+    /// The event from its JSON bytes; nil when they are not an access event.
+    public static func decode(_ bytes: some Collection<UInt8>) throws(OpFormatError) -> AccessEvent? {
+        guard case .object(let fields)? = try? JSONParser.parse(Array(bytes)) else { return nil }
+        return try decode(fields: fields)
+    }
+}

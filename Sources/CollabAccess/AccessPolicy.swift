@@ -1,0 +1,166 @@
+import CollabCore
+
+/// A grant in force: `subject` has `level` on `target`.
+public struct Grant: Equatable, Sendable {
+    public var target: String
+    public var subject: String
+    public var level: AccessLevel
+    public var grantedBy: String
+    public var grantedAt: Int64
+    public var expiresAt: Int64?
+
+    public func isLive(at now: Int64) -> Bool { expiresAt.map { now < $0 } ?? true }
+}
+
+/// What access control decided, and why (said to the user as it is).
+public struct AccessDecision: Equatable, Sendable {
+    public var allowed: Bool
+    public var reason: String
+}
+
+/// A change to access that the rules refuse, and why.
+public struct AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+}
+
+/// The access rules of a store: what its access events add up to, and the one function
+/// that decides every action, offline and in the server alike (docs/permissions.md).
+public struct AccessPolicy: Sendable {
+    /// Every change, in order: the audit trail.
+    public private(set) var events: [AccessEvent] = []
+    /// The grants in force, by target and subject (expired ones included, ignored when
+    /// deciding).
+    public private(set) var grants: [String: [String: Grant]] = [:]
+
+    public init(events: [AccessEvent] = []) {
+        for event in events { record(event) }
+    }
+
+    /// Adds an event that was checked when it was made.
+    public mutating func record(_ event: AccessEvent) {
+        events.append(event)
+        switch event.kind {
+        case .grant:
+            grants[event.target, default: [:]][event.subject] = Grant(
+                target: event.target, subject: event.subject, level: event.level!, grantedBy: event.by, grantedAt: event.at,
+                expiresAt: event.expiresAt)
+        case .revoke:
+            grants[event.target]?[event.subject] = nil
+        case .transfer:
+            grants[event.target, default: [:]][event.subject] = Grant(
+                target: event.target, subject: event.subject, level: .owner, grantedBy: event.by, grantedAt: event.at)
+            grants[event.target, default: [:]][event.by] = Grant(
+                target: event.target, subject: event.by, level: .editor, grantedBy: event.by, grantedAt: event.at)
+        }
+    }
+
+    // MARK: Deciding
+
+    /// The grant that gives `subject` (a user, or `anyone`) its level on `target` (a
+    /// document, or a folder prefix) at `now`: the one on the most specific target that
+    /// covers it. A document's own grant overrides its folders', up or down, and a
+    /// nearer folder's a farther one's.
+    public func grant(of subject: String, on target: String, at now: Int64) -> Grant? {
+        var best: Grant?
+        for (covering, bySubject) in grants where covers(covering, target) {
+            guard let grant = bySubject[subject], grant.isLive(at: now) else { continue }
+            if best.map({ DocumentPath.specificity(of: covering) > DocumentPath.specificity(of: $0.target) }) ?? true { best = grant }
+        }
+        return best
+    }
+
+    /// A user's level on a target and the grant it comes from: the user's own, or a link
+    /// share to `anyone`, whichever gives more.
+    public func access(of user: String, on target: String, at now: Int64) -> Grant? {
+        let own = grant(of: user, on: target, at: now)
+        let shared = user == "anyone" ? nil : grant(of: "anyone", on: target, at: now)
+        guard let shared else { return own }
+        guard let own else { return shared }
+        return shared.level > own.level ? shared : own
+    }
+
+    /// Whether `user` may do `action` to `target` at `now`, and why.
+    public func decide(_ user: String, _ action: AccessAction, on target: String, at now: Int64) -> AccessDecision {
+        let needed = action.requiredLevel
+        guard let grant = access(of: user, on: target, at: now) else {
+            return AccessDecision(allowed: false, reason: "\(user) has no access to \(target) (\(action) needs \(needed))")
+        }
+        let source = grant.subject == "anyone" ? "a link share on \(grant.target)" : "a grant on \(grant.target)"
+        if grant.level >= needed {
+            return AccessDecision(allowed: true, reason: "\(user) is \(grant.level) of \(target) (\(source)); \(action) needs \(needed)")
+        }
+        return AccessDecision(allowed: false, reason: "\(user) is \(grant.level) of \(target) (\(source)); \(action) needs \(needed)")
+    }
+
+    /// Whether `user` may send a batch of ops to `document`: every op must be allowed and
+    /// made by one of the user's clients (the user id, or it and `/`, as `alice/laptop`);
+    /// one op refused refuses the batch.
+    public func decide(ops: [Op], as user: String, on document: String, at now: Int64) -> AccessDecision {
+        var last = decide(user, .read, on: document, at: now)
+        for op in ops {
+            guard op.id.client == user || op.id.client.hasPrefix(user + "/") else {
+                return AccessDecision(allowed: false, reason: "op \(op.id) is by client \(op.id.client), which is not one of \(user)'s (\(user) or \(user)/…)")
+            }
+            last = decide(user, .op(op.typeName), on: document, at: now)
+            guard last.allowed else { return AccessDecision(allowed: false, reason: "op \(op.id): " + last.reason) }
+        }
+        return last
+    }
+
+    /// The subjects with an owner's level on `target` at `now`.
+    public func owners(of target: String, at now: Int64) -> [String] {
+        let subjects = Set(grants.filter { covers($0.key, target) }.flatMap(\.value.keys))
+        return subjects.filter { grant(of: $0, on: target, at: now)?.level == .owner }.sorted()
+    }
+
+    /// Every subject with access to `target` at `now`, with the grant it comes from.
+    public func accessList(of target: String, at now: Int64) -> [Grant] {
+        let subjects = Set(grants.filter { covers($0.key, target) }.flatMap(\.value.keys))
+        return subjects.sorted().compactMap { grant(of: $0, on: target, at: now) }
+    }
+
+    /// The events about `target`: on it, on a folder above it, or (for a folder) on
+    /// anything under it; in the order they happened.
+    public func audit(of target: String) -> [AccessEvent] {
+        events.filter { covers($0.target, target) || covers(target, $0.target) }
+    }
+
+    // MARK: Changing
+
+    /// Checks a change before it is recorded. The actor must be an owner of the target
+    /// (or, while nothing owns it, the change must make its first owner); a target never
+    /// loses its last owner; `anyone` is never an owner.
+    public func check(_ event: AccessEvent, at now: Int64) throws(AccessRefusal) {
+        if let problem = DocumentPath.problem(with: event.target, folder: event.target.hasSuffix("/")) {
+            throw AccessRefusal(reason: "\(event.target.debugDescription): \(problem)")
+        }
+        if event.subject.isEmpty || event.subject.utf8.count > 256 || event.subject.contains("/") {
+            throw AccessRefusal(reason: "a user id is 1 to 256 bytes without /")
+        }
+        let owners = owners(of: event.target, at: now)
+        if owners.isEmpty {
+            guard event.kind == .grant, event.level == .owner else {
+                throw AccessRefusal(reason: "\(event.target) has no owner yet: its first grant makes one (collab grant \(event.target) USER owner)")
+            }
+        } else if !owners.contains(event.by) {
+            throw AccessRefusal(reason: "only an owner changes access to \(event.target) (owners: \(owners.joined(separator: ", "))): " + decide(event.by, .grant, on: event.target, at: now).reason)
+        }
+        if event.subject == "anyone" && (event.level == .owner || event.kind == .transfer) {
+            throw AccessRefusal(reason: "anyone (a link share) cannot own a document")
+        }
+        if event.kind == .transfer && event.subject == event.by {
+            throw AccessRefusal(reason: "\(event.by) owns \(event.target) already")
+        }
+        var after = self
+        after.record(event)
+        if !owners.isEmpty && after.owners(of: event.target, at: now).isEmpty {
+            throw AccessRefusal(reason: "\(event.target) would be left without an owner: grant another owner first, or transfer (collab transfer \(event.target) --to USER)")
+        }
+    }
+
+    private func covers(_ covering: String, _ target: String) -> Bool {
+        // A folder covers the documents and folders under it; a document only itself.
+        covering.hasSuffix("/") ? target.hasPrefix(covering) : covering == target
+    }
+}
