@@ -20,6 +20,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // Signed tokens (HS256 JWTs) and, through its swift-crypto, the KDF for share passwords.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // The engine: ids, clocks, versions, ops and the sequence CRDT. Pure: no file, clock or network access.
@@ -35,7 +38,14 @@ let package = Package(
         // Files and formats: JSON lines, foreign import formats, safe file writing.
         .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib"], swiftSettings: staticRuntime),
         // Access control: levels, grants, the one authorization rule, the audit trail.
-        .target(name: "CollabAccess", dependencies: ["CollabCore", "CollabLog"], swiftSettings: staticRuntime),
+        .target(
+            name: "CollabAccess",
+            dependencies: [
+                "CollabCore", "CollabLog", .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: staticRuntime
+        ),
         // The subcommands, as a library so the executable stays a few lines.
         .target(
             name: "CollabCLI",

@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|compact|grant|revoke|transfer|access|audit|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|compact|grant|revoke|transfer|access|audit|keygen|token|share|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore compact grant revoke transfer access audit exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore compact grant revoke transfer access audit keygen token share exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -726,6 +726,193 @@ _collab_access_check() {
 _collab_audit() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --as)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_keygen() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output -o)
+    __collab_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output'|'-o')
+        return
+        ;;
+    esac
+}
+
+_collab_token() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __collab_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    issue|verify|check)
+        # Offer subcommand argument completions
+        "_collab_token_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'issue verify check' -- "${cur}"))
+        ;;
+    esac
+}
+
+_collab_token_issue() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--user --expires --doc --key-file --store)
+    __collab_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--user')
+        return
+        ;;
+    '--expires')
+        return
+        ;;
+    '--doc')
+        return
+        ;;
+    '--key-file')
+        return
+        ;;
+    '--store')
+        return
+        ;;
+    esac
+}
+
+_collab_token_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--key-file --store)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--key-file')
+        return
+        ;;
+    '--store')
+        return
+        ;;
+    esac
+}
+
+_collab_token_check() {
+    repeating_flags=()
+    non_repeating_flags=(--password --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--key-file --store)
+    __collab_offer_flags_options 3
+
+    # Offer option value completions
+    case "${prev}" in
+    '--key-file')
+        return
+        ;;
+    '--store')
+        return
+        ;;
+    esac
+}
+
+_collab_share() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __collab_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    create|list|revoke)
+        # Offer subcommand argument completions
+        "_collab_share_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'create list revoke' -- "${cur}"))
+        ;;
+    esac
+}
+
+_collab_share_create() {
+    repeating_flags=()
+    non_repeating_flags=(--password --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--level --expires --key-file --store --as)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--level')
+        return
+        ;;
+    '--expires')
+        return
+        ;;
+    '--key-file')
+        return
+        ;;
+    '--store')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_share_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --as)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_share_revoke() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--store --as)
     __collab_offer_flags_options 1

@@ -10,6 +10,11 @@ public struct AccessEvent: Equatable, Sendable {
         case revoke
         /// `subject` becomes an owner of `target` and `by` stops being one (an editor).
         case transfer
+        /// A link share `share` gives whoever holds its token `level` on `target`
+        /// (`subject` is `anyone`), behind a password when `passwordHash` is set.
+        case share
+        /// The link share `share` stops working.
+        case unshare
     }
 
     public var kind: Kind
@@ -22,8 +27,14 @@ public struct AccessEvent: Equatable, Sendable {
     public var by: String
     public var at: Int64
     public var expiresAt: Int64?
+    /// A link share's id, and its password's salted scrypt hash (`PasswordHash`).
+    public var share: String?
+    public var passwordHash: String?
 
-    public init(kind: Kind, target: String, subject: String, level: AccessLevel? = nil, by: String, at: Int64, expiresAt: Int64? = nil) {
+    public init(
+        kind: Kind, target: String, subject: String, level: AccessLevel? = nil, by: String, at: Int64, expiresAt: Int64? = nil,
+        share: String? = nil, passwordHash: String? = nil
+    ) {
         self.kind = kind
         self.target = target
         self.subject = subject
@@ -31,6 +42,8 @@ public struct AccessEvent: Equatable, Sendable {
         self.by = by
         self.at = at
         self.expiresAt = expiresAt
+        self.share = share
+        self.passwordHash = passwordHash
     }
 
     /// `{"type":"grant","target":…,"subject":…,"level":…,"by":…,"at":"…Z","expiresAt":…}`.
@@ -54,6 +67,14 @@ public struct AccessEvent: Equatable, Sendable {
             writer.raw(",\"expiresAt\":")
             writer.string(ISO8601.format(milliseconds: expiresAt))
         }
+        if let share {
+            writer.raw(",\"share\":")
+            writer.string(share)
+        }
+        if let passwordHash {
+            writer.raw(",\"passwordHash\":")
+            writer.string(passwordHash)
+        }
         writer.raw("}")
         return writer.bytes
     }
@@ -69,7 +90,7 @@ public struct AccessEvent: Equatable, Sendable {
             guard let value = ISO8601.milliseconds(try text(key)) else { throw OpFormatError(path: key, message: "expected an ISO-8601 time") }
             return value
         }
-        for key in fields.keys where !["type", "target", "subject", "level", "by", "at", "expiresAt", "documentId"].contains(key) {
+        for key in fields.keys where !["type", "target", "subject", "level", "by", "at", "expiresAt", "documentId", "share", "passwordHash"].contains(key) {
             throw OpFormatError(path: key, message: "unknown field of an access event")
         }
         let target = try text("target")
@@ -79,10 +100,12 @@ public struct AccessEvent: Equatable, Sendable {
             guard let parsed = AccessLevel(name: try text("level")) else { throw OpFormatError(path: "level", message: "expected owner, editor, commenter or viewer") }
             level = parsed
         }
-        if (kind == .grant) != (level != nil) { throw OpFormatError(path: "level", message: "a grant, and only a grant, has a level") }
+        if (kind == .grant || kind == .share) != (level != nil) { throw OpFormatError(path: "level", message: "a grant or share, and only those, has a level") }
+        if (kind == .share || kind == .unshare) != (fields["share"] != nil) { throw OpFormatError(path: "share", message: "a share event names its share") }
         return AccessEvent(
             kind: kind, target: target, subject: try text("subject"), level: level, by: try text("by"), at: try time("at"),
-            expiresAt: fields["expiresAt"] == nil ? nil : try time("expiresAt"))
+            expiresAt: fields["expiresAt"] == nil ? nil : try time("expiresAt"), share: fields["share"] == nil ? nil : try text("share"),
+            passwordHash: fields["passwordHash"] == nil ? nil : try text("passwordHash"))
     }
 
     /// The event from its JSON bytes; nil when they are not an access event.

@@ -32,6 +32,8 @@ public struct AccessPolicy: Sendable {
     /// The grants in force, by target and subject (expired ones included, ignored when
     /// deciding).
     public private(set) var grants: [String: [String: Grant]] = [:]
+    /// The link shares in force, by id.
+    public private(set) var shares: [String: AccessEvent] = [:]
 
     public init(events: [AccessEvent] = []) {
         for event in events { record(event) }
@@ -52,6 +54,8 @@ public struct AccessPolicy: Sendable {
                 target: event.target, subject: event.subject, level: .owner, grantedBy: event.by, grantedAt: event.at)
             grants[event.target, default: [:]][event.by] = Grant(
                 target: event.target, subject: event.by, level: .editor, grantedBy: event.by, grantedAt: event.at)
+        case .share: shares[event.share!] = event
+        case .unshare: shares[event.share!] = nil
         }
     }
 
@@ -126,6 +130,28 @@ public struct AccessPolicy: Sendable {
         events.filter { covers($0.target, target) || covers(target, $0.target) }
     }
 
+    /// What the holder of link share `id`'s token may do to `document` at `now`: the
+    /// share's level when it is in force, covers the document, and (if it has one) the
+    /// password matches.
+    public func decide(share id: String, password: String?, _ action: AccessAction, on document: String, at now: Int64) -> AccessDecision {
+        guard let share = shares[id] else { return AccessDecision(allowed: false, reason: "link share \(id) does not exist or was revoked") }
+        guard share.expiresAt.map({ now < $0 }) ?? true else { return AccessDecision(allowed: false, reason: "link share \(id) has expired") }
+        guard covers(share.target, document) else { return AccessDecision(allowed: false, reason: "link share \(id) is for \(share.target), not \(document)") }
+        if let hash = share.passwordHash {
+            guard let password, PasswordHash.verify(password, against: hash) else {
+                return AccessDecision(allowed: false, reason: "link share \(id) needs its password")
+            }
+        }
+        let level = share.level!
+        let needed = action.requiredLevel
+        return AccessDecision(allowed: level >= needed, reason: "link share \(id) gives \(level) on \(share.target); \(action) needs \(needed)")
+    }
+
+    /// The link shares in force on `target` or the folders above it.
+    public func shares(of target: String, at now: Int64) -> [AccessEvent] {
+        shares.values.filter { covers($0.target, target) && ($0.expiresAt.map { now < $0 } ?? true) }.sorted { $0.at < $1.at }
+    }
+
     // MARK: Changing
 
     /// Checks a change before it is recorded. The actor must be an owner of the target
@@ -135,12 +161,20 @@ public struct AccessPolicy: Sendable {
         if let problem = DocumentPath.problem(with: event.target, folder: event.target.hasSuffix("/")) {
             throw AccessRefusal(reason: "\(event.target.debugDescription): \(problem)")
         }
+        if event.kind == .unshare {
+            guard let share = shares[event.share ?? ""] else { throw AccessRefusal(reason: "link share \(event.share ?? "?") does not exist or was revoked") }
+            guard owners(of: share.target, at: now).contains(event.by) else {
+                throw AccessRefusal(reason: "only an owner of \(share.target) revokes its link shares")
+            }
+            return
+        }
+        if event.kind == .share && event.level == .owner { throw AccessRefusal(reason: "a link share cannot make owners") }
         if event.subject.isEmpty || event.subject.utf8.count > 256 || event.subject.contains("/") {
             throw AccessRefusal(reason: "a user id is 1 to 256 bytes without /")
         }
         let owners = owners(of: event.target, at: now)
         if owners.isEmpty {
-            guard event.kind == .grant, event.level == .owner else {
+            guard event.kind == .grant, event.level == .owner, event.subject != "anyone" else {
                 throw AccessRefusal(reason: "\(event.target) has no owner yet: its first grant makes one (collab grant \(event.target) USER owner)")
             }
         } else if !owners.contains(event.by) {

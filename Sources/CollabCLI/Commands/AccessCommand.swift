@@ -113,6 +113,10 @@ struct AuditCommand: ParsableCommand {
             case .grant: "grant \(event.subject) \(event.level!) on \(event.target)" + (event.expiresAt.map { " until \(ISO8601.format(milliseconds: $0))" } ?? "")
             case .revoke: "revoke \(event.subject) on \(event.target)"
             case .transfer: "transfer \(event.target) to \(event.subject)"
+            case .share:
+                "share \(event.share!) \(event.level!) on \(event.target)" + (event.passwordHash == nil ? "" : " with a password")
+                    + (event.expiresAt.map { " until \(ISO8601.format(milliseconds: $0))" } ?? "")
+            case .unshare: "revoke share \(event.share!)"
             }
             print("\(ISO8601.format(milliseconds: event.at))\t\(event.by)\t\(what)")
         }
