@@ -6,7 +6,7 @@ import Testing
 struct StoreTests {
     @Test func documentsLiveInsideTheStoreWhateverTheirIds() throws {
         let dir = try CLI.scratch()
-        let ids = ["notes/2026", "../../escape", "/etc/passwd", "ünï 🙂", String(repeating: "x", count: 1024)]
+        let ids = ["notes/2026", "a b.c", "ünï 🙂", String(repeating: "x", count: 1024)]
         for (k, id) in ids.enumerated() {
             let result = try CLI.run(["edit", "--store", "data", id, "--client", "c\(k)", "insert", "0", "doc \(k)"], in: dir)
             #expect(result.status == 0, "\(id): \(result.stderr)")
@@ -22,7 +22,13 @@ struct StoreTests {
         let listing = try CLI.run(["ls", "--store", "data", "--json"], in: dir)
         #expect(listing.status == 0)
         #expect(listing.stdout.split(separator: "\n").count == ids.count)
-        #expect(listing.stdout.contains(#""document":"../../escape""#))
+        #expect(listing.stdout.contains(#""document":"a b.c""#))
+        // Ids that read as paths out of the store are refused before any file is touched.
+        for id in ["../../escape", "/etc/passwd", "a/./b", "%2e%2e/x", "a//b"] {
+            let refused = try CLI.run(["edit", "--store", "fresh", id, "--client", "c", "insert", "0", "x"], in: dir)
+            #expect(refused.status == 64, "\(id): \(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("fresh").path))
     }
 
     @Test func badIdsMissingDocumentsAndMisfiledLogsAreRefused() throws {

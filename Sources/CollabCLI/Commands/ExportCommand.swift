@@ -39,7 +39,7 @@ struct ExportCommand: ParsableCommand {
 
     func validate() throws {
         guard log != nil || store != nil else { throw ValidationError("name a log, or a store with --store DIR") }
-        if store != nil, let log, let problem = ClogFormat.problem(withDocumentId: log) { throw ValidationError(problem) }
+        if store != nil, let log, let problem = DocumentPath.problem(with: log) { throw ValidationError("document id \(log.debugDescription): \(problem)") }
     }
 
     func run() throws {

@@ -63,7 +63,7 @@ struct ImportCommand: ParsableCommand {
 
     func validate() throws {
         guard (output == nil) != (store == nil) else { throw ValidationError("say where to import to: -o OUT or --store DIR") }
-        if let document, let problem = ClogFormat.problem(withDocumentId: document) { throw ValidationError(problem) }
+        if let document, let problem = DocumentPath.problem(with: document) { throw ValidationError("document id \(document.debugDescription): \(problem)") }
         if rejects != nil && format == .trace { throw ValidationError("--skip-invalid applies to --format jsonl and rows") }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollabAccess
 import CollabCore
 import CollabLog
 
@@ -11,7 +12,7 @@ struct LogLocation: ParsableArguments {
     var store: String?
 
     func validate() throws {
-        if store != nil, let problem = ClogFormat.problem(withDocumentId: log) { throw ValidationError(problem) }
+        if store != nil, let problem = DocumentPath.problem(with: log) { throw ValidationError("document id \(log.debugDescription): \(problem)") }
     }
 
     /// The file to read or write; for a store, its folder is created when `creating`.
