@@ -45,6 +45,24 @@ public struct DiffHunk: Equatable, Sendable {
         self.action = action
     }
 
+    /// The text the older version had and the text the newer has, as `hunks` tell them
+    /// (sequence order): what a diff promises, and what tests check it by.
+    public static func texts(of hunks: [DiffHunk]) -> (old: String, new: String) {
+        var old = ""
+        var new = ""
+        for hunk in hunks {
+            switch hunk.kind {
+            case .equal, .format, .block:
+                old += hunk.text
+                new += hunk.text
+            case .delete: old += hunk.text
+            case .insert: new += hunk.text
+            case .comment, .move: break
+            }
+        }
+        return (old, new)
+    }
+
     public static func == (a: DiffHunk, b: DiffHunk) -> Bool {
         a.kind == b.kind && a.text == b.text && a.author == b.author && a.time == b.time && a.id == b.id && a.action == b.action
             && a.changes.count == b.changes.count

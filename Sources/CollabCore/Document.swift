@@ -72,21 +72,26 @@ public final class Document {
     /// The state after exactly the ops of `version`, which must be causally closed.
     public static func at(_ version: VersionVector, of ops: some Sequence<Op>) throws -> Document {
         let document = Document()
+        try document.apply(ops, upTo: version)
+        document.releaseSpareCapacity()
+        return document
+    }
+
+    /// Applies the parts of `ops` inside `version`, after which this replica must be
+    /// exactly at `version` (causally closed, nothing missing).
+    public func apply(_ ops: some Sequence<Op>, upTo version: VersionVector) throws {
         for op in ops {
             let limit = version[op.id.client]
             guard op.id.seq < limit else { continue }
-            try document.apply(op.endSeq > limit ? op.slice(from: op.id.seq, to: limit) : op)
+            try apply(op.endSeq > limit ? op.slice(from: op.id.seq, to: limit) : op)
         }
-        if let (op, missing) = document.firstMissingDependency() {
+        if let (op, missing) = firstMissingDependency() {
             throw EngineError.versionNotCausallyClosed(missing: missing, neededBy: op)
         }
-        for (client, count) in version.counts where document.version[client] < count {
-            throw EngineError.versionNotCausallyClosed(
-                missing: OpId(client, document.version[client]), neededBy: OpId(client, count - 1))
+        for (client, count) in version.counts where self.version[client] < count {
+            throw EngineError.versionNotCausallyClosed(missing: OpId(client, self.version[client]), neededBy: OpId(client, count - 1))
         }
-        document.coalescingFloor = document.records.count
-        document.releaseSpareCapacity()
-        return document
+        coalescingFloor = records.count
     }
 
     /// Gives back the room arrays grew into while loading: a loaded document is mostly

@@ -115,18 +115,7 @@ public struct OpLogFile {
             start = checkpoint.ops
             break
         }
-        for op in ops[start...] {
-            let limit = version[op.id.client]
-            guard op.id.seq < limit else { continue }
-            try document.apply(op.endSeq > limit ? op.slice(from: op.id.seq, to: limit) : op)
-        }
-        if let (op, missing) = document.firstMissingDependency() {
-            throw EngineError.versionNotCausallyClosed(missing: missing, neededBy: op)
-        }
-        for (client, count) in version.counts where document.version[client] < count {
-            throw EngineError.versionNotCausallyClosed(missing: OpId(client, document.version[client]), neededBy: OpId(client, count - 1))
-        }
-        document.coalescingFloor = document.historyCount
+        try document.apply(ops[start...], upTo: version)
         return document
     }
 

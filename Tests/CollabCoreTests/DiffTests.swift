@@ -6,23 +6,6 @@ import Testing
 /// Track changes between versions: by character id, attributed to the op that made each change.
 @Suite("Diff")
 struct DiffTests {
-    /// The text a diff says the old version had, and the text it says the new one has.
-    static func sides(_ hunks: [DiffHunk]) -> (old: String, new: String) {
-        var old = ""
-        var new = ""
-        for hunk in hunks {
-            switch hunk.kind {
-            case .equal, .format, .block:
-                old += hunk.text
-                new += hunk.text
-            case .delete: old += hunk.text
-            case .insert: new += hunk.text
-            case .comment, .move: break
-            }
-        }
-        return (old, new)
-    }
-
     @Test func knownEditsGiveAttributedHunks() throws {
         let doc = Document()
         try doc.insert("Hello world", at: 0, by: "alice", timestamp: Timestamp(wall: 1))
@@ -125,7 +108,7 @@ struct DiffTests {
             let old = try! Document(ops: history.prefix(first))
             let new = try! Document(ops: history.prefix(second))
             let hunks = try! new.changes(from: old)
-            let (oldSide, newSide) = Self.sides(hunks)
+            let (oldSide, newSide) = DiffHunk.texts(of: hunks)
             #expect(oldSide == old.text)
             #expect(newSide == new.text)
             let clients = Set(history[first..<second].map(\.id.client))

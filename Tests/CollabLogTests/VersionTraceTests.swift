@@ -52,18 +52,7 @@ struct VersionTraceTests {
             let second = first + Int(random.next() % UInt64(ops.count - first + 1))
             let old = try log.document(at: Self.vector(of: ops.prefix(first)))
             let new = try log.document(at: Self.vector(of: ops.prefix(second)))
-            var oldSide = ""
-            var newSide = ""
-            for hunk in try new.changes(from: old) {
-                switch hunk.kind {
-                case .equal, .format, .block:
-                    oldSide += hunk.text
-                    newSide += hunk.text
-                case .delete: oldSide += hunk.text
-                case .insert: newSide += hunk.text
-                case .comment, .move: break
-                }
-            }
+            let (oldSide, newSide) = DiffHunk.texts(of: try new.changes(from: old))
             #expect(oldSide == old.text, "@\(first)…@\(second)")
             #expect(newSide == new.text, "@\(first)…@\(second)")
         }

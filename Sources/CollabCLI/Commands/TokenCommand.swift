@@ -39,6 +39,16 @@ struct TokenCommand: ParsableCommand {
     )
 }
 
+/// A token's claims when it verifies against the key and the store, else exit 77 and why.
+func verifiedToken(_ token: String, keyFile: String, store: String) throws -> AccessToken {
+    let key = try loadKey(keyFile)
+    do {
+        return try AccessToken.verify(token, key: key, audience: try StoreIdentity.audience(of: store, creating: false))
+    } catch let refusal as AccessToken.Refusal {
+        throw CommandFailure(.permissionDenied, "token refused: \(refusal.description)")
+    }
+}
+
 /// A key file, checked (length, permissions) before it is used.
 func loadKey(_ path: String) throws -> SigningKey {
     do {
@@ -113,13 +123,7 @@ struct TokenVerifyCommand: ParsableCommand {
     var store = DocumentStore.defaultDirectory
 
     func run() throws {
-        let key = try loadKey(keyFile)
-        let claims: AccessToken
-        do {
-            claims = try AccessToken.verify(token, key: key, audience: try StoreIdentity.audience(of: store, creating: false))
-        } catch let refusal as AccessToken.Refusal {
-            throw CommandFailure(.permissionDenied, "token refused: \(refusal.description)")
-        }
+        let claims = try verifiedToken(token, keyFile: keyFile, store: store)
         var writer = JSONWriter()
         writer.raw("{\"user\":")
         writer.string(claims.user)
@@ -173,13 +177,7 @@ struct TokenCheckCommand: ParsableCommand {
     func run() throws {
         let document = try checkedTarget(self.document)
         guard let action = AccessAction(name: action) else { throw CommandFailure(.usage, "\(action): not an action") }
-        let key = try loadKey(keyFile)
-        let claims: AccessToken
-        do {
-            claims = try AccessToken.verify(token, key: key, audience: try StoreIdentity.audience(of: store, creating: false))
-        } catch let refusal as AccessToken.Refusal {
-            throw CommandFailure(.permissionDenied, "token refused: \(refusal.description)")
-        }
+        let claims = try verifiedToken(token, keyFile: keyFile, store: store)
         if let scope = claims.document, !(scope.hasSuffix("/") ? document.hasPrefix(scope) : scope == document) {
             throw CommandFailure(.permissionDenied, "the token is for \(scope), not \(document)")
         }
