@@ -11,7 +11,8 @@ extension Document {
         // The characters that stay: every visible one, and the hidden ones something
         // names (mark and comment anchors, the slots where moved blocks are shown).
         var kept = Set<CharId>()
-        func keep(_ id: CharId) { if !id.isNone { kept.insert(id) } }
+        // Only characters: what later ops name may be a delete's id, or an id of theirs.
+        func keep(_ id: CharId) { if !id.isNone, tree.cursor(of: id) != nil { kept.insert(id) } }
         for id in keeping {
             if let c = clientIndex(of: id.client), id.seq >= 0, id.seq < Int(Int32.max) { keep(CharId(client: c, seq: Int32(id.seq))) }
         }

@@ -38,6 +38,24 @@ struct CompactionTests {
         }
     }
 
+    @Test func opsAfterTheCutoffMayNameAnyIdBeforeIt() throws {
+        // After the cutoff, "a" deletes again: its op depends on its previous id, which is
+        // a delete's, not a character.
+        let doc = Document()
+        try doc.insert("abcdef", at: 0, by: "a", timestamp: Timestamp(wall: 1))
+        try doc.delete(at: 1, count: 2, by: "a", timestamp: Timestamp(wall: 2))
+        let cutoff = doc.version
+        doc.coalescingFloor = doc.historyCount  // the next delete is an op of its own
+        try doc.delete(at: 0, count: 1, by: "a", timestamp: Timestamp(wall: 3))
+        let later = Array(doc.history.suffix(1))
+        #expect(later[0].dependencies.contains(OpId("a", 7)))
+        let atCutoff = try Document.at(cutoff, of: doc.history)
+        let keeping = Set(later.flatMap(\.dependencies) + [OpId("a", 0)])
+        let compacted = try Document(snapshot: atCutoff.compactedSnapshot(keeping: keeping))
+        for op in later { try compacted.apply(op) }
+        #expect(compacted.text == doc.text)
+    }
+
     @Test func deletedTextIsDroppedAndAnOpThatNeedsItIsRefused() throws {
         let doc = Document()
         try doc.insert("keep this, drop that", at: 0, by: "a", timestamp: Timestamp(wall: 1))
