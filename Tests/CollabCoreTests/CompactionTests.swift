@@ -14,6 +14,11 @@ struct CompactionTests {
             if doc.length > 2 {
                 _ = try? doc.comment(at: 1, count: 1, text: "why", by: "c9", timestamp: doc.tick(now: 500))
             }
+            // Moves twice (the losing slot is squashed, the winning one kept).
+            if let block = doc.blockContents.last?.id {
+                _ = try? doc.moveBlock(block, after: nil, by: "m", timestamp: doc.tick(now: 501))
+                _ = try? doc.moveBlock(block, after: nil, by: "m", timestamp: doc.tick(now: 502))
+            }
             let compacted = try! Document(snapshot: doc.compactedSnapshot())
             #expect(compacted.text == doc.text)
             #expect(compacted.blockContents == doc.blockContents)

@@ -265,15 +265,15 @@ public enum ClogLog {
         let sinceCheckpoint = scan.records.reversed().prefix { $0.type != ClogRecordType.checkpoint.rawValue }
             .filter { $0.type == ClogRecordType.opBatch.rawValue }.count + 1
         guard checkpointInterval > 0 && sinceCheckpoint >= checkpointInterval else { return }
+        // Best effort: the ops are durable already, and the append has succeeded whatever
+        // happens to the checkpoint; one that cannot be made or written is given up.
         let grown = bytes + record
-        let newScan = ClogScanner.scan(grown)
-        let checkpoint = ClogRecord.frame(
-            type: .checkpoint, number: UInt64(newScan.records.count), payload: CheckpointCodec.encode(try document(of: newScan, path: file.path).snapshot()))
         do {
-            try file.write(checkpoint, at: grown.count)
+            let newScan = ClogScanner.scan(grown)
+            let state = try document(of: newScan, path: file.path).snapshot()
+            try file.write(ClogRecord.frame(type: .checkpoint, number: UInt64(newScan.records.count), payload: CheckpointCodec.encode(state)), at: grown.count)
             try file.syncData()
         } catch {
-            // The ops stay; only the checkpoint is given up.
             try? file.truncate(to: grown.count)
         }
     }
