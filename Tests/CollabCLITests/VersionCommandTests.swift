@@ -218,6 +218,10 @@ struct CompactCommandTests {
         #expect(try Self.renderings(dir, at: "late") == late)
         #expect(try CLI.run(["verify", "doc.clog"], in: dir).status == 0)
         #expect(FileManager.default.fileExists(atPath: dir.file("doc.clog.before-compact").path))
+        // A second compaction keeps the first backup (the full history) and adds another.
+        let original = try Data(contentsOf: dir.file("doc.clog.before-compact"))
+        #expect(try CLI.run(["compact", "doc.clog", "--before", "head"], in: dir).stdout.contains("doc.clog.before-compact.1"))
+        #expect(try Data(contentsOf: dir.file("doc.clog.before-compact")) == original)
         // It keeps working: edits append after the base.
         #expect(try CLI.run(["edit", "doc.clog", "--client", "c", "insert", "0", "> "], in: dir).status == 0)
         #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout.hasPrefix("> Title: kept"))

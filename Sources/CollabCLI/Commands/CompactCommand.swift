@@ -23,7 +23,8 @@ struct CompactCommand: ParsableCommand {
 
             The rewrite is all or nothing (a temporary file, fsynced, renamed over the log), \
             under the writer's lock; the previous file is kept as LOG.before-compact unless \
-            --no-backup. --dry-run prints the same figures and writes nothing.
+            --no-backup (LOG.before-compact.1, .2, … when one is there already). --dry-run \
+            prints the same figures and writes nothing.
 
             Examples:
               collab compact doc.clog --before head --dry-run
@@ -90,8 +91,19 @@ struct CompactCommand: ParsableCommand {
         } catch let refusal as LogCompaction.Refusal {
             throw CommandFailure(.badData, "\(location.name): \(refusal)")
         }
+        var backup: String?
         if !dryRun {
-            if target == path && !noBackup { try FileIO.replace(path + ".before-compact", with: try FileIO.read(path)) }
+            if target == path && !noBackup {
+                // Never over an earlier backup: that may be the only full history left.
+                var name = path + ".before-compact"
+                var k = 1
+                while FileIO.exists(name) {
+                    name = path + ".before-compact.\(k)"
+                    k += 1
+                }
+                try FileIO.replace(name, with: try FileIO.read(path))
+                backup = name
+            }
             try FileIO.replace(target, with: result.bytes)
         }
         if json {
@@ -114,7 +126,7 @@ struct CompactCommand: ParsableCommand {
             print(writer.text)
             return
         }
-        let written = dryRun ? " (dry run: nothing written)" : target == path && !noBackup ? "; the previous file is \(path).before-compact" : ""
+        let written = dryRun ? " (dry run: nothing written)" : backup.map { "; the previous file is \($0)" } ?? ""
         print("\(location.name): \(before) → \(result.bytes.count) bytes, \(log.ops.count) → \(result.opsAfter) ops after the cutoff \(result.cutoff)\(result.droppedTags.isEmpty ? "" : ", \(result.droppedTags.count) tags dropped")\(written)")
     }
 }
