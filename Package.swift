@@ -46,6 +46,8 @@ let package = Package(
             ],
             swiftSettings: staticRuntime
         ),
+        // The server's core: documents held in memory, each with one writer and group commit.
+        .target(name: "CollabServer", dependencies: ["CollabCore", "CollabLog", "CollabAccess"], swiftSettings: staticRuntime),
         // The subcommands, as a library so the executable stays a few lines.
         .target(
             name: "CollabCLI",
@@ -75,6 +77,7 @@ let package = Package(
             name: "CollabLogTests", dependencies: ["CollabCore", "CollabLog", "CollabTestSupport"], resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CollabAccessTests", dependencies: ["CollabAccess", "CollabCore", "CollabLog"]),
+        .testTarget(name: "CollabServerTests", dependencies: ["CollabServer", "CollabAccess", "CollabCore", "CollabLog"]),
         .testTarget(
             name: "CollabCLITests",
             dependencies: [

@@ -1,0 +1,119 @@
+import CollabAccess
+import CollabCore
+import CollabLog
+import CollabServer
+import Foundation
+import Testing
+
+/// The server's writer of one document: group commit, acknowledged only when durable,
+/// refused batches leave no trace, a failed write closes the document.
+@Suite("Document host")
+struct DocumentHostTests {
+    /// Where the host's writes go: the ops of each write, and a switch to make writes fail.
+    final class Disk: @unchecked Sendable {
+        private let lock = NSLock()
+        private var written: [[Op]] = []
+        var failing = false
+        var delay: UInt32 = 0
+
+        func persist(_ ops: [Op]) throws {
+            usleep(delay)  // an fdatasync's worth of time, so that batches queue up
+            lock.lock()
+            defer { lock.unlock() }
+            if failing { throw LogError.io(path: "disk", reason: "fdatasync failed: EIO") }
+            written.append(ops)
+        }
+
+        var ops: [Op] {
+            lock.lock()
+            defer { lock.unlock() }
+            return written.flatMap { $0 }
+        }
+    }
+
+    static func insert(_ client: String, _ text: String, after: OpId? = nil, seq: Int = 0) -> Op {
+        Op(id: OpId(client, seq), timestamp: Timestamp(wall: 1), payload: .textInsert(TextInsert(after: after, before: nil, text: text)))
+    }
+
+    @Test func concurrentBatchesAreWrittenTogetherAndAcknowledgedOnceDurable() async throws {
+        let disk = Disk()
+        disk.delay = 2_000
+        let host = DocumentHost(documentId: "doc", document: Document(), persist: { try disk.persist($0) })
+        let received = Received()
+        _ = await host.listen { ops in received.add(ops.count) }
+        try await withThrowingTaskGroup(of: [OpId].self) { group in
+            for k in 0..<40 { group.addTask { try await host.submit([Self.insert("c\(k)", "x")], as: nil) } }
+            for try await acknowledged in group {
+                // Acknowledged means on disk.
+                #expect(disk.ops.contains { $0.id == acknowledged[0] })
+            }
+        }
+        #expect(disk.ops.count == 40)
+        let writes = await host.writes
+        #expect(writes < 40, "group commit: \(writes) writes for 40 batches")
+        #expect(received.count == 40)
+        let replayed = try Document(ops: disk.ops)
+        #expect(replayed.length == 40)
+    }
+
+    @Test func aRefusedBatchLeavesNoTraceAndTheOthersGoThrough() async throws {
+        let disk = Disk()
+        let host = DocumentHost(documentId: "doc", document: Document(), persist: { try disk.persist($0) })
+        _ = try await host.submit([Self.insert("a", "hello")], as: nil)
+        // Half valid, half naming a character that does not exist: refused whole.
+        let bad = [Self.insert("b", "ok", after: OpId("a", 4)), Self.insert("b", "no", after: OpId("zz", 9), seq: 2)]
+        await #expect(throws: DocumentHost.Refusal.self) { try await host.submit(bad, as: nil) }
+        _ = try await host.submit([Self.insert("c", "!", after: OpId("a", 4))], as: nil)
+        #expect(disk.ops.map(\.id.client) == ["a", "c"])
+        #expect(try Document(ops: disk.ops).text == "hello!")
+        let missing = await host.ops(since: VersionVector(["a": 5]))
+        #expect(missing.map(\.id) == [OpId("c", 0)])
+    }
+
+    @Test func aFailedWriteIsNeverAcknowledgedAndClosesTheDocument() async throws {
+        let disk = Disk()
+        let host = DocumentHost(documentId: "doc", document: Document(), persist: { try disk.persist($0) })
+        _ = try await host.submit([Self.insert("a", "kept")], as: nil)
+        disk.failing = true
+        await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("b", "lost")], as: nil) }
+        disk.failing = false
+        // Not retried and continued: the document stays closed.
+        await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("c", "later")], as: nil) }
+        #expect(disk.ops.map(\.id.client) == ["a"])
+        #expect(await host.version == VersionVector(["a": 4]))
+    }
+
+    @Test func accessIsCheckedForEveryBatch() async throws {
+        let disk = Disk()
+        var policy = AccessPolicy()
+        for event in [
+            AccessEvent(kind: .grant, target: "doc", subject: "owner", level: .owner, by: "owner", at: 1),
+            AccessEvent(kind: .grant, target: "doc", subject: "viewer", level: .viewer, by: "owner", at: 2),
+        ] {
+            try policy.check(event, at: 3)
+            policy.record(event)
+        }
+        let rules = policy
+        let host = DocumentHost(documentId: "doc", document: Document(), persist: { try disk.persist($0) }, policy: { rules })
+        await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("viewer", "x")], as: "viewer") }
+        await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("owner", "x")], as: "viewer") }
+        _ = try await host.submit([Self.insert("owner/laptop", "x")], as: "owner")
+        #expect(disk.ops.map(\.id.client) == ["owner/laptop"])
+    }
+}
+
+/// Counts what a listener was given, from any thread.
+final class Received: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    func add(_ n: Int) {
+        lock.lock()
+        total += n
+        lock.unlock()
+    }
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return total
+    }
+}
