@@ -23,6 +23,9 @@ let package = Package(
         // Signed tokens (HS256 JWTs) and, through its swift-crypto, the KDF for share passwords.
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // The server: HTTP and WebSocket on SwiftNIO.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // The engine: ids, clocks, versions, ops and the sequence CRDT. Pure: no file, clock or network access.
@@ -47,12 +50,19 @@ let package = Package(
             swiftSettings: staticRuntime
         ),
         // The server's core: documents held in memory, each with one writer and group commit.
-        .target(name: "CollabServer", dependencies: ["CollabCore", "CollabLog", "CollabAccess"], swiftSettings: staticRuntime),
+        .target(
+            name: "CollabServer",
+            dependencies: [
+                "CollabCore", "CollabLog", "CollabAccess", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: staticRuntime
+        ),
         // The subcommands, as a library so the executable stays a few lines.
         .target(
             name: "CollabCLI",
             dependencies: [
-                "CollabCore", "CollabLog", "CollabAccess",
+                "CollabCore", "CollabLog", "CollabAccess", "CollabServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: staticRuntime
@@ -77,7 +87,13 @@ let package = Package(
             name: "CollabLogTests", dependencies: ["CollabCore", "CollabLog", "CollabTestSupport"], resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CollabAccessTests", dependencies: ["CollabAccess", "CollabCore", "CollabLog"]),
-        .testTarget(name: "CollabServerTests", dependencies: ["CollabServer", "CollabAccess", "CollabCore", "CollabLog"]),
+        .testTarget(
+            name: "CollabServerTests",
+            dependencies: [
+                "CollabServer", "CollabAccess", "CollabCore", "CollabLog",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
         .testTarget(
             name: "CollabCLITests",
             dependencies: [

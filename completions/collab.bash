@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|compact|grant|revoke|transfer|access|audit|keygen|token|share|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|compact|grant|revoke|transfer|access|audit|keygen|token|share|serve|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore compact grant revoke transfer access audit keygen token share exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore compact grant revoke transfer access audit keygen token share serve exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -923,6 +923,30 @@ _collab_share_revoke() {
         return
         ;;
     '--as')
+        return
+        ;;
+    esac
+}
+
+_collab_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --host --port --key-file)
+    __collab_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--host')
+        return
+        ;;
+    '--port')
+        return
+        ;;
+    '--key-file')
         return
         ;;
     esac

@@ -40,19 +40,24 @@ public struct AccessToken: Equatable, Sendable {
     }
 
     /// The token, signed with `key`.
-    public func signed(with key: SigningKey) throws -> String {
+    public func signed(with key: SigningKey) async throws -> String {
         let claims = Claims(
             sub: SubjectClaim(value: user), exp: ExpirationClaim(value: Date(timeIntervalSince1970: Double(expiresAt) / 1000)),
             aud: AudienceClaim(value: [audience]), doc: document, share: share)
-        return try blocking {
-            let keys = JWTKeyCollection()
-            await keys.add(hmac: HMACKey(from: key.bytes), digestAlgorithm: .sha256)
-            return try await keys.sign(claims)
-        }
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: key.bytes), digestAlgorithm: .sha256)
+        return try await keys.sign(claims)
+    }
+
+    /// `signed(with:)` for synchronous code (the command line's main thread only: it
+    /// blocks its thread until the signing is done).
+    public func signedBlocking(with key: SigningKey) throws -> String {
+        let token = self
+        return try blocking { try await token.signed(with: key) }
     }
 
     /// The token's claims, when it is signed with `key`, unexpired, and for `audience`.
-    public static func verify(_ token: String, key: SigningKey, audience: String) throws(Refusal) -> AccessToken {
+    public static func verify(_ token: String, key: SigningKey, audience: String) async throws(Refusal) -> AccessToken {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let header = base64URL(parts[0]),
             case .object(let fields)? = try? JSONParser.parse(header)
@@ -62,11 +67,9 @@ public struct AccessToken: Equatable, Sendable {
         }
         let claims: Claims
         do {
-            claims = try blocking {
-                let keys = JWTKeyCollection()
-                await keys.add(hmac: HMACKey(from: key.bytes), digestAlgorithm: .sha256)
-                return try await keys.verify(token, as: Claims.self)
-            }
+            let keys = JWTKeyCollection()
+            await keys.add(hmac: HMACKey(from: key.bytes), digestAlgorithm: .sha256)
+            claims = try await keys.verify(token, as: Claims.self)
         } catch let error as JWTError {
             switch error.errorType {
             case .signatureVerificationFailed: throw Refusal(description: "its signature does not match this key (tampered, or signed with another key)")
@@ -82,6 +85,17 @@ public struct AccessToken: Equatable, Sendable {
         return AccessToken(
             user: claims.sub.value, expiresAt: Int64(claims.exp.value.timeIntervalSince1970 * 1000), audience: audience,
             document: claims.doc, share: claims.share)
+    }
+
+    /// `verify` for synchronous code (the command line's main thread only).
+    public static func verifyBlocking(_ token: String, key: SigningKey, audience: String) throws(Refusal) -> AccessToken {
+        do {
+            return try blocking { try await verify(token, key: key, audience: audience) }
+        } catch let refusal as Refusal {
+            throw refusal
+        } catch {
+            throw Refusal(description: "it does not verify: \(error)")
+        }
     }
 
     private static func base64URL(_ part: Substring) -> [UInt8]? {
@@ -106,7 +120,9 @@ public enum StoreIdentity {
     }
 }
 
-/// Runs async work to completion from synchronous code (the command line's).
+/// Runs async work to completion from synchronous code: the command line's main
+/// thread. Never from async code: it blocks its thread, and a thread of the cooperative
+/// pool blocked waiting for the pool deadlocks it.
 func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var outcome: Result<T, any Error>?

@@ -64,7 +64,7 @@ struct ShareCreateCommand: ParsableCommand {
             user: "anyone", expiresAt: event.expiresAt!, audience: try StoreIdentity.audience(of: access.store, creating: true), document: target,
             share: String(id))
         standardError("share \(id): \(level) on \(target) until \(ISO8601.format(milliseconds: event.expiresAt!))\(hash == nil ? "" : ", with a password")\n")
-        print(try token.signed(with: key))
+        print(try token.signedBlocking(with: key))
     }
 }
 

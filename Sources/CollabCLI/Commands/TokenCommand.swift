@@ -43,7 +43,7 @@ struct TokenCommand: ParsableCommand {
 func verifiedToken(_ token: String, keyFile: String, store: String) throws -> AccessToken {
     let key = try loadKey(keyFile)
     do {
-        return try AccessToken.verify(token, key: key, audience: try StoreIdentity.audience(of: store, creating: false))
+        return try AccessToken.verifyBlocking(token, key: key, audience: try StoreIdentity.audience(of: store, creating: false))
     } catch let refusal as AccessToken.Refusal {
         throw CommandFailure(.permissionDenied, "token refused: \(refusal.description)")
     }
@@ -95,7 +95,7 @@ struct TokenIssueCommand: ParsableCommand {
         let token = AccessToken(
             user: user, expiresAt: try expiry(expires, from: AccessOptions.now), audience: try StoreIdentity.audience(of: store, creating: true),
             document: doc)
-        print(try token.signed(with: key))
+        print(try token.signedBlocking(with: key))
     }
 }
 
