@@ -306,6 +306,11 @@ public enum OpJSON {
         return number
     }
 
+    /// An op id in the JSON form, `{"clientId":"alice","seq":4}` (as presence cursors use).
+    public static func decodeId(_ value: JSONValue, path: String) throws(OpFormatError) -> OpId {
+        try opId(value, path)
+    }
+
     private static func opId(_ value: JSONValue, _ path: String) throws(OpFormatError) -> OpId {
         let fields = try object(value, path)
         try onlyKnown(fields, ["clientId", "seq"], path)

@@ -53,6 +53,12 @@ public actor DocumentHost {
         self.policy = policy
     }
 
+    /// Whether a write failed: the document takes no more until it is opened again.
+    public var isUnavailable: Bool { failure != nil }
+
+    /// Whether no batch is waiting or being written (safe to drop from memory).
+    public var isQuiet: Bool { !writing && waiting.isEmpty }
+
     /// The document's version: what a joining client is compared against.
     public var version: VersionVector { document.version }
 
@@ -63,6 +69,21 @@ public actor DocumentHost {
             guard op.endSeq > seen else { return nil }
             return op.id.seq < seen ? op.slice(from: seen, to: op.endSeq) : op
         }
+    }
+
+    /// The ops a replica at `version` lacks and the document's version, together.
+    public func catchUp(since version: VersionVector) -> ([Op], VersionVector) {
+        (ops(since: version), document.version)
+    }
+
+    /// Starts following the document from `version`: `catchUp` is told at once what the
+    /// follower lacks, then `body` every batch others send — in that order, since both
+    /// happen on this actor.
+    public func follow(
+        since version: VersionVector, catchUp: @Sendable ([Op], VersionVector) -> Void, _ body: @escaping @Sendable ([Op]) -> Void
+    ) -> UUID {
+        catchUp(ops(since: version), document.version)
+        return listen(body)
     }
 
     /// Registers a listener for the ops others send; returns its id.

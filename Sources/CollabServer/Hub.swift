@@ -3,14 +3,32 @@ import CollabCore
 import CollabLog
 import Foundation
 
-/// The documents a server holds open, each with its one writer (`DocumentHost`),
-/// opened from the store on first use.
+/// What a server holds: the documents open in memory, each with its one writer
+/// (`DocumentHost`), who follows each of them (for presence and connection caps), and
+/// the live sessions (for revocation and expiry).
 public actor Hub {
     public let store: String
+    let limits: Server.Limits
+    let metrics: ServerMetrics
     private var hosts: [String: DocumentHost] = [:]
+    private var lastUsed: [String: ContinuousClock.Instant] = [:]
+    private var rooms: [String: [UUID: Member]] = [:]
+    private var sessions: [UUID: Session] = [:]
+    private var connectionsByUser: [String: Int] = [:]
+    private let shutdownFlag = Locked(false)
 
-    public init(store: String) {
+    /// A session following a document, as its fellow followers see it.
+    struct Member {
+        let user: String
+        let name: String
+        let outbox: Outbox
+        var presence: Presence?
+    }
+
+    public init(store: String, limits: Server.Limits = Server.Limits(), metrics: ServerMetrics = ServerMetrics()) {
         self.store = store
+        self.limits = limits
+        self.metrics = metrics
     }
 
     /// The store's access rules now (re-read for every check, so `collab grant` and
@@ -19,16 +37,83 @@ public actor Hub {
         try AccessLog.policy(in: store)
     }
 
+    // MARK: Sessions
+
+    /// Admits a new connection, unless its user already holds as many as allowed (or
+    /// the server is shutting down).
+    func register(_ session: Session) -> Bool {
+        guard !shuttingDown, connectionsByUser[session.user, default: 0] < limits.connectionsPerUser else { return false }
+        connectionsByUser[session.user, default: 0] += 1
+        sessions[session.id] = session
+        return true
+    }
+
+    func unregister(_ session: Session) {
+        guard sessions.removeValue(forKey: session.id) != nil else { return }
+        connectionsByUser[session.user, default: 1] -= 1
+        if connectionsByUser[session.user] == 0 { connectionsByUser[session.user] = nil }
+    }
+
+    var liveSessions: [Session] { Array(sessions.values) }
+
+    // MARK: Rooms
+
+    enum JoinRefusal: Error {
+        case full
+    }
+
+    /// Adds a session to a document's followers and opens the document; returns its
+    /// host and the presence of the others, and tells the others it joined.
+    func enter(_ documentId: String, session: UUID, _ member: Member) throws -> (DocumentHost, others: [String]) {
+        var room = rooms[documentId] ?? [:]
+        if room[session] == nil && room.count >= limits.connectionsPerDocument { throw JoinRefusal.full }
+        let host = try host(documentId)
+        let others = room.filter { $0.key != session }.map { id, other in
+            Presence.message(docId: documentId, session: other.name, user: other.user, state: "joined", other.presence)
+        }
+        if room[session] == nil {
+            let joined = Presence.message(docId: documentId, session: member.name, user: member.user, state: "joined", nil)
+            for other in room.values { other.outbox.send(joined) }
+        }
+        room[session] = member
+        rooms[documentId] = room
+        return (host, others)
+    }
+
+    /// Records a follower's presence and passes it on to the others.
+    func update(_ documentId: String, session: UUID, _ presence: Presence) {
+        guard var member = rooms[documentId]?[session] else { return }
+        member.presence = presence
+        rooms[documentId]?[session] = member
+        let message = Presence.message(docId: documentId, session: member.name, user: member.user, state: "update", presence)
+        for (id, other) in rooms[documentId]! where id != session { other.outbox.send(message) }
+    }
+
+    func leave(_ documentId: String, session: UUID) {
+        guard let member = rooms[documentId]?.removeValue(forKey: session) else { return }
+        lastUsed[documentId] = .now
+        let left = Presence.message(docId: documentId, session: member.name, user: member.user, state: "left", nil)
+        for other in rooms[documentId]!.values { other.outbox.send(left) }
+        if rooms[documentId]!.isEmpty { rooms[documentId] = nil }
+    }
+
+    // MARK: Documents
+
     /// The host of `documentId`, opening its log (or none yet) on first use.
     public func host(_ documentId: String) throws -> DocumentHost {
+        lastUsed[documentId] = .now
         if let host = hosts[documentId] { return host }
         let documents = DocumentStore(store)
         let path = try documents.prepare(for: documentId)
+        // Opening verifies the log: a damaged one is refused here, never half-read.
         let document = FileIO.exists(path) ? try OpLogFile.loadDocument(path).document : Document()
         let store = self.store
+        let metrics = self.metrics
         let host = DocumentHost(
             documentId: documentId, document: document,
             persist: { ops in
+                let start = ContinuousClock.now
+                defer { metrics.fsync(seconds: Self.seconds(since: start)) }
                 // The first write creates the log; the next ones append to it (synced).
                 if FileIO.exists(path) {
                     try ClogLog.append(ops, to: path)
@@ -38,6 +123,43 @@ public actor Hub {
             },
             policy: { try AccessLog.policy(in: store) })
         hosts[documentId] = host
+        metrics.documentsOpen(hosts.count)
         return host
+    }
+
+    /// Drops from memory the documents nobody follows that have been idle for the
+    /// limit (or that failed a write: they open afresh, and verified, on next use).
+    func unloadIdle(now: ContinuousClock.Instant = .now) async {
+        for (documentId, host) in hosts where rooms[documentId] == nil {
+            let idleFor = now - (lastUsed[documentId] ?? now)
+            let failed = await host.isUnavailable
+            guard failed || idleFor >= limits.idleDocument, await host.isQuiet, rooms[documentId] == nil else { continue }
+            hosts[documentId] = nil
+            lastUsed[documentId] = nil
+        }
+        metrics.documentsOpen(hosts.count)
+    }
+
+    var openDocuments: [String] { hosts.keys.sorted() }
+
+    /// From now on no connection is admitted and no message handled.
+    func beginShutdown() {
+        shutdownFlag.withValue { $0 = true }
+    }
+
+    /// Read without waiting for the hub (every message asks).
+    nonisolated var shuttingDown: Bool { shutdownFlag.withValue { $0 } }
+
+    /// Whether no document has a batch waiting or being written.
+    var allQuiet: Bool {
+        get async {
+            for host in hosts.values where await !host.isQuiet { return false }
+            return true
+        }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let (seconds, attoseconds) = (ContinuousClock.now - start).components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

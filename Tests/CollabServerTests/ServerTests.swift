@@ -2,125 +2,376 @@ import CollabAccess
 import CollabCore
 import CollabLog
 import CollabServer
+import CollabTestSupport
 import Foundation
-import HummingbirdWSClient
-import Logging
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+import NIOWebSocket
 import Testing
 
-/// `collab serve` end to end, on an ephemeral loopback port.
-@Suite("Server")
+/// `collab serve` end to end, on an ephemeral loopback port, with real WebSocket clients.
+@Suite("Server", .timeLimit(.minutes(2)))
 struct ServerTests {
-    /// A store where `alice` and `bob` edit `notes` and `vic` views it, a server on it,
-    /// and a token per user.
-    static func withServer(_ body: @Sendable (Int, [String: String], String) async throws -> Void) async throws {
-        let store = FileManager.default.temporaryDirectory.appendingPathComponent("collab-serve-\(UUID().uuidString)").path
-        let keyPath = store + ".key"
-        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
-        let key = try SigningKey.generate(at: keyPath)
-        for event in [
-            AccessEvent(kind: .grant, target: "notes", subject: "alice", level: .owner, by: "alice", at: 1),
-            AccessEvent(kind: .grant, target: "notes", subject: "bob", level: .editor, by: "alice", at: 2),
-            AccessEvent(kind: .grant, target: "notes", subject: "vic", level: .viewer, by: "alice", at: 3),
-        ] {
-            try AccessLog.record(event, in: store, at: 4)
-        }
-        let audience = try StoreIdentity.audience(of: store, creating: true)
-        var tokens: [String: String] = [:]
-        for user in ["alice", "bob", "vic"] {
-            tokens[user] = try await AccessToken(user: user, expiresAt: Int64(Date().timeIntervalSince1970 * 1000) + 60_000, audience: audience).signed(with: key)
-        }
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = try Server.application(.init(store: store, host: "127.0.0.1", port: 0, key: key), logger: Logger(label: "test")) { port in
-            portSink.yield(port)
-        }
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var iterator = ports.makeAsyncIterator()
-        let port = await iterator.next()!
-        defer { server.cancel() }
-        try await body(port, tokens, store)
-    }
+    static func isAck(_ message: String) -> Bool { message.contains(#""type":"ack""#) }
+    static func isOps(_ message: String) -> Bool { message.hasPrefix(#"{"type":"ops""#) }
+    static func isError(_ code: String) -> (String) -> Bool { { $0.contains(#""type":"error""#) && $0.contains(#""code":""# + code + "\"") } }
 
-    static func insert(_ client: String, _ seq: Int, after: OpId?, _ text: String) -> String {
-        OpJSON.line(Op(id: OpId(client, seq), timestamp: Timestamp(wall: 1), payload: .textInsert(TextInsert(after: after, before: nil, text: text))))
-    }
-
-    /// Connects as a user, sends each message, and returns the messages received until
-    /// `until` says enough.
-    static func converse(_ port: Int, token: String, send messages: [String], until: @escaping @Sendable ([String]) -> Bool) async throws -> [String] {
-        let received = Messages()
-        try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/ws?token=\(token)", logger: Logger(label: "client")) { inbound, outbound, _ in
-            for message in messages { try await outbound.write(.text(message)) }
-            for try await message in inbound.messages(maxSize: 1 << 20) {
-                if case .text(let text) = message { received.append(text) }
-                if until(received.all) { break }
-            }
-        }
-        return received.all
-    }
-
-    @Test(.timeLimit(.minutes(1))) func aJoinGetsTheDocument() async throws {
-        try await Self.withServer { port, tokens, _ in
-            let joined = try await Self.converse(port, token: tokens["vic"]!, send: [#"{"type":"join","docId":"notes"}"#]) { !$0.isEmpty }
-            #expect(joined == [#"{"type":"sync_response","docId":"notes","ops":[],"version":{}}"#])
+    @Test func aConnectionIsToldWhoItIsAndAJoinGetsTheDocument() async throws {
+        try await ServerHarness.run { server in
+            let vic = TestClient(ProtocolClient(url: server.url, token: try await server.token("vic")))
+            #expect(try await vic.next().hasPrefix(#"{"type":"auth_ok","user":"vic","expiresAt":"#))
+            vic.send(Wire.join())
+            #expect(try await vic.next() == #"{"type":"sync_response","docId":"notes","ops":[],"version":{}}"#)
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func editsAreAcknowledgedPassedOnAndCaughtUpByALateJoiner() async throws {
-        try await Self.withServer { port, tokens, store in
-            // Bob joins and waits for what others send.
-            let bob = Task {
-                try await Self.converse(port, token: tokens["bob"]!, send: [#"{"type":"join","docId":"notes"}"#]) { messages in
-                    messages.contains { $0.contains(#""type":"ops""#) }
-                }
-            }
-            try await Task.sleep(for: .milliseconds(300))
-            let alice = try await Self.converse(
-                port, token: tokens["alice"]!,
-                send: [#"{"type":"join","docId":"notes"}"#, #"{"type":"ops","docId":"notes","ops":["# + Self.insert("alice", 0, after: nil, "hello") + "]}"]
-            ) { $0.contains { $0.contains(#""type":"ack""#) } }
-            #expect(alice.last == #"{"type":"ack","docId":"notes","opIds":["alice:0"]}"#)
-            let passedOn = try await bob.value
-            #expect(passedOn.last?.contains(#""text":"hello""#) == true, "\(passedOn)")
+    @Test func editsAreAcknowledgedPassedOnAndCaughtUpByALateJoiner() async throws {
+        try await ServerHarness.run { server in
+            let bob = try await server.connect("bob")
+            bob.send(Wire.join())
+            _ = try await bob.next()
+            let alice = try await server.connect("alice")
+            alice.send(Wire.join())
+            alice.send(Wire.ops([Wire.insert("alice", 0, after: nil, "hello")]))
+            #expect(try await alice.next(Self.isAck) == #"{"type":"ack","docId":"notes","opIds":["alice:0"]}"#)
             // Acknowledged means in the log.
-            #expect(try OpLogFile.loadDocument(DocumentStore(store).path(for: "notes")).document.text == "hello")
-            // A late joiner with nothing gets everything; one that has alice:0-4 gets nothing.
-            let late = try await Self.converse(port, token: tokens["vic"]!, send: [#"{"type":"join","docId":"notes"}"#]) { !$0.isEmpty }
-            #expect(late.first?.contains(#""text":"hello""#) == true)
-            let current = try await Self.converse(port, token: tokens["vic"]!, send: [#"{"type":"join","docId":"notes","since":{"alice":5}}"#]) { !$0.isEmpty }
-            #expect(current.first == #"{"type":"sync_response","docId":"notes","ops":[],"version":{"alice":5}}"#)
+            #expect(try server.logged().text == "hello")
+            #expect(try await bob.next(Self.isOps).contains(#""text":"hello""#))
+            // A late joiner with nothing gets everything; one that has alice:0-4 nothing.
+            let vic = try await server.connect("vic")
+            vic.send(Wire.join())
+            #expect(try await vic.next().contains(#""text":"hello""#))
+            vic.send(#"{"type":"sync_request","docId":"notes","since":{"alice":5}}"#)
+            #expect(try await vic.next { $0.contains("sync_response") } == #"{"type":"sync_response","docId":"notes","ops":[],"version":{"alice":5}}"#)
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func refusedBatchesGetAnErrorAndLeaveNothingBehind() async throws {
-        try await Self.withServer { port, tokens, store in
-            let join = #"{"type":"join","docId":"notes"}"#
-            let viewer = try await Self.converse(
-                port, token: tokens["vic"]!, send: [join, #"{"type":"ops","docId":"notes","ops":["# + Self.insert("vic", 0, after: nil, "x") + "]}"]
-            ) { $0.count == 2 }
-            #expect(viewer.last?.contains(#""code":"forbidden""#) == true, "\(viewer)")
-            let forged = try await Self.converse(
-                port, token: tokens["bob"]!, send: [join, #"{"type":"ops","docId":"notes","ops":["# + Self.insert("alice", 0, after: nil, "x") + "]}"]
-            ) { $0.count == 2 }
-            #expect(forged.last?.contains("not one of bob's") == true, "\(forged)")
-            let malformed = try await Self.converse(port, token: tokens["bob"]!, send: [join, "{nope", #"{"type":"ops","docId":"notes","ops":[{"id":1}]}"#]) { $0.count == 3 }
-            #expect(malformed[1].contains(#""code":"bad_message""#) && malformed[2].contains(#""code":"invalid_op""#), "\(malformed)")
-            #expect(!FileManager.default.fileExists(atPath: try DocumentStore(store).path(for: "notes")))
+    @Test func refusedBatchesGetAnErrorAndLeaveNothingBehind() async throws {
+        try await ServerHarness.run { server in
+            let vic = try await server.connect("vic")
+            vic.send(Wire.join())
+            vic.send(Wire.ops([Wire.insert("vic", 0, after: nil, "x")]))
+            #expect(try await vic.next(Self.isError("forbidden")).contains("viewer"))
+            let bob = try await server.connect("bob")
+            bob.send(Wire.join())
+            bob.send(Wire.ops([Wire.insert("alice", 0, after: nil, "x")]))
+            #expect(try await bob.next(Self.isError("forbidden")).contains("not one of bob's"))
+            bob.send("{nope")
+            #expect(try await bob.next().contains(#""code":"bad_message""#))
+            bob.send(#"{"type":"ops","docId":"notes","ops":[{"id":1}]}"#)
+            #expect(try await bob.next().contains(#""code":"invalid_op""#))
+            // Names a character nobody has: the engine refuses it.
+            bob.send(Wire.ops([Wire.insert("bob", 0, after: OpId("zed", 9), "x")]))
+            #expect(try await bob.next().contains(#""code":"invalid_op""#))
+            #expect(try server.logged().version == VersionVector())
+            // The connection is still up and works.
+            bob.send(Wire.ops([Wire.insert("bob", 0, after: nil, "ok")]))
+            _ = try await bob.next(Self.isAck)
+            #expect(try server.logged().text == "ok")
+        }
+    }
+
+    @Test func aCommenterMayCommentButNotEdit() async throws {
+        try await ServerHarness.run { server in
+            let alice = try await server.connect("alice")
+            alice.send(Wire.join())
+            alice.send(Wire.ops([Wire.insert("alice", 0, after: nil, "hello")]))
+            _ = try await alice.next(Self.isAck)
+            let carol = try await server.connect("carol")
+            carol.send(Wire.join())
+            carol.send(Wire.ops([Wire.insert("carol", 0, after: OpId("alice", 4), "!")]))
+            _ = try await carol.next(Self.isError("forbidden"))
+            let comment = Op(
+                id: OpId("carol", 0), timestamp: Timestamp(wall: 2),
+                payload: .comment(.add(start: MarkAnchor(OpId("alice", 0), .before), end: MarkAnchor(OpId("alice", 4), .after), replyTo: nil, text: "nice")))
+            carol.send(Wire.ops([comment]))
+            #expect(try await carol.next(Self.isAck).contains("carol:0"))
+            let logged = try server.logged()
+            #expect(logged.text == "hello" && logged.version == VersionVector(["alice": 5, "carol": 1]))
+        }
+    }
+
+    /// Ten clients type and delete at random into one document, each from its own
+    /// replica; one of them drops off, edits offline, and comes back with `since`.
+    @Test func tenClientsEditingAtOnceConverge() async throws {
+        try await ServerHarness.run { server in
+            for k in 0..<10 { try server.grant("typist\(k)", .editor) }
+            let replicas = try await withThrowingTaskGroup(of: Replica.self) { group in
+                for k in 0..<10 {
+                    group.addTask {
+                        let replica = try await Replica(server, user: "typist\(k)", seed: UInt64(k))
+                        for round in 0..<15 {
+                            try replica.absorb()
+                            try await replica.editAndSend()
+                            if k == 3 && round == 7 {
+                                // Offline: disconnect, edit, reconnect with what it has.
+                                try await replica.reconnect(afterOfflineEdits: 3)
+                            }
+                            try await Task.sleep(for: .milliseconds(Int.random(in: 0...15)))
+                        }
+                        try await replica.awaitAcks()
+                        return replica
+                    }
+                }
+                return try await group.reduce(into: [Replica]()) { $0.append($1) }
+            }
+            // Every edit is acknowledged, so in the log: each replica must come to it.
+            var texts: [String] = []
+            for replica in replicas { texts.append(try await replica.settle()) }
+            let logged = try server.logged().text
+            #expect(Set(texts) == [logged], "\(texts.count) replicas")
+            #expect(logged.count > 100)
+        }
+    }
+
+    @Test func presenceIsPassedOnCoalescedAndNeverLogged() async throws {
+        try await ServerHarness.run { server in
+            let alice = try await server.connect("alice")
+            alice.send(Wire.join())
+            alice.send(Wire.ops([Wire.insert("alice", 0, after: nil, "hello")]))
+            _ = try await alice.next(Self.isAck)
+            let bob = try await server.connect("bob")
+            bob.send(Wire.join())
+            _ = try await bob.next()
+            let joined = try await alice.next { $0.contains(#""state":"joined""#) }
+            #expect(joined.contains(#""user":"bob""#))
+            // A burst of 60 cursor moves in well under a second: coalesced, the last one kept.
+            for seq in 0..<60 {
+                let at = seq % 5
+                bob.send(##"{"type":"presence","docId":"notes","cursor":{"anchor":{"clientId":"alice","seq":\##(at)},"head":null},"name":"Bob","color":"#00aa88","typing":true}"##)
+            }
+            _ = try await alice.next { message in message.hasSuffix(##""seq":4},"head":null},"name":"Bob","color":"#00aa88","typing":true}"##) }
+            try await Task.sleep(for: .milliseconds(200))
+            let updates = alice.all.filter { $0.contains(#""state":"update""#) }
+            #expect(updates.count < 30, "\(updates.count) updates passed on for 60 sent")
+            bob.send(#"{"type":"presence","docId":"notes","color":"red"}"#)
+            _ = try await bob.next(Self.isError("bad_message"))
+            bob.close()
+            _ = try await alice.next { $0.contains(#""state":"left""#) }
+            #expect(try server.logged().version == VersionVector(["alice": 5]))
+        }
+    }
+
+    @Test func revokingAGrantOrAnExpiringTokenTakesEffectWithinASecond() async throws {
+        try await ServerHarness.run { server in
+            let bob = try await server.connect("bob")
+            bob.send(Wire.join())
+            _ = try await bob.next()
+            // As `collab revoke` on the same store would do, while the server runs.
+            let revoked = ContinuousClock.now
+            try server.grant("bob", nil)
+            _ = try await bob.next(timeout: .seconds(1), Self.isError("revoked"))
+            #expect(ContinuousClock.now - revoked < .seconds(1))
+            bob.send(Wire.ops([Wire.insert("bob", 0, after: nil, "late")]))
+            _ = try await bob.next(Self.isError("not_joined"))
+            bob.send(Wire.join())
+            _ = try await bob.next(Self.isError("forbidden"))
+
+            let brief = TestClient(ProtocolClient(url: server.url, token: try await server.token("alice", expiresIn: 1_500)))
+            _ = try await brief.next()
+            brief.send(Wire.join())
+            _ = try await brief.next()
+            _ = try await brief.next(timeout: .seconds(3), Self.isError("token_expired"))
+            #expect(try await brief.closeCode() == .policyViolation)
+            #expect(try server.logged().version == VersionVector())
+        }
+    }
+
+    @Test func aTokenMayComeInTheFirstMessageInstead() async throws {
+        var limits = Server.Limits()
+        limits.authDeadline = .milliseconds(300)
+        try await ServerHarness.run(limits: limits) { server in
+            let late = TestClient(ProtocolClient(url: server.url, token: nil))
+            late.send(#"{"type":"auth","token":"\#(try await server.token("bob"))"}"#)
+            _ = try await late.next { $0.contains(#""type":"auth_ok","user":"bob""#) }
+            late.send(Wire.join())
+            _ = try await late.next { $0.contains("sync_response") }
+
+            let silent = TestClient(ProtocolClient(url: server.url, token: nil))
+            _ = try await silent.next(Self.isError("unauthenticated"))
+            #expect(try await silent.closeCode() == .policyViolation)
+
+            // A token that fails gets no socket at all.
+            let forged = TestClient(ProtocolClient(url: server.url, token: try await server.token("bob") + "x"))
+            await #expect(throws: (any Error).self) { _ = try await forged.closeCode() }
+            // Nor does one limited to another document get this one.
+            let scoped = TestClient(ProtocolClient(url: server.url, token: try await server.token("bob", document: "other")))
+            _ = try await scoped.next()
+            scoped.send(Wire.join())
+            #expect(try await scoped.next(Self.isError("forbidden")).contains("limited to other"))
+        }
+    }
+
+    @Test func oversizeMessagesAndFloodsAreCutOffAndOthersAreUnaffected() async throws {
+        var limits = Server.Limits()
+        limits.maxMessageBytes = 64 << 10
+        // Low enough that a flood is one however slowly a loaded machine delivers it.
+        limits.messagesPerSecond = 5
+        try await ServerHarness.run(limits: limits) { server in
+            let alice = try await server.connect("alice")
+            alice.send(Wire.join())
+            _ = try await alice.next()
+
+            let big = try await server.connect("bob")
+            big.send(Wire.join())
+            _ = try await big.next()
+            big.send(Wire.ops([Wire.insert("bob", 0, after: nil, String(repeating: "x", count: 100 << 10))]))
+            #expect(try await big.closeCode() == .messageTooLarge)
+
+            let flood = try await server.connect("bob")
+            for _ in 0..<400 { flood.send(#"{"type":"sync_request","docId":"notes"}"#) }
+            _ = try await flood.next(Self.isError("rate_limited"))
+            #expect(try await flood.closeCode() == .policyViolation)
+
+            alice.send(Wire.ops([Wire.insert("alice", 0, after: nil, "still here")]))
+            _ = try await alice.next(Self.isAck)
+            #expect(try server.logged().text == "still here")
+        }
+    }
+
+    @Test func anOriginOutsideTheAllowlistGetsNoSocket() async throws {
+        try await ServerHarness.run(origins: ["https://docs.example"]) { server in
+            let token = try await server.token("bob")
+            let allowed = TestClient(ProtocolClient(url: server.url, token: token, headers: [("Origin", "https://docs.example")]))
+            allowed.send(Wire.join())
+            _ = try await allowed.next(timeout: .seconds(3))
+            let other = TestClient(ProtocolClient(url: server.url, token: token, headers: [("Origin", "https://evil.example")]))
+            await #expect(throws: (any Error).self) { _ = try await other.closeCode() }
+        }
+    }
+
+    @Test func metricsCountWhatHappened() async throws {
+        try await ServerHarness.run { server in
+            let alice = try await server.connect("alice")
+            alice.send(Wire.join())
+            alice.send(Wire.ops([Wire.insert("alice", 0, after: nil, "abc")]))
+            _ = try await alice.next(Self.isAck)
+            alice.send("{")
+            _ = try await alice.next(Self.isError("bad_message"))
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(server.port)/metrics")!)
+            let text = String(decoding: data, as: UTF8.self)
+            for line in [
+                "collab_connections 1", "collab_documents_open 1", "collab_ops_acknowledged_total 1",
+                "collab_rejected_messages_total{reason=\"bad_message\"} 1", "collab_ack_latency_seconds_count 1",
+                "collab_fsync_latency_seconds_count 1",
+            ] {
+                #expect(text.contains(line + "\n"), "\(line) in\n\(text)")
+            }
+        }
+    }
+
+    @Test func shuttingDownFinishesWritesThenClosesWithGoingAway() async throws {
+        try await ServerHarness.run { server in
+            let alice = try await server.connect("alice")
+            alice.send(Wire.join())
+            _ = try await alice.next()
+            alice.send(Wire.ops([Wire.insert("alice", 0, after: nil, "last words")]))
+            await server.group.triggerGracefulShutdown()
+            #expect(try await alice.closeCode() == .goingAway)
+            // Whatever was acknowledged is in the log.
+            if alice.all.contains(where: Self.isAck) { #expect(try server.logged().text == "last words") }
         }
     }
 }
 
-/// Messages a client received, from its handler's task.
-final class Messages: @unchecked Sendable {
-    private let lock = NSLock()
-    private var messages: [String] = []
-    func append(_ message: String) {
-        lock.lock()
-        messages.append(message)
-        lock.unlock()
+/// A client with its own replica of `notes`, editing at random positions.
+final class Replica: @unchecked Sendable {
+    let server: ServerHarness
+    let user: String
+    var client: TestClient
+    let document = Document()
+    var random: SplitMix
+    var clock: Int64 = 1
+    var sent = 0
+    var acknowledged = 0
+
+    init(_ server: ServerHarness, user: String, seed: UInt64) async throws {
+        self.server = server
+        self.user = user
+        random = SplitMix(seed: seed)
+        client = try await server.connect(user)
+        client.send(Wire.join())
+        try await absorbUntilSynced()
     }
-    var all: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return messages
+
+    /// Applies what arrived: others' ops, catch-ups; counts acknowledgements.
+    func absorb() throws {
+        for message in client.take() { try absorb(message) }
+    }
+
+    private func absorb(_ message: String) throws {
+        guard case .object(let fields) = try JSONParser.parse(message), case .string(let type)? = fields["type"] else { return }
+        switch type {
+        case "ack": acknowledged += 1
+        case "ops", "sync_response":
+            guard case .array(let ops)? = fields["ops"] else { return }
+            for op in ops { try document.apply(try OpJSON.decode(op)) }
+            document.coalescingFloor = document.historyCount
+        case "error": throw TestClient.Timeout(description: "server error: \(message)")
+        default: break
+        }
+    }
+
+    private func absorbUntilSynced() async throws {
+        try absorb(try await client.next { $0.contains("sync_response") })
+    }
+
+    private func edit() throws {
+        clock += 1
+        let stamp = Timestamp(wall: clock)
+        if document.length > 0 && random.next() % 3 == 0 {
+            _ = try document.delete(at: Int(random.next() % UInt64(document.length)), count: 1, by: user, timestamp: stamp)
+        } else {
+            _ = try document.insert("abc".prefix(Int(random.next() % 3) + 1).description, at: Int(random.next() % UInt64(document.length + 1)), by: user, timestamp: stamp)
+        }
+    }
+
+    /// One edit, sent as one batch.
+    func editAndSend() async throws {
+        let before = document.historyCount
+        try edit()
+        client.send(Wire.ops(document.history(from: before)))
+        document.coalescingFloor = document.historyCount
+        sent += 1
+    }
+
+    func awaitAcks() async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while acknowledged < sent && ContinuousClock.now < deadline {
+            try absorb()
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(acknowledged == sent, "\(user): \(acknowledged) of \(sent) acknowledged")
+    }
+
+    /// Goes offline, makes `count` edits, reconnects with `since` and sends them.
+    func reconnect(afterOfflineEdits count: Int) async throws {
+        try await awaitAcks()
+        client.close()
+        _ = try await client.closeCode()
+        let before = document.historyCount
+        for _ in 0..<count { try edit() }
+        let offline = document.history(from: before)
+        document.coalescingFloor = document.historyCount
+        client = try await server.connect(user)
+        var since = "{"
+        since += document.version.counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+        client.send(Wire.join(since: since))
+        try await absorbUntilSynced()
+        client.send(Wire.ops(offline))
+        acknowledged = 0
+        sent = 1
+    }
+
+    /// Waits until every edit of every client has arrived; the replica's text.
+    func settle() async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            try absorb()
+            if try server.logged().version == document.version { return document.text }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return "(did not settle: \(document.version) vs \(try server.logged().version))"
     }
 }

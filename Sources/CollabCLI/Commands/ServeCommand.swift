@@ -11,18 +11,21 @@ struct ServeCommand: ParsableCommand {
         abstract: "Serve a store's documents for real-time editing over WebSocket.",
         discussion: """
             Clients connect to ws://HOST:PORT/ws with a token (Authorization: Bearer TOKEN, \
-            or ?token=TOKEN), join documents and send ops; each batch is checked with the \
-            store's access rules, written to the document's log with one fdatasync shared \
-            by every batch waiting at that moment, and only then acknowledged and sent to \
-            the other clients (docs/protocol.md). GET /healthz answers ok.
+            ?token=TOKEN, or an auth message first thing), join documents, send ops and \
+            presence; each batch is checked with the store's access rules, written to the \
+            document's log with one fdatasync shared by every batch waiting at that moment, \
+            and only then acknowledged and sent to the other clients (docs/protocol.md). \
+            Revoking a grant (collab revoke, even from another process) or a token's expiry \
+            takes effect on open connections within a second. GET /healthz answers ok; \
+            GET /metrics gives Prometheus metrics. SIGTERM or SIGINT: stop accepting, finish \
+            the writes in flight, close every socket with 1001.
 
             With no key file, DIR/signing.key is made on first start; issue tokens with it.
-            What is not built yet: presence, the polling fallback, metrics and limits \
-            (the serve issue).
 
             Examples:
               collab serve
               collab serve --store /srv/collab --port 9000 --key-file /etc/collab/signing.key
+              collab serve --host 0.0.0.0 --origin https://docs.example.com --rate 100
             """
     )
 
@@ -37,6 +40,27 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "The signing key file (default: STORE/signing.key, made when missing).")
     var keyFile: String?
+
+    @Option(help: ArgumentHelp("A web page origin allowed to connect (repeatable; default: any).", valueName: "ORIGIN"))
+    var origin: [String] = []
+
+    @Option(help: "The largest message in bytes (larger: closed with 1009).")
+    var maxMessage = Server.Limits().maxMessageBytes
+
+    @Option(help: "Messages per second one connection may send (twice that in a burst).")
+    var rate = Server.Limits().messagesPerSecond
+
+    @Option(help: "WebSocket connections one user may hold.")
+    var maxConnectionsPerUser = Server.Limits().connectionsPerUser
+
+    @Option(help: "Connections that may follow one document.")
+    var maxConnectionsPerDoc = Server.Limits().connectionsPerDocument
+
+    @Option(help: "Seconds between pings; a client that has not answered by the next is closed.")
+    var pingInterval = 30
+
+    @Option(help: "Seconds an unfollowed document stays in memory.")
+    var idleUnload = 300
 
     func run() throws {
         let path = keyFile ?? "\(store)/signing.key"
@@ -54,7 +78,18 @@ struct ServeCommand: ParsableCommand {
         logger.logLevel = .info
         let store = store
         let host = host
-        try Server.runUntilSignalled(.init(store: store, host: host, port: port, key: key), logger: logger) { port in
+        guard maxMessage >= 1024, rate >= 1, maxConnectionsPerUser >= 1, maxConnectionsPerDoc >= 1, pingInterval >= 1, idleUnload >= 0 else {
+            throw CommandFailure(.usage, "limits are positive (--max-message at least 1024)")
+        }
+        var limits = Server.Limits()
+        limits.maxMessageBytes = maxMessage
+        limits.messagesPerSecond = rate
+        limits.connectionsPerUser = maxConnectionsPerUser
+        limits.connectionsPerDocument = maxConnectionsPerDoc
+        limits.pingInterval = .seconds(pingInterval)
+        limits.idleDocument = .seconds(idleUnload)
+        let options = Server.Options(store: store, host: host, port: port, key: key, origins: origin, limits: limits)
+        try Server.runUntilSignalled(options, logger: logger) { port in
             standardError("collab: serving \(store) on ws://\(host):\(port)/ws\n")
         }
     }

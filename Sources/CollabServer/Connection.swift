@@ -1,0 +1,126 @@
+import CollabAccess
+import CollabLog
+import Foundation
+import HummingbirdWebSocket
+import NIOWebSocket
+import NIOCore
+
+/// One WebSocket connection from upgrade to close: authentication, the rate limit, and
+/// two tasks — one reading messages into the session, one writing the outbox to the
+/// socket. When either ends, so does the other.
+struct Connection {
+    let hub: Hub
+    let gate: TokenGate
+    let channel: any Channel
+
+    func run(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, token: String?) async {
+        let metrics = hub.metrics
+        metrics.connectionOpened()
+        defer { metrics.connectionClosed() }
+        let channel = channel
+        let outbox = Outbox(limit: hub.limits.maxQueuedBytes) { channel.close(promise: nil) }
+        var session: Session?
+        if let token, let claims = try? await gate.verify(token) {
+            session = await admit(claims, outbox)
+            guard session != nil else { return await outbox.drain(into: outbound) }
+        } else {
+            // Upgraded without a token: `auth` must come first, and soon.
+            Task {
+                try? await Task.sleep(for: hub.limits.authDeadline)
+                if !outbox.isClosed && !authenticated.withValue({ $0 }) {
+                    metrics.rejected("unauthenticated")
+                    outbox.send(Messages.error("unauthenticated", "send auth with a token first"))
+                    outbox.close(.policyViolation, reason: "no auth")
+                }
+            }
+        }
+        let established = session
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await outbox.drain(into: outbound) }
+            group.addTask { await read(inbound, into: established, outbox) }
+            await group.next()
+            group.cancelAll()
+        }
+        if let session = established ?? lateSession.withValue({ $0 }) {
+            await session.end()
+            await hub.unregister(session)
+        }
+    }
+
+    private let authenticated = Locked(false)
+    private let lateSession = Locked<Session?>(nil)
+
+    /// A session for `claims`, registered with the hub; nil (and the connection told and
+    /// closing) when the user holds as many connections as allowed.
+    private func admit(_ claims: AccessToken, _ outbox: Outbox) async -> Session? {
+        let session = Session(Credentials(claims), hub: hub, gate: gate, outbox: outbox)
+        guard await hub.register(session) else {
+            hub.metrics.rejected("too_many_connections")
+            outbox.send(Messages.error("too_many_connections", "\(claims.user) has as many connections open as allowed"))
+            outbox.close(.policyViolation, reason: "too many connections")
+            return nil
+        }
+        authenticated.withValue { $0 = true }
+        outbox.send(Messages.authenticated(user: claims.user, expiresAt: claims.expiresAt))
+        return session
+    }
+
+    private func read(_ inbound: WebSocketInboundStream, into established: Session?, _ outbox: Outbox) async {
+        var session = established
+        var limiter = RateLimiter(perSecond: hub.limits.messagesPerSecond)
+        let metrics = hub.metrics
+        do {
+            for try await message in inbound.messages(maxSize: hub.limits.maxMessageBytes) {
+                if outbox.isClosed { return }
+                switch limiter.take() {
+                case .allowed: break
+                case .dropped(let tell):
+                    metrics.rejected("rate_limited")
+                    if tell { outbox.send(Messages.error("rate_limited", "more than \(hub.limits.messagesPerSecond) messages a second; some were dropped")) }
+                    continue
+                case .flooding:
+                    metrics.rejected("rate_limited")
+                    outbox.send(Messages.error("rate_limited", "flooding: closing the connection"))
+                    outbox.close(.policyViolation, reason: "rate limit")
+                    return
+                }
+                guard case .text(let text) = message else {
+                    metrics.rejected("bad_message")
+                    outbox.send(Messages.error("bad_message", "messages are JSON text"))
+                    continue
+                }
+                if let session {
+                    await session.handle(text)
+                } else {
+                    session = await authenticate(text, outbox)
+                    if session == nil { return }
+                }
+            }
+        } catch {
+            // The socket failed or the peer broke the protocol; the library closes it.
+        }
+    }
+
+    /// The first message of a connection that upgraded without a token.
+    private func authenticate(_ text: String, _ outbox: Outbox) async -> Session? {
+        guard case .object(let fields)? = try? JSONParser.parse(text), fields["type"] == .string("auth"),
+            case .string(let token)? = fields["token"]
+        else {
+            hub.metrics.rejected("unauthenticated")
+            outbox.send(Messages.error("unauthenticated", "the first message is auth with a token"))
+            outbox.close(.policyViolation, reason: "no auth")
+            return nil
+        }
+        do {
+            let claims = try await gate.verify(token)
+            let session = await admit(claims, outbox)
+            lateSession.withValue { $0 = session }
+            return session
+        } catch {
+            hub.metrics.rejected("unauthenticated")
+            outbox.send(Messages.error("unauthenticated", "\(error)"))
+            outbox.close(.policyViolation, reason: "bad token")
+            return nil
+        }
+    }
+}

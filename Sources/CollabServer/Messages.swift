@@ -1,0 +1,86 @@
+import CollabCore
+import CollabLog
+
+/// The JSON messages the server sends (docs/protocol.md has their schemas).
+enum Messages {
+    static func error(_ code: String, _ message: String, docId: String? = nil) -> String {
+        var writer = JSONWriter()
+        writer.raw("{\"type\":\"error\",\"code\":")
+        writer.string(code)
+        if let docId {
+            writer.raw(",\"docId\":")
+            writer.string(docId)
+        }
+        writer.raw(",\"message\":")
+        writer.string(message)
+        writer.raw("}")
+        return writer.text
+    }
+
+    /// `ops` (others' ops) or `sync_response` (with the server's `version`).
+    static func ops(_ type: String, _ docId: String, _ ops: [Op], version: VersionVector? = nil) -> String {
+        var writer = JSONWriter()
+        writer.raw("{\"type\":")
+        writer.string(type)
+        writer.raw(",\"docId\":")
+        writer.string(docId)
+        writer.raw(",\"ops\":[")
+        for (k, op) in ops.enumerated() {
+            if k > 0 { writer.raw(",") }
+            writer.bytes += Array(OpJSON.line(op).utf8)
+        }
+        writer.raw("]")
+        if let version {
+            writer.raw(",\"version\":")
+            self.version(version, &writer)
+        }
+        writer.raw("}")
+        return writer.text
+    }
+
+    static func ack(_ docId: String, _ ids: [OpId]) -> String {
+        var writer = JSONWriter()
+        writer.raw("{\"type\":\"ack\",\"docId\":")
+        writer.string(docId)
+        writer.raw(",\"opIds\":")
+        writer.list(ids) { $0.string($1.description) }
+        writer.raw("}")
+        return writer.text
+    }
+
+    static func authenticated(user: String, expiresAt: Int64) -> String {
+        var writer = JSONWriter()
+        writer.raw("{\"type\":\"auth_ok\",\"user\":")
+        writer.string(user)
+        writer.raw(",\"expiresAt\":")
+        writer.int(expiresAt)
+        writer.raw("}")
+        return writer.text
+    }
+
+    static func version(_ version: VersionVector, _ writer: inout JSONWriter) {
+        writer.raw("{")
+        for (k, entry) in version.counts.sorted(by: { $0.key < $1.key }).enumerated() {
+            if k > 0 { writer.raw(",") }
+            writer.string(entry.key)
+            writer.raw(":")
+            writer.int(entry.value)
+        }
+        writer.raw("}")
+    }
+
+    /// A version vector from a message's `since` (absent: nothing).
+    static func version(from value: JSONValue?) -> VersionVector? {
+        var version = VersionVector()
+        switch value {
+        case nil, .null?: return version
+        case .object(let counts)?:
+            for (client, count) in counts {
+                guard case .int(let count) = count, count >= 0, count <= Int64(Int32.max), !client.isEmpty else { return nil }
+                version[client] = Int(count)
+            }
+            return version
+        default: return nil
+        }
+    }
+}

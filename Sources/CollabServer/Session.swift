@@ -1,0 +1,231 @@
+import CollabAccess
+import CollabCore
+import CollabLog
+import Foundation
+import HummingbirdWebSocket
+import NIOWebSocket
+
+/// Who a connection is, from its token: the user, until when, and the document or
+/// folder the token is limited to (nil: any the user may reach).
+struct Credentials: Sendable {
+    var user: String
+    var expiresAt: Int64
+    var scope: String?
+
+    init(_ token: AccessToken) {
+        user = token.user
+        expiresAt = token.expiresAt
+        scope = token.document
+    }
+
+    func reaches(_ documentId: String) -> Bool {
+        scope.map { DocumentPath.covers($0, documentId) } ?? true
+    }
+}
+
+/// One client connection once it is authenticated: the documents it follows, what it
+/// sends (each message answered, a bad one with an `error`), and its presence.
+actor Session {
+    let id = UUID()
+    /// The connection's name in presence messages (not its user: one user may be
+    /// connected several times).
+    let name: String
+    let user: String
+    private(set) var credentials: Credentials
+    let hub: Hub
+    let gate: TokenGate
+    let outbox: Outbox
+    private var joined: [String: (host: DocumentHost, listener: UUID)] = [:]
+    private var lastPresence: [String: ContinuousClock.Instant] = [:]
+    private var pendingPresence: [String: Presence] = [:]
+    private var ended = false
+
+    init(_ credentials: Credentials, hub: Hub, gate: TokenGate, outbox: Outbox) {
+        self.credentials = credentials
+        self.user = credentials.user
+        self.hub = hub
+        self.gate = gate
+        self.outbox = outbox
+        name = String(id.uuidString.prefix(8)).lowercased()
+    }
+
+    static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    private func refuse(_ code: String, _ message: String, docId: String? = nil) {
+        hub.metrics.rejected(code)
+        outbox.send(Messages.error(code, message, docId: docId))
+    }
+
+    /// Answers one message.
+    func handle(_ text: String) async {
+        let arrived = ContinuousClock.now
+        guard !ended, !hub.shuttingDown else { return }
+        guard case .object(let fields)? = try? JSONParser.parse(text), case .string(let type)? = fields["type"] else {
+            return refuse("bad_message", "a message is a JSON object with a type")
+        }
+        if type == "auth" { return await reauthenticate(fields["token"]) }
+        guard case .string(let docId)? = fields["docId"], DocumentPath.problem(with: docId) == nil else {
+            return refuse("bad_message", "a message names a valid docId")
+        }
+        do {
+            switch type {
+            case "join": try await join(docId, since: fields["since"])
+            case "sync_request": try await sync(docId, since: fields["since"])
+            case "ops": await receive(docId, fields["ops"], arrived: arrived)
+            case "presence": await presence(docId, fields)
+            case "leave": await leave(docId)
+            default: refuse("bad_message", "unknown message type \(type)", docId: docId)
+            }
+        } catch {
+            refuse("internal", "\(error)", docId: docId)
+        }
+    }
+
+    /// A fresh token for the same user, before the current one expires.
+    private func reauthenticate(_ value: JSONValue?) async {
+        guard case .string(let token)? = value else { return refuse("bad_message", "auth carries a token") }
+        do {
+            let claims = try await gate.verify(token)
+            guard claims.user == user else { return refuse("unauthenticated", "the token is for \(claims.user), not \(user)") }
+            credentials = Credentials(claims)
+            outbox.send(Messages.authenticated(user: user, expiresAt: credentials.expiresAt))
+        } catch {
+            refuse("unauthenticated", "\(error)")
+        }
+    }
+
+    /// Why `user` may not read `docId` now, or nil.
+    private func readRefusal(_ docId: String) throws -> String? {
+        guard credentials.reaches(docId) else { return "the token is limited to \(credentials.scope!)" }
+        let decision = try hub.policy().decide(user, .read, on: docId, at: Self.now)
+        return decision.allowed ? nil : decision.reason
+    }
+
+    private func join(_ docId: String, since: JSONValue?) async throws {
+        if let reason = try readRefusal(docId) { return refuse("forbidden", reason, docId: docId) }
+        guard let version = Messages.version(from: since) else {
+            return refuse("bad_message", "since is a version vector {client: count}", docId: docId)
+        }
+        let host: DocumentHost
+        let others: [String]
+        do {
+            (host, others) = try await hub.enter(docId, session: id, .init(user: user, name: name, outbox: outbox))
+        } catch Hub.JoinRefusal.full {
+            return refuse("too_many_connections", "\(docId) has as many followers as allowed", docId: docId)
+        }
+        let outbox = outbox
+        if joined[docId] == nil {
+            let listener = await host.follow(since: version) { missing, current in
+                outbox.send(Messages.ops("sync_response", docId, missing, version: current))
+            } _: { ops in
+                outbox.send(Messages.ops("ops", docId, ops))
+            }
+            joined[docId] = (host, listener)
+        } else {
+            let (missing, current) = await host.catchUp(since: version)
+            outbox.send(Messages.ops("sync_response", docId, missing, version: current))
+        }
+        for message in others { outbox.send(message) }
+    }
+
+    /// The ops a client at `since` lacks, without following the document.
+    private func sync(_ docId: String, since: JSONValue?) async throws {
+        if let reason = try readRefusal(docId) { return refuse("forbidden", reason, docId: docId) }
+        guard let version = Messages.version(from: since) else {
+            return refuse("bad_message", "since is a version vector {client: count}", docId: docId)
+        }
+        guard let host = joined[docId]?.host else { return refuse("not_joined", "join \(docId) first", docId: docId) }
+        let (missing, current) = await host.catchUp(since: version)
+        outbox.send(Messages.ops("sync_response", docId, missing, version: current))
+    }
+
+    private func receive(_ docId: String, _ value: JSONValue?, arrived: ContinuousClock.Instant) async {
+        guard let (host, listener) = joined[docId] else { return refuse("not_joined", "join \(docId) first", docId: docId) }
+        guard case .array(let items)? = value, !items.isEmpty else { return refuse("bad_message", "ops is a non-empty array of ops", docId: docId) }
+        var ops: [Op] = []
+        ops.reserveCapacity(items.count)
+        for item in items {
+            do {
+                ops.append(try OpJSON.decode(item))
+            } catch {
+                return refuse("invalid_op", "\(error)", docId: docId)
+            }
+        }
+        guard credentials.expiresAt > Self.now else { return refuse("token_expired", "the token has expired", docId: docId) }
+        do {
+            let ids = try await host.submit(ops, as: user, from: listener)
+            outbox.send(Messages.ack(docId, ids))
+            hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))
+        } catch let refusal as DocumentHost.Refusal {
+            switch refusal {
+            case .forbidden(let reason): refuse("forbidden", reason, docId: docId)
+            case .invalid(let reason): refuse("invalid_op", reason, docId: docId)
+            case .unavailable(let reason): refuse("unavailable", reason, docId: docId)
+            }
+        } catch {
+            refuse("internal", "\(error)", docId: docId)
+        }
+    }
+
+    /// Passes presence on at most `presencePerSecond` times a second per document; an
+    /// update that comes sooner waits, and a newer one replaces it (coalescing).
+    private func presence(_ docId: String, _ fields: [String: JSONValue]) async {
+        guard joined[docId] != nil else { return refuse("not_joined", "join \(docId) first", docId: docId) }
+        let presence: Presence
+        do {
+            presence = try Presence(message: fields)
+        } catch {
+            return refuse("bad_message", error.description, docId: docId)
+        }
+        let interval = Duration.seconds(1) / max(1, hub.limits.presencePerSecond)
+        let now = ContinuousClock.now
+        if let last = lastPresence[docId], now - last < interval {
+            let alreadyWaiting = pendingPresence[docId] != nil
+            pendingPresence[docId] = presence
+            guard !alreadyWaiting else { return }
+            Task {
+                try? await Task.sleep(until: last + interval)
+                await self.flushPresence(docId)
+            }
+            return
+        }
+        lastPresence[docId] = now
+        await hub.update(docId, session: id, presence)
+    }
+
+    private func flushPresence(_ docId: String) async {
+        guard let presence = pendingPresence.removeValue(forKey: docId), joined[docId] != nil else { return }
+        lastPresence[docId] = .now
+        await hub.update(docId, session: id, presence)
+    }
+
+    private func leave(_ docId: String) async {
+        guard let (host, listener) = joined.removeValue(forKey: docId) else { return }
+        pendingPresence[docId] = nil
+        await host.stopListening(listener)
+        await hub.leave(docId, session: id)
+    }
+
+    // MARK: Access changes (AccessWatch)
+
+    /// Re-checks the session against the access rules now: an expired token closes the
+    /// connection; a document the user may no longer read is left, with an error.
+    func recheck(_ policy: AccessPolicy, at now: Int64) async {
+        guard !ended else { return }
+        if credentials.expiresAt <= now {
+            refuse("token_expired", "the token has expired; connect again with a fresh one")
+            outbox.close(.policyViolation, reason: "token expired")
+            return
+        }
+        for docId in joined.keys.sorted() where !policy.decide(user, .read, on: docId, at: now).allowed {
+            refuse("revoked", "access to \(docId) was withdrawn", docId: docId)
+            await leave(docId)
+        }
+    }
+
+    /// The connection is over: leave every document.
+    func end() async {
+        ended = true
+        for docId in joined.keys.sorted() { await leave(docId) }
+    }
+}
