@@ -1,0 +1,68 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+import CollabServer
+
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Bring a local log and a server's document level: pull, then push.",
+        discussion: """
+            Joins DOC on the server with the log's version, appends the ops the log lacks \
+            (in a causal order), then sends the ops the server lacks, each batch \
+            acknowledged — durable on the server — before the next. The way to bring edits \
+            made offline with `collab edit` online. A missing LOG is created from the \
+            server's copy.
+
+            Exit status: 0 done; 77 the server refused (token, access); 65 an op was \
+            refused; 69 the server could not be reached or closed the connection.
+
+            Examples:
+              collab sync notes.clog ws://localhost:8080/ws --doc notes --token "$TOKEN"
+              COLLAB_TOKEN=$(cat token) collab sync notes.clog ws://host:8080/ws --doc team/notes --json
+            """
+    )
+
+    @OptionGroup var location: LogLocation
+
+    @Argument(help: "The server's WebSocket URL (ws://HOST:PORT/ws).")
+    var url: String
+
+    @Option(help: "The document's id on the server.")
+    var doc: String
+
+    @Option(help: "The token (or --token-file, or COLLAB_TOKEN).")
+    var token: String?
+
+    @Option(help: "A file holding the token.")
+    var tokenFile: String?
+
+    @Flag(help: "Print the outcome as JSON.")
+    var json = false
+
+    func run() throws {
+        let token = try clientToken(token, file: tokenFile)
+        let file = try location.load(allowMissing: true)
+        let document = try file.document()
+        let url = url
+        let doc = doc
+        // The replica and the file are used by the async work alone while this thread waits.
+        nonisolated(unsafe) let replica = document
+        nonisolated(unsafe) let log = file
+        let outcome: SyncClient.Outcome
+        do {
+            outcome = try blocking {
+                try await SyncClient.sync(replica, url: url, docId: doc, token: token) { pulled in
+                    if !pulled.isEmpty { try log.append(pulled) }
+                }
+            }
+        } catch let failure as SyncClient.Failure {
+            throw CommandFailure(exitStatus(forServerCode: failure.code), "\(doc): \(failure.description)")
+        }
+        if json {
+            print("{\"pulled\":\(outcome.pulled.count),\"pushed\":\(outcome.pushed),\"version\":\(quoted(document.version.description, limit: .max))}")
+        } else {
+            print("pulled \(outcome.pulled.count) ops, pushed \(outcome.pushed); \(location.name) is now at \(document.version)")
+        }
+    }
+}

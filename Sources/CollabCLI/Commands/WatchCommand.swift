@@ -1,0 +1,111 @@
+import ArgumentParser
+import CollabCore
+import CollabLog
+import CollabServer
+import Foundation
+
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Stream a document's ops from a server as JSON lines.",
+        discussion: """
+            Joins DOC and prints every op — first the document's history (or only what \
+            follows --since), then each op as others send it — one JSON object per line, \
+            the form `collab apply` reads. With --presence, presence messages (cursors, \
+            names, joins and leaves) are printed too, as the server sends them. Ends when \
+            the server closes the connection, after --count ops, or on Ctrl-C.
+
+            Examples:
+              collab watch ws://localhost:8080/ws --doc notes --token "$TOKEN"
+              collab watch ws://localhost:8080/ws --doc notes --from-now --presence | jq .
+              collab watch ws://host/ws --doc notes --count 100 | collab apply copy.clog -
+            """
+    )
+
+    @Argument(help: "The server's WebSocket URL (ws://HOST:PORT/ws).")
+    var url: String
+
+    @Option(help: "The document's id on the server.")
+    var doc: String
+
+    @Option(help: "The token (or --token-file, or COLLAB_TOKEN).")
+    var token: String?
+
+    @Option(help: "A file holding the token.")
+    var tokenFile: String?
+
+    @Option(help: "Only ops after this version vector (e.g. alice:41,bob:7).")
+    var since: String?
+
+    @Flag(help: "Skip the history: only ops sent from now on.")
+    var fromNow = false
+
+    @Flag(help: "Print presence messages too.")
+    var presence = false
+
+    @Option(help: "Stop after this many ops.")
+    var count: Int?
+
+    func validate() throws {
+        if fromNow && since != nil { throw ValidationError("--from-now and --since: choose one") }
+        if let count, count < 1 { throw ValidationError("--count is at least 1") }
+    }
+
+    func run() throws {
+        let token = try clientToken(token, file: tokenFile)
+        let since = try since.map { text -> VersionVector in
+            guard let version = VersionVector(parsing: text) else { throw CommandFailure(.usage, "--since \(text): not a version vector (alice:41,bob:7)") }
+            return version
+        }
+        let (url, doc, fromNow, presence, count) = (url, doc, fromNow, presence, count)
+        do {
+            try blocking {
+                let client = ProtocolClient(url: url, token: token)
+                defer { client.close() }
+                var printed = 0
+                var joined = false
+                for await text in client.messages {
+                    guard case .object(let fields) = try JSONParser.parse(text), case .string(let type)? = fields["type"] else { continue }
+                    switch type {
+                    case "auth_ok" where !joined:
+                        joined = true
+                        client.send(ProtocolMessages.join(doc, since: since))
+                    case "sync_response" where fromNow: continue
+                    case "ops", "sync_response":
+                        guard case .array(let ops)? = fields["ops"] else { continue }
+                        for op in ops {
+                            print(OpJSON.line(try OpJSON.decode(op)))
+                            printed += 1
+                            if let count, printed >= count {
+                                fflush(nil)
+                                return
+                            }
+                        }
+                        fflush(nil)
+                    case "presence" where presence:
+                        print(text)
+                        fflush(nil)
+                    case "error":
+                        guard case .string(let code)? = fields["code"] else { continue }
+                        throw SyncClient.Failure(code: code, description: "the server refused: \(text)")
+                    default: continue
+                    }
+                }
+                do {
+                    _ = try await client.closed()
+                } catch {
+                    if "\(error)".localizedCaseInsensitiveContains("upgrade") {
+                        throw SyncClient.Failure(code: "unauthenticated", description: "the server refused the connection: a bad or expired token?")
+                    }
+                    throw error
+                }
+            }
+        } catch let failure as SyncClient.Failure {
+            throw CommandFailure(exitStatus(forServerCode: failure.code), "\(doc): \(failure.description)")
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure(.unavailable, "\(doc): cannot connect: \(error)")
+        }
+    }
+}

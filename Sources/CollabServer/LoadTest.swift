@@ -1,0 +1,233 @@
+import CollabCore
+import CollabLog
+import Foundation
+
+/// Simulated typists against a server (`collab loadtest`): each client follows one of
+/// the documents; typists insert one character at a time at a steady rate and time the
+/// acknowledgement (durable on the server); every follower times each op it is passed
+/// from the moment its typist sent it.
+public enum LoadTest {
+    public struct Plan: Sendable {
+        public var url: String
+        public var clients: Int
+        /// How many of the clients type (the rest only follow).
+        public var typists: Int
+        public var documents: Int
+        /// Ops per second per typist.
+        public var rate: Double
+        public var duration: Duration
+        /// Document ids are PREFIX0, PREFIX1, …
+        public var documentPrefix: String
+        /// The token client k connects with.
+        public var credentials: @Sendable (Int) async throws -> String
+
+        public init(
+            url: String, clients: Int, typists: Int, documents: Int, rate: Double, duration: Duration, documentPrefix: String,
+            credentials: @escaping @Sendable (Int) async throws -> String
+        ) {
+            self.url = url
+            self.clients = clients
+            self.typists = typists
+            self.documents = documents
+            self.rate = rate
+            self.duration = duration
+            self.documentPrefix = documentPrefix
+            self.credentials = credentials
+        }
+    }
+
+    public struct Report: Sendable {
+        public var connected = 0
+        public var sent = 0
+        public var acknowledged = 0
+        public var errors = 0
+        public var firstErrors: [String] = []
+        public var ackMilliseconds: [Double] = []
+        public var broadcastMilliseconds: [Double] = []
+        public var seconds = 0.0
+
+        public var opsPerSecond: Double { seconds > 0 ? Double(acknowledged) / seconds : 0 }
+
+        private static func quote(_ text: String) -> String {
+            var writer = JSONWriter()
+            writer.string(text)
+            return writer.text
+        }
+
+        public static func percentile(_ values: [Double], _ p: Double) -> Double {
+            guard !values.isEmpty else { return 0 }
+            let sorted = values.sorted()
+            let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+            return sorted[min(sorted.count - 1, max(0, rank - 1))]
+        }
+
+        public var json: String {
+            func ms(_ value: Double) -> String { String(format: "%.2f", value) }
+            return "{\"clients\":\(connected),\"sent\":\(sent),\"acknowledged\":\(acknowledged),"
+                + "\"ack_p50_ms\":\(ms(Self.percentile(ackMilliseconds, 50))),\"ack_p95_ms\":\(ms(Self.percentile(ackMilliseconds, 95))),"
+                + "\"ack_p99_ms\":\(ms(Self.percentile(ackMilliseconds, 99))),\"broadcast_p50_ms\":\(ms(Self.percentile(broadcastMilliseconds, 50))),"
+                + "\"broadcast_p95_ms\":\(ms(Self.percentile(broadcastMilliseconds, 95))),\"broadcast_p99_ms\":\(ms(Self.percentile(broadcastMilliseconds, 99))),"
+                + "\"ops_per_s\":\(String(format: "%.1f", opsPerSecond)),\"errors\":\(errors),\"first_errors\":"
+                + "[" + firstErrors.map { Self.quote($0) }.joined(separator: ",") + "]}"
+        }
+    }
+
+    /// When each op was sent, for the followers' broadcast latency.
+    final class SendTimes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var times: [OpId: ContinuousClock.Instant] = [:]
+        func record(_ id: OpId, _ at: ContinuousClock.Instant) {
+            lock.lock()
+            times[id] = at
+            lock.unlock()
+        }
+        func time(of id: OpId) -> ContinuousClock.Instant? {
+            lock.lock()
+            defer { lock.unlock() }
+            return times[id]
+        }
+    }
+
+    public static func run(_ plan: Plan, progress: @escaping @Sendable (String) -> Void = { _ in }) async -> Report {
+        let sendTimes = SendTimes()
+        let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let start = ContinuousClock.now
+        let stopAt = start + .seconds(2) + plan.duration
+        let reports = await withTaskGroup(of: Report.self) { group in
+            for k in 0..<plan.clients {
+                group.addTask {
+                    // Spread the connecting over the first two seconds.
+                    try? await Task.sleep(for: .milliseconds(Int64(2000 * k / max(1, plan.clients))))
+                    return await client(k, plan: plan, run: run, stopAt: stopAt, sendTimes: sendTimes)
+                }
+            }
+            var all: [Report] = []
+            for await report in group {
+                all.append(report)
+            }
+            return all
+        }
+        var total = Report()
+        for report in reports {
+            total.connected += report.connected
+            total.sent += report.sent
+            total.acknowledged += report.acknowledged
+            total.errors += report.errors
+            total.firstErrors += report.firstErrors.prefix(max(0, 5 - total.firstErrors.count))
+            total.ackMilliseconds += report.ackMilliseconds
+            total.broadcastMilliseconds += report.broadcastMilliseconds
+        }
+        total.seconds = Self.seconds(plan.duration)
+        progress("done")
+        return total
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    private static func client(_ k: Int, plan: Plan, run: String, stopAt: ContinuousClock.Instant, sendTimes: SendTimes) async -> Report {
+        var report = Report()
+        func fail(_ message: String) -> Report {
+            report.errors += 1
+            if report.firstErrors.isEmpty { report.firstErrors.append("client \(k): \(message)") }
+            return report
+        }
+        let token: String
+        do {
+            token = try await plan.credentials(k)
+        } catch {
+            return fail("no token: \(error)")
+        }
+        let docId = "\(plan.documentPrefix)\(k % max(1, plan.documents))"
+        let client = ProtocolClient(url: plan.url, token: token)
+        var inbox = client.messages.makeAsyncIterator()
+        // Connect (the server says who the token is for: client ids are USER/…) and join.
+        var joined = false
+        var user = ""
+        while let text = await inbox.next() {
+            if text.hasPrefix("{\"type\":\"auth_ok\"") {
+                if case .object(let fields) = try? JSONParser.parse(text), case .string(let name)? = fields["user"] { user = name }
+                client.send(ProtocolMessages.join(docId))
+            } else if text.hasPrefix("{\"type\":\"sync_response\"") {
+                joined = true
+                break
+            } else if text.hasPrefix("{\"type\":\"error\"") {
+                client.cancel()
+                return fail(text)
+            }
+        }
+        guard joined else { return fail("could not connect or join") }
+        let clientId = "\(user)/\(run)-\(k)"
+        report.connected = 1
+        let typing = k < plan.typists
+        let outstanding = Locked([Int: ContinuousClock.Instant]())
+        let sender: Task<Int, Never>? =
+            typing
+            ? Task {
+                let interval = Duration.seconds(1) / plan.rate
+                var next = ContinuousClock.now + interval * Double.random(in: 0..<1)
+                var seq = 0
+                while next < stopAt {
+                    try? await Task.sleep(until: next)
+                    let id = OpId(clientId, seq)
+                    let op = Op(
+                        id: id, timestamp: Timestamp(wall: Int64(Date().timeIntervalSince1970 * 1000)),
+                        payload: .textInsert(TextInsert(after: seq == 0 ? nil : OpId(clientId, seq - 1), before: nil, text: "x")))
+                    let now = ContinuousClock.now
+                    outstanding.withValue { $0[seq] = now }
+                    sendTimes.record(id, now)
+                    client.send(ProtocolMessages.ops(docId, [op]))
+                    seq += 1
+                    next += interval
+                }
+                return seq
+            } : nil
+        // Receive until the end (and a grace period for the last acknowledgements).
+        let reader = Task { () -> Report in
+            var received = Report()
+            while let text = await inbox.next() {
+                let now = ContinuousClock.now
+                if text.hasPrefix("{\"type\":\"ack\"") {
+                    // One op per batch: the ack names it.
+                    guard let range = text.range(of: "\(clientId):"), let end = text[range.upperBound...].firstIndex(of: "\""),
+                        let seq = Int(text[range.upperBound..<end]), let sent = outstanding.withValue({ $0.removeValue(forKey: seq) })
+                    else { continue }
+                    received.acknowledged += 1
+                    received.ackMilliseconds.append(seconds(now - sent) * 1000)
+                } else if text.hasPrefix("{\"type\":\"ops\"") {
+                    guard case .object(let fields) = try? JSONParser.parse(text), case .array(let ops)? = fields["ops"] else { continue }
+                    for op in ops {
+                        if let op = try? OpJSON.decode(op), let sent = sendTimes.time(of: op.id) {
+                            received.broadcastMilliseconds.append(seconds(now - sent) * 1000)
+                        }
+                    }
+                } else if text.hasPrefix("{\"type\":\"error\"") {
+                    received.errors += 1
+                    if received.firstErrors.isEmpty { received.firstErrors.append("client \(k): \(text)") }
+                }
+            }
+            return received
+        }
+        let sent = await sender?.value ?? 0
+        // Wait for the last acknowledgements, at most five seconds.
+        let grace = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < max(stopAt, grace) {
+            if ContinuousClock.now >= stopAt && outstanding.withValue({ $0.isEmpty }) { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        client.close()
+        let received = await reader.value
+        report.sent = sent
+        report.acknowledged = received.acknowledged
+        report.ackMilliseconds = received.ackMilliseconds
+        report.broadcastMilliseconds = received.broadcastMilliseconds
+        report.errors += received.errors + (sent - received.acknowledged)
+        report.firstErrors = received.firstErrors
+        if sent > received.acknowledged && report.firstErrors.isEmpty {
+            report.firstErrors.append("client \(k): \(sent - received.acknowledged) ops never acknowledged")
+        }
+        return report
+    }
+}

@@ -1,0 +1,137 @@
+import CollabCore
+import CollabLog
+import Foundation
+
+/// Brings a local replica and a server's copy of a document level (`collab sync`): pulls
+/// the ops the replica lacks, pushes the ones the server lacks, each push acknowledged
+/// (durable on the server) before the next.
+public enum SyncClient {
+    public struct Outcome: Sendable {
+        /// Ops new to the replica, in a causal order (already applied to it).
+        public var pulled: [Op]
+        /// Ops the server acknowledged.
+        public var pushed: Int
+        /// The server's version after the push.
+        public var serverVersion: VersionVector
+    }
+
+    /// Why a sync stopped: the server's error code (`forbidden`, `invalid_op`, …) or
+    /// `unreachable` / `closed` for the connection.
+    public struct Failure: Error, CustomStringConvertible {
+        public var code: String
+        public var description: String
+
+        public init(code: String, description: String) {
+            self.code = code
+            self.description = description
+        }
+    }
+
+    /// Syncs `document` with `docId` on the server at `url`. `pulled` is told the new
+    /// ops before anything is pushed (so a refused push keeps what was pulled).
+    public static func sync(
+        _ document: Document, url: String, docId: String, token: String, opsPerBatch: Int = 1_000,
+        pulled save: ([Op]) throws -> Void
+    ) async throws -> Outcome {
+        let client = ProtocolClient(url: url, token: token)
+        defer { client.close() }
+        var inbox = Inbox(client: client)
+        _ = try await inbox.next("auth_ok", docId: nil)
+        let before = document.historyCount
+        client.send(ProtocolMessages.join(docId, since: document.version))
+        let response = try await inbox.next("sync_response", docId: docId)
+        guard case .array(let items)? = response["ops"], let serverVersion = ProtocolMessages.version(response["version"]) else {
+            throw Failure(code: "bad_message", description: "the server's sync_response is malformed")
+        }
+        // What the server lacks, decided before the pulled ops join the history.
+        let missing = document.history(from: 0).compactMap { op -> Op? in
+            let seen = serverVersion[op.id.client]
+            guard op.endSeq > seen else { return nil }
+            return op.id.seq < seen ? op.slice(from: seen, to: op.endSeq) : op
+        }
+        for item in items {
+            do {
+                try document.apply(try OpJSON.decode(item))
+            } catch {
+                throw Failure(code: "invalid_op", description: "the server sent an op this replica refuses: \(error)")
+            }
+        }
+        if let (op, needs) = document.firstMissingDependency() {
+            throw Failure(code: "invalid_op", description: "the server's op \(op) needs \(needs), which it did not send")
+        }
+        let pulled = document.history(from: before)
+        document.coalescingFloor = document.historyCount
+        try save(pulled)
+        var pushed = 0
+        var version = serverVersion
+        for start in stride(from: 0, to: missing.count, by: max(1, opsPerBatch)) {
+            let batch = Array(missing[start..<min(missing.count, start + opsPerBatch)])
+            client.send(ProtocolMessages.ops(docId, batch))
+            _ = try await inbox.next("ack", docId: docId)
+            pushed += batch.count
+            for op in batch { version[op.id.client] = max(version[op.id.client], op.endSeq) }
+        }
+        return Outcome(pulled: pulled, pushed: pushed, serverVersion: version)
+    }
+}
+
+/// The messages a client sends (docs/protocol.md).
+public enum ProtocolMessages {
+    public static func join(_ docId: String, since version: VersionVector? = nil) -> String {
+        var writer = JSONWriter()
+        writer.raw("{\"type\":\"join\",\"docId\":")
+        writer.string(docId)
+        if let version {
+            writer.raw(",\"since\":")
+            Messages.version(version, &writer)
+        }
+        writer.raw("}")
+        return writer.text
+    }
+
+    public static func ops(_ docId: String, _ ops: [Op]) -> String {
+        Messages.ops("ops", docId, ops)
+    }
+
+    /// A version vector in a message (`since`, `version`).
+    public static func version(_ value: JSONValue?) -> VersionVector? {
+        guard value != nil else { return nil }
+        return Messages.version(from: value)
+    }
+}
+
+/// Reads a client's messages in order, waiting for the one a step of a conversation
+/// needs; an `error` about the same document, or the connection ending, stops it.
+struct Inbox {
+    let client: ProtocolClient
+    private var iterator: AsyncStream<String>.Iterator
+
+    init(client: ProtocolClient) {
+        self.client = client
+        iterator = client.messages.makeAsyncIterator()
+    }
+
+    mutating func next(_ type: String, docId: String?) async throws -> [String: JSONValue] {
+        while let text = await iterator.next() {
+            guard case .object(let fields) = try JSONParser.parse(text), case .string(let kind)? = fields["type"] else { continue }
+            if kind == type && (docId == nil || fields["docId"] == .string(docId!)) { return fields }
+            if kind == "error" {
+                let code = fields["code"].flatMap { if case .string(let code) = $0 { code } else { nil } } ?? "error"
+                let message = fields["message"].flatMap { if case .string(let message) = $0 { message } else { nil } } ?? text
+                throw SyncClient.Failure(code: code, description: "the server refused: \(code): \(message)")
+            }
+        }
+        do {
+            let close = try await client.closed()
+            throw SyncClient.Failure(code: "closed", description: "the server closed the connection\(close.map { " (\($0.closeCode)\($0.reason.map { ": \($0)" } ?? ""))" } ?? "")")
+        } catch let failure as SyncClient.Failure {
+            throw failure
+        } catch {
+            // A refused upgrade is the server turning the token (or Origin) away.
+            if "\(error)".localizedCaseInsensitiveContains("upgrade") {
+                throw SyncClient.Failure(code: "unauthenticated", description: "the server refused the connection: a bad or expired token?")
+            }
+            throw SyncClient.Failure(code: "unreachable", description: "cannot connect: \(error)")
+        }
+    }
+}
