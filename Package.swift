@@ -109,7 +109,8 @@ let package = Package(
         .testTarget(
             name: "CollabCLITests",
             dependencies: [
-                "CollabCLI", "collab", "CollabTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CollabCLI", "collab", "CollabTestSupport", "CollabServer", "CollabLog", "CollabCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ],

@@ -2,6 +2,7 @@ import CollabAccess
 import CollabCore
 import CollabLog
 import Foundation
+import Logging
 
 /// What a server holds: the documents open in memory, each with its one writer
 /// (`DocumentHost`), who follows each of them (for presence and connection caps), and
@@ -10,6 +11,7 @@ public actor Hub {
     public let store: String
     let limits: Server.Limits
     let metrics: ServerMetrics
+    let logger: Logger
     private var hosts: [String: DocumentHost] = [:]
     private var lastUsed: [String: ContinuousClock.Instant] = [:]
     private var rooms: [String: [UUID: Member]] = [:]
@@ -25,10 +27,14 @@ public actor Hub {
         var presence: Presence?
     }
 
-    public init(store: String, limits: Server.Limits = Server.Limits(), metrics: ServerMetrics = ServerMetrics()) {
+    public init(
+        store: String, limits: Server.Limits = Server.Limits(), metrics: ServerMetrics = ServerMetrics(),
+        logger: Logger = Logger(label: "collab")
+    ) {
         self.store = store
         self.limits = limits
         self.metrics = metrics
+        self.logger = logger
     }
 
     /// The store's access rules now (re-read for every check, so `collab grant` and
@@ -105,8 +111,7 @@ public actor Hub {
         if let host = hosts[documentId] { return host }
         let documents = DocumentStore(store)
         let path = try documents.prepare(for: documentId)
-        // Opening verifies the log: a damaged one is refused here, never half-read.
-        let document = FileIO.exists(path) ? try OpLogFile.loadDocument(path).document : Document()
+        let document = FileIO.exists(path) ? try open(path, documentId) : Document()
         let store = self.store
         let metrics = self.metrics
         let host = DocumentHost(
@@ -125,6 +130,22 @@ public actor Hub {
         hosts[documentId] = host
         metrics.documentsOpen(hosts.count)
         return host
+    }
+
+    /// Reads a document's log, verified: a damaged one is refused, never half-read. A torn
+    /// tail is cut off first (kept beside the log): only this server writes the log and it
+    /// acknowledges a batch after its record is synced whole, so a torn record is a batch
+    /// nobody was told was kept — the end of a crash, not damage to what was promised.
+    private nonisolated func open(_ path: String, _ documentId: String) throws -> Document {
+        do {
+            return try OpLogFile.loadDocument(path).document
+        } catch LogError.damaged(let damagedPath, let reason) {
+            guard case .repaired(_, let cut, let sideFile) = try? ClogRepair.repair(path, now: Date()) else {
+                throw LogError.damaged(path: damagedPath, reason: reason)
+            }
+            logger.warning("\(documentId): cut a torn tail of \(cut) bytes (an unacknowledged write); kept in \(sideFile)")
+            return try OpLogFile.loadDocument(path).document
+        }
     }
 
     /// Drops from memory the documents nobody follows that have been idle for the

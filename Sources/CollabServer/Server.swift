@@ -19,7 +19,7 @@ public enum Server {
         _ options: Options, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> [any Service] {
-        let hub = Hub(store: options.store, limits: options.limits, metrics: metrics)
+        let hub = Hub(store: options.store, limits: options.limits, metrics: metrics, logger: logger)
         return [try application(options, hub: hub, logger: logger, onRunning: onRunning), AccessWatch(hub: hub), ShutdownHerald(hub: hub)]
     }
 

@@ -125,6 +125,26 @@ struct ServerTests {
         }
     }
 
+    @Test func aTornTailLeftByACrashIsCutOffWhenTheDocumentOpens() async throws {
+        try await ServerHarness.run { server in
+            let path = try DocumentStore(server.store).prepare(for: "notes")
+            try OpLogFile.write([Wire.insert("alice", 0, after: nil, "hello")], to: path, format: .clog, documentId: "notes")
+            try ClogLog.append([Wire.insert("alice", 5, after: OpId("alice", 4), " world")], to: path)
+            // The crash: the last record only partly on disk (never acknowledged).
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+            #expect(truncate(path, off_t(size - 3)) == 0)
+            let bob = try await server.connect("bob")
+            bob.send(Wire.join())
+            let response = try await bob.next()
+            #expect(response.contains(#""text":"hello""#) && !response.contains("world"), "\(response)")
+            let kept = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+            #expect(kept.contains { $0.contains(".torn-") }, "\(kept)")
+            bob.send(Wire.ops([Wire.insert("bob", 0, after: OpId("alice", 4), "!")]))
+            _ = try await bob.next(Self.isAck)
+            #expect(try server.logged().text == "hello!")
+        }
+    }
+
     @Test func presenceIsPassedOnCoalescedAndNeverLogged() async throws {
         try await ServerHarness.run { server in
             let alice = try await server.connect("alice")
