@@ -102,8 +102,10 @@ let package = Package(
         .testTarget(
             name: "CollabServerTests",
             dependencies: [
-                "CollabServer", "CollabAccess", "CollabCore", "CollabLog",
+                "CollabServer", "CollabAccess", "CollabCore", "CollabLog", "CollabTestSupport", "CZlib",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -50,3 +50,20 @@ struct BoundedInflate: WebSocketExtension {
 
     func shutdown() async { await inner.shutdown() }
 }
+
+/// RFC 6455 §5.1: a server must close the connection on a client frame that is not
+/// masked (masking keeps proxies from caching attacker-chosen bytes). The framing library
+/// does not check it; this extension, applied to every data frame before any other,
+/// does. The error is one the library maps to close code 1002 (protocol error).
+struct MaskRequired: WebSocketExtension {
+    let name = "mask-required"
+
+    func processReceivedFrame(_ frame: WebSocketFrame, context: WebSocketExtensionContext) async throws -> WebSocketFrame {
+        guard frame.maskKey != nil else { throw NIOWebSocketError.fragmentedControlFrame }
+        return frame
+    }
+
+    func processFrameToSend(_ frame: WebSocketFrame, context: WebSocketExtensionContext) async throws -> WebSocketFrame { frame }
+
+    func shutdown() async {}
+}

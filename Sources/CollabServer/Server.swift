@@ -74,7 +74,11 @@ public enum Server {
         let limits = options.limits
         let webSocket = WebSocketServerConfiguration(
             maxFrameSize: limits.maxMessageBytes,
-            extensions: [WebSocketExtensionFactory { BoundedDeflateBuilder(maxInflatedBytes: limits.maxMessageBytes) }],
+            // Received frames pass through extensions last to first: the mask check first.
+            extensions: [
+                WebSocketExtensionFactory { BoundedDeflateBuilder(maxInflatedBytes: limits.maxMessageBytes) },
+                .nonNegotiatedExtension { MaskRequired() },
+            ],
             autoPing: .enabled(timePeriod: limits.pingInterval),
             closeTimeout: .seconds(5),
             validateUTF8: true)
