@@ -37,6 +37,8 @@ public actor DocumentHost {
     private var writing = false
     private var failure: String?
     private var listeners: [UUID: @Sendable ([Op]) -> Void] = [:]
+    /// Long polls waiting for the history to grow.
+    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     /// How many group writes were made (each one record and one fdatasync).
     public private(set) var writes = 0
 
@@ -84,6 +86,31 @@ public actor DocumentHost {
     ) -> UUID {
         catchUp(ops(since: version), document.version)
         return listen(body)
+    }
+
+    /// The ops from position `index` of the server's history on, and the history's
+    /// length (the polling fallback's `last_operation`). The history only grows: what is
+    /// durable is never reordered or merged.
+    public func ops(fromIndex index: Int) -> (ops: [Op], count: Int) {
+        let count = document.historyCount
+        return (index < count ? document.history(from: max(0, index)) : [], count)
+    }
+
+    /// Returns once the history is longer than `index`, or after `timeout`.
+    public func waitForOps(beyond index: Int, timeout: Duration) async {
+        guard document.historyCount <= index else { return }
+        let id = UUID()
+        await withCheckedContinuation { (woken: CheckedContinuation<Void, Never>) in
+            waiters[id] = woken
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.wake(id)
+            }
+        }
+    }
+
+    private func wake(_ id: UUID) {
+        waiters.removeValue(forKey: id)?.resume()
     }
 
     /// Registers a listener for the ops others send; returns its id.
@@ -164,6 +191,8 @@ public actor DocumentHost {
             }
             next.coalescingFloor = next.historyCount
             document = next
+            for woken in waiters.values { woken.resume() }
+            waiters = [:]
             for batch in taken {
                 batch.done.resume(returning: batch.ops.map(\.id))
                 guard !batch.ops.isEmpty else { continue }

@@ -95,6 +95,13 @@ public actor Hub {
         for (id, other) in rooms[documentId]! where id != session { other.outbox.send(message) }
     }
 
+    /// The presence of a document's followers now, as `presence` messages.
+    func presence(in documentId: String) -> [String] {
+        (rooms[documentId] ?? [:]).values.sorted { $0.name < $1.name }.map { member in
+            Presence.message(docId: documentId, session: member.name, user: member.user, state: "update", member.presence)
+        }
+    }
+
     func leave(_ documentId: String, session: UUID) {
         guard let member = rooms[documentId]?.removeValue(forKey: session) else { return }
         lastUsed[documentId] = .now

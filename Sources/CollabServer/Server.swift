@@ -45,6 +45,7 @@ public enum Server {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
+        Polling.routes(router, hub: hub, gate: gate)
         // What a request for /ws that was not upgraded gets: why not.
         router.get("/ws") { request, _ -> Response in
             if !originAllowed(request) { throw HTTPError(.forbidden, message: "this Origin may not connect\n") }

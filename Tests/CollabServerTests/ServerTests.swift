@@ -261,6 +261,49 @@ struct ServerTests {
         }
     }
 
+    /// The HTTP polling fallback end to end, beside a WebSocket client.
+    @Test func pollingClientsReadAndWriteUnderTheSameRules() async throws {
+        try await ServerHarness.run { server in
+            let base = "http://127.0.0.1:\(server.port)/api/v2/realtime"
+            func call(_ method: String, _ path: String, token: String?, body: String? = nil) async throws -> (Int, [String: JSONValue]) {
+                var request = URLRequest(url: URL(string: base + path)!)
+                request.httpMethod = method
+                if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+                request.httpBody = body.map { Data($0.utf8) }
+                let (data, response) = try await URLSession.shared.data(for: request)
+                guard case .object(let fields) = try JSONParser.parse(String(decoding: data, as: UTF8.self)) else { return (0, [:]) }
+                return ((response as! HTTPURLResponse).statusCode, fields)
+            }
+            let bob = try await server.token("bob")
+            let (status, connected) = try await call("POST", "/connect", token: nil, body: #"{"document_id":"notes","session_token":"\#(bob)"}"#)
+            #expect(status == 200 && connected["last_operation"] == .int(0) && connected["operations"] == .array([]), "\(connected)")
+            // A long poll waits for the next op, written by a WebSocket client.
+            let poll = Task { try await call("GET", "/poll?document_id=notes&last_operation=0", token: bob) }
+            try await Task.sleep(for: .milliseconds(200))
+            let alice = try await server.connect("alice")
+            alice.send(Wire.join())
+            alice.send(Wire.ops([Wire.insert("alice", 0, after: nil, "hi")]))
+            _ = try await alice.next(Self.isAck)
+            let (pollStatus, polled) = try await poll.value
+            #expect(pollStatus == 200 && polled["last_operation"] == .int(1), "\(polled)")
+            guard case .array(let ops)? = polled["operations"], ops.count == 1 else { Issue.record("\(polled)"); return }
+            #expect(try OpJSON.decode(ops[0]).id == OpId("alice", 0))
+            // A polling client's ops are acknowledged once durable, and passed on.
+            let (sent, ack) = try await call("POST", "/ops?document_id=notes", token: bob, body: #"{"operations":["# + OpJSON.line(Wire.insert("bob", 0, after: OpId("alice", 1), "!")) + "]}")
+            #expect(sent == 200 && ack["ack"] == .array([.string("bob:0")]), "\(ack)")
+            #expect(try await alice.next(Self.isOps).contains(#""text":"!""#))
+            #expect(try server.logged().text == "hi!")
+            // The same refusals.
+            let (viewer, refused) = try await call("POST", "/ops?document_id=notes", token: try await server.token("vic"), body: #"{"operations":["# + OpJSON.line(Wire.insert("vic", 0, after: nil, "x")) + "]}")
+            #expect(viewer == 403 && "\(refused)".contains("forbidden"))
+            let (anonymous, _) = try await call("GET", "/poll?document_id=notes&last_operation=0", token: nil)
+            #expect(anonymous == 401)
+            let (current, caughtUp) = try await call("GET", "/poll?document_id=notes&last_operation=0", token: bob)
+            #expect(current == 200 && caughtUp["last_operation"] == .int(2))
+            #expect(try server.logged().text == "hi!")
+        }
+    }
+
     @Test func metricsCountWhatHappened() async throws {
         try await ServerHarness.run { server in
             let alice = try await server.connect("alice")

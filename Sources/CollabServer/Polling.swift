@@ -1,0 +1,152 @@
+import CollabAccess
+import CollabCore
+import CollabLog
+import Foundation
+import Hummingbird
+
+/// The HTTP polling fallback, for clients that cannot hold a WebSocket: the same
+/// tokens, the same access rules, the same durability rule (docs/protocol.md).
+///
+/// - `POST /api/v2/realtime/connect` `{"document_id":D,"session_token":T}` → the document's
+///   ops so far and `last_operation`, the position to poll from;
+/// - `GET /api/v2/realtime/poll?document_id=D&last_operation=N` → `{operations, presence,
+///   heartbeat, last_operation}`, waiting up to 25 s for an op beyond N;
+/// - `POST /api/v2/realtime/ops?document_id=D` `{"operations":[…]}` → `{"ack":[ids]}` once
+///   the batch is durable.
+///
+/// The token comes as `Authorization: Bearer`, `?token=`, or (connect) `session_token`.
+enum Polling {
+    static let longPoll: Duration = .seconds(25)
+
+    static func routes(_ router: Router<BasicRequestContext>, hub: Hub, gate: TokenGate) {
+        let group = router.group("/api/v2/realtime")
+        group.post("connect") { request, _ -> Response in
+            let body = try await json(request, hub)
+            guard case .string(let docId)? = body["document_id"] else { throw failure(.badRequest, "bad_message", "document_id is required") }
+            let token = TokenGate.token(in: request) ?? body["session_token"].flatMap { if case .string(let token) = $0 { token } else { nil } }
+            let user = try await authorize(token, to: .read, on: docId, hub: hub, gate: gate)
+            let host = try await hub.host(docId)
+            let (ops, count) = await host.ops(fromIndex: 0)
+            var writer = JSONWriter()
+            writer.raw("{\"session_id\":")
+            writer.string(UUID().uuidString.lowercased())
+            writer.raw(",\"user\":")
+            writer.string(user)
+            writer.raw(",\"document_id\":")
+            writer.string(docId)
+            operations(ops, count, &writer)
+            writer.raw(",\"poll_timeout_ms\":")
+            writer.int(Int(longPoll.components.seconds) * 1000)
+            writer.raw("}")
+            return respond(writer.text)
+        }
+        group.get("poll") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            guard let docId = query["document_id"].map(String.init) else { throw failure(.badRequest, "bad_message", "document_id is required") }
+            let last = query["last_operation"].flatMap { Int($0) } ?? 0
+            guard last >= 0 else { throw failure(.badRequest, "bad_message", "last_operation is a position, 0 or more") }
+            _ = try await authorize(TokenGate.token(in: request), to: .read, on: docId, hub: hub, gate: gate)
+            let host = try await hub.host(docId)
+            await host.waitForOps(beyond: last, timeout: longPoll)
+            let (ops, count) = await host.ops(fromIndex: last)
+            var writer = JSONWriter()
+            writer.raw("{\"document_id\":")
+            writer.string(docId)
+            operations(ops, count, &writer)
+            writer.raw(",\"presence\":[")
+            writer.bytes += Array(await hub.presence(in: docId).joined(separator: ",").utf8)
+            writer.raw("],\"heartbeat\":")
+            writer.int(Int64(Date().timeIntervalSince1970 * 1000))
+            writer.raw("}")
+            return respond(writer.text)
+        }
+        group.post("ops") { request, _ -> Response in
+            let arrived = ContinuousClock.now
+            let body = try await json(request, hub)
+            let docId = request.uri.queryParameters["document_id"].map(String.init)
+                ?? body["document_id"].flatMap { if case .string(let id) = $0 { id } else { nil } }
+            guard let docId else { throw failure(.badRequest, "bad_message", "document_id is required") }
+            guard case .array(let items)? = body["operations"], !items.isEmpty else {
+                throw failure(.badRequest, "bad_message", "operations is a non-empty array of ops")
+            }
+            let user = try await authorize(TokenGate.token(in: request), to: .read, on: docId, hub: hub, gate: gate)
+            var ops: [Op] = []
+            for item in items {
+                do {
+                    ops.append(try OpJSON.decode(item))
+                } catch {
+                    throw failure(.unprocessableContent, "invalid_op", "\(error)", hub)
+                }
+            }
+            do {
+                let ids = try await hub.host(docId).submit(ops, as: user)
+                hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))
+                var writer = JSONWriter()
+                writer.raw("{\"ack\":")
+                writer.list(ids) { $0.string($1.description) }
+                writer.raw("}")
+                return respond(writer.text)
+            } catch let refusal as DocumentHost.Refusal {
+                switch refusal {
+                case .forbidden(let reason): throw failure(.forbidden, "forbidden", reason, hub)
+                case .invalid(let reason): throw failure(.unprocessableContent, "invalid_op", reason, hub)
+                case .unavailable(let reason): throw failure(.serviceUnavailable, "unavailable", reason, hub)
+                }
+            }
+        }
+    }
+
+    /// The user of a valid token who may `action` on `docId`; else 401 or 403.
+    private static func authorize(_ token: String?, to action: AccessAction, on docId: String, hub: Hub, gate: TokenGate) async throws -> String {
+        guard DocumentPath.problem(with: docId) == nil else { throw failure(.badRequest, "bad_message", "not a valid document id", hub) }
+        guard let token else { throw failure(.unauthorized, "unauthenticated", "a token is required", hub) }
+        let claims: AccessToken
+        do {
+            claims = try await gate.verify(token)
+        } catch {
+            throw failure(.unauthorized, "unauthenticated", "\(error)", hub)
+        }
+        let credentials = Credentials(claims)
+        guard credentials.reaches(docId) else { throw failure(.forbidden, "forbidden", "the token is limited to \(credentials.scope!)", hub) }
+        let decision = try hub.policy().decide(claims.user, action, on: docId, at: Session.now)
+        guard decision.allowed else { throw failure(.forbidden, "forbidden", decision.reason, hub) }
+        return claims.user
+    }
+
+    private static func json(_ request: Request, _ hub: Hub) async throws -> [String: JSONValue] {
+        let buffer = try await request.body.collect(upTo: hub.limits.maxMessageBytes)
+        guard case .object(let fields)? = try? JSONParser.parse(String(buffer: buffer)) else {
+            throw failure(.badRequest, "bad_message", "the body is a JSON object", hub)
+        }
+        return fields
+    }
+
+    private static func operations(_ ops: [Op], _ count: Int, _ writer: inout JSONWriter) {
+        writer.raw(",\"operations\":[")
+        for (k, op) in ops.enumerated() {
+            if k > 0 { writer.raw(",") }
+            writer.bytes += Array(OpJSON.line(op).utf8)
+        }
+        writer.raw("],\"last_operation\":")
+        writer.int(count)
+    }
+
+    private static func respond(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// An error answered as `{"error":{"code":C,"message":M}}` with an HTTP status.
+    struct Failure: HTTPResponseError {
+        let status: HTTPResponse.Status
+        let body: String
+
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            Polling.respond(body, status: status)
+        }
+    }
+
+    private static func failure(_ status: HTTPResponse.Status, _ code: String, _ message: String, _ hub: Hub? = nil) -> Failure {
+        hub?.metrics.rejected(code)
+        return Failure(status: status, body: "{\"error\":" + Messages.error(code, message).replacingOccurrences(of: "{\"type\":\"error\",", with: "{") + "}")
+    }
+}
