@@ -87,8 +87,8 @@ let package = Package(
             swiftSettings: staticRuntime, linkerSettings: staticRuntimeLink),
         // glibc's heap statistics, for collab-bench --memory.
         .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),
-        // What the test targets share: a seeded random generator.
-        .target(name: "CollabTestSupport", path: "Tests/TestSupport"),
+        // What the test targets share: a seeded random generator, a JSON Schema validator.
+        .target(name: "CollabTestSupport", dependencies: ["CollabLog"], path: "Tests/TestSupport"),
         .testTarget(
             name: "CollabCoreTests",
             dependencies: [

@@ -1,11 +1,16 @@
 import CollabLog
 
-/// A validator for the part of JSON Schema 2020-12 that docs/op.schema.json uses:
+/// A validator for the part of JSON Schema 2020-12 that docs/op.schema.json and
+/// docs/protocol.schema.json use:
 /// `type`, `const`, `enum`, `properties`, `required`, `additionalProperties: false`,
 /// `items`, `minItems`, string and number bounds, `oneOf`, `anyOf` and local `$ref`s.
 /// A keyword outside that part is reported, so the schema cannot quietly outgrow it.
-struct JSONSchemaSubset {
-    let root: JSONValue
+public struct JSONSchemaSubset {
+    public let root: JSONValue
+
+    public init(root: JSONValue) {
+        self.root = root
+    }
 
     static let understood: Set<String> = [
         "$schema", "$id", "$defs", "$ref", "title", "description", "type", "const", "enum", "properties",
@@ -14,7 +19,7 @@ struct JSONSchemaSubset {
     ]
 
     /// Every reason `value` does not match, with a JSON-pointer-like path; empty when it matches.
-    func violations(of value: JSONValue) -> [String] {
+    public func violations(of value: JSONValue) -> [String] {
         violations(of: value, against: root, at: "")
     }
 
