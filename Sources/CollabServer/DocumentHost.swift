@@ -31,28 +31,64 @@ public actor DocumentHost {
     public let documentId: String
     /// The state as the log holds it: only what is durable.
     private var document: Document
-    private let persist: @Sendable ([Op]) throws -> Void
+    private let persist: @Sendable ([Op], DocumentSnapshot?) throws -> Void
+    /// Write a checkpoint with every this many group writes (0: never), counting from
+    /// `writesSinceCheckpoint` at open: opening the log then never replays more.
+    private let checkpointEvery: Int
+    private var writesSinceCheckpoint: Int
     private let policy: @Sendable () throws -> AccessPolicy?
-    private var waiting: [(ops: [Op], from: UUID?, done: CheckedContinuation<[OpId], any Error>)] = []
+    private typealias Waiting = (ops: [Op], from: UUID?, done: CheckedContinuation<[OpId], any Error>)
+    private var waiting: [Waiting] = []
+    /// The validation replica (`validationReplica()`); nil when it must be made again.
+    private var shadow: Document?
+    /// Where the log is written: one thread per document, off the shared pool.
+    private let disk: DispatchQueue
     private var writing = false
     private var failure: String?
-    private var listeners: [UUID: @Sendable ([Op]) -> Void] = [:]
+    private var listeners: [UUID: @Sendable (Delivery, UUID) -> Void] = [:]
     /// Long polls waiting for the history to grow.
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     /// How many group writes were made (each one record and one fdatasync).
     public private(set) var writes = 0
 
     /// `document` is what the log holds; `persist` appends ops to it durably (one
-    /// record, synced) or throws; `policy` gives the access rules at the moment of each
+    /// record, synced; then the checkpoint, if given, best effort) or throws; `policy` gives the access rules at the moment of each
     /// check (nil: no access control, as for a log outside a store).
     public init(
-        documentId: String, document: Document, persist: @escaping @Sendable ([Op]) throws -> Void,
-        policy: @escaping @Sendable () throws -> AccessPolicy? = { nil }
+        documentId: String, document: Document, persist: @escaping @Sendable ([Op], DocumentSnapshot?) throws -> Void,
+        checkpointEvery: Int = 0, writesSinceCheckpoint: Int = 0, policy: @escaping @Sendable () throws -> AccessPolicy? = { nil }
     ) {
+        self.checkpointEvery = checkpointEvery
+        self.writesSinceCheckpoint = writesSinceCheckpoint
         self.documentId = documentId
         self.document = document
         self.persist = persist
         self.policy = policy
+        disk = DispatchQueue(label: "collab.log.\(documentId)")
+    }
+
+    /// What one group write passes on: each batch with its sender and its ops, encoded as
+    /// JSON once for every listener.
+    public struct Delivery: Sendable {
+        public struct Batch: Sendable {
+            public let from: UUID?
+            public let ops: [Op]
+            /// The ops as JSON objects separated by commas.
+            public let json: String
+        }
+
+        public let batches: [Batch]
+
+        /// The ops of the batches `listener` did not send.
+        public func ops(for listener: UUID) -> [Op] {
+            batches.filter { $0.from != listener }.flatMap(\.ops)
+        }
+
+        /// The JSON of the batches `listener` did not send, nil if it sent them all.
+        public func json(for listener: UUID) -> String? {
+            let others = batches.filter { $0.from != listener }
+            return others.isEmpty ? nil : others.map(\.json).joined(separator: ",")
+        }
     }
 
     /// Whether a write failed: the document takes no more until it is opened again.
@@ -82,7 +118,7 @@ public actor DocumentHost {
     /// follower lacks, then `body` every batch others send — in that order, since both
     /// happen on this actor.
     public func follow(
-        since version: VersionVector, catchUp: @Sendable ([Op], VersionVector) -> Void, _ body: @escaping @Sendable ([Op]) -> Void
+        since version: VersionVector, catchUp: @Sendable ([Op], VersionVector) -> Void, _ body: @escaping @Sendable (Delivery, UUID) -> Void
     ) -> UUID {
         catchUp(ops(since: version), document.version)
         return listen(body)
@@ -113,8 +149,9 @@ public actor DocumentHost {
         waiters.removeValue(forKey: id)?.resume()
     }
 
-    /// Registers a listener for the ops others send; returns its id.
-    public func listen(_ body: @escaping @Sendable ([Op]) -> Void) -> UUID {
+    /// Registers a listener, told of every group write (with its own id, to pass over its
+    /// own batches); returns its id.
+    public func listen(_ body: @escaping @Sendable (Delivery, UUID) -> Void) -> UUID {
         let id = UUID()
         listeners[id] = body
         return id
@@ -141,21 +178,22 @@ public actor DocumentHost {
         }
     }
 
-    /// Writes every waiting batch in one record: each is checked on a copy of the
-    /// document in arrival order (a refused one is left out), the ones taken are
-    /// appended and synced together, then acknowledged and passed on.
+    /// Writes every waiting batch in one record: each is checked in arrival order on the
+    /// validation replica (a refused one is left out), the ones taken are appended and
+    /// synced together, then applied to the durable document, acknowledged and passed on.
     private func writeWaiting() async {
         while !waiting.isEmpty {
             let group = waiting
             waiting = []
+            let base = document.historyCount
             var next: Document
             do {
-                next = try Document(snapshot: document.snapshot())
+                next = try validationReplica()
             } catch {
                 fail(group.map(\.done), "the document's state does not copy: \(error)")
                 continue
             }
-            var taken: [(ops: [Op], from: UUID?, done: CheckedContinuation<[OpId], any Error>)] = []
+            var taken: [Waiting] = []
             for batch in group {
                 do {
                     for op in batch.ops { try next.apply(op) }
@@ -165,10 +203,11 @@ public actor DocumentHost {
                     taken.append(batch)
                 } catch {
                     batch.done.resume(throwing: Refusal.invalid("\(error)"))
-                    // Start again from what was taken so far: the refused batch may have
-                    // left part of itself behind.
+                    // The refused batch may have left part of itself in the replica: make
+                    // it again from the durable document and what was taken so far.
+                    shadow = nil
                     do {
-                        next = try Document(snapshot: document.snapshot())
+                        next = try validationReplica()
                         for earlier in taken { for op in earlier.ops { try next.apply(op) } }
                     } catch {
                         fail(taken.map(\.done), "the document's state does not copy: \(error)")
@@ -176,30 +215,81 @@ public actor DocumentHost {
                     }
                 }
             }
-            let new = next.history(from: document.historyCount)
-            do {
-                if !new.isEmpty {
-                    try persist(new)
+            let new = next.history(from: base)
+            if !new.isEmpty {
+                let checkpointDue = checkpointEvery > 0 && writesSinceCheckpoint + 1 >= checkpointEvery
+                do {
+                    try await write(new, checkpoint: checkpointDue ? next.snapshot() : nil)
                     writes += 1
+                    writesSinceCheckpoint = checkpointDue ? 0 : writesSinceCheckpoint + 1
+                } catch {
+                    shutDown("writing the log failed: \(error)", refusing: taken)
+                    break
                 }
+            }
+            // The durable document takes the same ops in the same order, so it ends in the
+            // same state with the same history as the replica; if not, the replica is made
+            // again next time.
+            do {
+                for batch in taken { for op in batch.ops { try document.apply(op) } }
             } catch {
-                fail(taken.map(\.done), "writing the log failed (\(error)); the document is closed until it is opened again")
-                failure = "writing the log failed: \(error)"
-                for batch in waiting { batch.done.resume(throwing: Refusal.unavailable(failure!)) }
-                waiting = []
+                shutDown("the written ops do not apply: \(error)", refusing: taken)
                 break
             }
+            document.coalescingFloor = document.historyCount
             next.coalescingFloor = next.historyCount
-            document = next
+            if next.historyCount != document.historyCount { shadow = nil }
             for woken in waiters.values { woken.resume() }
             waiters = [:]
+            var delivered: [Delivery.Batch] = []
             for batch in taken {
                 batch.done.resume(returning: batch.ops.map(\.id))
                 guard !batch.ops.isEmpty else { continue }
-                for (id, listener) in listeners where id != batch.from { listener(batch.ops) }
+                delivered.append(.init(from: batch.from, ops: batch.ops, json: batch.ops.map(OpJSON.line).joined(separator: ",")))
+            }
+            if !delivered.isEmpty {
+                let delivery = Delivery(batches: delivered)
+                for (id, listener) in listeners { listener(delivery, id) }
             }
         }
         writing = false
+    }
+
+    /// The replica batches are tried on before they are written: kept in step with the
+    /// durable document (so that checking a group costs only applying it), made again by
+    /// copying the document after a batch is refused.
+    private func validationReplica() throws -> Document {
+        if let shadow { return shadow }
+        let copy = try Document(snapshot: document.snapshot())
+        copy.coalescingFloor = copy.historyCount
+        shadow = copy
+        return copy
+    }
+
+    /// Appends and syncs on the document's own thread, not the shared pool: an fdatasync
+    /// takes milliseconds, and batches that arrive meanwhile join the next group.
+    private func write(_ ops: [Op], checkpoint: DocumentSnapshot?) async throws {
+        let persist = persist
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            disk.async {
+                do {
+                    try persist(ops, checkpoint)
+                    done.resume()
+                } catch {
+                    done.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// A write failed: never retried and continued. Everything waiting is refused and the
+    /// document takes no more until it is opened again (from what the log holds).
+    private func shutDown(_ reason: String, refusing taken: [Waiting]) {
+        failure = reason
+        shadow = nil
+        fail(taken.map(\.done), "\(reason); the document is closed until it is opened again")
+        for batch in waiting { batch.done.resume(throwing: Refusal.unavailable(reason)) }
+        waiting = []
     }
 
     private func fail(_ batches: [CheckedContinuation<[OpId], any Error>], _ reason: String) {

@@ -12,6 +12,7 @@ public actor Hub {
     let limits: Server.Limits
     let metrics: ServerMetrics
     let logger: Logger
+    let policies: PolicyCache
     private var hosts: [String: DocumentHost] = [:]
     private var lastUsed: [String: ContinuousClock.Instant] = [:]
     private var rooms: [String: [UUID: Member]] = [:]
@@ -35,12 +36,13 @@ public actor Hub {
         self.limits = limits
         self.metrics = metrics
         self.logger = logger
+        policies = PolicyCache(store: store)
     }
 
-    /// The store's access rules now (re-read for every check, so `collab grant` and
-    /// `revoke` on the same store take effect at once).
+    /// The store's access rules now (re-read whenever the access log changed, so
+    /// `collab grant` and `revoke` on the same store take effect at once).
     public nonisolated func policy() throws -> AccessPolicy {
-        try AccessLog.policy(in: store)
+        try policies.policy()
     }
 
     // MARK: Sessions
@@ -118,22 +120,24 @@ public actor Hub {
         if let host = hosts[documentId] { return host }
         let documents = DocumentStore(store)
         let path = try documents.prepare(for: documentId)
-        let document = FileIO.exists(path) ? try open(path, documentId) : Document()
-        let store = self.store
+        let exists = FileIO.exists(path)
+        let document = exists ? try open(path, documentId) : Document()
+        // The host's writer: the log verified once here (or made at the first write, so
+        // that reading a document that does not exist leaves no file), then one record
+        // per group write. Used only on the host's disk thread.
+        let writer = LogWriter(appender: exists ? try ClogAppender(path: path, documentId: documentId) : nil)
+        let policies = self.policies
         let metrics = self.metrics
         let host = DocumentHost(
             documentId: documentId, document: document,
-            persist: { ops in
+            persist: { ops, checkpoint in
                 let start = ContinuousClock.now
                 defer { metrics.fsync(seconds: Self.seconds(since: start)) }
-                // The first write creates the log; the next ones append to it (synced).
-                if FileIO.exists(path) {
-                    try ClogLog.append(ops, to: path)
-                } else {
-                    try OpLogFile.write(ops, to: path, format: .clog, documentId: documentId)
-                }
+                if writer.appender == nil { writer.appender = try ClogAppender(path: path, documentId: documentId) }
+                try writer.appender!.append(ops, checkpoint: checkpoint)
             },
-            policy: { try AccessLog.policy(in: store) })
+            checkpointEvery: ClogLog.checkpointInterval, writesSinceCheckpoint: writer.appender?.batchesSinceCheckpoint ?? 0,
+            policy: { try policies.policy() })
         hosts[documentId] = host
         metrics.documentsOpen(hosts.count)
         return host
@@ -189,5 +193,15 @@ public actor Hub {
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let (seconds, attoseconds) = (ContinuousClock.now - start).components
         return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
+
+/// A document's appender, made at its first write; touched only on the document's disk
+/// thread.
+private final class LogWriter: @unchecked Sendable {
+    var appender: ClogAppender?
+
+    init(appender: ClogAppender?) {
+        self.appender = appender
     }
 }

@@ -122,6 +122,29 @@ public enum LoadTest {
         return total
     }
 
+    /// The ids of the ops in an `ops` message, as the server writes them:
+    /// `{"id":{"clientId":"C","seq":N}` at the start of each op.
+    static func opIds(in message: String) -> [OpId] {
+        let bytes = Array(message.utf8)
+        let marker = Array("{\"id\":{\"clientId\":\"".utf8)
+        var ids: [OpId] = []
+        var k = 0
+        while let found = bytes[k...].firstRange(of: marker) {
+            var end = found.upperBound
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\"") { end += 1 }
+            let client = String(decoding: bytes[found.upperBound..<end], as: UTF8.self)
+            var digit = end + 8  // past `","seq":`
+            var seq = 0
+            while digit < bytes.count, (48...57).contains(bytes[digit]) {
+                seq = seq * 10 + Int(bytes[digit] - 48)
+                digit += 1
+            }
+            ids.append(OpId(client, seq))
+            k = digit
+        }
+        return ids
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18
@@ -197,11 +220,10 @@ public enum LoadTest {
                     received.acknowledged += 1
                     received.ackMilliseconds.append(seconds(now - sent) * 1000)
                 } else if text.hasPrefix("{\"type\":\"ops\"") {
-                    guard case .object(let fields) = try? JSONParser.parse(text), case .array(let ops)? = fields["ops"] else { continue }
-                    for op in ops {
-                        if let op = try? OpJSON.decode(op), let sent = sendTimes.time(of: op.id) {
-                            received.broadcastMilliseconds.append(seconds(now - sent) * 1000)
-                        }
+                    // Only the op ids are needed: found by their fixed prefix rather than
+                    // by parsing every op (with 50 typists a client reads 5,000 ops/s).
+                    for id in Self.opIds(in: text) {
+                        if let sent = sendTimes.time(of: id) { received.broadcastMilliseconds.append(seconds(now - sent) * 1000) }
                     }
                 } else if text.hasPrefix("{\"type\":\"error\"") {
                     received.errors += 1

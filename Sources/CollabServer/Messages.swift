@@ -38,6 +38,14 @@ enum Messages {
         return writer.text
     }
 
+    /// `ops` from ops already encoded (objects separated by commas).
+    static func ops(_ docId: String, json: String) -> String {
+        var writer = JSONWriter()
+        writer.raw("{\"type\":\"ops\",\"docId\":")
+        writer.string(docId)
+        return writer.text + ",\"ops\":[" + json + "]}"
+    }
+
     static func ack(_ docId: String, _ ids: [OpId]) -> String {
         var writer = JSONWriter()
         writer.raw("{\"type\":\"ack\",\"docId\":")

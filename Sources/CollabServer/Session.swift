@@ -117,8 +117,8 @@ actor Session {
         if joined[docId] == nil {
             let listener = await host.follow(since: version) { missing, current in
                 outbox.send(Messages.ops("sync_response", docId, missing, version: current))
-            } _: { ops in
-                outbox.send(Messages.ops("ops", docId, ops))
+            } _: { delivery, me in
+                if let json = delivery.json(for: me) { outbox.send(Messages.ops(docId, json: json)) }
             }
             joined[docId] = (host, listener)
         } else {

@@ -38,9 +38,9 @@ struct DocumentHostTests {
     @Test func concurrentBatchesAreWrittenTogetherAndAcknowledgedOnceDurable() async throws {
         let disk = Disk()
         disk.delay = 2_000
-        let host = DocumentHost(documentId: "doc", document: Document(), persist: { try disk.persist($0) })
+        let host = DocumentHost(documentId: "doc", document: Document(), persist: { ops, _ in try disk.persist(ops) })
         let received = Received()
-        _ = await host.listen { ops in received.add(ops.count) }
+        _ = await host.listen { delivery, me in received.add(delivery.ops(for: me).count) }
         try await withThrowingTaskGroup(of: [OpId].self) { group in
             for k in 0..<40 { group.addTask { try await host.submit([Self.insert("c\(k)", "x")], as: nil) } }
             for try await acknowledged in group {
@@ -58,7 +58,7 @@ struct DocumentHostTests {
 
     @Test func aRefusedBatchLeavesNoTraceAndTheOthersGoThrough() async throws {
         let disk = Disk()
-        let host = DocumentHost(documentId: "doc", document: Document(), persist: { try disk.persist($0) })
+        let host = DocumentHost(documentId: "doc", document: Document(), persist: { ops, _ in try disk.persist(ops) })
         _ = try await host.submit([Self.insert("a", "hello")], as: nil)
         // Half valid, half naming a character that does not exist: refused whole.
         let bad = [Self.insert("b", "ok", after: OpId("a", 4)), Self.insert("b", "no", after: OpId("zz", 9), seq: 2)]
@@ -72,7 +72,7 @@ struct DocumentHostTests {
 
     @Test func aFailedWriteIsNeverAcknowledgedAndClosesTheDocument() async throws {
         let disk = Disk()
-        let host = DocumentHost(documentId: "doc", document: Document(), persist: { try disk.persist($0) })
+        let host = DocumentHost(documentId: "doc", document: Document(), persist: { ops, _ in try disk.persist(ops) })
         _ = try await host.submit([Self.insert("a", "kept")], as: nil)
         disk.failing = true
         await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("b", "lost")], as: nil) }
@@ -94,7 +94,7 @@ struct DocumentHostTests {
             policy.record(event)
         }
         let rules = policy
-        let host = DocumentHost(documentId: "doc", document: Document(), persist: { try disk.persist($0) }, policy: { rules })
+        let host = DocumentHost(documentId: "doc", document: Document(), persist: { ops, _ in try disk.persist(ops) }, policy: { rules })
         await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("viewer", "x")], as: "viewer") }
         await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("owner", "x")], as: "viewer") }
         _ = try await host.submit([Self.insert("owner/laptop", "x")], as: "owner")

@@ -1,0 +1,89 @@
+import CollabCore
+import Foundation
+
+/// Appends to a `.clog` log that one long-lived writer holds (the server's document
+/// host): the log is read and verified once, when opened, and each append then costs one
+/// record and one fdatasync, not a re-read of the whole file (`ClogLog.append` verifies
+/// the whole log every time, which is right for a command run once, quadratic for a
+/// server appending thousands of times).
+///
+/// Each append still takes the log's writer lock, and checks that the file is the one it
+/// verified, at the length it left it: if anyone else appended or rewrote it meanwhile,
+/// the append is refused with `.changed` — the writer's picture of the log is out of
+/// date, and it must open the log again rather than write after ops it has not seen.
+public final class ClogAppender: @unchecked Sendable {
+    public let path: String
+    private var length: Int
+    private var records: Int
+    private var inode: UInt64
+    /// Op batches written since the log's last checkpoint (for automatic checkpoints).
+    public private(set) var batchesSinceCheckpoint: Int
+
+    /// Opens `path`, which must be a clean log (or creates it, header only, for
+    /// `documentId`).
+    public init(path: String, documentId: String) throws(LogError) {
+        self.path = path
+        if !FileIO.exists(path) { try FileIO.createNew(path, with: ClogHeader(documentId: documentId).encoded()) }
+        (length, records, inode, batchesSinceCheckpoint) = try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            let bytes = try file.readAll()
+            let scan = ClogScanner.scan(bytes)
+            try ClogLog.requireClean(scan, path: path)
+            let sinceCheckpoint = scan.records.reversed().prefix { $0.type != ClogRecordType.checkpoint.rawValue }
+                .filter { $0.type == ClogRecordType.opBatch.rawValue }.count
+            return (bytes.count, scan.records.count, try file.inode(), sinceCheckpoint)
+        }
+    }
+
+    /// Whether the next append should carry a checkpoint (every
+    /// `ClogLog.checkpointInterval` op batches).
+    public var checkpointDue: Bool {
+        ClogLog.checkpointInterval > 0 && batchesSinceCheckpoint + 1 >= ClogLog.checkpointInterval
+    }
+
+    /// Appends `ops` as one record and syncs it; then, best effort, `checkpoint` (the
+    /// document's state after these ops) as another.
+    public func append(_ ops: [Op], checkpoint: DocumentSnapshot? = nil) throws(LogError) {
+        guard !ops.isEmpty else { return }
+        try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            guard try file.inode() == inode, try file.size() == length else { throw .changed(path: path) }
+            let record = ClogRecord.frame(type: .opBatch, number: UInt64(records), payload: OpBatchCodec.encode(ops))
+            do throws(LogError) {
+                try file.write(record, at: length)
+                try file.syncData()
+            } catch {
+                // Leave no partial record behind if the file can still be cut back.
+                try? file.truncate(to: length)
+                throw error
+            }
+            length += record.count
+            records += 1
+            batchesSinceCheckpoint += 1
+            guard let checkpoint else { return }
+            let frame = ClogRecord.frame(type: .checkpoint, number: UInt64(records), payload: CheckpointCodec.encode(checkpoint))
+            do {
+                try file.write(frame, at: length)
+                try file.syncData()
+                length += frame.count
+                records += 1
+                batchesSinceCheckpoint = 0
+            } catch {
+                // The ops are durable already; a checkpoint that cannot be written is given up.
+                try? file.truncate(to: length)
+            }
+        }
+    }
+}
+
+extension OpenLogFile {
+    func inode() throws(LogError) -> UInt64 {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io(path: path, reason: "fstat failed: \(String(cString: strerror(errno)))") }
+        return UInt64(info.st_ino)
+    }
+
+    func size() throws(LogError) -> Int {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io(path: path, reason: "fstat failed: \(String(cString: strerror(errno)))") }
+        return Int(info.st_size)
+    }
+}

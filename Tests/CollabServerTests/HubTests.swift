@@ -1,0 +1,52 @@
+import CollabCore
+import CollabLog
+import Foundation
+import Testing
+
+@testable import CollabServer
+
+/// What the server keeps in memory, and what the load test reads off the wire.
+@Suite("Hub")
+struct HubTests {
+    static func store() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("collab-hub-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func aDocumentNobodyFollowsIsUnloadedWhenIdleAndReopenedFromItsLog() async throws {
+        var limits = Server.Limits()
+        limits.idleDocument = .milliseconds(50)
+        let hub = Hub(store: try Self.store(), limits: limits)
+        let outbox = Outbox(limit: 1 << 20) {}
+        let session = UUID()
+        let (host, _) = try await hub.enter("notes", session: session, .init(user: "alice", name: "a", outbox: outbox))
+        _ = try await host.submit([Wire.insert("alice", 0, after: nil, "kept")], as: nil)
+        try await Task.sleep(for: .milliseconds(100))
+        await hub.unloadIdle()
+        #expect(await hub.openDocuments == ["notes"], "followed: stays")
+        await hub.leave("notes", session: session)
+        await hub.unloadIdle()
+        #expect(await hub.openDocuments == ["notes"], "just left: not idle yet")
+        try await Task.sleep(for: .milliseconds(100))
+        await hub.unloadIdle()
+        #expect(await hub.openDocuments == [])
+        let reopened = try await hub.host("notes")
+        #expect(await reopened.version == VersionVector(["alice": 4]))
+    }
+
+    @Test func theLoadTestFindsOpIdsWithoutParsing() {
+        let ops = [Wire.insert("lt3/abc-3", 41, after: nil, "x"), Wire.insert("lt7/abc-7", 0, after: OpId("lt3/abc-3", 41), "y")]
+        let message = Messages.ops("ops", "loadtest/doc-0", ops)
+        #expect(LoadTest.opIds(in: message) == ops.map(\.id))
+        #expect(LoadTest.opIds(in: #"{"type":"ack","docId":"d","opIds":["a:1"]}"#) == [])
+    }
+
+    @Test func percentilesAreNearestRank() {
+        let values = (1...100).map(Double.init)
+        #expect(LoadTest.Report.percentile(values, 50) == 50)
+        #expect(LoadTest.Report.percentile(values, 95) == 95)
+        #expect(LoadTest.Report.percentile(values, 99) == 99)
+        #expect(LoadTest.Report.percentile([], 99) == 0)
+    }
+}
