@@ -173,13 +173,13 @@ _collab() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|compact|grant|revoke|transfer|access|audit|keygen|token|share|serve|exit-codes|help)
+    import|export|apply|merge|materialize|log|edit|verify|repair|salvage|checkpoint|ls|revert|undo|version|versions|tag|diff|blame|restore|compact|grant|revoke|transfer|access|audit|keygen|token|share|serve|sync|watch|loadtest|exit-codes|help)
         # Offer subcommand argument completions
         "_collab_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore compact grant revoke transfer access audit keygen token share serve exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import export apply merge materialize log edit verify repair salvage checkpoint ls revert undo version versions tag diff blame restore compact grant revoke transfer access audit keygen token share serve sync watch loadtest exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -931,8 +931,8 @@ _collab_share_revoke() {
 _collab_serve() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=(--store --host --port --key-file)
+    repeating_options=(--origin)
+    non_repeating_options=(--store --host --port --key-file --max-message --rate --max-connections-per-user --max-connections-per-doc --ping-interval --idle-unload)
     __collab_offer_flags_options 0
 
     # Offer option value completions
@@ -947,6 +947,117 @@ _collab_serve() {
         return
         ;;
     '--key-file')
+        return
+        ;;
+    '--origin')
+        return
+        ;;
+    '--max-message')
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    '--max-connections-per-user')
+        return
+        ;;
+    '--max-connections-per-doc')
+        return
+        ;;
+    '--ping-interval')
+        return
+        ;;
+    '--idle-unload')
+        return
+        ;;
+    esac
+}
+
+_collab_sync() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --doc --token --token-file)
+    __collab_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--doc')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--token-file')
+        return
+        ;;
+    esac
+}
+
+_collab_watch() {
+    repeating_flags=()
+    non_repeating_flags=(--from-now --presence --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--doc --token --token-file --since --count)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--doc')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--token-file')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--count')
+        return
+        ;;
+    esac
+}
+
+_collab_loadtest() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--clients --typists --docs --rate --duration --prefix --key-file --store --token)
+    __collab_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--clients')
+        return
+        ;;
+    '--typists')
+        return
+        ;;
+    '--docs')
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--prefix')
+        return
+        ;;
+    '--key-file')
+        return
+        ;;
+    '--store')
+        return
+        ;;
+    '--token')
         return
         ;;
     esac

@@ -39,6 +39,12 @@ struct Connection {
             group.addTask { await outbox.drain(into: outbound) }
             group.addTask { await read(inbound, into: established, outbox) }
             await group.next()
+            if outbox.isClosed {
+                // A close is queued (or sent): let the other side of the pair finish — the
+                // drain writes what is queued, the close last — for at most a few seconds.
+                group.addTask { try? await Task.sleep(for: .seconds(5)) }
+                await group.next()
+            }
             group.cancelAll()
         }
         if let session = established ?? lateSession.withValue({ $0 }) {

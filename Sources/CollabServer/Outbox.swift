@@ -5,48 +5,78 @@ import NIOWebSocket
 /// What a connection has yet to send, in the order it was queued: acknowledgements,
 /// other clients' ops and presence. One task drains it into the socket, so messages
 /// never overtake each other; anything may queue without waiting (a document's writer
-/// passes ops on from inside its actor). A client that reads too slowly is cut off
-/// rather than buffered without end: it reconnects and catches up with `join` `since`.
+/// passes ops on from inside its actor). When the socket is slower than the document,
+/// the `ops` messages waiting for the same document are sent as one (fewer frames and
+/// wake-ups under load, the same ops in the same order). A client that reads too slowly
+/// is cut off rather than buffered without end: it reconnects and catches up with
+/// `join` `since`.
 final class Outbox: Sendable {
     enum Item: Sendable {
         case text(String)
+        /// An `ops` message: the document and its ops as JSON objects separated by commas.
+        case ops(docId: String, json: String)
         case close(WebSocketErrorCode, String)
+
+        var size: Int {
+            switch self {
+            case .text(let text): text.utf8.count
+            case .ops(let docId, let json): docId.utf8.count + json.utf8.count + 32
+            case .close: 0
+            }
+        }
     }
 
-    private let items: AsyncStream<Item>
-    private let input: AsyncStream<Item>.Continuation
-    private let state = Locked((queuedBytes: 0, closed: false))
+    private struct State {
+        var queue: [Item] = []
+        var queuedBytes = 0
+        /// No more may queue (a close is queued, or the client fell too far behind).
+        var closed = false
+        /// The drain must stop at once.
+        var finished = false
+    }
+
+    private let state = Locked(State())
+    private let wake: AsyncStream<Void>
+    private let wakeUp: AsyncStream<Void>.Continuation
     private let limit: Int
     /// Told once when the client has fallen too far behind: the socket is closed at once,
     /// since a close frame would wait behind everything the client is not reading.
     private let onAbort: @Sendable () -> Void
 
     init(limit: Int, onAbort: @escaping @Sendable () -> Void) {
-        (items, input) = AsyncStream.makeStream(of: Item.self)
+        (wake, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.limit = limit
         self.onAbort = onAbort
     }
 
     /// Queues a message; false if the connection is closing.
     @discardableResult
-    func send(_ text: String) -> Bool {
-        let overflow: Bool? = state.withValue { state in
+    func send(_ text: String) -> Bool { enqueue(.text(text)) }
+
+    /// Queues others' ops for a document.
+    @discardableResult
+    func sendOps(docId: String, json: String) -> Bool { enqueue(.ops(docId: docId, json: json)) }
+
+    private func enqueue(_ item: Item) -> Bool {
+        let outcome: Bool? = state.withValue { state in
             guard !state.closed else { return nil }
-            state.queuedBytes += text.utf8.count
+            state.queuedBytes += item.size
             if state.queuedBytes > limit {
                 state.closed = true
-                return true
+                state.finished = true
+                return false
             }
-            return false
+            state.queue.append(item)
+            return true
         }
-        switch overflow {
+        switch outcome {
         case nil: return false
-        case true?:
-            input.finish()
+        case false?:
+            wakeUp.finish()
             onAbort()
             return false
-        case false?:
-            input.yield(.text(text))
+        case true?:
+            wakeUp.yield()
             return true
         }
     }
@@ -55,31 +85,69 @@ final class Outbox: Sendable {
     func close(_ code: WebSocketErrorCode, reason: String) {
         let first = state.withValue { state in
             defer { state.closed = true }
-            return !state.closed
+            guard !state.closed else { return false }
+            state.queue.append(.close(code, reason))
+            return true
         }
-        guard first else { return }
-        input.yield(.close(code, reason))
-        input.finish()
+        if first { wakeUp.yield() }
     }
 
     var isClosed: Bool { state.withValue { $0.closed } }
 
+    /// At most one write burst per this interval: under load, what queues meanwhile goes
+    /// out together (ops for one document merged into one message) instead of a frame,
+    /// a flush and a task switch per group write per listener. An idle connection's first
+    /// message is not delayed.
+    static let pacing: Duration = .milliseconds(4)
+
     /// Writes queued messages to the socket until a close is sent or the outbox ends.
     func drain(into outbound: WebSocketOutboundWriter) async {
-        for await item in items {
-            switch item {
-            case .text(let text):
-                state.withValue { $0.queuedBytes -= text.utf8.count }
-                do {
-                    // Split into frames no larger than the peer's frame limit allows.
-                    try await outbound.writeTextMessage(text)
-                } catch {
+        var lastBurst = ContinuousClock.now - Self.pacing
+        for await _ in wake {
+            if ContinuousClock.now - lastBurst < Self.pacing { try? await Task.sleep(until: lastBurst + Self.pacing) }
+            lastBurst = .now
+            let (items, finished) = state.withValue { state in
+                defer {
+                    state.queue = []
+                    state.queuedBytes = 0
+                }
+                return (state.queue, state.finished)
+            }
+            if finished { return }
+            for item in Self.merged(items) {
+                switch item {
+                case .text(let text):
+                    do {
+                        // Split into frames no larger than the peer's frame limit allows.
+                        try await outbound.writeTextMessage(text)
+                    } catch {
+                        return
+                    }
+                case .ops(let docId, let json):
+                    do {
+                        try await outbound.writeTextMessage(Messages.ops(docId, json: json))
+                    } catch {
+                        return
+                    }
+                case .close(let code, let reason):
+                    try? await outbound.close(code, reason: reason)
                     return
                 }
-            case .close(let code, let reason):
-                try? await outbound.close(code, reason: reason)
-                return
             }
         }
+    }
+
+    /// Consecutive `ops` items for the same document as one.
+    static func merged(_ items: [Item]) -> [Item] {
+        var result: [Item] = []
+        result.reserveCapacity(items.count)
+        for item in items {
+            if case .ops(let docId, let json) = item, case .ops(let previousDoc, let previous)? = result.last, previousDoc == docId {
+                result[result.count - 1] = .ops(docId: docId, json: previous + "," + json)
+            } else {
+                result.append(item)
+            }
+        }
+        return result
     }
 }

@@ -118,7 +118,7 @@ actor Session {
             let listener = await host.follow(since: version) { missing, current in
                 outbox.send(Messages.ops("sync_response", docId, missing, version: current))
             } _: { delivery, me in
-                if let json = delivery.json(for: me) { outbox.send(Messages.ops(docId, json: json)) }
+                if let json = delivery.json(for: me) { outbox.sendOps(docId: docId, json: json) }
             }
             joined[docId] = (host, listener)
         } else {

@@ -42,6 +42,21 @@ struct HubTests {
         #expect(LoadTest.opIds(in: #"{"type":"ack","docId":"d","opIds":["a:1"]}"#) == [])
     }
 
+    @Test func queuedOpsForOneDocumentGoOutAsOneMessageInOrder() {
+        let merged = Outbox.merged([
+            .ops(docId: "a", json: "1"), .ops(docId: "a", json: "2"), .text("ack"), .ops(docId: "a", json: "3"),
+            .ops(docId: "b", json: "4"), .ops(docId: "a", json: "5"),
+        ])
+        let shown = merged.map { item -> String in
+            switch item {
+            case .text(let text): text
+            case .ops(let docId, let json): "\(docId):\(json)"
+            case .close: "close"
+            }
+        }
+        #expect(shown == ["a:1,2", "ack", "a:3", "b:4", "a:5"])
+    }
+
     @Test func percentilesAreNearestRank() {
         let values = (1...100).map(Double.init)
         #expect(LoadTest.Report.percentile(values, 50) == 50)
