@@ -977,7 +977,7 @@ _collab_sync() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --doc --token --token-file)
+    non_repeating_options=(--store --doc --token --token-file --replica)
     __collab_offer_flags_options 2
 
     # Offer option value completions
@@ -992,6 +992,9 @@ _collab_sync() {
         return
         ;;
     '--token-file')
+        return
+        ;;
+    '--replica')
         return
         ;;
     esac

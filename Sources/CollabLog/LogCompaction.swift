@@ -66,7 +66,9 @@ public enum LogCompaction {
             guard render(compacted) == render(head) else { throw Refusal.differs("its \(name) differs") }
         }
         guard compacted.version == head.version else { throw Refusal.differs("its version differs") }
-        let bytes = ClogLog.encode(documentId: documentId, ops: after, tags: keptTags, base: base)
+        // The replicas' acknowledged versions stay: they are at or past the cutoff.
+        let acknowledgements = ClogFormat.isClog(try FileIO.read(log.path)) ? try ClogLog.records(ofType: .replicaVersion, in: log.path) : []
+        let bytes = ClogLog.encode(documentId: documentId, ops: after, tags: keptTags, base: base, acknowledgements: acknowledgements)
         return Result(bytes: bytes, opsAfter: after.count, cutoff: cutoff, droppedTags: dropped)
     }
 

@@ -34,6 +34,9 @@ public actor DocumentHost {
     private let persist: @Sendable ([Op], DocumentSnapshot?) throws -> Void
     /// Write a checkpoint with every this many group writes (0: never), counting from
     /// `writesSinceCheckpoint` at open: opening the log then never replays more.
+    private let recordAcknowledgement: @Sendable (ReplicaAcknowledgement) throws -> Void
+    /// The last version recorded for each replica by this host (not recorded again).
+    private var acknowledged: [String: VersionVector] = [:]
     private let checkpointEvery: Int
     private var writesSinceCheckpoint: Int
     private let policy: @Sendable () throws -> AccessPolicy?
@@ -56,8 +59,10 @@ public actor DocumentHost {
     /// check (nil: no access control, as for a log outside a store).
     public init(
         documentId: String, document: Document, persist: @escaping @Sendable ([Op], DocumentSnapshot?) throws -> Void,
-        checkpointEvery: Int = 0, writesSinceCheckpoint: Int = 0, policy: @escaping @Sendable () throws -> AccessPolicy? = { nil }
+        checkpointEvery: Int = 0, writesSinceCheckpoint: Int = 0, policy: @escaping @Sendable () throws -> AccessPolicy? = { nil },
+        recordAcknowledgement: @escaping @Sendable (ReplicaAcknowledgement) throws -> Void = { _ in }
     ) {
+        self.recordAcknowledgement = recordAcknowledgement
         self.checkpointEvery = checkpointEvery
         self.writesSinceCheckpoint = writesSinceCheckpoint
         self.documentId = documentId
@@ -264,6 +269,27 @@ public actor DocumentHost {
         copy.coalescingFloor = copy.historyCount
         shadow = copy
         return copy
+    }
+
+    /// Records in the log that `replica` holds `version` durably (what it said when it
+    /// joined with `since`), for `compact --stable`. Only the part the log has counts; an
+    /// unchanged version is not recorded again. Best effort: a record that cannot be
+    /// written only keeps the stable version where it was.
+    public func acknowledge(_ replica: String, holds version: VersionVector) async {
+        var held = VersionVector()
+        for (client, count) in version.counts where document.version[client] > 0 {
+            held[client] = min(count, document.version[client])
+        }
+        guard failure == nil, acknowledged[replica] != held else { return }
+        acknowledged[replica] = held
+        let record = ReplicaAcknowledgement(replica: replica, version: held, at: Int64(Date().timeIntervalSince1970 * 1000))
+        let write = recordAcknowledgement
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            disk.async {
+                try? write(record)
+                done.resume()
+            }
+        }
     }
 
     /// Appends and syncs on the document's own thread, not the shared pool: an fdatasync

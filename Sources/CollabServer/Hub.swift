@@ -137,7 +137,11 @@ public actor Hub {
                 try writer.appender!.append(ops, checkpoint: checkpoint)
             },
             checkpointEvery: ClogLog.checkpointInterval, writesSinceCheckpoint: writer.appender?.batchesSinceCheckpoint ?? 0,
-            policy: { try policies.policy() })
+            policy: { try policies.policy() },
+            recordAcknowledgement: { acknowledgement in
+                // Only into a log that exists: a replica of an empty document holds nothing.
+                try writer.appender?.appendSkippable(.replicaVersion, payload: acknowledgement.json)
+            })
         hosts[documentId] = host
         metrics.documentsOpen(hosts.count)
         return host

@@ -69,7 +69,7 @@ actor Session {
         }
         do {
             switch type {
-            case "join": try await join(docId, since: fields["since"])
+            case "join": try await join(docId, since: fields["since"], replica: fields["replica"])
             case "sync_request": try await sync(docId, since: fields["since"])
             case "ops": await receive(docId, fields["ops"], arrived: arrived)
             case "presence": await presence(docId, fields)
@@ -101,10 +101,17 @@ actor Session {
         return decision.allowed ? nil : decision.reason
     }
 
-    private func join(_ docId: String, since: JSONValue?) async throws {
+    private func join(_ docId: String, since: JSONValue?, replica: JSONValue?) async throws {
         if let reason = try readRefusal(docId) { return refuse("forbidden", reason, docId: docId) }
         guard let version = Messages.version(from: since) else {
             return refuse("bad_message", "since is a version vector {client: count}", docId: docId)
+        }
+        var replicaId: String?
+        switch replica {
+        case nil, .null?: break
+        case .string(let id)? where id == user || id.hasPrefix(user + "/"): replicaId = id
+        case .string(let id)?: return refuse("forbidden", "replica \(id) is not one of \(user)'s (\(user) or \(user)/…)", docId: docId)
+        default: return refuse("bad_message", "replica is a client id", docId: docId)
         }
         let host: DocumentHost
         let others: [String]
@@ -126,6 +133,7 @@ actor Session {
             outbox.send(Messages.ops("sync_response", docId, missing, version: current))
         }
         for message in others { outbox.send(message) }
+        if let replicaId, since != nil { await host.acknowledge(replicaId, holds: version) }
     }
 
     /// The ops a client at `since` lacks, without following the document.

@@ -30,7 +30,7 @@ public enum SyncClient {
     /// Syncs `document` with `docId` on the server at `url`. `pulled` is told the new
     /// ops before anything is pushed (so a refused push keeps what was pulled).
     public static func sync(
-        _ document: Document, url: String, docId: String, token: String, opsPerBatch: Int = 1_000,
+        _ document: Document, url: String, docId: String, token: String, replica: String? = nil, opsPerBatch: Int = 1_000,
         pulled save: ([Op]) throws -> Void
     ) async throws -> Outcome {
         let client = ProtocolClient(url: url, token: token)
@@ -38,7 +38,7 @@ public enum SyncClient {
         var inbox = Inbox(client: client)
         _ = try await inbox.next("auth_ok", docId: nil)
         let before = document.historyCount
-        client.send(ProtocolMessages.join(docId, since: document.version))
+        client.send(ProtocolMessages.join(docId, since: document.version, replica: replica))
         let response = try await inbox.next("sync_response", docId: docId)
         guard case .array(let items)? = response["ops"], let serverVersion = ProtocolMessages.version(response["version"]) else {
             throw Failure(code: "bad_message", description: "the server's sync_response is malformed")
@@ -77,10 +77,16 @@ public enum SyncClient {
 
 /// The messages a client sends (docs/protocol.md).
 public enum ProtocolMessages {
-    public static func join(_ docId: String, since version: VersionVector? = nil) -> String {
+    /// `replica`: the client id this replica writes as; with `since`, the server records
+    /// that the replica holds that version (for `compact --stable`).
+    public static func join(_ docId: String, since version: VersionVector? = nil, replica: String? = nil) -> String {
         var writer = JSONWriter()
         writer.raw("{\"type\":\"join\",\"docId\":")
         writer.string(docId)
+        if let replica {
+            writer.raw(",\"replica\":")
+            writer.string(replica)
+        }
         if let version {
             writer.raw(",\"since\":")
             Messages.version(version, &writer)

@@ -1,3 +1,5 @@
+import CollabCore
+import CollabLog
 import Foundation
 import CollabTestSupport
 import Testing
@@ -228,6 +230,33 @@ struct CompactCommandTests {
         // Versions before the cutoff are gone, and say so.
         let gone = try CLI.run(["materialize", "doc.clog", "--at", "a:3"], in: dir)
         #expect(gone.status != 0 && gone.stderr.contains("compaction cutoff"), "\(gone.stderr)")
+    }
+
+    /// --stable compacts below what every replica that wrote has acknowledged (recorded
+    /// by the server), refuses while one has acknowledged nothing, and keeps the records.
+    @Test func stableCompactsBelowWhatEveryReplicaAcknowledged() throws {
+        let dir = try CLI.scratch()
+        let long = String(repeating: "old text. ", count: 50)
+        try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "Title" + long], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "a", "delete", "5", "\(long.count)"], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "b", "insert", "5", "!"], in: dir)
+        let path = dir.file("doc.clog").path
+        let appender = try ClogAppender(path: path, documentId: "doc")
+        func acknowledge(_ replica: String, _ version: VersionVector, at: Int64) throws {
+            try appender.appendSkippable(.replicaVersion, payload: ReplicaAcknowledgement(replica: replica, version: version, at: at).json)
+        }
+        let aHas = try OpLogFile.loadDocument(path).document.version["a"]
+        try acknowledge("a", VersionVector(["a": aHas, "b": 1]), at: 1)
+        let refused = try CLI.run(["compact", "doc.clog", "--stable"], in: dir)
+        #expect(refused.status == 75 && refused.stderr.contains("no acknowledged version from b"), "\(refused)")
+        // b has seen a's text but not the deletion yet: the cutoff stops before it.
+        try acknowledge("b", VersionVector(["a": 5 + long.count, "b": 1]), at: 2)
+        let head = try Self.renderings(dir)
+        let done = try CLI.run(["compact", "doc.clog", "--stable", "--json"], in: dir)
+        #expect(done.status == 0, "\(done)")
+        #expect(done.stdout.contains(#""cutoff":{"a":\#(5 + long.count),"b":1}"#), "\(done.stdout)")
+        #expect(try Self.renderings(dir) == head)
+        #expect(try ClogLog.records(ofType: .replicaVersion, in: path).count == 2)
     }
 
     @Test func historyAfterTheCutoffIsKeptAndOpsFromBehindItAreRefused() throws {

@@ -145,6 +145,34 @@ struct ServerTests {
         }
     }
 
+    /// What a replica says it holds when it joins with `since` is recorded in the log,
+    /// for `compact --stable`; a replica id that is not the user's is refused.
+    @Test func aReplicasAcknowledgedVersionIsRecordedInTheLog() async throws {
+        try await ServerHarness.run { server in
+            let alice = try await server.connect("alice")
+            alice.send(Wire.join())
+            alice.send(Wire.ops([Wire.insert("alice", 0, after: nil, "hello")]))
+            _ = try await alice.next(Self.isAck)
+            let bob = try await server.connect("bob")
+            bob.send(#"{"type":"join","docId":"notes","replica":"alice"}"#)
+            #expect(try await bob.next(Self.isError("forbidden")).contains("replica alice is not one of bob's"))
+            bob.send(#"{"type":"join","docId":"notes","since":{"alice":3},"replica":"bob/phone"}"#)
+            _ = try await bob.next { $0.contains("sync_response") }
+            // The same version again is not recorded twice; a newer one is.
+            bob.send(#"{"type":"join","docId":"notes","since":{"alice":3},"replica":"bob/phone"}"#)
+            _ = try await bob.next { $0.contains("sync_response") }
+            bob.send(#"{"type":"join","docId":"notes","since":{"alice":5,"zed":9},"replica":"bob/phone"}"#)
+            _ = try await bob.next { $0.contains("sync_response") }
+            let path = try DocumentStore(server.store).path(for: "notes")
+            let recorded = try ClogLog.records(ofType: .replicaVersion, in: path).compactMap(ReplicaAcknowledgement.decode)
+            #expect(recorded.map(\.replica) == ["bob/phone", "bob/phone"])
+            // Only what the log has counts: zed is unknown to it.
+            #expect(recorded.map(\.version) == [VersionVector(["alice": 3]), VersionVector(["alice": 5])])
+            // The log still reads (the records are skippable) and shows the same.
+            #expect(try server.logged().text == "hello")
+        }
+    }
+
     @Test func presenceIsPassedOnCoalescedAndNeverLogged() async throws {
         try await ServerHarness.run { server in
             let alice = try await server.connect("alice")

@@ -18,8 +18,11 @@ struct CompactCommand: ParsableCommand {
 
             Afterwards an op that needs squashed history — from a replica that was behind \
             the cutoff — is refused (exit 65): that replica must resync from a snapshot. \
-            --stable would take as the cutoff the version every replica has acknowledged, \
-            which `collab serve` records; until it has recorded some, it refuses.
+            --stable takes as the cutoff the version every replica that wrote to the log has \
+            acknowledged — what it said it holds when it last joined the document on \
+            `collab serve` (`collab sync --replica ID` says it too); the server records \
+            these in the log. While a client that wrote ops has acknowledged nothing, \
+            --stable refuses (exit 75).
 
             The rewrite is all or nothing (a temporary file, fsynced, renamed over the log), \
             under the writer's lock; the previous file is kept as LOG.before-compact unless \
@@ -60,9 +63,6 @@ struct CompactCommand: ParsableCommand {
     }
 
     func run() throws {
-        if stable {
-            throw CommandFailure(.usage, "\(location.name) records no replica's acknowledged version yet (`collab serve` records them); compact --before VERSION instead")
-        }
         let path = try location.path()
         let target = output ?? path
         if OpLogFile.format(forNew: target) == .jsonLines && output != nil {
@@ -80,10 +80,24 @@ struct CompactCommand: ParsableCommand {
         try compact(path: path, into: target)
     }
 
+    /// `--before`'s version, or with `--stable` the version every replica acknowledged.
+    private func cutoff(of log: OpLogFile, path: String) throws -> VersionVector {
+        if let before { return try VersionSpec(parsing: before).vector(in: log) }
+        guard ClogFormat.isClog(try FileIO.read(path)) else {
+            throw CommandFailure(.usage, "\(location.name) is a JSON-lines log, which records no acknowledged versions: use --before")
+        }
+        let acknowledgements = try ClogLog.records(ofType: .replicaVersion, in: path).compactMap(ReplicaAcknowledgement.decode)
+        do {
+            return try ReplicaAcknowledgement.stableVersion(of: acknowledgements, logVersion: try log.document().version)
+        } catch {
+            throw CommandFailure(.temporarilyRefused, "\(location.name): --stable: \(error)")
+        }
+    }
+
     private func compact(path: String, into target: String) throws {
         let log = try location.load()
         let before = try Data(contentsOf: URL(fileURLWithPath: path)).count
-        let cutoff = try VersionSpec(parsing: self.before!).vector(in: log)
+        let cutoff = try self.cutoff(of: log, path: path)
         let result: LogCompaction.Result
         do {
             result = try LogCompaction.compact(

@@ -18,7 +18,7 @@ struct SyncCommand: ParsableCommand {
             refused; 69 the server could not be reached or closed the connection.
 
             Examples:
-              collab sync notes.clog ws://localhost:8080/ws --doc notes --token "$TOKEN"
+              collab sync notes.clog ws://localhost:8080/ws --doc notes --token "$TOKEN" --replica alice/laptop
               COLLAB_TOKEN=$(cat token) collab sync notes.clog ws://host:8080/ws --doc team/notes --json
             """
     )
@@ -37,6 +37,9 @@ struct SyncCommand: ParsableCommand {
     @Option(help: "A file holding the token.")
     var tokenFile: String?
 
+    @Option(help: "The client id this log writes as (yours: USER or USER/DEVICE): the server records the version it holds, for compact --stable.")
+    var replica: String?
+
     @Flag(help: "Print the outcome as JSON.")
     var json = false
 
@@ -46,13 +49,14 @@ struct SyncCommand: ParsableCommand {
         let document = try file.document()
         let url = url
         let doc = doc
+        let replicaId = replica
         // The replica and the file are used by the async work alone while this thread waits.
-        nonisolated(unsafe) let replica = document
+        nonisolated(unsafe) let local = document
         nonisolated(unsafe) let log = file
         let outcome: SyncClient.Outcome
         do {
             outcome = try blocking {
-                try await SyncClient.sync(replica, url: url, docId: doc, token: token) { pulled in
+                try await SyncClient.sync(local, url: url, docId: doc, token: token, replica: replicaId) { pulled in
                     if !pulled.isEmpty { try log.append(pulled) }
                 }
             }

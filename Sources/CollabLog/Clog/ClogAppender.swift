@@ -13,9 +13,9 @@ import Foundation
 /// date, and it must open the log again rather than write after ops it has not seen.
 public final class ClogAppender: @unchecked Sendable {
     public let path: String
-    private var length: Int
-    private var records: Int
-    private var inode: UInt64
+    fileprivate var length: Int
+    fileprivate var records: Int
+    fileprivate var inode: UInt64
     /// Op batches written since the log's last checkpoint (for automatic checkpoints).
     public private(set) var batchesSinceCheckpoint: Int
 
@@ -70,6 +70,26 @@ public final class ClogAppender: @unchecked Sendable {
                 // The ops are durable already; a checkpoint that cannot be written is given up.
                 try? file.truncate(to: length)
             }
+        }
+    }
+}
+
+extension ClogAppender {
+    /// Appends one skippable record of another kind (a replica's acknowledged version)
+    /// and syncs it, with the same check that the log is still the one verified.
+    public func appendSkippable(_ type: ClogRecordType, payload: [UInt8]) throws(LogError) {
+        try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            guard try file.inode() == inode, try file.size() == length else { throw .changed(path: path) }
+            let record = ClogRecord.frame(type: type, number: UInt64(records), payload: payload, flags: ClogFormat.skippableFlag)
+            do throws(LogError) {
+                try file.write(record, at: length)
+                try file.syncData()
+            } catch {
+                try? file.truncate(to: length)
+                throw error
+            }
+            length += record.count
+            records += 1
         }
     }
 }

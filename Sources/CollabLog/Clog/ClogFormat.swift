@@ -41,6 +41,9 @@ public enum ClogRecordType: UInt8, Sendable {
     /// The squashed state a compacted log starts from (docs/versions.md); the first
     /// record when present, never skippable.
     case base = 5
+    /// A replica's acknowledged version, recorded by `collab serve` (`compact --stable`
+    /// takes its cutoff from them). Written skippable.
+    case replicaVersion = 6
 }
 
 /// The file header: which document the log belongs to.

@@ -7,8 +7,10 @@ public enum ClogLog {
     static let opsPerBatch = 16_384
 
     /// A new log's bytes: the header, the base a compacted log starts from (if any),
-    /// then the ops in batches, then the tags.
-    public static func encode(documentId: String, ops: [Op], tags: [VersionTag] = [], base: DocumentSnapshot? = nil) -> [UInt8] {
+    /// then the ops in batches, the tags, and the replicas' acknowledged versions.
+    public static func encode(
+        documentId: String, ops: [Op], tags: [VersionTag] = [], base: DocumentSnapshot? = nil, acknowledgements: [[UInt8]] = []
+    ) -> [UInt8] {
         var bytes = ClogHeader(documentId: documentId).encoded()
         var number: UInt64 = 0
         if let base {
@@ -24,6 +26,10 @@ public enum ClogLog {
         }
         for tag in tags {
             bytes += tagRecord(tag, number: number)
+            number += 1
+        }
+        for acknowledgement in acknowledgements {
+            bytes += ClogRecord.frame(type: .replicaVersion, number: number, payload: acknowledgement, flags: ClogFormat.skippableFlag)
             number += 1
         }
         return bytes
