@@ -168,7 +168,12 @@ public actor DocumentHost {
 
     /// Takes a batch from `user` (nil: no access control) sent by listener `from`, and
     /// returns the ids of its ops once they are durable. Refused whole or taken whole.
-    public func submit(_ ops: [Op], as user: String?, from listener: UUID? = nil) async throws -> [OpId] {
+    /// `queued` is told when the batch has its place in the order of writes (not when it
+    /// is refused before that): a connection may then go on to its next message, and its
+    /// batches are still written in the order it sent them.
+    public func submit(
+        _ ops: [Op], as user: String?, from listener: UUID? = nil, queued: @Sendable () -> Void = {}
+    ) async throws -> [OpId] {
         if let failure { throw Refusal.unavailable(failure) }
         if let user, let policy = try policy() {
             let decision = policy.decide(ops: ops, as: user, on: documentId, at: Int64(Date().timeIntervalSince1970 * 1000))
@@ -176,6 +181,7 @@ public actor DocumentHost {
         }
         return try await withCheckedThrowingContinuation { done in
             waiting.append((ops, listener, done))
+            queued()
             if !writing {
                 writing = true
                 Task { await self.writeWaiting() }

@@ -160,18 +160,31 @@ actor Session {
             }
         }
         guard credentials.expiresAt > Self.now else { return refuse("token_expired", "the token has expired", docId: docId) }
-        do {
-            let ids = try await host.submit(ops, as: user, from: listener)
-            outbox.send(Messages.ack(docId, ids))
-            hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))
-        } catch let refusal as DocumentHost.Refusal {
-            switch refusal {
-            case .forbidden(let reason): refuse("forbidden", reason, docId: docId)
-            case .invalid(let reason): refuse("invalid_op", reason, docId: docId)
-            case .unavailable(let reason): refuse("unavailable", reason, docId: docId)
+        // Pipelined: the next message is read as soon as this batch has its place in the
+        // document's order of writes, so a connection's batches can share a group write;
+        // its acknowledgement is sent when the batch is durable.
+        await withCheckedContinuation { (placed: CheckedContinuation<Void, Never>) in
+            // Told once: when the batch is queued, or after it was refused before that.
+            let resumed = Locked(false)
+            let place: @Sendable () -> Void = {
+                if !resumed.withValue({ was in defer { was = true }; return was }) { placed.resume() }
             }
-        } catch {
-            refuse("internal", "\(error)", docId: docId)
+            Task {
+                defer { place() }
+                do {
+                    let ids = try await host.submit(ops, as: user, from: listener, queued: place)
+                    outbox.send(Messages.ack(docId, ids))
+                    hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))
+                } catch let refusal as DocumentHost.Refusal {
+                    switch refusal {
+                    case .forbidden(let reason): refuse("forbidden", reason, docId: docId)
+                    case .invalid(let reason): refuse("invalid_op", reason, docId: docId)
+                    case .unavailable(let reason): refuse("unavailable", reason, docId: docId)
+                    }
+                } catch {
+                    refuse("internal", "\(error)", docId: docId)
+                }
+            }
         }
     }
 
