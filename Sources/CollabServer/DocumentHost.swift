@@ -2,6 +2,7 @@ import CollabAccess
 import CollabCore
 import CollabLog
 import Foundation
+import Logging
 
 /// One document as the server holds it: its replica, and the only writer of its log
 /// (the serve issue's "durability first"). A batch of ops is checked against access and
@@ -34,6 +35,7 @@ public actor DocumentHost {
     private let persist: @Sendable ([Op], DocumentSnapshot?) throws -> Void
     /// Write a checkpoint with every this many group writes (0: never), counting from
     /// `writesSinceCheckpoint` at open: opening the log then never replays more.
+    private let logger: Logger
     private let recordAcknowledgement: @Sendable (ReplicaAcknowledgement) throws -> Void
     /// The last version recorded for each replica by this host (not recorded again).
     private var acknowledged: [String: VersionVector] = [:]
@@ -60,8 +62,10 @@ public actor DocumentHost {
     public init(
         documentId: String, document: Document, persist: @escaping @Sendable ([Op], DocumentSnapshot?) throws -> Void,
         checkpointEvery: Int = 0, writesSinceCheckpoint: Int = 0, policy: @escaping @Sendable () throws -> AccessPolicy? = { nil },
-        recordAcknowledgement: @escaping @Sendable (ReplicaAcknowledgement) throws -> Void = { _ in }
+        recordAcknowledgement: @escaping @Sendable (ReplicaAcknowledgement) throws -> Void = { _ in },
+        logger: Logger = Logger(label: "collab")
     ) {
+        self.logger = logger
         self.recordAcknowledgement = recordAcknowledgement
         self.checkpointEvery = checkpointEvery
         self.writesSinceCheckpoint = writesSinceCheckpoint
@@ -317,6 +321,7 @@ public actor DocumentHost {
     /// A write failed: never retried and continued. Everything waiting is refused and the
     /// document takes no more until it is opened again (from what the log holds).
     private func shutDown(_ reason: String, refusing taken: [Waiting]) {
+        logger.error("document closed", metadata: ["doc": "\(documentId)", "reason": "\(reason)", "batches_refused": "\(taken.count + waiting.count)"])
         failure = reason
         shadow = nil
         fail(taken.map(\.done), "\(reason); the document is closed until it is opened again")

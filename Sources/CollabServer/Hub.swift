@@ -50,7 +50,11 @@ public actor Hub {
     /// Admits a new connection, unless its user already holds as many as allowed (or
     /// the server is shutting down).
     func register(_ session: Session) -> Bool {
-        guard !shuttingDown, connectionsByUser[session.user, default: 0] < limits.connectionsPerUser else { return false }
+        guard !shuttingDown, connectionsByUser[session.user, default: 0] < limits.connectionsPerUser else {
+            logger.notice("connection refused", metadata: ["user": "\(session.user)", "reason": shuttingDown ? "shutting down" : "per-user cap"])
+            return false
+        }
+        logger.debug("connection opened", metadata: ["user": "\(session.user)", "session": "\(session.name)"])
         connectionsByUser[session.user, default: 0] += 1
         sessions[session.id] = session
         return true
@@ -58,6 +62,7 @@ public actor Hub {
 
     func unregister(_ session: Session) {
         guard sessions.removeValue(forKey: session.id) != nil else { return }
+        logger.debug("connection closed", metadata: ["user": "\(session.user)", "session": "\(session.name)"])
         connectionsByUser[session.user, default: 1] -= 1
         if connectionsByUser[session.user] == 0 { connectionsByUser[session.user] = nil }
     }
@@ -141,9 +146,11 @@ public actor Hub {
             recordAcknowledgement: { acknowledgement in
                 // Only into a log that exists: a replica of an empty document holds nothing.
                 try writer.appender?.appendSkippable(.replicaVersion, payload: acknowledgement.json)
-            })
+            },
+            logger: logger)
         hosts[documentId] = host
         metrics.documentsOpen(hosts.count)
+        logger.info("opened document", metadata: ["doc": "\(documentId)"])
         return host
     }
 
@@ -158,7 +165,9 @@ public actor Hub {
             guard case .repaired(_, let cut, let sideFile) = try? ClogRepair.repair(path, now: Date()) else {
                 throw LogError.damaged(path: damagedPath, reason: reason)
             }
-            logger.warning("\(documentId): cut a torn tail of \(cut) bytes (an unacknowledged write); kept in \(sideFile)")
+            logger.warning(
+                "cut a torn tail (an unacknowledged write)",
+                metadata: ["doc": "\(documentId)", "bytes": "\(cut)", "kept_in": "\(sideFile)"])
             return try OpLogFile.loadDocument(path).document
         }
     }
@@ -172,6 +181,7 @@ public actor Hub {
             guard failed || idleFor >= limits.idleDocument, await host.isQuiet, rooms[documentId] == nil else { continue }
             hosts[documentId] = nil
             lastUsed[documentId] = nil
+            logger.info("unloaded document", metadata: ["doc": "\(documentId)", "reason": failed ? "a write failed" : "idle"])
         }
         metrics.documentsOpen(hosts.count)
     }
