@@ -51,6 +51,9 @@ public actor DocumentHost {
     private var writing = false
     private var failure: String?
     private var listeners: [UUID: @Sendable (Delivery, UUID) -> Void] = [:]
+    /// The history's first `encodedCount` ops as JSON (`catchUpJSON`).
+    private var encodedHistory = ""
+    private var encodedCount = 0
     /// Long polls waiting for the history to grow.
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     /// How many group writes were made (each one record and one fdatasync).
@@ -127,10 +130,25 @@ public actor DocumentHost {
     /// follower lacks, then `body` every batch others send — in that order, since both
     /// happen on this actor.
     public func follow(
-        since version: VersionVector, catchUp: @Sendable ([Op], VersionVector) -> Void, _ body: @escaping @Sendable (Delivery, UUID) -> Void
+        since version: VersionVector, catchUp: @Sendable (_ json: String, VersionVector) -> Void,
+        _ body: @escaping @Sendable (Delivery, UUID) -> Void
     ) -> UUID {
-        catchUp(ops(since: version), document.version)
+        catchUp(catchUpJSON(since: version), document.version)
         return listen(body)
+    }
+
+    /// The ops a replica at `version` lacks, as JSON objects separated by commas. The
+    /// whole history (a join with nothing) is kept encoded once it has been asked for,
+    /// and extended as the document grows, so that many clients opening a large document
+    /// share one encoding instead of each making its own.
+    public func catchUpJSON(since version: VersionVector) -> String {
+        guard version.counts.isEmpty else { return ops(since: version).map(OpJSON.line).joined(separator: ",") }
+        if encodedCount < document.historyCount {
+            let more = document.history(from: encodedCount).map(OpJSON.line).joined(separator: ",")
+            encodedHistory += encodedHistory.isEmpty ? more : "," + more
+            encodedCount = document.historyCount
+        }
+        return encodedHistory
     }
 
     /// The ops from position `index` of the server's history on, and the history's

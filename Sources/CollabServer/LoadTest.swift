@@ -125,24 +125,33 @@ public enum LoadTest {
     /// The ids of the ops in an `ops` message, as the server writes them:
     /// `{"id":{"clientId":"C","seq":N}` at the start of each op.
     static func opIds(in message: String) -> [OpId] {
-        let bytes = Array(message.utf8)
-        let marker = Array("{\"id\":{\"clientId\":\"".utf8)
-        var ids: [OpId] = []
-        var k = 0
-        while let found = bytes[k...].firstRange(of: marker) {
-            var end = found.upperBound
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\"") { end += 1 }
-            let client = String(decoding: bytes[found.upperBound..<end], as: UTF8.self)
-            var digit = end + 8  // past `","seq":`
-            var seq = 0
-            while digit < bytes.count, (48...57).contains(bytes[digit]) {
-                seq = seq * 10 + Int(bytes[digit] - 48)
-                digit += 1
+        var message = message
+        return message.withUTF8 { bytes in
+            let marker = Array(#"{"id":{"clientId":""#.utf8)
+            var ids: [OpId] = []
+            var k = 0
+            // A plain byte scan: Foundation's generic firstRange(of:) spent most of the
+            // load generator's time here.
+            outer: while k + marker.count <= bytes.count {
+                for m in 0..<marker.count where bytes[k + m] != marker[m] {
+                    k += 1
+                    continue outer
+                }
+                let start = k + marker.count
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\"") { end += 1 }
+                let client = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                var digit = end + 8  // past `","seq":`
+                var seq = 0
+                while digit < bytes.count, (48...57).contains(bytes[digit]) {
+                    seq = seq * 10 + Int(bytes[digit] - 48)
+                    digit += 1
+                }
+                ids.append(OpId(client, seq))
+                k = digit
             }
-            ids.append(OpId(client, seq))
-            k = digit
+            return ids
         }
-        return ids
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -46,6 +46,18 @@ enum Messages {
         return writer.text + ",\"ops\":[" + json + "]}"
     }
 
+    /// `sync_response` from ops already encoded.
+    static func syncResponse(_ docId: String, json: String, version: VersionVector) -> String {
+        var head = JSONWriter()
+        head.raw("{\"type\":\"sync_response\",\"docId\":")
+        head.string(docId)
+        var tail = JSONWriter()
+        tail.raw("],\"version\":")
+        self.version(version, &tail)
+        tail.raw("}")
+        return head.text + ",\"ops\":[" + json + tail.text
+    }
+
     static func ack(_ docId: String, _ ids: [OpId]) -> String {
         var writer = JSONWriter()
         writer.raw("{\"type\":\"ack\",\"docId\":")

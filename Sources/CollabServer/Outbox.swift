@@ -61,7 +61,10 @@ final class Outbox: Sendable {
         let outcome: Bool? = state.withValue { state in
             guard !state.closed else { return nil }
             state.queuedBytes += item.size
-            if state.queuedBytes > limit {
+            // The first message waiting may be larger than the limit (a big document's
+            // catch-up); a client that lets the messages behind it pile up past the
+            // limit is cut off.
+            if let head = state.queue.first, state.queuedBytes - head.size > limit {
                 state.closed = true
                 state.finished = true
                 return false

@@ -123,7 +123,7 @@ actor Session {
         let outbox = outbox
         if joined[docId] == nil {
             let listener = await host.follow(since: version) { missing, current in
-                outbox.send(Messages.ops("sync_response", docId, missing, version: current))
+                outbox.send(Messages.syncResponse(docId, json: missing, version: current))
             } _: { delivery, me in
                 if let json = delivery.json(for: me) { outbox.sendOps(docId: docId, json: json) }
             }

@@ -57,6 +57,16 @@ struct HubTests {
         #expect(shown == ["a:1,2", "ack", "a:3", "b:4", "a:5"])
     }
 
+    @Test func oneLargeMessageMayQueueAloneButAPileUpIsCutOff() {
+        let aborted = Locked(false)
+        let outbox = Outbox(limit: 64) { aborted.withValue { $0 = true } }
+        #expect(outbox.send(String(repeating: "x", count: 1_000)), "a big catch-up, alone")
+        #expect(!aborted.withValue { $0 })
+        #expect(outbox.send(String(repeating: "y", count: 60)), "behind it, within the limit")
+        #expect(!outbox.send("one more"), "behind it, past the limit")
+        #expect(aborted.withValue { $0 } && outbox.isClosed)
+    }
+
     @Test func percentilesAreNearestRank() {
         let values = (1...100).map(Double.init)
         #expect(LoadTest.Report.percentile(values, 50) == 50)
