@@ -92,19 +92,20 @@ struct ServerTests {
         }
     }
 
-    /// Ten clients type and delete at random into one document, each from its own
-    /// replica; one of them drops off, edits offline, and comes back with `since`.
-    @Test func tenClientsEditingAtOnceConverge() async throws {
+    /// Two, then ten, clients type and delete at random into one document, each from its
+    /// own replica; one of them drops off, edits offline, and comes back with `since`.
+    @Test(arguments: [2, 10])
+    func clientsEditingAtOnceConverge(clients: Int) async throws {
         try await ServerHarness.run { server in
-            for k in 0..<10 { try server.grant("typist\(k)", .editor) }
+            for k in 0..<clients { try server.grant("typist\(k)", .editor) }
             let replicas = try await withThrowingTaskGroup(of: Replica.self) { group in
-                for k in 0..<10 {
+                for k in 0..<clients {
                     group.addTask {
                         let replica = try await Replica(server, user: "typist\(k)", seed: UInt64(k))
                         for round in 0..<15 {
                             try replica.absorb()
                             try await replica.editAndSend()
-                            if k == 3 && round == 7 {
+                            if k == 1 && round == 7 {
                                 // Offline: disconnect, edit, reconnect with what it has.
                                 try await replica.reconnect(afterOfflineEdits: 3)
                             }
@@ -121,7 +122,7 @@ struct ServerTests {
             for replica in replicas { texts.append(try await replica.settle()) }
             let logged = try server.logged().text
             #expect(Set(texts) == [logged], "\(texts.count) replicas")
-            #expect(logged.count > 100)
+            #expect(logged.count > 10 * clients)
         }
     }
 
@@ -275,6 +276,54 @@ struct ServerTests {
             alice.send(Wire.ops([Wire.insert("alice", 0, after: nil, "still here")]))
             _ = try await alice.next(Self.isAck)
             #expect(try server.logged().text == "still here")
+        }
+    }
+
+    @Test func connectionCapsPerUserAndPerDocument() async throws {
+        var limits = Server.Limits()
+        limits.connectionsPerUser = 1
+        limits.connectionsPerDocument = 1
+        try await ServerHarness.run(limits: limits) { server in
+            let bob = try await server.connect("bob")
+            bob.send(Wire.join())
+            _ = try await bob.next { $0.contains("sync_response") }
+            let again = TestClient(ProtocolClient(url: server.url, token: try await server.token("bob")))
+            _ = try await again.next(Self.isError("too_many_connections"))
+            #expect(try await again.closeCode() == .policyViolation)
+            let alice = try await server.connect("alice")
+            alice.send(Wire.join())
+            #expect(try await alice.next(Self.isError("too_many_connections")).contains(#""docId":"notes""#))
+            // Bob leaves: there is room again.
+            bob.send(#"{"type":"leave","docId":"notes"}"#)
+            try await Task.sleep(for: .milliseconds(100))
+            alice.send(Wire.join())
+            _ = try await alice.next { $0.contains("sync_response") }
+        }
+    }
+
+    /// A client that stops answering pings is closed by the next ping.
+    @Test func aClientThatNeverAnswersPingsIsClosed() async throws {
+        var limits = Server.Limits()
+        limits.pingInterval = .milliseconds(200)
+        try await ServerHarness.run(limits: limits) { server in
+            let token = try await server.token("bob")
+            let closed = try await withCheckedThrowingContinuation { (done: CheckedContinuation<(UInt16?, Int), any Error>) in
+                Thread.detachNewThread {
+                    do {
+                        // A raw socket does not answer pings by itself.
+                        let socket = try RawWebSocket(port: server.port, path: "/ws?token=\(token)")
+                        var pings = 0
+                        while true {
+                            let frame = try socket.receive()
+                            if frame.opcode == 9 { pings += 1 }
+                            if frame.opcode == 8 { return done.resume(returning: (frame.closeCode, pings)) }
+                        }
+                    } catch {
+                        done.resume(throwing: error)
+                    }
+                }
+            }
+            #expect(closed.0 == 1001 && closed.1 >= 1, "closed with \(closed.0.map(String.init) ?? "nothing") after \(closed.1) pings")
         }
     }
 
