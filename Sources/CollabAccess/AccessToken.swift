@@ -123,7 +123,7 @@ public enum StoreIdentity {
 /// Runs async work to completion from synchronous code: the command line's main
 /// thread. Never from async code: it blocks its thread, and a thread of the cooperative
 /// pool blocked waiting for the pool deadlocks it.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+public func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var outcome: Result<T, any Error>?
     Task {

@@ -21,14 +21,9 @@ public struct ReplicaAcknowledgement: Equatable, Sendable {
         var writer = JSONWriter()
         writer.raw("{\"replica\":")
         writer.string(replica)
-        writer.raw(",\"version\":{")
-        for (k, entry) in version.counts.sorted(by: { $0.key < $1.key }).enumerated() {
-            if k > 0 { writer.raw(",") }
-            writer.string(entry.key)
-            writer.raw(":")
-            writer.int(entry.value)
-        }
-        writer.raw("},\"at\":")
+        writer.raw(",\"version\":")
+        version.json(&writer)
+        writer.raw(",\"at\":")
         writer.int(at)
         writer.raw("}")
         return writer.bytes

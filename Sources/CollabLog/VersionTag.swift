@@ -37,14 +37,9 @@ public struct VersionTag: Equatable, Sendable {
         var writer = JSONWriter()
         writer.raw("{\"type\":\"tag\",\"name\":")
         writer.string(name)
-        writer.raw(",\"version\":{")
-        for (k, entry) in version.counts.sorted(by: { $0.key < $1.key }).enumerated() {
-            if k > 0 { writer.raw(",") }
-            writer.string(entry.key)
-            writer.raw(":")
-            writer.int(entry.value)
-        }
-        writer.raw("},\"author\":")
+        writer.raw(",\"version\":")
+        version.json(&writer)
+        writer.raw(",\"author\":")
         writer.string(author)
         writer.raw(",\"time\":")
         writer.string(ISO8601.format(milliseconds: time))

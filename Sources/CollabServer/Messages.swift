@@ -32,7 +32,7 @@ enum Messages {
         writer.raw("]")
         if let version {
             writer.raw(",\"version\":")
-            self.version(version, &writer)
+            version.json(&writer)
         }
         writer.raw("}")
         return writer.text
@@ -53,7 +53,7 @@ enum Messages {
         head.string(docId)
         var tail = JSONWriter()
         tail.raw("],\"version\":")
-        self.version(version, &tail)
+        version.json(&tail)
         tail.raw("}")
         return head.text + ",\"ops\":[" + json + tail.text
     }
@@ -76,17 +76,6 @@ enum Messages {
         writer.int(expiresAt)
         writer.raw("}")
         return writer.text
-    }
-
-    static func version(_ version: VersionVector, _ writer: inout JSONWriter) {
-        writer.raw("{")
-        for (k, entry) in version.counts.sorted(by: { $0.key < $1.key }).enumerated() {
-            if k > 0 { writer.raw(",") }
-            writer.string(entry.key)
-            writer.raw(":")
-            writer.int(entry.value)
-        }
-        writer.raw("}")
     }
 
     /// A version vector from a message's `since` (absent: nothing).

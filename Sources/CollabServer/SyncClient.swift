@@ -89,7 +89,7 @@ public enum ProtocolMessages {
         }
         if let version {
             writer.raw(",\"since\":")
-            Messages.version(version, &writer)
+            version.json(&writer)
         }
         writer.raw("}")
         return writer.text

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollabAccess
 import CollabCore
 import CollabLog
 import CollabServer
@@ -25,17 +26,7 @@ struct SyncCommand: ParsableCommand {
 
     @OptionGroup var location: LogLocation
 
-    @Argument(help: "The server's WebSocket URL (ws://HOST:PORT/ws).")
-    var url: String
-
-    @Option(help: "The document's id on the server.")
-    var doc: String
-
-    @Option(help: "The token (or --token-file, or COLLAB_TOKEN).")
-    var token: String?
-
-    @Option(help: "A file holding the token.")
-    var tokenFile: String?
+    @OptionGroup var server: ServerConnection
 
     @Option(help: "The client id this log writes as (yours: USER or USER/DEVICE): the server records the version it holds, for compact --stable.")
     var replica: String?
@@ -44,11 +35,11 @@ struct SyncCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let token = try clientToken(token, file: tokenFile)
+        let token = try server.resolvedToken()
         let file = try location.load(allowMissing: true)
         let document = try file.document()
-        let url = url
-        let doc = doc
+        let url = server.url
+        let doc = server.doc
         let replicaId = replica
         // The replica and the file are used by the async work alone while this thread waits.
         nonisolated(unsafe) let local = document

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollabAccess
 import CollabCore
 import CollabLog
 import CollabServer
@@ -22,17 +23,7 @@ struct WatchCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The server's WebSocket URL (ws://HOST:PORT/ws).")
-    var url: String
-
-    @Option(help: "The document's id on the server.")
-    var doc: String
-
-    @Option(help: "The token (or --token-file, or COLLAB_TOKEN).")
-    var token: String?
-
-    @Option(help: "A file holding the token.")
-    var tokenFile: String?
+    @OptionGroup var server: ServerConnection
 
     @Option(help: "Only ops after this version vector (e.g. alice:41,bob:7).")
     var since: String?
@@ -52,12 +43,12 @@ struct WatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let token = try clientToken(token, file: tokenFile)
+        let token = try server.resolvedToken()
         let since = try since.map { text -> VersionVector in
             guard let version = VersionVector(parsing: text) else { throw CommandFailure(.usage, "--since \(text): not a version vector (alice:41,bob:7)") }
             return version
         }
-        let (url, doc, fromNow, presence, count) = (url, doc, fromNow, presence, count)
+        let (url, doc, fromNow, presence, count) = (server.url, server.doc, fromNow, presence, count)
         do {
             try blocking {
                 let client = ProtocolClient(url: url, token: token)

@@ -57,20 +57,6 @@ struct ChangeSummary: Equatable {
     }
 }
 
-extension VersionVector {
-    /// `{"alice":41,"bob":7}`.
-    func json(_ writer: inout JSONWriter) {
-        writer.raw("{")
-        for (k, entry) in counts.sorted(by: { $0.key < $1.key }).enumerated() {
-            if k > 0 { writer.raw(",") }
-            writer.string(entry.key)
-            writer.raw(":")
-            writer.int(entry.value)
-        }
-        writer.raw("}")
-    }
-}
-
 extension OpLogFile {
     /// How many of the log's ops lie wholly inside `version`: its `@N` when the version is
     /// a prefix of the log.

@@ -1,22 +1,5 @@
 import Foundation
 
-/// Runs async work from a synchronous command and waits for it (the commands run on the
-/// main thread; the work runs on the cooperative pool, which the wait does not block).
-func blocking<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) throws -> Result {
-    let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var outcome: Swift.Result<Result, any Error>?
-    Task {
-        do {
-            outcome = .success(try await body())
-        } catch {
-            outcome = .failure(error)
-        }
-        done.signal()
-    }
-    done.wait()
-    return try outcome!.get()
-}
-
 /// The token a client command uses: `--token`, else `--token-file`, else `$COLLAB_TOKEN`.
 func clientToken(_ token: String?, file: String?) throws -> String {
     if let token { return token }

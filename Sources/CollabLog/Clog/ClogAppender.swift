@@ -45,18 +45,8 @@ public final class ClogAppender: @unchecked Sendable {
     public func append(_ ops: [Op], checkpoint: DocumentSnapshot? = nil) throws(LogError) {
         guard !ops.isEmpty else { return }
         try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
-            guard try file.inode() == inode, try file.size() == length else { throw .changed(path: path) }
-            let record = ClogRecord.frame(type: .opBatch, number: UInt64(records), payload: OpBatchCodec.encode(ops))
-            do throws(LogError) {
-                try file.write(record, at: length)
-                try file.syncData()
-            } catch {
-                // Leave no partial record behind if the file can still be cut back.
-                try? file.truncate(to: length)
-                throw error
-            }
-            length += record.count
-            records += 1
+            try checkUnchanged(file)
+            try write(ClogRecord.frame(type: .opBatch, number: UInt64(records), payload: OpBatchCodec.encode(ops)), through: file)
             batchesSinceCheckpoint += 1
             guard let checkpoint else { return }
             let frame = ClogRecord.frame(type: .checkpoint, number: UInt64(records), payload: CheckpointCodec.encode(checkpoint))
@@ -79,18 +69,28 @@ extension ClogAppender {
     /// and syncs it, with the same check that the log is still the one verified.
     public func appendSkippable(_ type: ClogRecordType, payload: [UInt8]) throws(LogError) {
         try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
-            guard try file.inode() == inode, try file.size() == length else { throw .changed(path: path) }
-            let record = ClogRecord.frame(type: type, number: UInt64(records), payload: payload, flags: ClogFormat.skippableFlag)
-            do throws(LogError) {
-                try file.write(record, at: length)
-                try file.syncData()
-            } catch {
-                try? file.truncate(to: length)
-                throw error
-            }
-            length += record.count
-            records += 1
+            try checkUnchanged(file)
+            try write(ClogRecord.frame(type: type, number: UInt64(records), payload: payload, flags: ClogFormat.skippableFlag), through: file)
         }
+    }
+
+    /// The file must be the one verified, at the length this writer left it.
+    private func checkUnchanged(_ file: OpenLogFile) throws(LogError) {
+        guard try file.inode() == inode, try file.size() == length else { throw .changed(path: path) }
+    }
+
+    /// Writes one framed record at the end and syncs it; on failure, cuts the file back.
+    private func write(_ record: [UInt8], through file: OpenLogFile) throws(LogError) {
+        do throws(LogError) {
+            try file.write(record, at: length)
+            try file.syncData()
+        } catch {
+            // Leave no partial record behind if the file can still be cut back.
+            try? file.truncate(to: length)
+            throw error
+        }
+        length += record.count
+        records += 1
     }
 }
 
