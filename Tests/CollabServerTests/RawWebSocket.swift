@@ -116,6 +116,23 @@ final class RawWebSocket {
         return Frame(fin: head[0] & 0x80 != 0, opcode: head[0] & 0x0f, payload: payload)
     }
 
+    /// Connects on a thread of its own (the socket blocks) and reads every frame up to
+    /// and including the server's close.
+    static func framesUntilClose(port: Int, path: String) async throws -> [Frame] {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<[Frame], any Error>) in
+            Thread.detachNewThread {
+                do {
+                    let socket = try RawWebSocket(port: port, path: path)
+                    var frames: [Frame] = []
+                    repeat { frames.append(try socket.receive()) } while frames.last?.opcode != 8
+                    done.resume(returning: frames)
+                } catch {
+                    done.resume(throwing: error)
+                }
+            }
+        }
+    }
+
     /// The next close frame's code, passing over data frames; nil if the socket just closed.
     func closeCode() throws -> UInt16? {
         while true {

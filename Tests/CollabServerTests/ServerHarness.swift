@@ -29,7 +29,8 @@ struct ServerHarness: Sendable {
         }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        // COLLAB_TEST_LOG=trace shows what the server did, frames included.
+        logger.logLevel = ProcessInfo.processInfo.environment["COLLAB_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let services = try Server.services(
             .init(store: store, host: "127.0.0.1", port: 0, key: key, origins: origins, limits: limits, echoEndpoint: echo),
             logger: logger
