@@ -119,16 +119,18 @@ extension Document {
         record.kind = .block
         record.targetCount = Int32(blockInserts.count)
         blockInserts.append(attributes)
-        registerAttributes(of: CharId(client: marker.client, seq: marker.seq), attributes, stamp: OpStamp(timestamp: op.timestamp, id: op.id))
+        registerAttributes(of: marker, attributes, stamp: OpStamp(timestamp: op.timestamp, id: op.id))
         hideIfInDeletedBlock(CharId(client: marker.client, seq: marker.seq), count: 1)
         return record
     }
 
-    /// A new block's attribute registers, each set by the op that made it.
-    func registerAttributes(of marker: CharId, _ attributes: [String: AttributeValue], stamp: OpStamp) {
+    /// Registers the block whose marker `record` inserted, with its attribute registers,
+    /// each set by the op that made it.
+    func registerAttributes(of record: OpRecord, _ attributes: [String: AttributeValue], stamp: OpStamp) {
         var registers = BlockRecord(id: stamp.id)
         for (key, value) in attributes { registers.attributes[key] = (value, stamp) }
-        blocks[marker] = registers
+        assert(content[Int(record.start)] == 0x0A, "a block marker is a line feed")
+        blocks.set(registers, for: CharId(client: record.client, seq: record.seq), content: Int(record.start))
     }
 
     /// Applies a `block_set` or `block_delete` whose references have all been seen.
@@ -149,8 +151,8 @@ extension Document {
             guard !key.isEmpty, key.utf8.count <= 256 else { throw EngineError.invalidOp(op.id, "an attribute name is 1 to 256 bytes") }
             if let id {
                 let marker = try existing(id)
-                if blocks[marker]!.attributes[key].map({ $0.stamp < stamp }) ?? true {
-                    blocks[marker]!.attributes[key] = (value, stamp)
+                blocks.update(marker) { block in
+                    if block.attributes[key].map({ $0.stamp < stamp }) ?? true { block.attributes[key] = (value, stamp) }
                 }
             } else if firstBlock[key].map({ $0.stamp < stamp }) ?? true {
                 firstBlock[key] = (value, stamp)
@@ -216,14 +218,11 @@ extension Document {
 
     /// The blocks, each run also listing the ids of its characters when `withIds`.
     public func blockContents(withIds: Bool) -> [BlockContent] {
-        func shown(_ registers: [String: (value: AttributeValue, stamp: OpStamp)]) -> [String: AttributeValue] {
-            registers.compactMapValues { $0.value == .null ? nil : $0.value }
-        }
-        var result = [BlockContent(id: nil, attributes: shown(firstBlock), runs: [])]
+        var result = [BlockContent(id: nil, attributes: Self.shown(firstBlock), runs: [])]
         sweep(withIds: withIds) { text, attributes, comments, marker, ids in
             if let marker {
                 let id = CharId(client: clientIndex(of: marker.client)!, seq: Int32(marker.seq))
-                result.append(BlockContent(id: marker, attributes: shown(blocks[id]!.attributes), runs: []))
+                result.append(BlockContent(id: marker, attributes: Self.shown(blocks[id]!.attributes), runs: []))
                 return
             }
             result[result.count - 1].runs.append(FormattedRun(text: text, attributes: attributes, comments: comments, ids: ids))
@@ -237,49 +236,5 @@ extension Document {
         // left out.
         if result.count > 1 && result[0].runs.isEmpty { result.removeFirst() }
         return result
-    }
-}
-
-/// One step of the document read in order for a renderer (`forEachFormattedPiece`).
-public enum FormattedPiece {
-    /// A block starts: nil for the document's first block (the text before any marker),
-    /// with its attributes (null values left out).
-    case block(id: OpId?, attributes: [String: AttributeValue])
-    /// The formatting of the text from here on, and the live comments anchored on it;
-    /// `ids`, when asked for, are those of the text up to the next formatting step.
-    case formatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan])
-    /// Visible text (Unicode scalar values), valid during the call only.
-    case text(UnsafeBufferPointer<UInt32>)
-}
-
-extension Document {
-    /// The document read in display order for a renderer, without building a value per
-    /// piece of text: a block step at each block (the first block's always comes first,
-    /// even when it is empty), a formatting step wherever the formatting changes (text
-    /// after a block step continues the formatting before it), and the text in between.
-    /// Renderers that write output bytes as they go take it (docs/benchmarks.md).
-    public func forEachFormattedPiece(withIds: Bool = false, _ body: (FormattedPiece) -> Void) {
-        func shown(_ registers: [String: (value: AttributeValue, stamp: OpStamp)]) -> [String: AttributeValue] {
-            registers.isEmpty ? [:] : registers.compactMapValues { $0.value == .null ? nil : $0.value }
-        }
-        guard !withIds && !hasMovedBlocks else {
-            // Ids per run, or blocks in another order than the sequence's: from the blocks.
-            for block in blockContents(withIds: withIds) {
-                body(.block(id: block.id, attributes: block.attributes))
-                for run in block.runs {
-                    body(.formatting(attributes: run.attributes, comments: run.comments, ids: run.ids))
-                    Array(run.text.unicodeScalars.map(\.value)).withUnsafeBufferPointer { body(.text($0)) }
-                }
-            }
-            return
-        }
-        body(.block(id: nil, attributes: shown(firstBlock)))
-        sweepPieces { piece in
-            switch piece {
-            case .formatting(let attributes, let comments): body(.formatting(attributes: attributes, comments: comments, ids: []))
-            case .marker(let block): body(.block(id: block.id, attributes: shown(block.attributes)))
-            case .text(let scalars, _, _): body(.text(scalars))
-            }
-        }
     }
 }

@@ -161,7 +161,7 @@ extension Document {
                 pending = (attributes, comments)
             case .marker(let block):
                 flush()
-                emit("\n", current, currentComments, block.id, [])
+                emit("\n", current, currentComments, blocks.records[block].id, [])
             case .text(let scalars, let client, let seq):
                 if let (attributes, comments) = pending {
                     if attributes != current || comments != currentComments {
@@ -190,120 +190,20 @@ extension Document {
     enum SweepPiece {
         /// The formatting from here on (only when it changed).
         case formatting([String: AttributeValue], [OpId])
-        /// A block's marker, with the block's attribute registers.
-        case marker(BlockRecord)
+        /// A block's marker: the index of its record in `blocks.records`.
+        case marker(Int)
         /// Visible text: consecutive characters of one client from `seq`.
         case text(UnsafeBufferPointer<UInt32>, client: Int32, seq: Int32)
     }
 
     /// The visible text in pieces, with the formatting wherever it changes and the block
-    /// markers. One pass over the runs: the places where formatting can change are the
-    /// marks' and comments' ends, found first as positions among all characters (deleted
-    /// ones included, so anchors on deleted characters keep their place); between them
-    /// each character gets, per attribute, the latest covering `format_set` by
-    /// (timestamp, clientId).
+    /// markers, in one pass over the runs (`FormattingSweep` decides the formatting).
     func sweepPieces(excluding excluded: Set<Int> = [], _ body: (SweepPiece) -> Void) {
-        struct Span {
-            var from: Int
-            var to: Int
-            var record: Int  // index in `records`, or in `comments` for comment spans
-        }
-        var spans: [Span] = []
-        for (index, record) in records.enumerated() where record.kind == .format && !excluded.contains(index) {
-            let mark = marks[Int(record.start)]
-            let from = mark.start.isNone ? 0 : wholePosition(of: mark.start) + (mark.startSide == .after ? 1 : 0)
-            let to = mark.end.isNone ? tree.totalCount : wholePosition(of: mark.end) + (mark.endSide == .after ? 1 : 0)
-            if from < to { spans.append(Span(from: from, to: to, record: index)) }
-        }
-        var commentSpans: [Span] = []
-        for (index, comment) in comments.enumerated() where !comment.deleted && comment.replyTo == nil {
-            guard let start = comment.start, let end = comment.end else { continue }
-            let from = wholePosition(of: start.id) + (start.side == .after ? 1 : 0)
-            let to = wholePosition(of: end.id) + (end.side == .after ? 1 : 0)
-            if from < to { commentSpans.append(Span(from: from, to: to, record: index)) }
-        }
-        // Oldest first, the same on every replica whatever order the comments arrived in.
-        commentSpans.sort { comments[$0.record].isOlder(than: comments[$1.record]) }
-        var boundaries = Set<Int>()
-        for span in spans + commentSpans {
-            boundaries.insert(span.from)
-            boundaries.insert(span.to)
-        }
-        let cuts = boundaries.sorted()
-        // The covering marks and comments, kept up to date cut by cut: each span enters
-        // once and leaves once, and only the attributes whose covering set changed are
-        // decided again (by last writer wins among that attribute's covering marks).
-        let byStart = spans.indices.sorted { spans[$0].from < spans[$1].from }
-        let byEnd = spans.indices.sorted { spans[$0].to < spans[$1].to }
-        let commentsByStart = commentSpans.indices.sorted { commentSpans[$0].from < commentSpans[$1].from }
-        let commentsByEnd = commentSpans.indices.sorted { commentSpans[$0].to < commentSpans[$1].to }
-        var nextStart = 0, nextEnd = 0, nextCommentStart = 0, nextCommentEnd = 0
-        // Attributes by number, so the sweep hashes no strings.
-        var keyNames: [String] = []
-        var keyNumbers: [String: Int] = [:]
-        let spanKeys = spans.map { span in
-            let name = marks[Int(records[span.record].start)].key
-            if let number = keyNumbers[name] { return number }
-            keyNames.append(name)
-            keyNumbers[name] = keyNames.count - 1
-            return keyNames.count - 1
-        }
-        var covering = Array(repeating: [Int](), count: keyNames.count)  // by attribute: indexes into `spans`
-        var coveringComments = Set<Int>()  // indexes into `commentSpans`
-        var winning: [String: AttributeValue] = [:]
-        var winningComments: [OpId] = []
-        var changed: [Int] = []
-        /// Moves the covering sets to `position`; the attributes and comments there.
-        func advance(to position: Int) -> ([String: AttributeValue], [OpId]) {
-            changed.removeAll(keepingCapacity: true)
-            while nextEnd < byEnd.count && spans[byEnd[nextEnd]].to <= position {
-                let span = byEnd[nextEnd]
-                let key = spanKeys[span]
-                if spans[span].from < spans[span].to, let k = covering[key].firstIndex(of: span) {
-                    covering[key].remove(at: k)
-                    if !changed.contains(key) { changed.append(key) }
-                }
-                nextEnd += 1
-            }
-            while nextStart < byStart.count && spans[byStart[nextStart]].from <= position {
-                let span = byStart[nextStart]
-                if spans[span].to > position {
-                    let key = spanKeys[span]
-                    covering[key].append(span)
-                    if !changed.contains(key) { changed.append(key) }
-                }
-                nextStart += 1
-            }
-            for key in changed {
-                var best: OpRecord?
-                for span in covering[key] {
-                    let record = records[spans[span].record]
-                    if best.map({ isLater(record, than: $0) }) ?? true { best = record }
-                }
-                let value = best.map { marks[Int($0.start)].value } ?? .null
-                winning[keyNames[key]] = value == .null ? nil : value
-            }
-            var commentsChanged = false
-            while nextCommentEnd < commentsByEnd.count && commentSpans[commentsByEnd[nextCommentEnd]].to <= position {
-                commentsChanged = coveringComments.remove(commentsByEnd[nextCommentEnd]) != nil || commentsChanged
-                nextCommentEnd += 1
-            }
-            while nextCommentStart < commentsByStart.count && commentSpans[commentsByStart[nextCommentStart]].from <= position {
-                if commentSpans[commentsByStart[nextCommentStart]].to > position {
-                    coveringComments.insert(commentsByStart[nextCommentStart])
-                    commentsChanged = true
-                }
-                nextCommentStart += 1
-            }
-            if commentsChanged {
-                // commentSpans are oldest first: their indexes in order are the order shown.
-                winningComments = coveringComments.sorted().map { comments[commentSpans[$0].record].id }
-            }
-            return (winning, winningComments)
-        }
-        var current: [String: AttributeValue] = [:]
-        var currentComments: [OpId] = []
-        let hasBlocks = !blocks.isEmpty
+        var formatting = FormattingSweep(self, excluding: excluded)
+        let cuts = formatting.cuts
+        // Read once: a stored property of this class read in the loop would be retained
+        // and released on every run.
+        let blocks = blocks
         var nextCut = 0
         var position = 0
         content.withUnsafeBufferPointer { scalars in
@@ -312,12 +212,7 @@ extension Document {
                 while offset < run.length {
                     // Up to the next cut, everything in this run is formatted alike.
                     while nextCut < cuts.count && cuts[nextCut] <= position {
-                        let (updated, updatedComments) = advance(to: cuts[nextCut])
-                        if updated != current || updatedComments != currentComments {
-                            current = updated
-                            currentComments = updatedComments
-                            body(.formatting(current, currentComments))
-                        }
+                        if formatting.advance(to: cuts[nextCut]) { body(.formatting(formatting.attributes, formatting.comments)) }
                         nextCut += 1
                     }
                     let limit = nextCut < cuts.count ? cuts[nextCut] - position : Int.max
@@ -325,15 +220,13 @@ extension Document {
                     if !run.deleted {
                         let start = Int(run.content + offset)
                         var from = 0  // the first character not passed on yet
-                        if hasBlocks {
-                            Self.forEachLineFeed(in: UnsafeBufferPointer(rebasing: scalars[start..<(start + Int(take))])) { k in
-                                guard let block = blocks[CharId(client: run.client, seq: run.seq + offset + Int32(k))] else { return }
-                                if k > from {
-                                    body(.text(UnsafeBufferPointer(rebasing: scalars[(start + from)..<(start + k)]), client: run.client, seq: run.seq + offset + Int32(from)))
-                                }
-                                body(.marker(block))
-                                from = k + 1
+                        blocks.forEachMarker(inContent: start..<(start + Int(take))) { k in
+                            let block = blocks.index(of: CharId(client: run.client, seq: run.seq + offset + Int32(k)))!
+                            if k > from {
+                                body(.text(UnsafeBufferPointer(rebasing: scalars[(start + from)..<(start + k)]), client: run.client, seq: run.seq + offset + Int32(from)))
                             }
+                            body(.marker(block))
+                            from = k + 1
                         }
                         if Int(take) > from {
                             body(.text(UnsafeBufferPointer(rebasing: scalars[(start + from)..<(start + Int(take))]), client: run.client, seq: run.seq + offset + Int32(from)))
@@ -361,44 +254,5 @@ extension Document {
         let segments = displaySegments()
         let start = displayPosition(ofSequence: from, in: segments)
         return start..<max(start, displayPosition(ofSequence: to - 1, in: segments) + 1)
-    }
-
-    /// Last-writer-wins order of two ops: timestamp, then client id, then (for ops of
-    /// one client with equal timestamps, which a sound clock never makes) seq.
-    private func isLater(_ a: OpRecord, than b: OpRecord) -> Bool {
-        if a.timestamp != b.timestamp { return a.timestamp > b.timestamp }
-        if a.client != b.client { return clientNames[Int(a.client)] > clientNames[Int(b.client)] }
-        return a.seq > b.seq
-    }
-
-    /// A character's position among all characters, deleted ones included.
-    private func wholePosition(of id: CharId) -> Int {
-        tree.position(of: tree.cursor(of: id)!)
-    }
-
-    private func wholePosition(of id: OpId) -> Int {
-        wholePosition(of: CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq)))
-    }
-
-    /// Calls `body` with the offset of each line feed (where block markers may be) in
-    /// `scalars`, found eight at a time: most of the text has none.
-    @inline(__always)
-    static func forEachLineFeed(in scalars: UnsafeBufferPointer<UInt32>, _ body: (Int) -> Void) {
-        var k = 0
-        if let base = scalars.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            let lineFeed = SIMD8<UInt32>(repeating: 0x0A)
-            while k + 8 <= scalars.count {
-                let eight = raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<UInt32>.self)
-                if any(eight .== lineFeed) {
-                    for j in k..<(k + 8) where base[j] == 0x0A { body(j) }
-                }
-                k += 8
-            }
-        }
-        while k < scalars.count {
-            if scalars[k] == 0x0A { body(k) }
-            k += 1
-        }
     }
 }

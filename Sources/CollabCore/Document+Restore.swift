@@ -71,7 +71,7 @@ extension Document {
             }
         }
         // Block attributes of the blocks both show.
-        for (marker, record) in blocks.sorted(by: { $0.value.id < $1.value.id }) {
+        for (marker, record) in blocks.sorted(by: { $0.1.id < $1.1.id }) {
             guard let cursor = tree.cursor(of: marker), !cursor.run.deleted,
                 let oldClient = old.clientIndex(of: record.id.client), let then = old.blocks[CharId(client: oldClient, seq: marker.seq)]
             else { continue }

@@ -133,7 +133,7 @@ extension Document {
         var placed: [(whole: Int, scalar: UInt32, block: [String: AttributeValue]?)] = []
         for id in ids {
             guard let cursor = tree.cursor(of: id) else { continue }
-            let block = blocks[id].map { $0.attributes.compactMapValues { $0.value == .null ? nil : $0.value } }
+            let block = blocks[id].map { Self.shown($0.attributes) }
             placed.append((tree.position(of: cursor), content[Int(cursor.run.content + cursor.offset)], block))
         }
         placed.sort { $0.whole < $1.whole }

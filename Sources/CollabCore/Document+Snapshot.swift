@@ -402,7 +402,7 @@ extension Document {
                 case .block:
                     let attributes = s.blockInserts[Int(record.targetCount)]
                     try checkBlockAttributes(attributes, of: Op(id: id, timestamp: record.timestamp, payload: .block(.insert(after: nil, before: nil, attributes: attributes))))
-                    registerAttributes(of: CharId(client: record.client, seq: record.seq), attributes, stamp: OpStamp(timestamp: record.timestamp, id: id))
+                    registerAttributes(of: record, attributes, stamp: OpStamp(timestamp: record.timestamp, id: id))
                 case .blockOp:
                     let op = Op(id: id, timestamp: record.timestamp, payload: .block(s.blockOps[b]))
                     records[i].start = try integrateBlock(s.blockOps[b], of: op, client: record.client).start

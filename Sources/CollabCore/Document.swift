@@ -26,7 +26,7 @@ public final class Document {
     var comments: [CommentRecord] = []
     var commentIndex: [OpId: Int] = [:]
     /// Blocks by their marker character: attribute registers.
-    var blocks: [CharId: BlockRecord] = [:]
+    var blocks = BlockTable()
     /// The attributes of the document's first block (the text before any marker).
     var firstBlock: [String: (value: AttributeValue, stamp: OpStamp)] = [:]
     /// The attributes of each `block_insert`, and the `block_set`/`block_delete` ops, in
@@ -134,14 +134,7 @@ public final class Document {
             content.withUnsafeBufferPointer { scalars in
                 tree.forEachRun { run in
                     guard !run.deleted else { return }
-                    for value in scalars[Int(run.content)..<Int(run.content + run.length)] {
-                        if value < 0x80 {
-                            utf8[n] = UInt8(truncatingIfNeeded: value)
-                            n += 1
-                        } else {
-                            n += writeUTF8(value, to: utf8.baseAddress! + n)
-                        }
-                    }
+                    n += writeUTF8(UnsafeBufferPointer(rebasing: scalars[Int(run.content)..<Int(run.content + run.length)]), to: utf8.baseAddress! + n)
                 }
             }
             return n
@@ -196,6 +189,22 @@ public final class Document {
     func opId(_ id: CharId) -> OpId? {
         id.isNone ? nil : OpId(clientNames[Int(id.client)], Int(id.seq))
     }
+}
+
+/// Writes code points' UTF-8 at `out` and says how many bytes it took (at most 4 a
+/// code point).
+@inline(__always)
+func writeUTF8(_ scalars: UnsafeBufferPointer<UInt32>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    var n = 0
+    for value in scalars {
+        if value < 0x80 {
+            out[n] = UInt8(truncatingIfNeeded: value)
+            n += 1
+        } else {
+            n += writeUTF8(value, to: out + n)
+        }
+    }
+    return n
 }
 
 /// Writes a code point's UTF-8 at `out` and says how many bytes it took.

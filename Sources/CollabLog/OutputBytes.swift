@@ -1,5 +1,5 @@
 /// A growable byte buffer that renderers write into without a check per byte: a writer
-/// reserves room for the most a piece can take, then puts bytes unchecked. (An `Array`
+/// reserves room for the most a piece can take, then writes bytes unchecked. (An `Array`
 /// append checks capacity and uniqueness for every byte, which was most of rendering.)
 struct OutputBytes: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
@@ -12,6 +12,9 @@ struct OutputBytes: ~Copyable {
     }
 
     deinit { base.deallocate() }
+
+    /// Forgets what was written, keeping the room.
+    mutating func removeAll() { count = 0 }
 
     /// Makes room for `extra` more bytes.
     @inline(__always)
@@ -36,19 +39,6 @@ struct OutputBytes: ~Copyable {
         count += body(base + count)
     }
 
-    /// Puts a byte in room reserved before.
-    @inline(__always)
-    mutating func put(_ byte: UInt8) {
-        base[count] = byte
-        count += 1
-    }
-
-    /// Puts a code point's UTF-8 in room reserved before (up to 4 bytes).
-    @inline(__always)
-    mutating func putUTF8(_ value: UInt32) {
-        count += writeScalarUTF8(value, to: base + count)
-    }
-
     /// A non-negative integer's decimal digits.
     mutating func appendDecimal(_ value: Int) {
         var digits = 1
@@ -68,7 +58,8 @@ struct OutputBytes: ~Copyable {
 
     mutating func append(_ byte: UInt8) {
         reserve(1)
-        put(byte)
+        base[count] = byte
+        count += 1
     }
 
     mutating func append(_ text: StaticString) {
@@ -97,6 +88,26 @@ struct OutputBytes: ~Copyable {
         count += range.count
     }
 
+    /// Puts `text` after each line feed written from `start` on (a quote's `> `).
+    mutating func insertAfterEachLineFeed(from start: Int, _ text: StaticString) {
+        var lineFeeds = 0
+        for k in start..<count where base[k] == 0x0A { lineFeeds += 1 }
+        guard lineFeeds > 0 else { return }
+        let width = text.utf8CodeUnitCount
+        reserve(lineFeeds * width)
+        // From the end, each byte moves right by the insertions still before it.
+        var to = count + lineFeeds * width
+        for k in stride(from: count - 1, through: start, by: -1) {
+            if base[k] == 0x0A {
+                to -= width
+                (base + to).update(from: text.utf8Start, count: width)
+            }
+            to -= 1
+            base[to] = base[k]
+        }
+        count += lineFeeds * width
+    }
+
     /// Each byte of `range` in `other`, through `transform` (which appends).
     func forEachByte(in range: Range<Int>, _ body: (UInt8) -> Void) {
         for k in range { body(base[k]) }
@@ -105,27 +116,48 @@ struct OutputBytes: ~Copyable {
     var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
 }
 
-/// Writes a code point's UTF-8 at `out` and says how many bytes it took.
+/// Writes `utf8` to `out` with each byte that `needsCare` flags written by `escape`
+/// (which returns how many bytes it wrote); returns how many bytes were written. Sixteen
+/// bytes are checked at once and copied as they are when none needs care, since most
+/// text needs no escaping (docs/benchmarks.md); a group that does is written byte by
+/// byte. `needsCare` must compare vectors with vectors: a scalar operand compiles to a
+/// loop over the lanes. `escape` sees only bytes `needsCare` flags.
 @inline(__always)
-func writeScalarUTF8(_ value: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
-    switch value {
-    case 0..<0x80:
-        out[0] = UInt8(truncatingIfNeeded: value)
-        return 1
-    case 0x80..<0x800:
-        out[0] = UInt8(truncatingIfNeeded: 0xC0 | (value >> 6))
-        out[1] = UInt8(truncatingIfNeeded: 0x80 | (value & 0x3F))
-        return 2
-    case 0x800..<0x10000:
-        out[0] = UInt8(truncatingIfNeeded: 0xE0 | (value >> 12))
-        out[1] = UInt8(truncatingIfNeeded: 0x80 | ((value >> 6) & 0x3F))
-        out[2] = UInt8(truncatingIfNeeded: 0x80 | (value & 0x3F))
-        return 3
-    default:
-        out[0] = UInt8(truncatingIfNeeded: 0xF0 | (value >> 18))
-        out[1] = UInt8(truncatingIfNeeded: 0x80 | ((value >> 12) & 0x3F))
-        out[2] = UInt8(truncatingIfNeeded: 0x80 | ((value >> 6) & 0x3F))
-        out[3] = UInt8(truncatingIfNeeded: 0x80 | (value & 0x3F))
-        return 4
+func writeEscaped(
+    _ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>,
+    needsCare: (SIMD16<UInt8>) -> SIMDMask<SIMD16<UInt8>.MaskStorage>,
+    isPlain: (UInt8) -> Bool,
+    escape: (UInt8, UnsafeMutablePointer<UInt8>) -> Int
+) -> Int {
+    guard let base = utf8.baseAddress else { return 0 }
+    let raw = UnsafeRawPointer(base)
+    let target = UnsafeMutableRawPointer(out)
+    var n = 0
+    var k = 0
+    while k < utf8.count {
+        let end: Int
+        if k + 16 <= utf8.count {
+            let sixteen = raw.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
+            if !any(needsCare(sixteen)) {
+                target.storeBytes(of: sixteen, toByteOffset: n, as: SIMD16<UInt8>.self)
+                k += 16
+                n += 16
+                continue
+            }
+            end = k + 16
+        } else {
+            end = utf8.count
+        }
+        while k < end {
+            let byte = base[k]
+            if isPlain(byte) {
+                out[n] = byte
+                n += 1
+            } else {
+                n += escape(byte, out + n)
+            }
+            k += 1
+        }
     }
+    return n
 }

@@ -135,8 +135,40 @@ struct ConvergenceTests {
         #expect(replicas.allSatisfy { $0.commentThreads == threads }, "comments differ")
         let blocks = replicas[0].blockContents
         #expect(replicas.allSatisfy { $0.blockContents == blocks }, "blocks differ")
+        // What renderers read, in one pass over the UTF-8 text, is the same document.
+        var read = ReadBlocks()
+        replicas[0].read(into: &read)
+        #expect(read.blocks == blocks, "read differs from blockContents")
         // And a replica restored from a snapshot is the same document.
         let restored = try! Document(snapshot: replicas[0].snapshot())
         #expect(restored.blockContents == blocks && restored.commentThreads == threads && restored.text == texts[0])
+    }
+}
+
+/// The blocks a `FormattedTextReader` is told, in the form of `blockContents`: runs of
+/// equal formatting, and an empty first block before another left out.
+private struct ReadBlocks: FormattedTextReader {
+    private(set) var all: [BlockContent] = []
+    private var attributes: [String: AttributeValue] = [:]
+    private var comments: [OpId] = []
+
+    var blocks: [BlockContent] { all.count > 1 && all[0].id == nil && all[0].runs.isEmpty ? Array(all.dropFirst()) : all }
+
+    mutating func startBlock(id: OpId?, attributes: [String: AttributeValue]) {
+        all.append(BlockContent(id: id, attributes: attributes, runs: []))
+    }
+
+    mutating func setFormatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
+        self.attributes = attributes
+        self.comments = comments
+    }
+
+    mutating func text(_ utf8: UnsafeBufferPointer<UInt8>) {
+        let text = String(decoding: utf8, as: UTF8.self)
+        if let last = all[all.count - 1].runs.last, last.attributes == attributes, last.comments == comments {
+            all[all.count - 1].runs[all[all.count - 1].runs.count - 1].text += text
+        } else {
+            all[all.count - 1].runs.append(FormattedRun(text: text, attributes: attributes, comments: comments))
+        }
     }
 }

@@ -1,0 +1,176 @@
+/// The formatting along the document, decided cut by cut in one pass.
+///
+/// The places where formatting can change are the marks' and comments' ends, found first
+/// as positions among all characters (deleted ones included, so anchors on deleted
+/// characters keep their place): the `cuts`. Between two cuts each character gets, per
+/// attribute, the latest covering `format_set` by (timestamp, clientId), and the live
+/// comments anchored over it, oldest first. The covering sets are kept up to date cut by
+/// cut: each span enters once and leaves once, and only the attributes whose covering
+/// set changed are decided again.
+struct FormattingSweep {
+    private struct Span {
+        var from: Int
+        var to: Int
+        /// The attribute, by number, so the sweep hashes no strings.
+        var key: Int
+        var value: AttributeValue
+        /// Last-writer-wins order: timestamp, then client id, then seq.
+        var timestamp: Timestamp
+        var client: ClientId
+        var seq: Int32
+
+        func isLater(than other: Span) -> Bool {
+            if timestamp != other.timestamp { return timestamp > other.timestamp }
+            if client != other.client { return client > other.client }
+            return seq > other.seq
+        }
+    }
+
+    /// The positions among all characters where the formatting may change, ascending.
+    let cuts: [Int]
+    private let spans: [Span]
+    private let keyNames: [String]
+    private let byStart: [Int]
+    private let byEnd: [Int]
+    /// Comment spans oldest first (the same on every replica whatever order the comments
+    /// arrived in), with the comment ids.
+    private let commentSpans: [(from: Int, to: Int, id: OpId)]
+    private let commentsByStart: [Int]
+    private let commentsByEnd: [Int]
+    private var nextStart = 0, nextEnd = 0, nextCommentStart = 0, nextCommentEnd = 0
+    /// By attribute: indexes into `spans`.
+    private var covering: [[Int]]
+    /// Indexes into `commentSpans`.
+    private var coveringComments = Set<Int>()
+    private var changed: [Int] = []
+    /// The formatting at the last position moved to, as numbers (cheap to keep up to
+    /// date and compare): per attribute number the value shown (nil for none), and the
+    /// comments shown as indexes into `commentSpans`, oldest first.
+    private var values: [AttributeValue?]
+    private var shownComments: [Int] = []
+
+    /// The attributes at the last position moved to.
+    var attributes: [String: AttributeValue] {
+        var result: [String: AttributeValue] = [:]
+        for (key, value) in values.enumerated() { if let value { result[keyNames[key]] = value } }
+        return result
+    }
+
+    /// The live comments anchored over the last position moved to, oldest first.
+    var comments: [OpId] { shownComments.map { commentSpans[$0].id } }
+
+    /// The sweep of `document`, leaving out the `format_set` records at the given indexes
+    /// of its records (for reverting them).
+    init(_ document: Document, excluding excluded: Set<Int> = []) {
+        var keyNumbers: [String: Int] = [:]
+        var keyNames: [String] = []
+        var spans: [Span] = []
+        for (index, record) in document.records.enumerated() where record.kind == .format && !excluded.contains(index) {
+            let mark = document.marks[Int(record.start)]
+            let from = mark.start.isNone ? 0 : document.wholePosition(of: mark.start) + (mark.startSide == .after ? 1 : 0)
+            let to = mark.end.isNone ? document.tree.totalCount : document.wholePosition(of: mark.end) + (mark.endSide == .after ? 1 : 0)
+            guard from < to else { continue }
+            let key: Int
+            if let number = keyNumbers[mark.key] {
+                key = number
+            } else {
+                key = keyNames.count
+                keyNumbers[mark.key] = key
+                keyNames.append(mark.key)
+            }
+            spans.append(
+                Span(
+                    from: from, to: to, key: key, value: mark.value, timestamp: record.timestamp,
+                    client: document.clientNames[Int(record.client)], seq: record.seq))
+        }
+        var commentSpans: [(from: Int, to: Int, comment: CommentRecord)] = []
+        for comment in document.comments where !comment.deleted && comment.replyTo == nil {
+            guard let start = comment.start, let end = comment.end else { continue }
+            let from = document.wholePosition(of: start.id) + (start.side == .after ? 1 : 0)
+            let to = document.wholePosition(of: end.id) + (end.side == .after ? 1 : 0)
+            if from < to { commentSpans.append((from, to, comment)) }
+        }
+        commentSpans.sort { $0.comment.isOlder(than: $1.comment) }
+        var cuts: [Int] = []
+        cuts.reserveCapacity(2 * (spans.count + commentSpans.count))
+        for span in spans { cuts += [span.from, span.to] }
+        for span in commentSpans { cuts += [span.from, span.to] }
+        cuts.sort()
+        self.cuts = cuts.indices.compactMap { $0 > 0 && cuts[$0] == cuts[$0 - 1] ? nil : cuts[$0] }
+        self.spans = spans
+        self.keyNames = keyNames
+        byStart = spans.indices.sorted { spans[$0].from < spans[$1].from }
+        byEnd = spans.indices.sorted { spans[$0].to < spans[$1].to }
+        self.commentSpans = commentSpans.map { ($0.from, $0.to, $0.comment.id) }
+        commentsByStart = commentSpans.indices.sorted { commentSpans[$0].from < commentSpans[$1].from }
+        commentsByEnd = commentSpans.indices.sorted { commentSpans[$0].to < commentSpans[$1].to }
+        covering = Array(repeating: [], count: keyNames.count)
+        values = Array(repeating: nil, count: keyNames.count)
+    }
+
+    /// Moves to `position` (the next cut, in order); whether the attributes or comments
+    /// changed there.
+    mutating func advance(to position: Int) -> Bool {
+        changed.removeAll(keepingCapacity: true)
+        while nextEnd < byEnd.count && spans[byEnd[nextEnd]].to <= position {
+            let span = byEnd[nextEnd]
+            let key = spans[span].key
+            if let k = covering[key].firstIndex(of: span) {
+                covering[key].remove(at: k)
+                if !changed.contains(key) { changed.append(key) }
+            }
+            nextEnd += 1
+        }
+        while nextStart < byStart.count && spans[byStart[nextStart]].from <= position {
+            let span = byStart[nextStart]
+            if spans[span].to > position {
+                let key = spans[span].key
+                covering[key].append(span)
+                if !changed.contains(key) { changed.append(key) }
+            }
+            nextStart += 1
+        }
+        var attributesChanged = false
+        for key in changed {
+            var best: Span?
+            for span in covering[key] where best.map({ spans[span].isLater(than: $0) }) ?? true { best = spans[span] }
+            let value = best.map(\.value) ?? .null
+            let shown = value == .null ? nil : value
+            if values[key] != shown {
+                values[key] = shown
+                attributesChanged = true
+            }
+        }
+        var commentsChanged = false
+        while nextCommentEnd < commentsByEnd.count && commentSpans[commentsByEnd[nextCommentEnd]].to <= position {
+            commentsChanged = coveringComments.remove(commentsByEnd[nextCommentEnd]) != nil || commentsChanged
+            nextCommentEnd += 1
+        }
+        while nextCommentStart < commentsByStart.count && commentSpans[commentsByStart[nextCommentStart]].from <= position {
+            if commentSpans[commentsByStart[nextCommentStart]].to > position {
+                coveringComments.insert(commentsByStart[nextCommentStart])
+                commentsChanged = true
+            }
+            nextCommentStart += 1
+        }
+        if commentsChanged {
+            // commentSpans are oldest first: their indexes in order are the order shown.
+            let updated = coveringComments.sorted()
+            commentsChanged = updated != shownComments
+            shownComments = updated
+        }
+        return attributesChanged || commentsChanged
+    }
+}
+
+extension Document {
+    /// A character's position among all characters, deleted ones included.
+    func wholePosition(of id: CharId) -> Int {
+        tree.position(of: tree.cursor(of: id)!)
+    }
+
+    func wholePosition(of id: OpId) -> Int {
+        wholePosition(of: CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq)))
+    }
+}
+
