@@ -307,9 +307,12 @@ extension Document {
         var perCharacter: [Int32] = []
         perCharacter.reserveCapacity(length)
         var current: Int32 = 0
-        sweepPieces { piece in
+        let formatting = FormattingSweep(self)
+        let names = formatting.names
+        sweepPieces(formatting) { piece in
             switch piece {
-            case .formatting(let attributes, _):
+            case .formatting(let state):
+                let attributes = names.attributes(of: state)
                 if let number = numbers[attributes] {
                     current = number
                 } else {

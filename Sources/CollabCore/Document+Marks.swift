@@ -28,7 +28,7 @@ public struct FormattedRun: Equatable, Sendable {
 }
 
 /// `length` consecutive ids of one client from `start`.
-public struct IdSpan: Equatable, Sendable, CustomStringConvertible {
+public struct IdSpan: Hashable, Sendable, CustomStringConvertible {
     public var start: OpId
     public var length: Int
 
@@ -154,20 +154,24 @@ extension Document {
         }
         // A change of formatting takes effect at the next text: formatting that changes
         // and changes back over deleted characters does not cut the text shown.
-        var pending: ([String: AttributeValue], [OpId])?
-        sweepPieces(excluding: excluded) { piece in
+        let formatting = FormattingSweep(self, excluding: excluded)
+        let names = formatting.names
+        var shown = formatting.state
+        var pending: FormattingSweep.State?
+        sweepPieces(formatting) { piece in
             switch piece {
-            case .formatting(let attributes, let comments):
-                pending = (attributes, comments)
+            case .formatting(let state):
+                pending = state
             case .marker(let block):
                 flush()
                 emit("\n", current, currentComments, blocks.records[block].id, [])
             case .text(let scalars, let client, let seq):
-                if let (attributes, comments) = pending {
-                    if attributes != current || comments != currentComments {
+                if let state = pending {
+                    if state != shown {
                         flush()
-                        current = attributes
-                        currentComments = comments
+                        shown = state
+                        current = names.attributes(of: state)
+                        currentComments = names.comments(of: state)
                     }
                     pending = nil
                 }
@@ -188,8 +192,9 @@ extension Document {
 
     /// What `sweepPieces` finds, in order.
     enum SweepPiece {
-        /// The formatting from here on (only when it changed).
-        case formatting([String: AttributeValue], [OpId])
+        /// The formatting from here on (only when it changed), in the numbers of the
+        /// sweep's `names`.
+        case formatting(FormattingSweep.State)
         /// A block's marker: the index of its record in `blocks.records`.
         case marker(Int)
         /// Visible text: consecutive characters of one client from `seq`.
@@ -198,8 +203,8 @@ extension Document {
 
     /// The visible text in pieces, with the formatting wherever it changes and the block
     /// markers, in one pass over the runs (`FormattingSweep` decides the formatting).
-    func sweepPieces(excluding excluded: Set<Int> = [], _ body: (SweepPiece) -> Void) {
-        var formatting = FormattingSweep(self, excluding: excluded)
+    func sweepPieces(_ formatting: consuming FormattingSweep, _ body: (SweepPiece) -> Void) {
+        var formatting = formatting
         let cuts = formatting.cuts
         // Read once: a stored property of this class read in the loop would be retained
         // and released on every run.
@@ -212,7 +217,7 @@ extension Document {
                 while offset < run.length {
                     // Up to the next cut, everything in this run is formatted alike.
                     while nextCut < cuts.count && cuts[nextCut] <= position {
-                        if formatting.advance(to: cuts[nextCut]) { body(.formatting(formatting.attributes, formatting.comments)) }
+                        if formatting.advance(to: cuts[nextCut]) { body(.formatting(formatting.state)) }
                         nextCut += 1
                     }
                     let limit = nextCut < cuts.count ? cuts[nextCut] - position : Int.max

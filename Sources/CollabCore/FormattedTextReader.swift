@@ -26,13 +26,17 @@ extension Document {
     /// does, noting where blocks start and where the formatting changes; the second tells
     /// the reader, with the text between two such places as one slice of that buffer.
     public func read<Reader: FormattedTextReader & ~Copyable>(into reader: inout Reader, withIds: Bool = false) {
-        var told = Formatting(attributes: [:], comments: [], ids: [])
-        var pending: Formatting?
+        // Formattings by number, each distinct one made once: a change is told when the
+        // number differs (or ids were asked for), with no dictionary compared.
+        var formattings = [Formatting(attributes: [:], comments: [], ids: [])]
+        var told = 0
+        var pending: Int?
         func text(_ utf8: UnsafeBufferPointer<UInt8>) {
             guard !utf8.isEmpty else { return }
             if let change = pending {
-                if change != told || !change.ids.isEmpty {
-                    reader.setFormatting(attributes: change.attributes, comments: change.comments, ids: change.ids)
+                let formatting = formattings[change]
+                if change != told || !formatting.ids.isEmpty {
+                    reader.setFormatting(attributes: formatting.attributes, comments: formatting.comments, ids: formatting.ids)
                     told = change
                 }
                 pending = nil
@@ -41,10 +45,16 @@ extension Document {
         }
         guard !withIds && !hasMovedBlocks else {
             // Ids per run, or blocks in another order than the sequence's: from the blocks.
+            var numbers = [formattings[0]: 0]
             for block in blockContents(withIds: withIds) {
                 reader.startBlock(id: block.id, attributes: block.attributes)
                 for run in block.runs {
-                    pending = Formatting(attributes: run.attributes, comments: run.comments, ids: run.ids)
+                    let formatting = Formatting(attributes: run.attributes, comments: run.comments, ids: run.ids)
+                    pending = numbers[formatting] ?? {
+                        formattings.append(formatting)
+                        numbers[formatting] = formattings.count - 1
+                        return formattings.count - 1
+                    }()
                     var runText = run.text
                     runText.withUTF8 { text($0) }
                 }
@@ -53,6 +63,7 @@ extension Document {
         }
         let pass = ReadingPass(self)
         defer { pass.utf8.deallocate() }
+        formattings += pass.formattings
         reader.startBlock(id: nil, attributes: Self.shown(firstBlock))
         let blocks = blocks.records
         var from = 0
@@ -64,13 +75,13 @@ extension Document {
                 let block = Int(event.what)
                 reader.startBlock(id: blocks[block].id, attributes: Self.shown(blocks[block].attributes))
             } else {
-                pending = pass.formattings[Int(-event.what - 1)]
+                pending = Int(-event.what - 1)
             }
         }
         text(UnsafeBufferPointer(rebasing: pass.utf8[from..<pass.count]))
     }
 
-    fileprivate struct Formatting: Equatable {
+    fileprivate struct Formatting: Hashable {
         var attributes: [String: AttributeValue]
         var comments: [OpId]
         var ids: [IdSpan]
@@ -90,8 +101,11 @@ private struct ReadingPass {
     let utf8: UnsafeMutableBufferPointer<UInt8>
     private(set) var count = 0
     /// At byte `offset`: the block whose record is `what` in `blocks.records` starts
-    /// (`what >= 0`), or the formatting becomes `formattings[-what - 1]`.
+    /// (`what >= 0`), or the formatting becomes number `-what - 1`: none for 0, else
+    /// `formattings[-what - 2]`.
     private(set) var events: [(offset: Int32, what: Int32)] = []
+    /// The formattings the text takes other than none, each made once however often it
+    /// recurs.
     private(set) var formattings: [Document.Formatting] = []
 
     init(_ document: Document) {
@@ -100,11 +114,18 @@ private struct ReadingPass {
         var n = 0
         var events: [(offset: Int32, what: Int32)] = []
         var formattings: [Document.Formatting] = []
-        document.sweepPieces { piece in
+        let formatting = FormattingSweep(document)
+        let names = formatting.names
+        var numbers = [formatting.state: Int32(0)]  // where the sweep starts: none
+        document.sweepPieces(formatting) { piece in
             switch piece {
-            case .formatting(let attributes, let comments):
-                formattings.append(Document.Formatting(attributes: attributes, comments: comments, ids: []))
-                events.append((Int32(n), Int32(-formattings.count)))
+            case .formatting(let state):
+                let number = numbers[state] ?? {
+                    formattings.append(Document.Formatting(attributes: names.attributes(of: state), comments: names.comments(of: state), ids: []))
+                    numbers[state] = Int32(formattings.count)
+                    return Int32(formattings.count)
+                }()
+                events.append((Int32(n), -number - 1))
             case .marker(let block):
                 events.append((Int32(n), Int32(block)))
             case .text(let scalars, _, _):

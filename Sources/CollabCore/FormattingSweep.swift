@@ -43,21 +43,34 @@ struct FormattingSweep {
     /// Indexes into `commentSpans`.
     private var coveringComments = Set<Int>()
     private var changed: [Int] = []
-    /// The formatting at the last position moved to, as numbers (cheap to keep up to
-    /// date and compare): per attribute number the value shown (nil for none), and the
-    /// comments shown as indexes into `commentSpans`, oldest first.
-    private var values: [AttributeValue?]
-    private var shownComments: [Int] = []
+    /// The formatting at the last position moved to.
+    private(set) var state: State
 
-    /// The attributes at the last position moved to.
-    var attributes: [String: AttributeValue] {
-        var result: [String: AttributeValue] = [:]
-        for (key, value) in values.enumerated() { if let value { result[keyNames[key]] = value } }
-        return result
+    /// A formatting as numbers, cheap to keep up to date, compare and hash: per attribute
+    /// number the value shown (nil for none), and the comments shown as indexes into the
+    /// comment spans, oldest first. `names` turns it into names and ids.
+    struct State: Hashable {
+        var values: [AttributeValue?]
+        var comments: [Int]
     }
 
-    /// The live comments anchored over the last position moved to, oldest first.
-    var comments: [OpId] { shownComments.map { commentSpans[$0].id } }
+    /// What the numbers of a `State` stand for.
+    struct Names {
+        let keys: [String]
+        let comments: [OpId]
+
+        /// The attributes of `state`, null values left out.
+        func attributes(of state: State) -> [String: AttributeValue] {
+            var result: [String: AttributeValue] = [:]
+            for (key, value) in state.values.enumerated() { if let value { result[keys[key]] = value } }
+            return result
+        }
+
+        /// The ids of `state`'s comments, oldest first.
+        func comments(of state: State) -> [OpId] { state.comments.map { comments[$0] } }
+    }
+
+    var names: Names { Names(keys: keyNames, comments: commentSpans.map(\.id)) }
 
     /// The sweep of `document`, leaving out the `format_set` records at the given indexes
     /// of its records (for reverting them).
@@ -105,7 +118,7 @@ struct FormattingSweep {
         commentsByStart = commentSpans.indices.sorted { commentSpans[$0].from < commentSpans[$1].from }
         commentsByEnd = commentSpans.indices.sorted { commentSpans[$0].to < commentSpans[$1].to }
         covering = Array(repeating: [], count: keyNames.count)
-        values = Array(repeating: nil, count: keyNames.count)
+        state = State(values: Array(repeating: nil, count: keyNames.count), comments: [])
     }
 
     /// Moves to `position` (the next cut, in order); whether the attributes or comments
@@ -136,8 +149,8 @@ struct FormattingSweep {
             for span in covering[key] where best.map({ spans[span].isLater(than: $0) }) ?? true { best = spans[span] }
             let value = best.map(\.value) ?? .null
             let shown = value == .null ? nil : value
-            if values[key] != shown {
-                values[key] = shown
+            if state.values[key] != shown {
+                state.values[key] = shown
                 attributesChanged = true
             }
         }
@@ -156,8 +169,8 @@ struct FormattingSweep {
         if commentsChanged {
             // commentSpans are oldest first: their indexes in order are the order shown.
             let updated = coveringComments.sorted()
-            commentsChanged = updated != shownComments
-            shownComments = updated
+            commentsChanged = updated != state.comments
+            state.comments = updated
         }
         return attributesChanged || commentsChanged
     }
