@@ -96,7 +96,11 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "CollabLogTests", dependencies: ["CollabCore", "CollabLog", "CollabTestSupport"], resources: [.copy("Fixtures")]
+            name: "CollabLogTests",
+            dependencies: [
+                "CollabCore", "CollabLog", "CollabTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CollabAccessTests", dependencies: ["CollabAccess", "CollabCore", "CollabLog"]),
         .testTarget(
