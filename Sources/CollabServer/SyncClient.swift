@@ -28,15 +28,23 @@ public enum SyncClient {
     }
 
     /// Syncs `document` with `docId` on the server at `url`. `pulled` is told the new
-    /// ops before anything is pushed (so a refused push keeps what was pulled).
+    /// ops before anything is pushed (so a refused push keeps what was pulled). A server
+    /// that says nothing for `answerTimeout` after the connection is given up on.
     public static func sync(
         _ document: Document, url: String, docId: String, token: String, replica: String? = nil, opsPerBatch: Int = 1_000,
-        pulled save: ([Op]) throws -> Void
+        answerTimeout: Duration = .seconds(15), pulled save: ([Op]) throws -> Void
     ) async throws -> Outcome {
         let client = ProtocolClient(url: url, token: token)
         defer { client.close() }
         var inbox = Inbox(client: client)
-        _ = try await inbox.next("auth_ok", docId: nil)
+        let watchdog = AnswerWatchdog(client, timeout: answerTimeout)
+        defer { watchdog.stop() }
+        do {
+            _ = try await inbox.next("auth_ok", docId: nil)
+            watchdog.answered()
+        } catch {
+            throw watchdog.gaveUp ? watchdog.failure : error
+        }
         let before = document.historyCount
         client.send(ProtocolMessages.join(docId, since: document.version, replica: replica))
         let response = try await inbox.next("sync_response", docId: docId)

@@ -279,6 +279,24 @@ struct ServerTests {
         }
     }
 
+    /// A server that says nothing after the upgrade (here the test-only echo endpoint)
+    /// is given up on, not waited on forever: the client library can lose an answer.
+    @Test(.timeLimit(.minutes(1))) func aSyncThatHearsNothingGivesUp() async throws {
+        try await ServerHarness.run(echo: true) { server in
+            let started = ContinuousClock.now
+            do {
+                _ = try await SyncClient.sync(
+                    Document(), url: "ws://127.0.0.1:\(server.port)/echo", docId: "notes", token: try await server.token("bob"),
+                    answerTimeout: .milliseconds(300)
+                ) { _ in }
+                Issue.record("a silent server was synced with")
+            } catch let failure as SyncClient.Failure {
+                #expect(failure.code == "timeout", "\(failure)")
+            }
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
     @Test func connectionCapsPerUserAndPerDocument() async throws {
         var limits = Server.Limits()
         limits.connectionsPerUser = 1

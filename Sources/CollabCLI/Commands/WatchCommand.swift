@@ -53,10 +53,13 @@ struct WatchCommand: ParsableCommand {
             try blocking {
                 let client = ProtocolClient(url: url, token: token)
                 defer { client.close() }
+                let watchdog = AnswerWatchdog(client, timeout: .seconds(15))
+                defer { watchdog.stop() }
                 var printed = 0
                 var joined = false
                 for await text in client.messages {
                     guard case .object(let fields) = try JSONParser.parse(text), case .string(let type)? = fields["type"] else { continue }
+                    watchdog.answered()
                     switch type {
                     case "auth_ok" where !joined:
                         joined = true
@@ -82,6 +85,7 @@ struct WatchCommand: ParsableCommand {
                     default: continue
                     }
                 }
+                if watchdog.gaveUp { throw watchdog.failure }
                 do {
                     _ = try await client.closed()
                 } catch {
