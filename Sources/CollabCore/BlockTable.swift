@@ -14,10 +14,6 @@ struct BlockTable: Sequence {
     /// Bit `k` is set when scalar `k` of the content buffer is a block marker.
     private var markerBits: [UInt64] = []
 
-    var isEmpty: Bool { records.isEmpty }
-    var count: Int { records.count }
-    var keys: [CharId] { markers }
-
     /// Where `marker`'s record is in `records`, if it is a block.
     @inline(__always)
     func index(of marker: CharId) -> Int? {

@@ -166,7 +166,7 @@ extension Document {
     /// of their slot (or marker, when never moved) in the sequence.
     func displaySegments() -> [BlockSegment] {
         var live: [(marker: CharId, whole: Int, visible: Int)] = []
-        for marker in blocks.keys {
+        for marker in blocks.markers {
             guard let cursor = tree.cursor(of: marker), !cursor.run.deleted else { continue }
             live.append((marker, tree.position(of: cursor), tree.visiblePosition(of: cursor)))
         }
