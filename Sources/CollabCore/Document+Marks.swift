@@ -213,32 +213,37 @@ extension Document {
         var position = 0
         content.withUnsafeBufferPointer { scalars in
             tree.forEachRun { run in
-                var offset: Int32 = 0
-                while offset < run.length {
+                let length = Int(run.length)
+                guard !run.deleted else {
+                    // The cuts among deleted characters are passed at the next visible
+                    // one: a formatting is only ever told just before text.
+                    position &+= length
+                    return
+                }
+                var offset = 0
+                while offset < length {
                     // Up to the next cut, everything in this run is formatted alike.
                     while nextCut < cuts.count && cuts[nextCut] <= position {
                         if formatting.advance(to: cuts[nextCut]) { body(.formatting(formatting.state)) }
-                        nextCut += 1
+                        nextCut &+= 1
                     }
-                    let limit = nextCut < cuts.count ? cuts[nextCut] - position : Int.max
-                    let take = Int32(min(Int(run.length - offset), limit))
-                    if !run.deleted {
-                        let start = Int(run.content + offset)
-                        var from = 0  // the first character not passed on yet
-                        blocks.forEachMarker(inContent: start..<(start + Int(take))) { k in
-                            let block = blocks.index(of: CharId(client: run.client, seq: run.seq + offset + Int32(k)))!
-                            if k > from {
-                                body(.text(UnsafeBufferPointer(rebasing: scalars[(start + from)..<(start + k)]), client: run.client, seq: run.seq + offset + Int32(from)))
-                            }
-                            body(.marker(block))
-                            from = k + 1
+                    let take = nextCut < cuts.count ? Swift.min(length &- offset, cuts[nextCut] &- position) : length &- offset
+                    let start = Int(run.content) &+ offset
+                    let seq = run.seq &+ Int32(truncatingIfNeeded: offset)
+                    var from = 0  // the first character not passed on yet
+                    blocks.forEachMarker(inContent: start..<(start &+ take)) { k in
+                        let block = blocks.index(of: CharId(client: run.client, seq: seq &+ Int32(truncatingIfNeeded: k)))!
+                        if k > from {
+                            body(.text(UnsafeBufferPointer(rebasing: scalars[(start &+ from)..<(start &+ k)]), client: run.client, seq: seq &+ Int32(truncatingIfNeeded: from)))
                         }
-                        if Int(take) > from {
-                            body(.text(UnsafeBufferPointer(rebasing: scalars[(start + from)..<(start + Int(take))]), client: run.client, seq: run.seq + offset + Int32(from)))
-                        }
+                        body(.marker(block))
+                        from = k &+ 1
                     }
-                    offset += take
-                    position += Int(take)
+                    if take > from {
+                        body(.text(UnsafeBufferPointer(rebasing: scalars[(start &+ from)..<(start &+ take)]), client: run.client, seq: seq &+ Int32(truncatingIfNeeded: from)))
+                    }
+                    offset &+= take
+                    position &+= take
                 }
             }
         }

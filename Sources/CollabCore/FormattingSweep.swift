@@ -13,15 +13,17 @@ struct FormattingSweep {
         var to: Int
         /// The attribute, by number, so the sweep hashes no strings.
         var key: Int
-        var value: AttributeValue
-        /// Last-writer-wins order: timestamp, then client id, then seq.
+        /// The value, by number (`values`); -1 for null, which shows as no value.
+        var value: Int32
+        /// Last-writer-wins order: timestamp, then client id (as its rank among the
+        /// document's client names), then seq.
         var timestamp: Timestamp
-        var client: ClientId
+        var clientRank: Int32
         var seq: Int32
 
         func isLater(than other: Span) -> Bool {
             if timestamp != other.timestamp { return timestamp > other.timestamp }
-            if client != other.client { return client > other.client }
+            if clientRank != other.clientRank { return clientRank > other.clientRank }
             return seq > other.seq
         }
     }
@@ -30,6 +32,8 @@ struct FormattingSweep {
     let cuts: [Int]
     private let spans: [Span]
     private let keyNames: [String]
+    /// The distinct values the spans set, by number.
+    private let values: [AttributeValue]
     private let byStart: [Int]
     private let byEnd: [Int]
     /// Comment spans oldest first (the same on every replica whatever order the comments
@@ -47,22 +51,23 @@ struct FormattingSweep {
     private(set) var state: State
 
     /// A formatting as numbers, cheap to keep up to date, compare and hash: per attribute
-    /// number the value shown (nil for none), and the comments shown as indexes into the
-    /// comment spans, oldest first. `names` turns it into names and ids.
+    /// number the value shown by number (-1 for none), and the comments shown as indexes
+    /// into the comment spans, oldest first. `names` turns it into names and ids.
     struct State: Hashable {
-        var values: [AttributeValue?]
+        var values: [Int32]
         var comments: [Int]
     }
 
     /// What the numbers of a `State` stand for.
     struct Names {
         let keys: [String]
+        let values: [AttributeValue]
         let comments: [OpId]
 
         /// The attributes of `state`, null values left out.
         func attributes(of state: State) -> [String: AttributeValue] {
             var result: [String: AttributeValue] = [:]
-            for (key, value) in state.values.enumerated() { if let value { result[keys[key]] = value } }
+            for (key, value) in state.values.enumerated() where value >= 0 { result[keys[key]] = values[Int(value)] }
             return result
         }
 
@@ -70,55 +75,91 @@ struct FormattingSweep {
         func comments(of state: State) -> [OpId] { state.comments.map { comments[$0] } }
     }
 
-    var names: Names { Names(keys: keyNames, comments: commentSpans.map(\.id)) }
+    var names: Names { Names(keys: keyNames, values: values, comments: commentSpans.map(\.id)) }
 
     /// The sweep of `document`, leaving out the `format_set` records at the given indexes
     /// of its records (for reverting them).
     init(_ document: Document, excluding excluded: Set<Int> = []) {
-        var keyNumbers: [String: Int] = [:]
         var keyNames: [String] = []
+        var values: [AttributeValue] = []
+        var valueNumbers: [AttributeValue: Int32] = [:]
         var spans: [Span] = []
+        spans.reserveCapacity(document.marks.count)
+        var clientRanks = [Int32](repeating: 0, count: document.clientNames.count)
+        for (rank, client) in document.clientNames.indices.sorted(by: { document.clientNames[$0] < document.clientNames[$1] }).enumerated() {
+            clientRanks[client] = Int32(rank)
+        }
         for (index, record) in document.records.enumerated() where record.kind == .format && !excluded.contains(index) {
             let mark = document.marks[Int(record.start)]
             let from = mark.start.isNone ? 0 : document.wholePosition(of: mark.start) + (mark.startSide == .after ? 1 : 0)
             let to = mark.end.isNone ? document.tree.totalCount : document.wholePosition(of: mark.end) + (mark.endSide == .after ? 1 : 0)
             guard from < to else { continue }
+            // Few distinct attributes: comparing short strings beats hashing them.
             let key: Int
-            if let number = keyNumbers[mark.key] {
+            if let number = keyNames.firstIndex(of: mark.key) {
                 key = number
             } else {
                 key = keyNames.count
-                keyNumbers[mark.key] = key
                 keyNames.append(mark.key)
+            }
+            let value: Int32
+            if mark.value == .null {
+                value = -1
+            } else if let number = values.count <= 8 ? values.firstIndex(of: mark.value).map(Int32.init) : valueNumbers[mark.value] {
+                value = number
+            } else {
+                value = Int32(values.count)
+                values.append(mark.value)
+                valueNumbers[mark.value] = value
             }
             spans.append(
                 Span(
-                    from: from, to: to, key: key, value: mark.value, timestamp: record.timestamp,
-                    client: document.clientNames[Int(record.client)], seq: record.seq))
+                    from: from, to: to, key: key, value: value, timestamp: record.timestamp,
+                    clientRank: clientRanks[Int(record.client)], seq: record.seq))
         }
-        var commentSpans: [(from: Int, to: Int, comment: CommentRecord)] = []
-        for comment in document.comments where !comment.deleted && comment.replyTo == nil {
+        let comments = document.comments
+        var commentSpans: [(from: Int, to: Int, comment: Int)] = []
+        for (index, comment) in comments.enumerated() where !comment.deleted && comment.replyTo == nil {
             guard let start = comment.start, let end = comment.end else { continue }
             let from = document.wholePosition(of: start.id) + (start.side == .after ? 1 : 0)
             let to = document.wholePosition(of: end.id) + (end.side == .after ? 1 : 0)
-            if from < to { commentSpans.append((from, to, comment)) }
+            if from < to { commentSpans.append((from, to, index)) }
         }
-        commentSpans.sort { $0.comment.isOlder(than: $1.comment) }
+        commentSpans.sort { comments[$0.comment].isOlder(than: comments[$1.comment]) }
         var cuts: [Int] = []
         cuts.reserveCapacity(2 * (spans.count + commentSpans.count))
-        for span in spans { cuts += [span.from, span.to] }
-        for span in commentSpans { cuts += [span.from, span.to] }
+        for span in spans {
+            cuts.append(span.from)
+            cuts.append(span.to)
+        }
+        for span in commentSpans {
+            cuts.append(span.from)
+            cuts.append(span.to)
+        }
         cuts.sort()
         self.cuts = cuts.indices.compactMap { $0 > 0 && cuts[$0] == cuts[$0 - 1] ? nil : cuts[$0] }
         self.spans = spans
         self.keyNames = keyNames
-        byStart = spans.indices.sorted { spans[$0].from < spans[$1].from }
-        byEnd = spans.indices.sorted { spans[$0].to < spans[$1].to }
-        self.commentSpans = commentSpans.map { ($0.from, $0.to, $0.comment.id) }
-        commentsByStart = commentSpans.indices.sorted { commentSpans[$0].from < commentSpans[$1].from }
-        commentsByEnd = commentSpans.indices.sorted { commentSpans[$0].to < commentSpans[$1].to }
+        self.values = values
+        byStart = Self.order(spans.map(\.from))
+        byEnd = Self.order(spans.map(\.to))
+        self.commentSpans = commentSpans.map { ($0.from, $0.to, comments[$0.comment].id) }
+        commentsByStart = Self.order(commentSpans.map(\.from))
+        commentsByEnd = Self.order(commentSpans.map(\.to))
         covering = Array(repeating: [], count: keyNames.count)
-        state = State(values: Array(repeating: nil, count: keyNames.count), comments: [])
+        state = State(values: Array(repeating: -1, count: keyNames.count), comments: [])
+    }
+
+    /// The indexes of `positions` in ascending order of position (ties in index order),
+    /// sorted as plain integers (position and index in one) rather than through a
+    /// closure that reads the positions, which cost more than all the rest of setting up.
+    static func order(_ positions: [Int]) -> [Int] {
+        guard let largest = positions.max(), largest <= Int(UInt32.max), positions.count <= Int(UInt32.max) else {
+            return positions.indices.sorted { positions[$0] < positions[$1] }
+        }
+        var keys = positions.enumerated().map { UInt64($1) << 32 | UInt64($0) }
+        keys.sort()
+        return keys.map { Int($0 & 0xFFFF_FFFF) }
     }
 
     /// Moves to `position` (the next cut, in order); whether the attributes or comments
@@ -147,8 +188,7 @@ struct FormattingSweep {
         for key in changed {
             var best: Span?
             for span in covering[key] where best.map({ spans[span].isLater(than: $0) }) ?? true { best = spans[span] }
-            let value = best.map(\.value) ?? .null
-            let shown = value == .null ? nil : value
+            let shown = best?.value ?? -1
             if state.values[key] != shown {
                 state.values[key] = shown
                 attributesChanged = true

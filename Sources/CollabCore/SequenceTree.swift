@@ -23,6 +23,20 @@ final class TreeNode {
         self.isLeaf = isLeaf
     }
 
+    /// The characters, visible or deleted, under the children before `child`. Compared
+    /// by address through the buffer, so no child is retained on the way.
+    func total(before child: TreeNode) -> Int {
+        let target = ObjectIdentifier(child)
+        return children.withUnsafeBufferPointer { children in
+            var result = 0
+            for node in children {
+                if ObjectIdentifier(node) == target { break }
+                result += node.total
+            }
+            return result
+        }
+    }
+
     func indexInParent() -> Int {
         guard let parent else { return 0 }
         var i = 0
@@ -243,7 +257,8 @@ final class SequenceTree {
         }
         var candidate: TreeNode? = indexed
         while let leaf = candidate {
-            for (i, run) in leaf.runs.enumerated() where run.contains(client: id.client, seq: id.seq) {
+            if let i = leaf.runs.withUnsafeBufferPointer({ Self.index(of: id, in: $0) }) {
+                let run = leaf.runs[i]
                 if leaf !== indexed { index[Int(id.client)].assign(run.seq, run.seq + run.length, to: leaf) }
                 return Cursor(leaf: leaf, index: i, offset: id.seq - run.seq)
             }
@@ -252,16 +267,25 @@ final class SequenceTree {
         return nil
     }
 
+    /// The run of `runs` holding `id`: a plain loop, since this runs for every anchor
+    /// and origin looked up (one unsigned compare checks both ends of the run).
+    private static func index(of id: CharId, in runs: UnsafeBufferPointer<Run>) -> Int? {
+        for i in runs.indices {
+            let run = runs[i]
+            if run.client == id.client && UInt32(bitPattern: id.seq &- run.seq) < UInt32(bitPattern: run.length) { return i }
+        }
+        return nil
+    }
+
     /// The number of characters, visible or deleted, before the cursor.
     func position(of cursor: Cursor) -> Int {
         var result = Int(cursor.offset)
-        for i in 0..<cursor.index { result += Int(cursor.leaf.runs[i].length) }
+        cursor.leaf.runs.withUnsafeBufferPointer { runs in
+            for i in 0..<cursor.index { result += Int(runs[i].length) }
+        }
         var node = cursor.leaf
         while let parent = node.parent {
-            for child in parent.children {
-                if child === node { break }
-                result += child.total
-            }
+            result += parent.total(before: node)
             node = parent
         }
         return result
