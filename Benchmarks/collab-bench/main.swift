@@ -73,7 +73,7 @@ while index < arguments.count {
         index += 1
         continue
     }
-    if arguments[index] == "--only", index + 1 < arguments.count, ["replay", "merge"].contains(arguments[index + 1]) {
+    if arguments[index] == "--only", index + 1 < arguments.count, ["replay", "merge", "json", "markdown", "text"].contains(arguments[index + 1]) {
         onlyPhase = arguments[index + 1]
         index += 2
         continue
@@ -85,7 +85,7 @@ while index < arguments.count {
     }
     if arguments[index] == "--help" || arguments[index] == "-h" {
         print("""
-            usage: collab-bench [--runs N] [--only replay|merge] [--memory] [--append] [--rich] [--versions] TRACE.json[.gz]…
+            usage: collab-bench [--runs N] [--only replay|merge|json|markdown|text] [--memory] [--append] [--rich] [--versions] TRACE.json[.gz]…
             Replays each editing trace and prints one JSON object per trace: trace, edits, ops,
             replay_ms, merge_ms, log_bytes, load_ms, materialize_ms, checkpoint_bytes,
             checkpoint_load_ms, checkpoint_materialize_ms, peak_rss_bytes, final_length, ok.
@@ -96,7 +96,8 @@ while index < arguments.count {
             (lock, verify, write, fdatasync): {"trace","appends","median_ms","p99_ms","max_ms"}.
             --rich replays a sequential trace with every typed newline a block split, a mark every
             1,000 edits and a comment every 5,000, and times replay, merge and materializing it
-            as JSON and as markdown.
+            as JSON and as markdown. With --rich, --only json|markdown|text renders the merged
+            document N times that way and prints nothing (for a profiler).
             --versions writes the trace's .clog and times, from reading the file on, the
             document after the first 130,000 edits (at_ms; agent0:130000, or half the edits of a
             shorter trace) and the diff from the first 100,000 edits to head in markup (diff_ms).
@@ -166,6 +167,17 @@ for path in paths {
         let replayMs = try best(runs) { workload = try RichTextWorkload(trace) }
         let ops = workload.document.history
         var merged = Document()
+        if let phase = onlyPhase, ["json", "markdown", "text"].contains(phase) {
+            merged = try Document(ops: ops)
+            for _ in 0..<runs {
+                switch phase {
+                case "json": _ = RichTextRendering.json(merged)
+                case "markdown": _ = RichTextRendering.markdown(merged)
+                default: _ = merged.text
+                }
+            }
+            continue
+        }
         let mergeMs = try best(runs) { merged = try Document(ops: ops) }
         var json = ""
         var markdown = ""

@@ -73,6 +73,24 @@ public enum ISO8601 {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        if (0...9999).contains(year) {
+            // The common case as 24 bytes, without a string made per field.
+            let fields = [(year, 4), (month, 2), (day, 2), (secondOfDay / 3600, 2), (secondOfDay / 60 % 60, 2), (secondOfDay % 60, 2), (millis, 3)]
+            let separators = Array("--T::.Z".utf8)
+            return String(unsafeUninitializedCapacity: 24) { bytes in
+                var n = 0
+                for (k, (value, width)) in fields.enumerated() {
+                    var rest = value
+                    for digit in stride(from: width - 1, through: 0, by: -1) {
+                        bytes[n + digit] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    bytes[n + width] = separators[k]
+                    n += width + 1
+                }
+                return n
+            }
+        }
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text

@@ -67,6 +67,8 @@ struct JSONOutput: RichTextWriter {
     static func header(id: OpId?, kind: BlockKind, attributes: [String: AttributeValue], into out: inout OutputBytes) {
         out.append("{\"id\":")
         if let id { out.appendOpId(id) } else { out.append("null") }
+        // Most blocks are plain paragraphs: their rest in one piece.
+        if kind == .paragraph && attributes.isEmpty { return out.append(",\"type\":\"paragraph\",\"attributes\":{}") }
         out.append(",\"type\":")
         if kind == .paragraph { out.append("\"paragraph\"") } else { out.appendJSONString(RenderedBlock.type(attributes)) }
         out.append(",\"attributes\":")

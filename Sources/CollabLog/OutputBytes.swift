@@ -66,7 +66,7 @@ struct OutputBytes: ~Copyable {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    mutating func append(_ text: String) {
+    mutating func append(utf8Of text: String) {
         var text = text
         text.withUTF8 { append($0) }
     }

@@ -55,11 +55,15 @@ extension OutputBytes {
     /// An op id as the JSON string `"client:seq"`, without building the string first.
     mutating func appendOpId(_ id: OpId) {
         var client = id.client
-        let plain = client.withUTF8 { utf8 in !utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") } }
+        // Checked and copied in one look at the name (one per block written).
+        let plain = client.withUTF8 { utf8 in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            append(UInt8(ascii: "\""))
+            append(utf8)
+            append(UInt8(ascii: ":"))
+            return true
+        }
         guard plain else { return appendJSONString(id.description) }
-        append(UInt8(ascii: "\""))
-        append(client)
-        append(UInt8(ascii: ":"))
         appendDecimal(id.seq)
         append(UInt8(ascii: "\""))
     }

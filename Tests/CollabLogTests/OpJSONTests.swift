@@ -51,4 +51,18 @@ struct OpJSONTests {
         #expect(ISO8601.format(milliseconds: 1_732_262_400_123) == "2024-11-22T08:00:00.123Z")
         #expect(ISO8601.milliseconds("not a time") == nil)
     }
+
+    @Test func isoTimesOfEveryEraReadBack() {
+        // Years 0 to 9999, the ones written digit by digit into the string.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let milliseconds = -62_000_000_000_000 + Int64(state >> 16) % 315_000_000_000_000
+            let text = ISO8601.format(milliseconds: milliseconds)
+            #expect(ISO8601.milliseconds(text) == milliseconds, "\(milliseconds) written as \(text)")
+        }
+        #expect(ISO8601.format(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(ISO8601.format(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(ISO8601.format(milliseconds: 253_402_300_799_999) == "9999-12-31T23:59:59.999Z")
+    }
 }
