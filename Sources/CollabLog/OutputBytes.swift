@@ -118,10 +118,12 @@ struct OutputBytes: ~Copyable {
 
 /// Writes `utf8` to `out` with each byte that `needsCare` flags written by `escape`
 /// (which returns how many bytes it wrote); returns how many bytes were written. Sixteen
-/// bytes are checked at once and copied as they are when none needs care, since most
-/// text needs no escaping (docs/benchmarks.md); a group that does is written byte by
-/// byte. `needsCare` must compare vectors with vectors: a scalar operand compiles to a
-/// loop over the lanes. `escape` sees only bytes `needsCare` flags.
+/// bytes are checked at once and copied as they are up to the first that needs care,
+/// since most text needs little escaping (docs/benchmarks.md); only the last few bytes,
+/// fewer than sixteen, go byte by byte. `needsCare` must compare vectors with vectors: a
+/// scalar operand compiles to a loop over the lanes. `escape` sees only bytes
+/// `needsCare` flags. `out` must have room for what is written: a store of sixteen
+/// bytes at most reaches where sixteen bytes of plain input would end.
 @inline(__always)
 func writeEscaped(
     _ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>,
@@ -134,30 +136,41 @@ func writeEscaped(
     let target = UnsafeMutableRawPointer(out)
     var n = 0
     var k = 0
+    while k + 16 <= utf8.count {
+        let sixteen = raw.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
+        // All sixteen are stored; only those before the first byte needing care count.
+        target.storeBytes(of: sixteen, toByteOffset: n, as: SIMD16<UInt8>.self)
+        let care = needsCare(sixteen)
+        guard any(care) else {
+            k += 16
+            n += 16
+            continue
+        }
+        let plain = laneBits(care).trailingZeroBitCount
+        k += plain
+        n += plain
+        n += escape(base[k], out + n)
+        k += 1
+    }
     while k < utf8.count {
-        let end: Int
-        if k + 16 <= utf8.count {
-            let sixteen = raw.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
-            if !any(needsCare(sixteen)) {
-                target.storeBytes(of: sixteen, toByteOffset: n, as: SIMD16<UInt8>.self)
-                k += 16
-                n += 16
-                continue
-            }
-            end = k + 16
+        let byte = base[k]
+        if isPlain(byte) {
+            out[n] = byte
+            n += 1
         } else {
-            end = utf8.count
+            n += escape(byte, out + n)
         }
-        while k < end {
-            let byte = base[k]
-            if isPlain(byte) {
-                out[n] = byte
-                n += 1
-            } else {
-                n += escape(byte, out + n)
-            }
-            k += 1
-        }
+        k += 1
     }
     return n
+}
+
+/// The lanes of `mask` as the low sixteen bits of an integer, lane 0 lowest.
+@inline(__always)
+func laneBits(_ mask: SIMDMask<SIMD16<UInt8>.MaskStorage>) -> UInt32 {
+    let weights = SIMD16<UInt8>(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128)
+    // A mask's lanes are all ones or all zeros: and-ing picks the weights. (`replacing`
+    // compiles to a loop over the lanes.)
+    let picked = unsafeBitCast(mask, to: SIMD16<UInt8>.self) & weights
+    return UInt32(picked.lowHalf.wrappedSum()) | UInt32(picked.highHalf.wrappedSum()) << 8
 }
