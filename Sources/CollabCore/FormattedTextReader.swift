@@ -10,8 +10,9 @@ public protocol FormattedTextReader: ~Copyable {
     /// The formatting of the text from here on: its attributes, the live comments
     /// anchored on it and, when asked for, the ids of its characters up to the next
     /// change. Told just before the text it applies to, and only when it changed
-    /// (always, when ids are asked for).
-    mutating func setFormatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan])
+    /// (always, when ids are asked for). `number` names it within this read: the same
+    /// number is the same formatting, so a reader may keep what it made of it.
+    mutating func setFormatting(_ number: Int, attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan])
     /// Visible text of the current block and formatting, as UTF-8 (never empty, no block
     /// marker in it), valid during the call only.
     mutating func text(_ utf8: UnsafeBufferPointer<UInt8>)
@@ -36,7 +37,7 @@ extension Document {
             if let change = pending {
                 let formatting = formattings[change]
                 if change != told || !formatting.ids.isEmpty {
-                    reader.setFormatting(attributes: formatting.attributes, comments: formatting.comments, ids: formatting.ids)
+                    reader.setFormatting(change, attributes: formatting.attributes, comments: formatting.comments, ids: formatting.ids)
                     told = change
                 }
                 pending = nil

@@ -13,6 +13,7 @@ struct HTMLOutput: RichTextWriter {
     /// What opens and closes a run of the current formatting.
     private var opening: [UInt8] = []
     private var closing: [UInt8] = []
+    private var markup = PerFormatting<(opening: [UInt8], closing: [UInt8])>()
 
     mutating func begin(into out: inout OutputBytes) {}
 
@@ -86,7 +87,9 @@ struct HTMLOutput: RichTextWriter {
 
     // MARK: Runs
 
-    mutating func setFormatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
+    mutating func setFormatting(_ number: Int, attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
+        if let known = markup[number] { return (opening, closing) = known }
+        defer { markup[number] = (opening, closing) }
         opening.removeAll(keepingCapacity: true)
         closing.removeAll(keepingCapacity: true)
         guard !attributes.isEmpty || !comments.isEmpty else { return }

@@ -75,20 +75,23 @@ public enum ISO8601 {
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         if (0...9999).contains(year) {
             // The common case as 24 bytes, without a string made per field.
-            let fields = [(year, 4), (month, 2), (day, 2), (secondOfDay / 3600, 2), (secondOfDay / 60 % 60, 2), (secondOfDay % 60, 2), (millis, 3)]
-            let separators = Array("--T::.Z".utf8)
             return String(unsafeUninitializedCapacity: 24) { bytes in
-                var n = 0
-                for (k, (value, width)) in fields.enumerated() {
+                func put(_ value: Int, width: Int, at offset: Int, then separator: Character) {
                     var rest = value
                     for digit in stride(from: width - 1, through: 0, by: -1) {
-                        bytes[n + digit] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        bytes[offset + digit] = UInt8(ascii: "0") + UInt8(rest % 10)
                         rest /= 10
                     }
-                    bytes[n + width] = separators[k]
-                    n += width + 1
+                    bytes[offset + width] = separator.asciiValue!
                 }
-                return n
+                put(year, width: 4, at: 0, then: "-")
+                put(month, width: 2, at: 5, then: "-")
+                put(day, width: 2, at: 8, then: "T")
+                put(secondOfDay / 3600, width: 2, at: 11, then: ":")
+                put(secondOfDay / 60 % 60, width: 2, at: 14, then: ":")
+                put(secondOfDay % 60, width: 2, at: 17, then: ".")
+                put(millis, width: 3, at: 20, then: "Z")
+                return 24
             }
         }
         func pad(_ value: Int, _ width: Int) -> String {

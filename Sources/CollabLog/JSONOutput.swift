@@ -8,6 +8,7 @@ struct JSONOutput: RichTextWriter {
     private var firstRun = true
     /// What closes a run of the current formatting: its marks, ids and comments.
     private var closing: [UInt8] = Array(#"","marks":{}}"#.utf8)
+    private var closings = PerFormatting<[UInt8]>()
 
     mutating func begin(into out: inout OutputBytes) {
         out.append("{\"blocks\":[")
@@ -121,7 +122,9 @@ struct JSONOutput: RichTextWriter {
 
     // MARK: Runs
 
-    mutating func setFormatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
+    mutating func setFormatting(_ number: Int, attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
+        if let known = closings[number] { return closing = known }
+        defer { closings[number] = closing }
         var writer = JSONWriter()
         writer.raw("\",\"marks\":")
         Self.attributes(attributes, &writer)

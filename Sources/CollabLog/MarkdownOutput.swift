@@ -14,6 +14,7 @@ struct MarkdownOutput: RichTextWriter {
     private var opening: [UInt8] = []
     private var closing: [UInt8] = []
     private var code = false
+    private var markup = PerFormatting<(opening: [UInt8], closing: [UInt8], code: Bool)>()
 
     mutating func begin(into out: inout OutputBytes) {}
 
@@ -93,7 +94,9 @@ struct MarkdownOutput: RichTextWriter {
 
     // MARK: Runs
 
-    mutating func setFormatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
+    mutating func setFormatting(_ number: Int, attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
+        if let known = markup[number] { return (opening, closing, code) = known }
+        defer { markup[number] = (opening, closing, code) }
         opening.removeAll(keepingCapacity: true)
         closing.removeAll(keepingCapacity: true)
         code = false

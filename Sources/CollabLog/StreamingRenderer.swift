@@ -18,12 +18,28 @@ protocol RichTextWriter {
     /// What comes after the last block.
     mutating func finish(_ document: Document, into out: inout OutputBytes)
 
-    /// The formatting of the text from here on (set before the first run too).
-    mutating func setFormatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan])
+    /// The formatting of the text from here on (set before the first run too); `number`
+    /// names it within one rendering (`FormattedTextReader`).
+    mutating func setFormatting(_ number: Int, attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan])
     /// A run of the current formatting starts.
     mutating func openRun(into out: inout OutputBytes)
     mutating func text(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout OutputBytes)
     mutating func closeRun(into out: inout OutputBytes)
+}
+
+/// What a writer made of each formatting, by the formatting's number: the same formatting
+/// recurs at many places (every bold word), and writing out its markup each time cost more
+/// than the text it wraps.
+struct PerFormatting<Value> {
+    private var values: [Value?] = []
+
+    subscript(number: Int) -> Value? {
+        get { number < values.count ? values[number] : nil }
+        set {
+            if number >= values.count { values += repeatElement(nil, count: number + 1 - values.count) }
+            values[number] = newValue
+        }
+    }
 }
 
 /// Renders a document in one pass (`Document.read`) with a `RichTextWriter`: the output
@@ -68,9 +84,9 @@ struct StreamingRenderer<Writer: RichTextWriter>: FormattedTextReader, ~Copyable
         start(id: id, attributes: attributes)
     }
 
-    mutating func setFormatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
+    mutating func setFormatting(_ number: Int, attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
         closeRun()
-        writer.setFormatting(attributes: attributes, comments: comments, ids: ids)
+        writer.setFormatting(number, attributes: attributes, comments: comments, ids: ids)
     }
 
     mutating func text(_ utf8: UnsafeBufferPointer<UInt8>) {

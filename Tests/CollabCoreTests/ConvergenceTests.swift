@@ -158,7 +158,7 @@ private struct ReadBlocks: FormattedTextReader {
         all.append(BlockContent(id: id, attributes: attributes, runs: []))
     }
 
-    mutating func setFormatting(attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
+    mutating func setFormatting(_ number: Int, attributes: [String: AttributeValue], comments: [OpId], ids: [IdSpan]) {
         self.attributes = attributes
         self.comments = comments
     }
