@@ -151,8 +151,8 @@ struct FormattingSweep {
     }
 
     /// The indexes of `positions` in ascending order of position (ties in index order),
-    /// sorted as plain integers (position and index in one) rather than through a
-    /// closure that reads the positions, which cost more than all the rest of setting up.
+    /// sorted as plain integers (position and index in one): cheaper than sorting the
+    /// indexes through a closure that reads the positions.
     static func order(_ positions: [Int]) -> [Int] {
         guard let largest = positions.max(), largest <= Int(UInt32.max), positions.count <= Int(UInt32.max) else {
             return positions.indices.sorted { positions[$0] < positions[$1] }

@@ -122,8 +122,9 @@ struct OutputBytes: ~Copyable {
 /// since most text needs little escaping (docs/benchmarks.md); only the last few bytes,
 /// fewer than sixteen, go byte by byte. `needsCare` must compare vectors with vectors: a
 /// scalar operand compiles to a loop over the lanes. `escape` sees only bytes
-/// `needsCare` flags. `out` must have room for what is written: a store of sixteen
-/// bytes at most reaches where sixteen bytes of plain input would end.
+/// `needsCare` flags. Room in `out` for the input's length times the most `escape`
+/// writes for one byte (at least one) is enough: a sixteen-byte store is only made while
+/// sixteen input bytes are left, so it never reaches past that.
 @inline(__always)
 func writeEscaped(
     _ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>,
