@@ -28,6 +28,14 @@ struct FormattingSweep {
         }
     }
 
+    /// A live comment's anchored range; `comment` indexes the document's comments while
+    /// setting up.
+    private struct CommentSpan {
+        var from: Int
+        var to: Int
+        var comment: Int
+    }
+
     /// The positions among all characters where the formatting may change, ascending.
     let cuts: [Int]
     private let spans: [Span]
@@ -38,7 +46,9 @@ struct FormattingSweep {
     private let byEnd: [Int]
     /// Comment spans oldest first (the same on every replica whatever order the comments
     /// arrived in), with the comment ids.
-    private let commentSpans: [(from: Int, to: Int, id: OpId)]
+    private let commentSpans: [CommentSpan]
+    /// The ids of the comments of `commentSpans`, in the same order.
+    private let commentIds: [OpId]
     private let commentsByStart: [Int]
     private let commentsByEnd: [Int]
     private var nextStart = 0, nextEnd = 0, nextCommentStart = 0, nextCommentEnd = 0
@@ -75,7 +85,7 @@ struct FormattingSweep {
         func comments(of state: State) -> [OpId] { state.comments.map { comments[$0] } }
     }
 
-    var names: Names { Names(keys: keyNames, values: values, comments: commentSpans.map(\.id)) }
+    var names: Names { Names(keys: keyNames, values: values, comments: commentIds) }
 
     /// The sweep of `document`, leaving out the `format_set` records at the given indexes
     /// of its records (for reverting them).
@@ -89,10 +99,11 @@ struct FormattingSweep {
         for (rank, client) in document.clientNames.indices.sorted(by: { document.clientNames[$0] < document.clientNames[$1] }).enumerated() {
             clientRanks[client] = Int32(rank)
         }
+        let wholePosition = WholePositions(document.tree)
         for (index, record) in document.records.enumerated() where record.kind == .format && !excluded.contains(index) {
             let mark = document.marks[Int(record.start)]
-            let from = mark.start.isNone ? 0 : document.wholePosition(of: mark.start) + (mark.startSide == .after ? 1 : 0)
-            let to = mark.end.isNone ? document.tree.totalCount : document.wholePosition(of: mark.end) + (mark.endSide == .after ? 1 : 0)
+            let from = mark.start.isNone ? 0 : wholePosition(mark.start) + (mark.startSide == .after ? 1 : 0)
+            let to = mark.end.isNone ? document.tree.totalCount : wholePosition(mark.end) + (mark.endSide == .after ? 1 : 0)
             guard from < to else { continue }
             // Few distinct attributes: comparing short strings beats hashing them.
             let key: Int
@@ -118,12 +129,12 @@ struct FormattingSweep {
                     clientRank: clientRanks[Int(record.client)], seq: record.seq))
         }
         let comments = document.comments
-        var commentSpans: [(from: Int, to: Int, comment: Int)] = []
+        var commentSpans: [CommentSpan] = []
         for (index, comment) in comments.enumerated() where !comment.deleted && comment.replyTo == nil {
             guard let start = comment.start, let end = comment.end else { continue }
-            let from = document.wholePosition(of: start.id) + (start.side == .after ? 1 : 0)
-            let to = document.wholePosition(of: end.id) + (end.side == .after ? 1 : 0)
-            if from < to { commentSpans.append((from, to, index)) }
+            let from = wholePosition(document.charId(of: start.id)) + (start.side == .after ? 1 : 0)
+            let to = wholePosition(document.charId(of: end.id)) + (end.side == .after ? 1 : 0)
+            if from < to { commentSpans.append(CommentSpan(from: from, to: to, comment: index)) }
         }
         commentSpans.sort { comments[$0.comment].isOlder(than: comments[$1.comment]) }
         var cuts: [Int] = []
@@ -143,7 +154,8 @@ struct FormattingSweep {
         self.values = values
         byStart = Self.order(spans.map(\.from))
         byEnd = Self.order(spans.map(\.to))
-        self.commentSpans = commentSpans.map { ($0.from, $0.to, comments[$0.comment].id) }
+        self.commentSpans = commentSpans
+        commentIds = commentSpans.map { comments[$0.comment].id }
         commentsByStart = Self.order(commentSpans.map(\.from))
         commentsByEnd = Self.order(commentSpans.map(\.to))
         covering = Array(repeating: [], count: keyNames.count)
@@ -217,13 +229,9 @@ struct FormattingSweep {
 }
 
 extension Document {
-    /// A character's position among all characters, deleted ones included.
-    func wholePosition(of id: CharId) -> Int {
-        tree.position(of: tree.cursor(of: id)!)
-    }
-
-    func wholePosition(of id: OpId) -> Int {
-        wholePosition(of: CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq)))
+    /// The id of a known character as the tree keeps it.
+    func charId(of id: OpId) -> CharId {
+        CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq))
     }
 }
 

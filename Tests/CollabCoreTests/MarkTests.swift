@@ -145,3 +145,54 @@ struct FormattingResolutionTests {
         #expect(actual == expected.map { $0.filter { $0.value != .null } })
     }
 }
+
+@Suite("Marks in a long document")
+struct LongDocumentMarkTests {
+    /// Thousands of runs spread over many leaves, some of them deleted, with marks and a
+    /// comment anchored all over: each character's formatting must be what the ops set,
+    /// however the anchors' places are found (a leaf's start plus the runs before them).
+    @Test func marksLandOnTheirCharactersAcrossManyLeaves() throws {
+        let doc = Document()
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(max(bound, 1)))
+        }
+        var time = t0.wall
+        func tick() -> Timestamp {
+            time += 1
+            return Timestamp(wall: time)
+        }
+        // Short inserts at random places by three clients: one run each, most split later.
+        for k in 0..<3_000 {
+            try doc.insert("ab", at: next(doc.length + 1), by: ["x", "y", "z"][k % 3], timestamp: tick())
+            if k % 4 == 3 { try doc.delete(at: next(doc.length), count: 1, by: "x", timestamp: tick()) }
+        }
+        #expect(doc.runCount > 2_000)
+        var bold = [Bool](repeating: false, count: doc.length)
+        var italic = [Bool](repeating: false, count: doc.length)
+        for k in 0..<300 {
+            let start = next(doc.length)
+            let count = 1 + next(min(40, doc.length - start))
+            let key = k % 3 == 0 ? "italic" : "bold"
+            let on = k % 5 != 4  // some marks take formatting off again
+            try doc.format(at: start, count: count, key: key, value: on ? .bool(true) : .null, by: "y", timestamp: tick())
+            for position in start..<(start + count) {
+                if key == "bold" { bold[position] = on } else { italic[position] = on }
+            }
+        }
+        let commented = (start: 1_000, count: 500)
+        try doc.comment(at: commented.start, count: commented.count, text: "far in", by: "z", timestamp: tick())
+        var position = 0
+        for run in doc.formattedRuns {
+            for _ in run.text.unicodeScalars {
+                #expect((run.attributes["bold"] == .bool(true)) == bold[position], "bold at \(position)")
+                #expect((run.attributes["italic"] == .bool(true)) == italic[position], "italic at \(position)")
+                let inComment = position >= commented.start && position < commented.start + commented.count
+                #expect(run.comments.isEmpty != inComment, "comment at \(position)")
+                position += 1
+            }
+        }
+        #expect(position == doc.length)
+    }
+}
