@@ -29,32 +29,44 @@ struct VersionTraceTests {
         return counts
     }
 
-    @Test func aVersionFromACheckpointEqualsAReplayOfThatManyOps() throws {
-        let (ops, log) = try Self.logWithCheckpoints()
-        #expect(log.checkpoints.map(\.ops) == [ops.count / 3, 2 * (ops.count / 3)])
-        #expect(log.ops == ops)
-        var random = SplitMix(seed: 11)
-        var samples = [0, 1, ops.count / 3, ops.count / 3 + 1, 2 * (ops.count / 3), ops.count]
-        for _ in 0..<12 { samples.append(Int(random.next() % UInt64(ops.count + 1))) }
-        for n in samples {
-            let replayed = try Document(ops: ops.prefix(n))
-            let travelled = try log.document(at: Self.vector(of: ops.prefix(n)))
-            #expect(travelled.text == replayed.text, "@\(n)")
-            #expect(travelled.version == replayed.version, "@\(n)")
+    @Test func aVersionFromACheckpointEqualsAReplayOfThatManyOps() async throws {
+        // Computed off the concurrency pool (TraceTests.swift), checked here.
+        let (checkpoints, total, logOpsAreTheOps, versions) = try await offThePool {
+            let (ops, log) = try Self.logWithCheckpoints()
+            var random = SplitMix(seed: 11)
+            var samples = [0, 1, ops.count / 3, ops.count / 3 + 1, 2 * (ops.count / 3), ops.count]
+            for _ in 0..<12 { samples.append(Int(random.next() % UInt64(ops.count + 1))) }
+            let versions = try samples.map { n in
+                let replayed = try Document(ops: ops.prefix(n))
+                let travelled = try log.document(at: Self.vector(of: ops.prefix(n)))
+                return (n: n, travelled: travelled.text, replayed: replayed.text, sameVersion: travelled.version == replayed.version)
+            }
+            return (log.checkpoints.map(\.ops), ops.count, log.ops == ops, versions)
+        }
+        #expect(checkpoints == [total / 3, 2 * (total / 3)])
+        #expect(logOpsAreTheOps)
+        for version in versions {
+            #expect(version.travelled == version.replayed, "@\(version.n)")
+            #expect(version.sameVersion, "@\(version.n)")
         }
     }
 
-    @Test func theDiffOfTwoVersionsTurnsTheOlderTextIntoTheNewer() throws {
-        let (ops, log) = try Self.logWithCheckpoints()
-        var random = SplitMix(seed: 5)
-        for _ in 0..<10 {
-            let first = Int(random.next() % UInt64(ops.count + 1))
-            let second = first + Int(random.next() % UInt64(ops.count - first + 1))
-            let old = try log.document(at: Self.vector(of: ops.prefix(first)))
-            let new = try log.document(at: Self.vector(of: ops.prefix(second)))
-            let (oldSide, newSide) = DiffHunk.texts(of: try new.changes(from: old))
-            #expect(oldSide == old.text, "@\(first)…@\(second)")
-            #expect(newSide == new.text, "@\(first)…@\(second)")
+    @Test func theDiffOfTwoVersionsTurnsTheOlderTextIntoTheNewer() async throws {
+        let diffs = try await offThePool {
+            let (ops, log) = try Self.logWithCheckpoints()
+            var random = SplitMix(seed: 5)
+            return try (0..<10).map { _ in
+                let first = Int(random.next() % UInt64(ops.count + 1))
+                let second = first + Int(random.next() % UInt64(ops.count - first + 1))
+                let old = try log.document(at: Self.vector(of: ops.prefix(first)))
+                let new = try log.document(at: Self.vector(of: ops.prefix(second)))
+                let (oldSide, newSide) = DiffHunk.texts(of: try new.changes(from: old))
+                return (versions: "@\(first)…@\(second)", oldSide: oldSide, old: old.text, newSide: newSide, new: new.text)
+            }
+        }
+        for diff in diffs {
+            #expect(diff.oldSide == diff.old, "\(diff.versions)")
+            #expect(diff.newSide == diff.new, "\(diff.versions)")
         }
     }
 }
