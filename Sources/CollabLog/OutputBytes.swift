@@ -73,7 +73,13 @@ struct OutputBytes: ~Copyable {
 
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         reserve(bytes.count)
-        if let source = bytes.baseAddress { (base + count).update(from: source, count: bytes.count) }
+        guard let source = bytes.baseAddress else { return }
+        if bytes.count <= 8 {
+            // Markup and separators are a few bytes: a call to memcpy costs more.
+            for k in 0..<bytes.count { base[count + k] = source[k] }
+        } else {
+            (base + count).update(from: source, count: bytes.count)
+        }
         count += bytes.count
     }
 
