@@ -66,6 +66,15 @@ struct FormattingSweep {
     struct State: Hashable {
         var values: [Int32]
         var comments: [Int]
+
+        /// One word for the hasher: hashing each number of the lists through it cost
+        /// more than deciding the formatting.
+        func hash(into hasher: inout Hasher) {
+            var mixed = values.count
+            for value in values { mixed = mixed &* 31 &+ Int(value) }
+            for comment in comments { mixed = mixed &* 131 &+ comment }
+            hasher.combine(mixed)
+        }
     }
 
     /// What the numbers of a `State` stand for.
@@ -137,18 +146,6 @@ struct FormattingSweep {
             if from < to { commentSpans.append(CommentSpan(from: from, to: to, comment: index)) }
         }
         commentSpans.sort { comments[$0.comment].isOlder(than: comments[$1.comment]) }
-        var cuts: [Int] = []
-        cuts.reserveCapacity(2 * (spans.count + commentSpans.count))
-        for span in spans {
-            cuts.append(span.from)
-            cuts.append(span.to)
-        }
-        for span in commentSpans {
-            cuts.append(span.from)
-            cuts.append(span.to)
-        }
-        cuts.sort()
-        self.cuts = cuts.indices.compactMap { $0 > 0 && cuts[$0] == cuts[$0 - 1] ? nil : cuts[$0] }
         self.spans = spans
         self.keyNames = keyNames
         self.values = values
@@ -158,6 +155,10 @@ struct FormattingSweep {
         commentIds = commentSpans.map { comments[$0.comment].id }
         commentsByStart = Self.order(commentSpans.map(\.from))
         commentsByEnd = Self.order(commentSpans.map(\.to))
+        // The ends in order are already at hand: merged, not sorted again.
+        cuts = Self.mergedWithoutRepeats(
+            Self.mergedWithoutRepeats(byStart.map { spans[$0].from }, byEnd.map { spans[$0].to }),
+            Self.mergedWithoutRepeats(commentsByStart.map { commentSpans[$0].from }, commentsByEnd.map { commentSpans[$0].to }))
         covering = Array(repeating: [], count: keyNames.count)
         state = State(values: Array(repeating: -1, count: keyNames.count), comments: [])
     }
@@ -172,6 +173,19 @@ struct FormattingSweep {
         var keys = positions.enumerated().map { UInt64($1) << 32 | UInt64($0) }
         keys.sort()
         return keys.map { Int($0 & 0xFFFF_FFFF) }
+    }
+
+    /// The values of two ascending lists in one ascending list, each value once.
+    static func mergedWithoutRepeats(_ a: [Int], _ b: [Int]) -> [Int] {
+        var result: [Int] = []
+        result.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            let next = j == b.count || (i < a.count && a[i] <= b[j]) ? a[i] : b[j]
+            if result.last != next { result.append(next) }
+            if i < a.count && a[i] == next { i += 1 } else { j += 1 }
+        }
+        return result
     }
 
     /// Moves to `position` (the next cut, in order); whether the attributes or comments
