@@ -76,21 +76,21 @@ public enum ISO8601 {
         if (0...9999).contains(year) {
             // The common case as 24 bytes, without a string made per field.
             return String(unsafeUninitializedCapacity: 24) { bytes in
-                func put(_ value: Int, width: Int, at offset: Int, then separator: Character) {
+                func put(_ value: Int, width: Int, at offset: Int, then separator: UInt8) {
                     var rest = value
                     for digit in stride(from: width - 1, through: 0, by: -1) {
                         bytes[offset + digit] = UInt8(ascii: "0") + UInt8(rest % 10)
                         rest /= 10
                     }
-                    bytes[offset + width] = separator.asciiValue!
+                    bytes[offset + width] = separator
                 }
-                put(year, width: 4, at: 0, then: "-")
-                put(month, width: 2, at: 5, then: "-")
-                put(day, width: 2, at: 8, then: "T")
-                put(secondOfDay / 3600, width: 2, at: 11, then: ":")
-                put(secondOfDay / 60 % 60, width: 2, at: 14, then: ":")
-                put(secondOfDay % 60, width: 2, at: 17, then: ".")
-                put(millis, width: 3, at: 20, then: "Z")
+                put(year, width: 4, at: 0, then: UInt8(ascii: "-"))
+                put(month, width: 2, at: 5, then: UInt8(ascii: "-"))
+                put(day, width: 2, at: 8, then: UInt8(ascii: "T"))
+                put(secondOfDay / 3600, width: 2, at: 11, then: UInt8(ascii: ":"))
+                put(secondOfDay / 60 % 60, width: 2, at: 14, then: UInt8(ascii: ":"))
+                put(secondOfDay % 60, width: 2, at: 17, then: UInt8(ascii: "."))
+                put(millis, width: 3, at: 20, then: UInt8(ascii: "Z"))
                 return 24
             }
         }

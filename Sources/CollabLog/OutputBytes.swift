@@ -39,20 +39,23 @@ struct OutputBytes: ~Copyable {
         count += body(base + count)
     }
 
-    /// A non-negative integer's decimal digits.
+    /// A non-negative integer's decimal digits (one per op id of every block in JSON, so
+    /// unsigned arithmetic and one division per digit).
     mutating func appendDecimal(_ value: Int) {
+        var rest = UInt(max(value, 0))
         var digits = 1
-        var rest = max(value, 0)
-        while rest >= 10 {
-            rest /= 10
+        var power: UInt = 10
+        while digits < 20 && rest >= power {
             digits += 1
+            power = power &* 10
         }
         reserve(digits)
-        rest = max(value, 0)
-        for k in stride(from: digits - 1, through: 0, by: -1) {
-            base[count + k] = UInt8(ascii: "0") + UInt8(rest % 10)
+        var at = base + count + digits
+        repeat {
+            at -= 1
+            at.pointee = UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0")
             rest /= 10
-        }
+        } while rest > 0
         count += digits
     }
 

@@ -52,6 +52,24 @@ struct OpJSONTests {
         #expect(ISO8601.milliseconds("not a time") == nil)
     }
 
+    @Test func integersAreWrittenAsSwiftWritesThem() {
+        var values: [Int] = [0, 1, -1, 9, 10, -10, 99, 100, Int.max, Int.min, Int(Int32.min)]
+        var state: UInt64 = 3
+        for _ in 0..<300 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            values.append(Int(bitPattern: UInt(state)) >> Int(state % 63))
+        }
+        for value in values {
+            var writer = JSONWriter()
+            writer.int(value)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == String(value))
+        }
+        var writer = JSONWriter()
+        writer.int(UInt64.max)  // past Int: written the general way
+        writer.int(Int8(-5))
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "18446744073709551615-5")
+    }
+
     @Test func isoTimesOfEveryEraReadBack() {
         // Years 0 to 9999, the ones written digit by digit into the string.
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
