@@ -212,38 +212,40 @@ extension Document {
         var nextCut = 0
         var position = 0
         content.withUnsafeBufferPointer { scalars in
-            tree.forEachRun { run in
-                let length = Int(run.length)
-                guard !run.deleted else {
-                    // The cuts among deleted characters are passed at the next visible
-                    // one: a formatting is only ever told just before text.
-                    position &+= length
-                    return
-                }
-                var offset = 0
-                while offset < length {
-                    // Up to the next cut, everything in this run is formatted alike.
-                    while nextCut < cuts.count && cuts[nextCut] <= position {
-                        if formatting.advance(to: cuts[nextCut]) { body(.formatting(formatting.state)) }
-                        nextCut &+= 1
+            blocks.withMarkerBits { markerBits in
+                tree.forEachRun { run in
+                    let length = Int(run.length)
+                    guard !run.deleted else {
+                        // The cuts among deleted characters are passed at the next visible
+                        // one: a formatting is only ever told just before text.
+                        position &+= length
+                        return
                     }
-                    let take = nextCut < cuts.count ? Swift.min(length &- offset, cuts[nextCut] &- position) : length &- offset
-                    let start = Int(run.content) &+ offset
-                    let seq = run.seq &+ Int32(truncatingIfNeeded: offset)
-                    var from = 0  // the first character not passed on yet
-                    blocks.forEachMarker(inContent: start..<(start &+ take)) { k in
-                        let block = blocks.index(of: CharId(client: run.client, seq: seq &+ Int32(truncatingIfNeeded: k)))!
-                        if k > from {
-                            body(.text(UnsafeBufferPointer(rebasing: scalars[(start &+ from)..<(start &+ k)]), client: run.client, seq: seq &+ Int32(truncatingIfNeeded: from)))
+                    var offset = 0
+                    while offset < length {
+                        // Up to the next cut, everything in this run is formatted alike.
+                        while nextCut < cuts.count && cuts[nextCut] <= position {
+                            if formatting.advance(to: cuts[nextCut]) { body(.formatting(formatting.state)) }
+                            nextCut &+= 1
                         }
-                        body(.marker(block))
-                        from = k &+ 1
+                        let take = nextCut < cuts.count ? Swift.min(length &- offset, cuts[nextCut] &- position) : length &- offset
+                        let start = Int(run.content) &+ offset
+                        let seq = run.seq &+ Int32(truncatingIfNeeded: offset)
+                        var from = 0  // the first character not passed on yet
+                        BlockTable.forEachMarker(in: markerBits, range: start..<(start &+ take)) { k in
+                            let block = blocks.index(of: CharId(client: run.client, seq: seq &+ Int32(truncatingIfNeeded: k)))!
+                            if k > from {
+                                body(.text(UnsafeBufferPointer(rebasing: scalars[(start &+ from)..<(start &+ k)]), client: run.client, seq: seq &+ Int32(truncatingIfNeeded: from)))
+                            }
+                            body(.marker(block))
+                            from = k &+ 1
+                        }
+                        if take > from {
+                            body(.text(UnsafeBufferPointer(rebasing: scalars[(start &+ from)..<(start &+ take)]), client: run.client, seq: seq &+ Int32(truncatingIfNeeded: from)))
+                        }
+                        offset &+= take
+                        position &+= take
                     }
-                    if take > from {
-                        body(.text(UnsafeBufferPointer(rebasing: scalars[(start &+ from)..<(start &+ take)]), client: run.client, seq: seq &+ Int32(truncatingIfNeeded: from)))
-                    }
-                    offset &+= take
-                    position &+= take
                 }
             }
         }

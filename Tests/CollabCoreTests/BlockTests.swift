@@ -99,3 +99,36 @@ struct BlockTests {
         #expect(doc.pending.isEmpty)
     }
 }
+
+@Suite("Blocks over long runs")
+struct LongRunBlockTests {
+    /// Splits made inside long runs: the run's halves lie across words of the marker
+    /// bits, and the markers, written later, sit in the content after them. The blocks
+    /// read apart must be exactly the plain text cut at its line feeds.
+    @Test func splitsInsideLongRunsKeepEveryBlockWhole() throws {
+        let doc = Document()
+        var state: UInt64 = 0xDEAD_BEEF
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(max(bound, 1)))
+        }
+        var time = t0.wall
+        func tick() -> Timestamp {
+            time += 1
+            return Timestamp(wall: time)
+        }
+        try doc.insert(String(repeating: "abcdefghij", count: 30), at: 0, by: "x", timestamp: tick())
+        for k in 0..<60 {
+            if k % 3 == 2 {
+                try doc.insert(String(repeating: "klmnopqrst", count: 1 + next(9)), at: next(doc.length + 1), by: "y", timestamp: tick())
+            } else {
+                try doc.insertBlock(at: next(doc.length + 1), attributes: [:], by: k % 2 == 0 ? "x" : "y", timestamp: tick())
+            }
+        }
+        let lines = doc.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var blocks = doc.blockContents.map { $0.runs.map(\.text).joined() }
+        // An empty first block before a marker at the very start is left out.
+        if blocks.count == lines.count - 1 { blocks.insert("", at: 0) }
+        #expect(blocks == lines)
+    }
+}
