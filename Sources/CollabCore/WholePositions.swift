@@ -2,8 +2,7 @@
 /// without climbing the tree for each. One walk over the leaves notes where each starts;
 /// a character's position is then its leaf's start plus the runs before it there, summed
 /// in the same scan that finds its run. The formatting sweep places every mark and
-/// comment anchor this way: a lookup and a climb each cost it more than the rest of
-/// setting up (docs/benchmarks.md, rich text).
+/// comment anchor this way, once per rendering (docs/benchmarks.md, rich text).
 struct WholePositions {
     private let tree: SequenceTree
     /// Open addressing on the leaf's address: (address, start) pairs, address 0 for a
