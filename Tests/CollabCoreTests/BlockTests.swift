@@ -1,4 +1,5 @@
 import CollabCore
+import CollabTestSupport
 import Testing
 
 /// Blocks as markers in the text sequence: split, join, attributes, delete wins.
@@ -107,11 +108,8 @@ struct LongRunBlockTests {
     /// read apart must be exactly the plain text cut at its line feeds.
     @Test func splitsInsideLongRunsKeepEveryBlockWhole() throws {
         let doc = Document()
-        var state: UInt64 = 0xDEAD_BEEF
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(max(bound, 1)))
-        }
+        var random = SplitMix(seed: 0xDEAD_BEEF)
+        func next(_ bound: Int) -> Int { Int(random.next() % UInt64(max(bound, 1))) }
         var time = t0.wall
         func tick() -> Timestamp {
             time += 1

@@ -153,11 +153,8 @@ struct LongDocumentMarkTests {
     /// however the anchors' places are found (a leaf's start plus the runs before them).
     @Test func marksLandOnTheirCharactersAcrossManyLeaves() throws {
         let doc = Document()
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(max(bound, 1)))
-        }
+        var random = SplitMix(seed: 0x2545_F491_4F6C_DD1D)
+        func next(_ bound: Int) -> Int { Int(random.next() % UInt64(max(bound, 1))) }
         var time = t0.wall
         func tick() -> Timestamp {
             time += 1
