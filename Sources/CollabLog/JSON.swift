@@ -437,26 +437,11 @@ public struct JSONWriter {
 
     public mutating func int(_ value: some BinaryInteger) {
         guard let number = Int(exactly: value) else { return bytes.append(contentsOf: String(value).utf8) }
-        // Digits written in place: making a String of each number cost more than the rest
-        // of writing an op id.
         if number < 0 { bytes.append(UInt8(ascii: "-")) }
-        var rest = number.magnitude
-        var digits = 1
-        var power: UInt = 10
-        while digits < 20 && rest >= power {
-            digits += 1
-            power = power &* 10
-        }
+        let digits = decimalDigitCount(number.magnitude)
         let end = bytes.count + digits
         bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            var at = end
-            repeat {
-                at -= 1
-                buffer[at] = UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0")
-                rest /= 10
-            } while rest > 0
-        }
+        bytes.withUnsafeMutableBufferPointer { writeDecimalDigits(number.magnitude, endingAt: $0.baseAddress! + end) }
     }
 
     /// `[` the items, apart by commas, `]`.

@@ -39,23 +39,12 @@ struct OutputBytes: ~Copyable {
         count += body(base + count)
     }
 
-    /// A non-negative integer's decimal digits (one per op id of every block in JSON, so
-    /// unsigned arithmetic and one division per digit).
+    /// A non-negative integer's decimal digits (one per op id of every block in JSON).
     mutating func appendDecimal(_ value: Int) {
-        var rest = UInt(max(value, 0))
-        var digits = 1
-        var power: UInt = 10
-        while digits < 20 && rest >= power {
-            digits += 1
-            power = power &* 10
-        }
+        let magnitude = UInt(max(value, 0))
+        let digits = decimalDigitCount(magnitude)
         reserve(digits)
-        var at = base + count + digits
-        repeat {
-            at -= 1
-            at.pointee = UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0")
-            rest /= 10
-        } while rest > 0
+        writeDecimalDigits(magnitude, endingAt: base + count + digits)
         count += digits
     }
 
@@ -183,4 +172,30 @@ func laneBits(_ mask: SIMDMask<SIMD16<UInt8>.MaskStorage>) -> UInt32 {
     // compiles to a loop over the lanes.)
     let picked = unsafeBitCast(mask, to: SIMD16<UInt8>.self) & weights
     return UInt32(picked.lowHalf.wrappedSum()) | UInt32(picked.highHalf.wrappedSum()) << 8
+}
+
+/// How many decimal digits `value` has.
+@inline(__always)
+func decimalDigitCount(_ value: UInt) -> Int {
+    var digits = 1
+    var power: UInt = 10
+    while digits < 20 && value >= power {
+        digits += 1
+        power = power &* 10
+    }
+    return digits
+}
+
+/// Writes `value`'s decimal digits so that the last lands just before `end`: unsigned
+/// arithmetic and one division per digit, where making a `String` of each number cost
+/// more than the rest of writing an op id.
+@inline(__always)
+func writeDecimalDigits(_ value: UInt, endingAt end: UnsafeMutablePointer<UInt8>) {
+    var rest = value
+    var at = end
+    repeat {
+        at -= 1
+        at.pointee = UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0")
+        rest /= 10
+    } while rest > 0
 }
