@@ -28,8 +28,11 @@ struct Run {
     var visibleLength: Int { deleted ? 0 : Int(length) }
     var lastId: CharId { CharId(client: client, seq: seq + length - 1) }
 
-    func contains(client: Int32, seq: Int32) -> Bool {
-        self.client == client && seq >= self.seq && seq < self.seq + length
+    /// Whether the character `id` is one of this run's. One unsigned compare checks both
+    /// ends: lookups scan whole leaves with it, for every anchor and origin.
+    @inline(__always)
+    func contains(_ id: CharId) -> Bool {
+        client == id.client && UInt32(bitPattern: id.seq &- seq) < UInt32(bitPattern: length)
     }
 
     /// Whether `next` is what splitting one run would have left after this one: the

@@ -258,9 +258,7 @@ final class SequenceTree {
 
     /// The character with this id, or nil when no character has it.
     func cursor(of id: CharId) -> Cursor? {
-        guard id.client >= 0, Int(id.client) < index.count, let indexed = index[Int(id.client)].leaf(for: id.seq) else {
-            return nil
-        }
+        guard let indexed = leaf(indexedFor: id) else { return nil }
         var candidate: TreeNode? = indexed
         while let leaf = candidate {
             if let i = leaf.runs.withUnsafeBufferPointer({ Self.index(of: id, in: $0) }) {
@@ -273,13 +271,10 @@ final class SequenceTree {
         return nil
     }
 
-    /// The run of `runs` holding `id`: a plain loop, since this runs for every anchor
-    /// and origin looked up (one unsigned compare checks both ends of the run).
+    /// The run of `runs` holding `id`: a plain loop over the buffer, since this runs for
+    /// every anchor and origin looked up.
     private static func index(of id: CharId, in runs: UnsafeBufferPointer<Run>) -> Int? {
-        for i in runs.indices {
-            let run = runs[i]
-            if run.client == id.client && UInt32(bitPattern: id.seq &- run.seq) < UInt32(bitPattern: run.length) { return i }
-        }
+        for i in runs.indices where runs[i].contains(id) { return i }
         return nil
     }
 

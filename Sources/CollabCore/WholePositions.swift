@@ -57,9 +57,7 @@ struct WholePositions {
             let found: Int? = indexed.runs.withUnsafeBufferPointer { runs in
                 var before = 0
                 for run in runs {
-                    if run.client == id.client && UInt32(bitPattern: id.seq &- run.seq) < UInt32(bitPattern: run.length) {
-                        return start + before + Int(id.seq - run.seq)
-                    }
+                    if run.contains(id) { return start + before + Int(id.seq - run.seq) }
                     before += Int(run.length)
                 }
                 return nil
