@@ -56,42 +56,10 @@ struct BlockTable: Sequence {
         body(&records[index])
     }
 
-    /// The marker bits, for a walk that checks every run (`forEachMarker(in:range:_:)`)
-    /// without going through the array each time.
+    /// The marker bits (`ContentBits`), for a walk that checks every run without going
+    /// through the array each time.
     func withMarkerBits<Result>(_ body: (UnsafeBufferPointer<UInt64>) -> Result) -> Result {
         markerBits.withUnsafeBufferPointer(body)
-    }
-
-    /// Calls `body` with the offset (from `range`'s start) of each block marker among
-    /// scalars `range` of the content buffer, in order, given the bits `withMarkerBits`
-    /// lends. Most runs have no marker and lie in one word: one load and a mask decide
-    /// them.
-    @inline(__always)
-    static func forEachMarker(in markerBits: UnsafeBufferPointer<UInt64>, range: Range<Int>, _ body: (Int) -> Void) {
-        guard !range.isEmpty else { return }
-        let firstWord = range.lowerBound >> 6
-        let lastWord = Swift.min((range.upperBound &- 1) >> 6, markerBits.count &- 1)
-        guard firstWord <= lastWord else { return }
-        let low: UInt64 = ~0 << UInt64(range.lowerBound & 63)
-        let high: UInt64 = ~0 >> UInt64(63 &- (range.upperBound &- 1) & 63)
-        let endsHere = (range.upperBound &- 1) >> 6
-        if firstWord == lastWord {
-            var bits = markerBits[firstWord] & low & (firstWord == endsHere ? high : ~0)
-            while bits != 0 {
-                body(firstWord << 6 &+ bits.trailingZeroBitCount &- range.lowerBound)
-                bits &= bits &- 1
-            }
-            return
-        }
-        for word in firstWord...lastWord {
-            var bits = markerBits[word]
-            if word == firstWord { bits &= low }
-            if word == endsHere { bits &= high }
-            while bits != 0 {
-                body(word << 6 &+ bits.trailingZeroBitCount &- range.lowerBound)
-                bits &= bits &- 1
-            }
-        }
     }
 
     func makeIterator() -> Zip2Sequence<[CharId], [BlockRecord]>.Iterator {

@@ -205,46 +205,49 @@ extension Document {
     /// markers, in one pass over the runs (`FormattingSweep` decides the formatting).
     func sweepPieces(_ formatting: consuming FormattingSweep, _ body: (SweepPiece) -> Void) {
         var formatting = formatting
-        let cuts = formatting.cuts
+        if formatting.passStart() { body(.formatting(formatting.state)) }
         // Read once: a stored property of this class read in the loop would be retained
         // and released on every run.
         let blocks = blocks
-        var nextCut = 0
-        var position = 0
+        let anchorBits = formatting.anchorBits
         content.withUnsafeBufferPointer { scalars in
             blocks.withMarkerBits { markerBits in
-                tree.forEachRun { run in
-                    let length = Int(run.length)
-                    guard !run.deleted else {
-                        // The cuts among deleted characters are passed at the next visible
-                        // one: a formatting is only ever told just before text.
-                        position &+= length
-                        return
-                    }
-                    var offset = 0
-                    while offset < length {
-                        // Up to the next cut, everything in this run is formatted alike.
-                        while nextCut < cuts.count && cuts[nextCut] <= position {
-                            if formatting.advance(to: cuts[nextCut]) { body(.formatting(formatting.state)) }
-                            nextCut &+= 1
-                        }
-                        let take = nextCut < cuts.count ? Swift.min(length &- offset, cuts[nextCut] &- position) : length &- offset
-                        let start = Int(run.content) &+ offset
-                        let seq = run.seq &+ Int32(truncatingIfNeeded: offset)
-                        var from = 0  // the first character not passed on yet
-                        BlockTable.forEachMarker(in: markerBits, range: start..<(start &+ take)) { k in
-                            let block = blocks.index(of: CharId(client: run.client, seq: seq &+ Int32(truncatingIfNeeded: k)))!
-                            if k > from {
-                                body(.text(UnsafeBufferPointer(rebasing: scalars[(start &+ from)..<(start &+ k)]), client: run.client, seq: seq &+ Int32(truncatingIfNeeded: from)))
+                anchorBits.withUnsafeBufferPointer { anchorBits in
+                    tree.forEachRun { run in
+                        let start = Int(run.content)
+                        let range = start..<(start &+ Int(run.length))
+                        guard !run.deleted else {
+                            // Anchors on deleted characters open and close spans all the
+                            // same; the change is told before the next visible text.
+                            ContentBits.forEach(in: anchorBits, ContentBits.none, range: range) { k in
+                                let found = formatting.ends(at: start &+ k)
+                                let before = formatting.pass(found, after: false)
+                                if formatting.pass(found, after: true) || before { body(.formatting(formatting.state)) }
                             }
-                            body(.marker(block))
-                            from = k &+ 1
+                            return
                         }
-                        if take > from {
-                            body(.text(UnsafeBufferPointer(rebasing: scalars[(start &+ from)..<(start &+ take)]), client: run.client, seq: seq &+ Int32(truncatingIfNeeded: from)))
+                        var from = 0  // the first character not passed on yet
+                        func text(upTo k: Int) {
+                            if k > from {
+                                body(.text(UnsafeBufferPointer(rebasing: scalars[(start &+ from)..<(start &+ k)]), client: run.client, seq: run.seq &+ Int32(truncatingIfNeeded: from)))
+                            }
+                            from = k
                         }
-                        offset &+= take
-                        position &+= take
+                        ContentBits.forEach(in: markerBits, anchorBits, range: range) { k in
+                            text(upTo: k)
+                            let anchored = ContentBits.contains(anchorBits, start &+ k)
+                            let found = anchored ? formatting.ends(at: start &+ k) : 0..<0
+                            if anchored && formatting.pass(found, after: false) { body(.formatting(formatting.state)) }
+                            if ContentBits.contains(markerBits, start &+ k) {
+                                body(.marker(blocks.index(of: CharId(client: run.client, seq: run.seq &+ Int32(truncatingIfNeeded: k)))!))
+                                from = k &+ 1
+                            }
+                            if anchored && formatting.anyAfter(found) {
+                                text(upTo: k &+ 1)
+                                if formatting.pass(found, after: true) { body(.formatting(formatting.state)) }
+                            }
+                        }
+                        text(upTo: range.count)
                     }
                 }
             }

@@ -1,16 +1,16 @@
-/// The formatting along the document, decided cut by cut in one pass.
+/// The formatting along the document, decided as a walk over the runs meets the
+/// characters that anchor marks and comments.
 ///
-/// The places where formatting can change are the marks' and comments' ends, found first
-/// as positions among all characters (deleted ones included, so anchors on deleted
-/// characters keep their place): the `cuts`. Between two cuts each character gets, per
-/// attribute, the latest covering `format_set` by (timestamp, clientId), and the live
-/// comments anchored over it, oldest first. The covering sets are kept up to date cut by
-/// cut: each span enters once and leaves once, and only the attributes whose covering
-/// set changed are decided again.
+/// Each `format_set` and live comment covers the characters from its start anchor to its
+/// end anchor (each before or after its character, anchors on deleted characters
+/// included). The sweep keeps a bit per anchored character of the content buffer
+/// (`anchorBits`); a walk that meets one passes its ends (`ends(at:)`, `pass`) and the
+/// sweep decides again only the attributes whose covering set changed: per attribute the
+/// latest covering `format_set` by (timestamp, clientId), and the live comments covering,
+/// oldest first. No anchor's position is looked up: finding them in the tree cost more
+/// than the rest of the rendering (docs/benchmarks.md, rich text).
 struct FormattingSweep {
     private struct Span {
-        var from: Int
-        var to: Int
         /// The attribute, by number, so the sweep hashes no strings.
         var key: Int
         /// The value, by number (`values`); -1 for null, which shows as no value.
@@ -28,41 +28,46 @@ struct FormattingSweep {
         }
     }
 
-    /// A live comment's anchored range; `comment` indexes the document's comments while
-    /// setting up.
-    private struct CommentSpan {
-        var from: Int
-        var to: Int
-        var comment: Int
+    /// One end of a span or comment, at an anchored character.
+    private struct End {
+        /// Spans are numbered from 0, then the comments follow (`spans.count + k` for
+        /// `commentIds[k]`).
+        var owner: Int32
+        var closes: Bool
+        /// Takes effect after its character rather than before it.
+        var after: Bool
     }
 
-    /// The positions among all characters where the formatting may change, ascending.
-    let cuts: [Int]
+    /// Bit `k` is set when scalar `k` of the content buffer is an anchored character.
+    let anchorBits: [UInt64]
+    /// The ends at anchored characters as `content << 32 | index into ends`, ascending:
+    /// a character's ends are found by binary search, and lie together.
+    private let anchorKeys: [UInt64]
+    private let ends: [End]
+    /// Ends at the document's start (for spans from its very beginning).
+    private let startEnds: [End]
     private let spans: [Span]
     private let keyNames: [String]
     /// The distinct values the spans set, by number.
     private let values: [AttributeValue]
-    private let byStart: [Int]
-    private let byEnd: [Int]
-    /// Comment spans oldest first (the same on every replica whatever order the comments
-    /// arrived in), with the comment ids.
-    private let commentSpans: [CommentSpan]
-    /// The ids of the comments of `commentSpans`, in the same order.
+    /// The live comments with anchors, oldest first (the same on every replica whatever
+    /// order the comments arrived in).
     private let commentIds: [OpId]
-    private let commentsByStart: [Int]
-    private let commentsByEnd: [Int]
-    private var nextStart = 0, nextEnd = 0, nextCommentStart = 0, nextCommentEnd = 0
+    /// Per owner (spans, then comments): 0 before its start, 1 open, 2 closed. An owner
+    /// that closes before it opens (an empty or inverted range) never opens.
+    private var phase: [UInt8]
     /// By attribute: indexes into `spans`.
     private var covering: [[Int]]
-    /// Indexes into `commentSpans`.
-    private var coveringComments = Set<Int>()
-    private var changed: [Int] = []
-    /// The formatting at the last position moved to.
+    /// Indexes into `commentIds`, ascending (oldest first).
+    private var coveringComments: [Int] = []
+    private var changedKeys: [Int] = []
+    private var commentsChanged = false
+    /// The formatting at the place the walk has reached.
     private(set) var state: State
 
     /// A formatting as numbers, cheap to keep up to date, compare and hash: per attribute
     /// number the value shown by number (-1 for none), and the comments shown as indexes
-    /// into the comment spans, oldest first. `names` turns it into names and ids.
+    /// into the comments, oldest first. `names` turns it into names and ids.
     struct State: Hashable {
         var values: [Int32]
         var comments: [Int]
@@ -108,12 +113,19 @@ struct FormattingSweep {
         for (rank, client) in document.clientNames.indices.sorted(by: { document.clientNames[$0] < document.clientNames[$1] }).enumerated() {
             clientRanks[client] = Int32(rank)
         }
-        let wholePosition = WholePositions(document.tree)
+        var anchored: [(content: Int, end: End)] = []
+        var startEnds: [End] = []
+        func anchor(_ id: CharId, after: Bool, owner: Int, closes: Bool) {
+            let end = End(owner: Int32(owner), closes: closes, after: after)
+            if id.isNone {
+                // The document's start opens; its end closes nothing (spans run to it).
+                if !closes { startEnds.append(end) }
+            } else {
+                anchored.append((document.contentIndex(of: id), end))
+            }
+        }
         for (index, record) in document.records.enumerated() where record.kind == .format && !excluded.contains(index) {
             let mark = document.marks[Int(record.start)]
-            let from = mark.start.isNone ? 0 : wholePosition(mark.start) + (mark.startSide == .after ? 1 : 0)
-            let to = mark.end.isNone ? document.tree.totalCount : wholePosition(mark.end) + (mark.endSide == .after ? 1 : 0)
-            guard from < to else { continue }
             // Few distinct attributes: comparing short strings beats hashing them.
             let key: Int
             if let number = keyNames.firstIndex(of: mark.key) {
@@ -132,113 +144,119 @@ struct FormattingSweep {
                 values.append(mark.value)
                 valueNumbers[mark.value] = value
             }
-            spans.append(
-                Span(
-                    from: from, to: to, key: key, value: value, timestamp: record.timestamp,
-                    clientRank: clientRanks[Int(record.client)], seq: record.seq))
+            anchor(mark.start, after: mark.startSide == .after, owner: spans.count, closes: false)
+            anchor(mark.end, after: mark.endSide == .after, owner: spans.count, closes: true)
+            spans.append(Span(key: key, value: value, timestamp: record.timestamp, clientRank: clientRanks[Int(record.client)], seq: record.seq))
         }
-        let comments = document.comments
-        var commentSpans: [CommentSpan] = []
-        for (index, comment) in comments.enumerated() where !comment.deleted && comment.replyTo == nil {
-            guard let start = comment.start, let end = comment.end else { continue }
-            let from = wholePosition(document.charId(of: start.id)) + (start.side == .after ? 1 : 0)
-            let to = wholePosition(document.charId(of: end.id)) + (end.side == .after ? 1 : 0)
-            if from < to { commentSpans.append(CommentSpan(from: from, to: to, comment: index)) }
+        let comments = document.comments.filter { !$0.deleted && $0.replyTo == nil && $0.start != nil && $0.end != nil }
+            .sorted { $0.isOlder(than: $1) }
+        for (k, comment) in comments.enumerated() {
+            let start = comment.start!, end = comment.end!
+            anchor(document.charId(of: start.id), after: start.side == .after, owner: spans.count + k, closes: false)
+            anchor(document.charId(of: end.id), after: end.side == .after, owner: spans.count + k, closes: true)
         }
-        commentSpans.sort { comments[$0.comment].isOlder(than: comments[$1.comment]) }
+        var anchorKeys = anchored.indices.map { UInt64(anchored[$0].content) << 32 | UInt64($0) }
+        anchorKeys.sortByHighWord()
+        var anchorBits = [UInt64](repeating: 0, count: (document.content.count + 63) >> 6)
+        for entry in anchored { anchorBits[entry.content >> 6] |= 1 << UInt64(entry.content & 63) }
+        self.anchorBits = anchorBits
+        self.anchorKeys = anchorKeys
+        ends = anchored.map(\.end)
+        self.startEnds = startEnds
         self.spans = spans
         self.keyNames = keyNames
         self.values = values
-        byStart = Self.order(spans.map(\.from))
-        byEnd = Self.order(spans.map(\.to))
-        self.commentSpans = commentSpans
-        commentIds = commentSpans.map { comments[$0.comment].id }
-        commentsByStart = Self.order(commentSpans.map(\.from))
-        commentsByEnd = Self.order(commentSpans.map(\.to))
-        // The ends in order are already at hand: merged, not sorted again.
-        cuts = Self.mergedWithoutRepeats(
-            Self.mergedWithoutRepeats(byStart.map { spans[$0].from }, byEnd.map { spans[$0].to }),
-            Self.mergedWithoutRepeats(commentsByStart.map { commentSpans[$0].from }, commentsByEnd.map { commentSpans[$0].to }))
+        commentIds = comments.map(\.id)
+        phase = Array(repeating: 0, count: spans.count + comments.count)
         covering = Array(repeating: [], count: keyNames.count)
         state = State(values: Array(repeating: -1, count: keyNames.count), comments: [])
     }
 
-    /// The indexes of `positions` in ascending order of position (ties in index order),
-    /// sorted as plain integers (position and index in one): cheaper than sorting the
-    /// indexes through a closure that reads the positions.
-    static func order(_ positions: [Int]) -> [Int] {
-        guard let largest = positions.max(), largest <= Int(UInt32.max), positions.count <= Int(UInt32.max) else {
-            return positions.indices.sorted { positions[$0] < positions[$1] }
-        }
-        var keys = positions.enumerated().map { UInt64($1) << 32 | UInt64($0) }
-        keys.sort()
-        return keys.map { Int($0 & 0xFFFF_FFFF) }
+    /// Opens what starts at the document's very start; whether the formatting changed.
+    mutating func passStart() -> Bool {
+        for end in startEnds { take(end) }
+        return settle()
     }
 
-    /// The values of two ascending lists in one ascending list, each value once.
-    static func mergedWithoutRepeats(_ a: [Int], _ b: [Int]) -> [Int] {
-        var result: [Int] = []
-        result.reserveCapacity(a.count + b.count)
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
-            let next = j == b.count || (i < a.count && a[i] <= b[j]) ? a[i] : b[j]
-            if result.last != next { result.append(next) }
-            if i < a.count && a[i] == next { i += 1 } else { j += 1 }
+    /// Where in `anchorKeys` the ends at anchored character `content` are.
+    func ends(at content: Int) -> Range<Int> {
+        let key = UInt64(content) << 32
+        var low = 0, high = anchorKeys.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if anchorKeys[mid] < key { low = mid + 1 } else { high = mid }
         }
-        return result
+        var upper = low
+        while upper < anchorKeys.count && anchorKeys[upper] >> 32 == UInt64(content) { upper += 1 }
+        return low..<upper
     }
 
-    /// Moves to `position` (the next cut, in order); whether the attributes or comments
-    /// changed there.
-    mutating func advance(to position: Int) -> Bool {
-        changed.removeAll(keepingCapacity: true)
-        while nextEnd < byEnd.count && spans[byEnd[nextEnd]].to <= position {
-            let span = byEnd[nextEnd]
-            let key = spans[span].key
-            if let k = covering[key].firstIndex(of: span) {
-                covering[key].remove(at: k)
-                if !changed.contains(key) { changed.append(key) }
-            }
-            nextEnd += 1
+    /// Whether any of the ends `found` takes effect after its character.
+    func anyAfter(_ found: Range<Int>) -> Bool {
+        found.contains { ends[Int(anchorKeys[$0] & 0xFFFF_FFFF)].after }
+    }
+
+    /// Passes the ends `found` (`ends(at:)`) that take effect before their character, or
+    /// after it; whether the formatting changed. Closing goes first: at one place a
+    /// range that closes there is over before one that opens there begins.
+    mutating func pass(_ found: Range<Int>, after: Bool) -> Bool {
+        for k in found where ends[Int(anchorKeys[k] & 0xFFFF_FFFF)].after == after && ends[Int(anchorKeys[k] & 0xFFFF_FFFF)].closes {
+            take(ends[Int(anchorKeys[k] & 0xFFFF_FFFF)])
         }
-        while nextStart < byStart.count && spans[byStart[nextStart]].from <= position {
-            let span = byStart[nextStart]
-            if spans[span].to > position {
-                let key = spans[span].key
-                covering[key].append(span)
-                if !changed.contains(key) { changed.append(key) }
-            }
-            nextStart += 1
+        for k in found where ends[Int(anchorKeys[k] & 0xFFFF_FFFF)].after == after && !ends[Int(anchorKeys[k] & 0xFFFF_FFFF)].closes {
+            take(ends[Int(anchorKeys[k] & 0xFFFF_FFFF)])
         }
-        var attributesChanged = false
-        for key in changed {
+        return settle()
+    }
+
+    private mutating func take(_ end: End) {
+        let owner = Int(end.owner)
+        if end.closes {
+            defer { phase[owner] = 2 }
+            guard phase[owner] == 1 else { return }
+            if owner < spans.count {
+                let key = spans[owner].key
+                if let k = covering[key].firstIndex(of: owner) { covering[key].remove(at: k) }
+                if !changedKeys.contains(key) { changedKeys.append(key) }
+            } else if let k = coveringComments.firstIndex(of: owner - spans.count) {
+                coveringComments.remove(at: k)
+                commentsChanged = true
+            }
+        } else {
+            guard phase[owner] == 0 else { return }
+            phase[owner] = 1
+            if owner < spans.count {
+                let key = spans[owner].key
+                covering[key].append(owner)
+                if !changedKeys.contains(key) { changedKeys.append(key) }
+            } else {
+                let comment = owner - spans.count
+                coveringComments.insert(comment, at: coveringComments.firstIndex { $0 > comment } ?? coveringComments.count)
+                commentsChanged = true
+            }
+        }
+    }
+
+    /// Decides again the attributes whose covering set changed; whether the formatting
+    /// shown changed.
+    private mutating func settle() -> Bool {
+        var changed = false
+        for key in changedKeys {
             var best: Span?
             for span in covering[key] where best.map({ spans[span].isLater(than: $0) }) ?? true { best = spans[span] }
             let shown = best?.value ?? -1
             if state.values[key] != shown {
                 state.values[key] = shown
-                attributesChanged = true
+                changed = true
             }
         }
-        var commentsChanged = false
-        while nextCommentEnd < commentsByEnd.count && commentSpans[commentsByEnd[nextCommentEnd]].to <= position {
-            commentsChanged = coveringComments.remove(commentsByEnd[nextCommentEnd]) != nil || commentsChanged
-            nextCommentEnd += 1
+        changedKeys.removeAll(keepingCapacity: true)
+        if commentsChanged && coveringComments != state.comments {
+            state.comments = coveringComments
+            changed = true
         }
-        while nextCommentStart < commentsByStart.count && commentSpans[commentsByStart[nextCommentStart]].from <= position {
-            if commentSpans[commentsByStart[nextCommentStart]].to > position {
-                coveringComments.insert(commentsByStart[nextCommentStart])
-                commentsChanged = true
-            }
-            nextCommentStart += 1
-        }
-        if commentsChanged {
-            // commentSpans are oldest first: their indexes in order are the order shown.
-            let updated = coveringComments.sorted()
-            commentsChanged = updated != state.comments
-            state.comments = updated
-        }
-        return attributesChanged || commentsChanged
+        commentsChanged = false
+        return changed
     }
 }
 
@@ -246,6 +264,16 @@ extension Document {
     /// The id of a known character as the tree keeps it.
     func charId(of id: OpId) -> CharId {
         CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq))
+    }
+
+    /// Where a known character's scalar is in the content buffer: at its insert's text,
+    /// or, for ids compaction squashed, where the tree's run says.
+    func contentIndex(of id: CharId) -> Int {
+        if let k = recordIndex(of: id.client, containing: id.seq), records[k].kind != .compacted, records[k].isCharacters {
+            return Int(records[k].start) + Int(id.seq - records[k].seq)
+        }
+        let cursor = tree.cursor(of: id)!
+        return Int(cursor.run.content) + Int(cursor.offset)
     }
 }
 

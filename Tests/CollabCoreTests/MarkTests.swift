@@ -146,6 +146,56 @@ struct FormattingResolutionTests {
     }
 }
 
+extension FormattingResolutionTests {
+    /// Format ops anchored anywhere, as a remote replica may send them: on deleted
+    /// characters, after a span's own end (an inverted range, which covers nothing), on
+    /// neighbours with nothing between them, at the document's ends.
+    @Test(arguments: 1...30)
+    func theSweepAgreesWithTheRuleForAnchorsAnywhere(seed: Int) throws {
+        var random = SplitMix(seed: UInt64(seed))
+        let doc = Document()
+        try doc.insert("abcdefghijklmnopqrstuvwxyz", at: 0, by: "base", timestamp: Timestamp(wall: 1))
+        for step in 0..<12 {
+            let length = doc.length
+            if step % 3 == 2 && length > 4 {
+                let position = Int(random.next() % UInt64(length - 2))
+                try doc.delete(at: position, count: 2, by: "base", timestamp: Timestamp(wall: 2))
+            } else {
+                try doc.insert("0123", at: Int(random.next() % UInt64(length + 1)), by: ["a", "b"][step % 2], timestamp: Timestamp(wall: 2))
+            }
+        }
+        // Every character ever inserted, deleted ones included.
+        let characters = doc.history.flatMap { op -> [OpId] in
+            guard case .textInsert(let insert) = op.payload else { return [] }
+            return (0..<insert.length).map { OpId(op.id.client, op.id.seq + $0) }
+        }
+        func anchor() -> MarkAnchor? {
+            random.next() % 8 == 0 ? nil : MarkAnchor(characters[Int(random.next() % UInt64(characters.count))], random.next() % 2 == 0 ? .before : .after)
+        }
+        for k in 0..<25 {
+            let (key, value): (String, AttributeValue) = [("bold", .bool(true)), ("bold", .null), ("link", .string("u\(k)"))][Int(random.next() % 3)]
+            let client = ["c", "d"][Int(random.next() % 2)]
+            try doc.apply(
+                Op(
+                    id: OpId(client, doc.seen(client)), timestamp: Timestamp(wall: Int64(3 + random.next() % 5)),
+                    payload: .formatSet(FormatSet(start: anchor(), end: anchor(), key: key, value: value))))
+        }
+        var expected = Array(repeating: [String: AttributeValue](), count: doc.length)
+        var stamps = Array(repeating: [String: (Timestamp, String, Int)](), count: doc.length)
+        for op in doc.history {
+            guard case .formatSet(let format) = op.payload else { continue }
+            let stamp = (op.timestamp, op.id.client, op.id.seq)
+            for k in try #require(doc.visibleRange(of: format)) {
+                if let best = stamps[k][format.key], !(stamp.0 != best.0 ? stamp.0 > best.0 : stamp.1 != best.1 ? stamp.1 > best.1 : stamp.2 > best.2) { continue }
+                stamps[k][format.key] = stamp
+                expected[k][format.key] = format.value
+            }
+        }
+        let actual = doc.formattedRuns.flatMap { run in Array(repeating: run.attributes, count: run.text.unicodeScalars.count) }
+        #expect(actual == expected.map { $0.filter { $0.value != .null } })
+    }
+}
+
 @Suite("Marks in a long document")
 struct LongDocumentMarkTests {
     /// Thousands of runs spread over many leaves, some of them deleted, with marks and a
