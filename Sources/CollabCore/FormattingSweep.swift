@@ -113,7 +113,8 @@ struct FormattingSweep {
         for (rank, client) in document.clientNames.indices.sorted(by: { document.clientNames[$0] < document.clientNames[$1] }).enumerated() {
             clientRanks[client] = Int32(rank)
         }
-        var anchored: [(content: Int, end: End)] = []
+        var anchorIds: [CharId] = []
+        var ends: [End] = []
         var startEnds: [End] = []
         func anchor(_ id: CharId, after: Bool, owner: Int, closes: Bool) {
             let end = End(owner: Int32(owner), closes: closes, after: after)
@@ -121,10 +122,17 @@ struct FormattingSweep {
                 // The document's start opens; its end closes nothing (spans run to it).
                 if !closes { startEnds.append(end) }
             } else {
-                anchored.append((document.contentIndex(of: id), end))
+                anchorIds.append(id)
+                ends.append(end)
             }
         }
-        for (index, record) in document.records.enumerated() where record.kind == .format && !excluded.contains(index) {
+        // The format records, found in a tight pass over the history, which is mostly text.
+        var formats: [Int] = []
+        document.records.withUnsafeBufferPointer { records in
+            for index in records.indices where records[index].kind == .format && !excluded.contains(index) { formats.append(index) }
+        }
+        for index in formats {
+            let record = document.records[index]
             let mark = document.marks[Int(record.start)]
             // Few distinct attributes: comparing short strings beats hashing them.
             let key: Int
@@ -155,13 +163,14 @@ struct FormattingSweep {
             anchor(document.charId(of: start.id), after: start.side == .after, owner: spans.count + k, closes: false)
             anchor(document.charId(of: end.id), after: end.side == .after, owner: spans.count + k, closes: true)
         }
-        var anchorKeys = anchored.indices.map { UInt64(anchored[$0].content) << 32 | UInt64($0) }
+        let contents = document.contentIndexes(of: anchorIds)
+        var anchorKeys = contents.indices.map { UInt64(contents[$0]) << 32 | UInt64($0) }
         anchorKeys.sortByHighWord()
         var anchorBits = [UInt64](repeating: 0, count: (document.content.count + 63) >> 6)
-        for entry in anchored { anchorBits[entry.content >> 6] |= 1 << UInt64(entry.content & 63) }
+        for content in contents { anchorBits[content >> 6] |= 1 << UInt64(content & 63) }
         self.anchorBits = anchorBits
         self.anchorKeys = anchorKeys
-        ends = anchored.map(\.end)
+        self.ends = ends
         self.startEnds = startEnds
         self.spans = spans
         self.keyNames = keyNames
@@ -266,14 +275,29 @@ extension Document {
         CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq))
     }
 
-    /// Where a known character's scalar is in the content buffer: at its insert's text,
-    /// or, for ids compaction squashed, where the tree's run says.
-    func contentIndex(of id: CharId) -> Int {
-        if let k = recordIndex(of: id.client, containing: id.seq), records[k].kind != .compacted, records[k].isCharacters {
-            return Int(records[k].start) + Int(id.seq - records[k].seq)
+    /// Where known characters' scalars are in the content buffer: at their inserts' text
+    /// (found by binary search among their clients' records, with the lists borrowed
+    /// once for all), or, for ids compaction squashed, where the tree's runs say.
+    func contentIndexes(of ids: [CharId]) -> [Int] {
+        records.withUnsafeBufferPointer { records in
+            ids.map { id in
+                let found: Int? = recordsByClient[Int(id.client)].withUnsafeBufferPointer { indexes in
+                    var low = 0
+                    var high = indexes.count
+                    while low < high {
+                        let mid = (low &+ high) >> 1
+                        if records[Int(indexes[mid])].endSeq <= id.seq { low = mid &+ 1 } else { high = mid }
+                    }
+                    guard low < indexes.count else { return nil }
+                    let record = records[Int(indexes[low])]
+                    guard record.seq <= id.seq, record.kind != .compacted, record.isCharacters else { return nil }
+                    return Int(record.start) + Int(id.seq - record.seq)
+                }
+                if let found { return found }
+                let cursor = tree.cursor(of: id)!
+                return Int(cursor.run.content) + Int(cursor.offset)
+            }
         }
-        let cursor = tree.cursor(of: id)!
-        return Int(cursor.run.content) + Int(cursor.offset)
     }
 }
 
