@@ -126,27 +126,9 @@ struct FormattingResolutionTests {
                 try doc.format(at: position, count: min(count, length - position), key: key, value: value, by: client, timestamp: timestamp)
             }
         }
-        // The slow way: each character's winners among the format ops covering it now.
-        let formats = doc.history.compactMap { op -> (Op, FormatSet)? in
-            if case .formatSet(let format) = op.payload { return (op, format) }
-            return nil
-        }
-        var expected = Array(repeating: [String: AttributeValue](), count: doc.length)
-        var stamps = Array(repeating: [String: (Timestamp, String, Int)](), count: doc.length)
-        for (op, format) in formats {
-            let stamp = (op.timestamp, op.id.client, op.id.seq)
-            for k in try #require(doc.visibleRange(of: format)) {
-                if let best = stamps[k][format.key], !(stamp.0 != best.0 ? stamp.0 > best.0 : stamp.1 != best.1 ? stamp.1 > best.1 : stamp.2 > best.2) { continue }
-                stamps[k][format.key] = stamp
-                expected[k][format.key] = format.value
-            }
-        }
-        let actual = doc.formattedRuns.flatMap { run in Array(repeating: run.attributes, count: run.text.unicodeScalars.count) }
-        #expect(actual == expected.map { $0.filter { $0.value != .null } })
+        try expectTheRule(in: doc)
     }
-}
 
-extension FormattingResolutionTests {
     /// Format ops anchored anywhere, as a remote replica may send them: on deleted
     /// characters, after a span's own end (an inverted range, which covers nothing), on
     /// neighbours with nothing between them, at the document's ends.
@@ -180,6 +162,12 @@ extension FormattingResolutionTests {
                     id: OpId(client, doc.seen(client)), timestamp: Timestamp(wall: Int64(3 + random.next() % 5)),
                     payload: .formatSet(FormatSet(start: anchor(), end: anchor(), key: key, value: value))))
         }
+        try expectTheRule(in: doc)
+    }
+
+    /// Checks each character's formatting against the rule applied the slow way: its
+    /// winners, by attribute, among the format ops covering it now.
+    private func expectTheRule(in doc: Document) throws {
         var expected = Array(repeating: [String: AttributeValue](), count: doc.length)
         var stamps = Array(repeating: [String: (Timestamp, String, Int)](), count: doc.length)
         for op in doc.history {
