@@ -188,7 +188,8 @@ struct FormattingResolutionTests {
 struct LongDocumentMarkTests {
     /// Thousands of runs spread over many leaves, some of them deleted, with marks and a
     /// comment anchored all over: each character's formatting must be what the ops set,
-    /// however the anchors' places are found (a leaf's start plus the runs before them).
+    /// however the anchors are found (each anchored character by its insert record, met
+    /// as the walk reaches its run).
     @Test func marksLandOnTheirCharactersAcrossManyLeaves() throws {
         let doc = Document()
         var random = SplitMix(seed: 0x2545_F491_4F6C_DD1D)
