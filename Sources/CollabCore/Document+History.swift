@@ -88,15 +88,20 @@ extension Document {
     }
 
     /// Where, among the client's records, the first one ending after `seq` is.
+    /// The lists are borrowed once for the search: going through the class's arrays at
+    /// every probe cost most of it (the formatting sweep looks up every anchor this way).
     private func firstRecordPosition(of client: Int32, endingAfter seq: Int32) -> Int {
-        let indexes = recordsByClient[Int(client)]
-        var low = 0
-        var high = indexes.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if records[Int(indexes[mid])].endSeq <= seq { low = mid + 1 } else { high = mid }
+        records.withUnsafeBufferPointer { records in
+            recordsByClient[Int(client)].withUnsafeBufferPointer { indexes in
+                var low = 0
+                var high = indexes.count
+                while low < high {
+                    let mid = (low &+ high) >> 1
+                    if records[Int(indexes[mid])].endSeq <= seq { low = mid &+ 1 } else { high = mid }
+                }
+                return low
+            }
         }
-        return low
     }
 
     /// The index in `records` of the client's record holding `seq`.

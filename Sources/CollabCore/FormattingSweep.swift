@@ -202,21 +202,20 @@ struct FormattingSweep {
 
     /// Whether any of the ends `found` takes effect after its character.
     func anyAfter(_ found: Range<Int>) -> Bool {
-        found.contains { ends[Int(anchorKeys[$0] & 0xFFFF_FFFF)].after }
+        found.contains { end($0).after }
     }
 
     /// Passes the ends `found` (`ends(at:)`) that take effect before their character, or
     /// after it; whether the formatting changed. Closing goes first: at one place a
     /// range that closes there is over before one that opens there begins.
     mutating func pass(_ found: Range<Int>, after: Bool) -> Bool {
-        for k in found where ends[Int(anchorKeys[k] & 0xFFFF_FFFF)].after == after && ends[Int(anchorKeys[k] & 0xFFFF_FFFF)].closes {
-            take(ends[Int(anchorKeys[k] & 0xFFFF_FFFF)])
-        }
-        for k in found where ends[Int(anchorKeys[k] & 0xFFFF_FFFF)].after == after && !ends[Int(anchorKeys[k] & 0xFFFF_FFFF)].closes {
-            take(ends[Int(anchorKeys[k] & 0xFFFF_FFFF)])
-        }
+        for k in found where end(k).after == after && end(k).closes { take(end(k)) }
+        for k in found where end(k).after == after && !end(k).closes { take(end(k)) }
         return settle()
     }
+
+    /// The end that `anchorKeys[k]` stands for.
+    private func end(_ k: Int) -> End { ends[Int(anchorKeys[k] & 0xFFFF_FFFF)] }
 
     private mutating func take(_ end: End) {
         let owner = Int(end.owner)
@@ -275,28 +274,15 @@ extension Document {
         CharId(client: clientIndex(of: id.client)!, seq: Int32(id.seq))
     }
 
-    /// Where known characters' scalars are in the content buffer: at their inserts' text
-    /// (found by binary search among their clients' records, with the lists borrowed
-    /// once for all), or, for ids compaction squashed, where the tree's runs say.
+    /// Where known characters' scalars are in the content buffer: at their inserts' text,
+    /// or, for ids compaction squashed, where the tree's runs say.
     func contentIndexes(of ids: [CharId]) -> [Int] {
-        records.withUnsafeBufferPointer { records in
-            ids.map { id in
-                let found: Int? = recordsByClient[Int(id.client)].withUnsafeBufferPointer { indexes in
-                    var low = 0
-                    var high = indexes.count
-                    while low < high {
-                        let mid = (low &+ high) >> 1
-                        if records[Int(indexes[mid])].endSeq <= id.seq { low = mid &+ 1 } else { high = mid }
-                    }
-                    guard low < indexes.count else { return nil }
-                    let record = records[Int(indexes[low])]
-                    guard record.seq <= id.seq, record.kind != .compacted, record.isCharacters else { return nil }
-                    return Int(record.start) + Int(id.seq - record.seq)
-                }
-                if let found { return found }
-                let cursor = tree.cursor(of: id)!
-                return Int(cursor.run.content) + Int(cursor.offset)
+        ids.map { id in
+            if let k = recordIndex(of: id.client, containing: id.seq), records[k].kind != .compacted, records[k].isCharacters {
+                return Int(records[k].start) + Int(id.seq - records[k].seq)
             }
+            let cursor = tree.cursor(of: id)!
+            return Int(cursor.run.content) + Int(cursor.offset)
         }
     }
 }
