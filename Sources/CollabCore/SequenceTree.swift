@@ -250,15 +250,11 @@ final class SequenceTree {
         if leaf === cachedLeaf && index < cachedRunIndex { forgetCachedRun() }
     }
 
-    /// The leaf the id index names for `id`: where it is, or a leaf before it.
-    func leaf(indexedFor id: CharId) -> TreeNode? {
-        guard id.client >= 0, Int(id.client) < index.count else { return nil }
-        return index[Int(id.client)].leaf(for: id.seq)
-    }
-
     /// The character with this id, or nil when no character has it.
     func cursor(of id: CharId) -> Cursor? {
-        guard let indexed = leaf(indexedFor: id) else { return nil }
+        guard id.client >= 0, Int(id.client) < index.count, let indexed = index[Int(id.client)].leaf(for: id.seq) else {
+            return nil
+        }
         var candidate: TreeNode? = indexed
         while let leaf = candidate {
             if let i = leaf.runs.withUnsafeBufferPointer({ Self.index(of: id, in: $0) }) {
