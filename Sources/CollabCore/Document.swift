@@ -116,6 +116,16 @@ public final class Document {
         return VersionVector(counts)
     }
 
+    /// The version a compaction squashed the history before (nil: never compacted). A
+    /// replica that lacks part of it cannot be caught up with ops: it must resync from a
+    /// snapshot.
+    public var compactionCutoff: VersionVector? {
+        guard hasCompactedHistory else { return nil }
+        var counts: [ClientId: Int] = [:]
+        for (i, name) in clientNames.enumerated() where baseSeq[i] > 0 { counts[name] = Int(baseSeq[i]) }
+        return VersionVector(counts)
+    }
+
     /// How many ids of `client` this replica has seen.
     public func seen(_ client: ClientId) -> Int {
         clientIndex(of: client).map { Int(nextSeq[Int($0)]) } ?? 0

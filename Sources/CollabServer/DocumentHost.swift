@@ -4,12 +4,18 @@ import CollabLog
 import Foundation
 import Logging
 
-/// One document as the server holds it: its replica, and the only writer of its log
+/// One document as the server holds it: its replica, and the server's writer of its log
 /// (the serve issue's "durability first"). A batch of ops is checked against access and
 /// against the engine, written together with the batches that arrived meanwhile in one
 /// record and one fdatasync (group commit), and only then acknowledged and passed on to
-/// the document's other listeners. A failed write is never retried and continued: the
-/// batches it held are refused and the document is unavailable until it is opened again.
+/// the document's other listeners.
+///
+/// Other processes write the same log (an operator's `collab edit`, `tag`, `compact`, …):
+/// their appends are read, integrated and passed on (`refresh()`, and before any write of
+/// the server's own lands after them); a change that is not an append makes the host read
+/// the document again and bring its followers level. A failed write is never retried and
+/// continued: the batches it held are refused, and the document takes no writes until it
+/// has been read again from its log.
 public actor DocumentHost {
     /// Why a batch was not taken.
     public enum Refusal: Error, Equatable, CustomStringConvertible {
@@ -17,7 +23,7 @@ public actor DocumentHost {
         case forbidden(String)
         /// The engine refused it (malformed, or names what does not exist).
         case invalid(String)
-        /// The document cannot take writes now (a write failed).
+        /// The document cannot take writes now (a write failed, or the log is locked).
         case unavailable(String)
 
         public var description: String {
@@ -32,13 +38,12 @@ public actor DocumentHost {
     public let documentId: String
     /// The state as the log holds it: only what is durable.
     private var document: Document
-    private let persist: @Sendable ([Op], DocumentSnapshot?) throws -> Void
-    /// Write a checkpoint with every this many group writes (0: never), counting from
-    /// `writesSinceCheckpoint` at open: opening the log then never replays more.
+    private let log: any HostedLog
     private let logger: Logger
-    private let recordAcknowledgement: @Sendable (ReplicaAcknowledgement) throws -> Void
     /// The last version recorded for each replica by this host (not recorded again).
     private var acknowledged: [String: VersionVector] = [:]
+    /// Write a checkpoint with every this many group writes (0: never), counting from
+    /// the log's batches since its last checkpoint: opening the log then never replays more.
     private let checkpointEvery: Int
     private var writesSinceCheckpoint: Int
     private let policy: @Sendable () throws -> AccessPolicy?
@@ -48,39 +53,50 @@ public actor DocumentHost {
     private var shadow: Document?
     /// Where the log is written: one thread per document, off the shared pool.
     private let disk: DispatchQueue
+    /// Whether the disk is in use: a group write, or reading what others wrote. One at a time.
     private var writing = false
     private var failure: String?
-    private var listeners: [UUID: @Sendable (Delivery, UUID) -> Void] = [:]
+    private var listeners: [UUID: @Sendable (Event, UUID) -> Void] = [:]
     /// The history's first `encodedCount` ops as JSON (`catchUpJSON`).
     private var encodedHistory = ""
     private var encodedCount = 0
     /// Long polls waiting for the history to grow.
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    /// The polling fallback's position of the history's first op. Reading the document
+    /// again makes another history: its positions start past every earlier one, so a
+    /// poller from before is sent the history again rather than a wrong slice of it.
+    private var firstPosition = 0
     /// How many group writes were made (each one record and one fdatasync).
     public private(set) var writes = 0
 
-    /// `document` is what the log holds; `persist` appends ops to it durably (one
-    /// record, synced; then the checkpoint, if given, best effort) or throws; `policy` gives the access rules at the moment of each
-    /// check (nil: no access control, as for a log outside a store).
+    /// `document` is what `log` holds (as its `open()` read it); `policy` gives the access
+    /// rules at the moment of each check (nil: no access control, as for a log outside a store).
     public init(
-        documentId: String, document: Document, persist: @escaping @Sendable ([Op], DocumentSnapshot?) throws -> Void,
-        checkpointEvery: Int = 0, writesSinceCheckpoint: Int = 0, policy: @escaping @Sendable () throws -> AccessPolicy? = { nil },
-        recordAcknowledgement: @escaping @Sendable (ReplicaAcknowledgement) throws -> Void = { _ in },
-        logger: Logger = Logger(label: "collab")
+        documentId: String, document: Document, log: any HostedLog, checkpointEvery: Int = 0,
+        policy: @escaping @Sendable () throws -> AccessPolicy? = { nil }, logger: Logger = Logger(label: "collab")
     ) {
         self.logger = logger
-        self.recordAcknowledgement = recordAcknowledgement
         self.checkpointEvery = checkpointEvery
-        self.writesSinceCheckpoint = writesSinceCheckpoint
+        writesSinceCheckpoint = log.batchesSinceCheckpoint
         self.documentId = documentId
         self.document = document
-        self.persist = persist
+        self.log = log
         self.policy = policy
         disk = DispatchQueue(label: "collab.log.\(documentId)")
     }
 
-    /// What one group write passes on: each batch with its sender and its ops, encoded as
-    /// JSON once for every listener.
+    /// What a listener is told.
+    public enum Event: Sendable {
+        /// Ops made durable: a group write, or what another process appended to the log.
+        case ops(Delivery)
+        /// The document was read again from its log (another process compacted, repaired
+        /// or replaced it): what a follower level with the document before lacks, as JSON
+        /// objects separated by commas, and the version now — a `sync_response`.
+        case resync(json: String, version: VersionVector)
+    }
+
+    /// What one group write passes on: each batch with its sender (nil: another process)
+    /// and its ops, encoded as JSON once for every listener.
     public struct Delivery: Sendable {
         public struct Batch: Sendable {
             public let from: UUID?
@@ -103,7 +119,7 @@ public actor DocumentHost {
         }
     }
 
-    /// Whether a write failed: the document takes no more until it is opened again.
+    /// Whether a write failed: the document takes no more until it is read again.
     public var isUnavailable: Bool { failure != nil }
 
     /// Whether no batch is waiting or being written (safe to drop from memory).
@@ -114,11 +130,7 @@ public actor DocumentHost {
 
     /// The ops a replica at `version` lacks, in a causal order.
     public func ops(since version: VersionVector) -> [Op] {
-        document.history.compactMap { op in
-            let seen = version[op.id.client]
-            guard op.endSeq > seen else { return nil }
-            return op.id.seq < seen ? op.slice(from: seen, to: op.endSeq) : op
-        }
+        Self.ops(of: document, since: version)
     }
 
     /// The ops a replica at `version` lacks and the document's version, together.
@@ -131,7 +143,7 @@ public actor DocumentHost {
     /// happen on this actor.
     public func follow(
         since version: VersionVector, catchUp: @Sendable (_ json: String, VersionVector) -> Void,
-        _ body: @escaping @Sendable (Delivery, UUID) -> Void
+        _ body: @escaping @Sendable (Event, UUID) -> Void
     ) -> UUID {
         catchUp(catchUpJSON(since: version), document.version)
         return listen(body)
@@ -151,17 +163,26 @@ public actor DocumentHost {
         return encodedHistory
     }
 
-    /// The ops from position `index` of the server's history on, and the history's
-    /// length (the polling fallback's `last_operation`). The history only grows: what is
-    /// durable is never reordered or merged.
-    public func ops(fromIndex index: Int) -> (ops: [Op], count: Int) {
-        let count = document.historyCount
-        return (index < count ? document.history(from: max(0, index)) : [], count)
+    /// Why a replica at `version` cannot be caught up with ops, or nil: it lacks history
+    /// that compaction squashed.
+    public func catchUpRefusal(since version: VersionVector) -> String? {
+        guard let cutoff = document.compactionCutoff, !cutoff.isIncluded(in: version) else { return nil }
+        return "version \(version) is before this document's compaction cutoff (\(cutoff)): that history was squashed; the replica was behind the cutoff and must resync from a snapshot"
     }
 
-    /// Returns once the history is longer than `index`, or after `timeout`.
-    public func waitForOps(beyond index: Int, timeout: Duration) async {
-        guard document.historyCount <= index else { return }
+    /// The ops from `position` of the server's history on, and the position after them
+    /// (the polling fallback's `last_operation`). The history only grows: what is durable
+    /// is never reordered or merged. A position from before the document was read again
+    /// gets the whole history.
+    public func ops(fromPosition position: Int) -> (ops: [Op], next: Int) {
+        let count = document.historyCount
+        let index = max(0, position - firstPosition)
+        return (index < count ? document.history(from: index) : [], firstPosition + count)
+    }
+
+    /// Returns once the history goes beyond `position`, or after `timeout`.
+    public func waitForOps(beyond position: Int, timeout: Duration) async {
+        guard firstPosition + document.historyCount <= position, position >= firstPosition else { return }
         let id = UUID()
         await withCheckedContinuation { (woken: CheckedContinuation<Void, Never>) in
             waiters[id] = woken
@@ -178,7 +199,7 @@ public actor DocumentHost {
 
     /// Registers a listener, told of every group write (with its own id, to pass over its
     /// own batches); returns its id.
-    public func listen(_ body: @escaping @Sendable (Delivery, UUID) -> Void) -> UUID {
+    public func listen(_ body: @escaping @Sendable (Event, UUID) -> Void) -> UUID {
         let id = UUID()
         listeners[id] = body
         return id
@@ -214,8 +235,15 @@ public actor DocumentHost {
     /// Writes every waiting batch in one record: each is checked in arrival order on the
     /// validation replica (a refused one is left out), the ones taken are appended and
     /// synced together, then applied to the durable document, acknowledged and passed on.
+    /// When another process wrote the log meantime, nothing is written: its ops are
+    /// taken in first, and the group is checked and written again after them.
     private func writeWaiting() async {
         while !waiting.isEmpty {
+            if let failure {
+                for batch in waiting { batch.done.resume(throwing: Refusal.unavailable("\(failure); the document takes writes again once it has been read again from its log")) }
+                waiting = []
+                break
+            }
             let group = waiting
             waiting = []
             let base = document.historyCount
@@ -255,6 +283,22 @@ public actor DocumentHost {
                     try await write(new, checkpoint: checkpointDue ? next.snapshot() : nil)
                     writes += 1
                     writesSinceCheckpoint = checkpointDue ? 0 : writesSinceCheckpoint + 1
+                } catch LogError.changed {
+                    // Another process wrote the log: nothing of this group was written. Take
+                    // its ops in, then check and write the group again, after them.
+                    shadow = nil
+                    waiting = taken + waiting
+                    await catchUpWithLog()
+                    continue
+                } catch let error as LogError {
+                    if case .locked = error {
+                        // Nothing was written and the document is as it was: refuse, go on.
+                        shadow = nil
+                        fail(taken.map(\.done), "\(error)")
+                        continue
+                    }
+                    shutDown("writing the log failed: \(error)", refusing: taken)
+                    break
                 } catch {
                     shutDown("writing the log failed: \(error)", refusing: taken)
                     break
@@ -272,20 +316,118 @@ public actor DocumentHost {
             document.coalescingFloor = document.historyCount
             next.coalescingFloor = next.historyCount
             if next.historyCount != document.historyCount { shadow = nil }
-            for woken in waiters.values { woken.resume() }
-            waiters = [:]
+            wakePollers()
             var delivered: [Delivery.Batch] = []
             for batch in taken {
                 batch.done.resume(returning: batch.ops.map(\.id))
                 guard !batch.ops.isEmpty else { continue }
                 delivered.append(.init(from: batch.from, ops: batch.ops, json: batch.ops.map(OpJSON.line).joined(separator: ",")))
             }
-            if !delivered.isEmpty {
-                let delivery = Delivery(batches: delivered)
-                for (id, listener) in listeners { listener(delivery, id) }
-            }
+            if !delivered.isEmpty { tell(.ops(Delivery(batches: delivered))) }
         }
         writing = false
+    }
+
+    private func tell(_ event: Event) {
+        for (id, listener) in listeners { listener(event, id) }
+    }
+
+    private func wakePollers() {
+        for woken in waiters.values { woken.resume() }
+        waiters = [:]
+    }
+
+    // MARK: Other writers of the log
+
+    /// Takes in what other processes did to the log (the server calls this every
+    /// quarter second), and reads a document whose write failed again. Skipped while a
+    /// group write is under way: that write catches up itself before it lands.
+    public func refresh() async {
+        guard !writing else { return }
+        writing = true
+        if failure != nil {
+            await reload()
+        } else {
+            await catchUpWithLog()
+        }
+        if waiting.isEmpty {
+            writing = false
+        } else {
+            await writeWaiting()
+        }
+    }
+
+    /// Brings the document level with its log: ops another process appended are taken in
+    /// and passed on to the followers; after any other change the document is read again.
+    private func catchUpWithLog() async {
+        let change: ClogAppender.Change
+        do {
+            let log = log
+            change = try await onDisk { try log.changes() }
+        } catch {
+            logger.warning("reading what others wrote failed", metadata: ["doc": "\(documentId)", "error": "\(error)"])
+            return await reload()
+        }
+        switch change {
+        case .none: return
+        case .replaced: return await reload()
+        case .appended(let ops):
+            guard !ops.isEmpty else { return }
+            do {
+                for op in ops { try document.apply(op) }
+            } catch {
+                // The log holds what the document will not take: the log is the truth.
+                logger.warning("others' ops do not apply; reading the log again", metadata: ["doc": "\(documentId)", "error": "\(error)"])
+                return await reload()
+            }
+            document.coalescingFloor = document.historyCount
+            shadow = nil
+            logger.info("took in ops another process appended", metadata: ["doc": "\(documentId)", "ops": "\(ops.count)"])
+            wakePollers()
+            tell(.ops(Delivery(batches: [.init(from: nil, ops: ops, json: ops.map(OpJSON.line).joined(separator: ","))])))
+        }
+    }
+
+    /// Reads the document again from its log and brings every follower level with a
+    /// `resync`. Ops the server held that the log no longer has (a salvage into place
+    /// dropped their record) are written back: an acknowledged op is never lost. If the
+    /// log cannot be read, the document takes no writes, and the next refresh tries again.
+    private func reload() async {
+        let previous = document
+        let log = log
+        do {
+            // Made on the disk thread and handed over whole: nothing else holds it.
+            let fresh = try await onDisk { HandedOver(try log.open()) }.value
+            var restored: [Op] = []
+            for op in Self.ops(of: previous, since: fresh.version) {
+                do {
+                    try fresh.apply(op)
+                    restored.append(op)
+                } catch {
+                    logger.error("an op the log lost does not apply again", metadata: ["doc": "\(documentId)", "op": "\(op.id)", "error": "\(error)"])
+                }
+            }
+            if !restored.isEmpty {
+                let written = restored
+                try await onDisk { try log.append(written, checkpoint: nil) }
+                logger.warning("wrote back ops the log had lost", metadata: ["doc": "\(documentId)", "ops": "\(restored.count)"])
+            }
+            fresh.coalescingFloor = fresh.historyCount
+            firstPosition += previous.historyCount
+            document = fresh
+            shadow = nil
+            encodedHistory = ""
+            encodedCount = 0
+            writesSinceCheckpoint = log.batchesSinceCheckpoint
+            if failure != nil { logger.notice("document read again after a failed write", metadata: ["doc": "\(documentId)"]) }
+            failure = nil
+            logger.info("read the document again from its log", metadata: ["doc": "\(documentId)"])
+            wakePollers()
+            tell(.resync(json: Self.ops(of: fresh, since: previous.version).map(OpJSON.line).joined(separator: ","), version: fresh.version))
+        } catch {
+            if failure == nil { logger.error("the log cannot be read again", metadata: ["doc": "\(documentId)", "error": "\(error)"]) }
+            failure = "the log cannot be read: \(error)"
+        }
     }
 
     /// The replica batches are tried on before they are written: kept in step with the
@@ -311,38 +453,40 @@ public actor DocumentHost {
         guard failure == nil, acknowledged[replica] != held else { return }
         acknowledged[replica] = held
         let record = ReplicaAcknowledgement(replica: replica, version: held, at: Int64(Date().timeIntervalSince1970 * 1000))
-        let write = recordAcknowledgement
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            disk.async {
-                try? write(record)
-                done.resume()
-            }
-        }
+        let log = log
+        try? await onDisk { try log.recordAcknowledgement(record) }
     }
 
     /// Appends and syncs on the document's own thread, not the shared pool: an fdatasync
     /// takes milliseconds, and batches that arrive meanwhile join the next group.
     private func write(_ ops: [Op], checkpoint: DocumentSnapshot?) async throws {
-        let persist = persist
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            disk.async {
-                do {
-                    try persist(ops, checkpoint)
-                    done.resume()
-                } catch {
-                    done.resume(throwing: error)
-                }
-            }
+        let log = log
+        try await onDisk { try log.append(ops, checkpoint: checkpoint) }
+    }
+
+    /// Runs `body` on the document's disk thread.
+    private func onDisk<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
+            disk.async { done.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// The ops of `document` a replica at `version` lacks, in a causal order.
+    private static func ops(of document: Document, since version: VersionVector) -> [Op] {
+        document.history.compactMap { op in
+            let seen = version[op.id.client]
+            guard op.endSeq > seen else { return nil }
+            return op.id.seq < seen ? op.slice(from: seen, to: op.endSeq) : op
         }
     }
 
     /// A write failed: never retried and continued. Everything waiting is refused and the
-    /// document takes no more until it is opened again (from what the log holds).
+    /// document takes no more until it has been read again from its log (`refresh()`).
     private func shutDown(_ reason: String, refusing taken: [Waiting]) {
         logger.error("document closed", metadata: ["doc": "\(documentId)", "reason": "\(reason)", "batches_refused": "\(taken.count + waiting.count)"])
         failure = reason
         shadow = nil
-        fail(taken.map(\.done), "\(reason); the document is closed until it is opened again")
+        fail(taken.map(\.done), "\(reason); the document takes writes again once it has been read again from its log")
         for batch in waiting { batch.done.resume(throwing: Refusal.unavailable(reason)) }
         waiting = []
     }
@@ -350,4 +494,10 @@ public actor DocumentHost {
     private func fail(_ batches: [CheckedContinuation<[OpId], any Error>], _ reason: String) {
         for done in batches { done.resume(throwing: Refusal.unavailable(reason)) }
     }
+}
+
+/// A value made on one thread and handed over whole to another, which then owns it.
+private struct HandedOver<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -119,56 +119,28 @@ public actor Hub {
 
     // MARK: Documents
 
-    /// The host of `documentId`, opening its log (or none yet) on first use.
+    /// The host of `documentId`, opening its log (or none yet) on first use. A damaged
+    /// log is refused, never half-read (`StoreLog.open`).
     public func host(_ documentId: String) throws -> DocumentHost {
         lastUsed[documentId] = .now
         if let host = hosts[documentId] { return host }
-        let documents = DocumentStore(store)
-        let path = try documents.prepare(for: documentId)
-        let exists = FileIO.exists(path)
-        let document = exists ? try open(path, documentId) : Document()
-        // The host's writer: the log verified once here (or made at the first write, so
-        // that reading a document that does not exist leaves no file), then one record
-        // per group write. Used only on the host's disk thread.
-        let writer = LogWriter(appender: exists ? try ClogAppender(path: path, documentId: documentId) : nil)
+        let path = try DocumentStore(store).prepare(for: documentId)
+        let log = StoreLog(path: path, documentId: documentId, metrics: metrics, logger: logger)
+        let document = try log.open()
         let policies = self.policies
-        let metrics = self.metrics
         let host = DocumentHost(
-            documentId: documentId, document: document,
-            persist: { ops, checkpoint in
-                let start = ContinuousClock.now
-                defer { metrics.fsync(seconds: Self.seconds(since: start)) }
-                if writer.appender == nil { writer.appender = try ClogAppender(path: path, documentId: documentId) }
-                try writer.appender!.append(ops, checkpoint: checkpoint)
-            },
-            checkpointEvery: ClogLog.checkpointInterval, writesSinceCheckpoint: writer.appender?.batchesSinceCheckpoint ?? 0,
-            policy: { try policies.policy() },
-            recordAcknowledgement: { acknowledgement in
-                // Only into a log that exists: a replica of an empty document holds nothing.
-                try writer.appender?.appendSkippable(.replicaVersion, payload: acknowledgement.json)
-            },
-            logger: logger)
+            documentId: documentId, document: document, log: log, checkpointEvery: ClogLog.checkpointInterval,
+            policy: { try policies.policy() }, logger: logger)
         hosts[documentId] = host
         metrics.documentsOpen(hosts.count)
         logger.info("opened document", metadata: ["doc": "\(documentId)"])
         return host
     }
 
-    /// Reads a document's log, verified: a damaged one is refused, never half-read. A torn
-    /// tail is cut off first (kept beside the log): only this server writes the log and it
-    /// acknowledges a batch after its record is synced whole, so a torn record is a batch
-    /// nobody was told was kept — the end of a crash, not damage to what was promised.
-    private nonisolated func open(_ path: String, _ documentId: String) throws -> Document {
-        do {
-            return try OpLogFile.loadDocument(path).document
-        } catch LogError.damaged(let damagedPath, let reason) {
-            guard case .repaired(_, let cut, let sideFile) = try? ClogRepair.repair(path, now: Date()) else {
-                throw LogError.damaged(path: damagedPath, reason: reason)
-            }
-            logger.warning(
-                "cut a torn tail (an unacknowledged write)",
-                metadata: ["doc": "\(documentId)", "bytes": "\(cut)", "kept_in": "\(sideFile)"])
-            return try OpLogFile.loadDocument(path).document
+    /// Has every open document take in what other processes did to its log.
+    func refreshDocuments() async {
+        await withTaskGroup(of: Void.self) { group in
+            for host in hosts.values { group.addTask { await host.refresh() } }
         }
     }
 
@@ -207,15 +179,5 @@ public actor Hub {
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let (seconds, attoseconds) = (ContinuousClock.now - start).components
         return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
-
-/// A document's appender, made at its first write; touched only on the document's disk
-/// thread.
-private final class LogWriter: @unchecked Sendable {
-    var appender: ClogAppender?
-
-    init(appender: ClogAppender?) {
-        self.appender = appender
     }
 }

@@ -26,7 +26,7 @@ enum Polling {
             let token = TokenGate.token(in: request) ?? body["session_token"].flatMap { if case .string(let token) = $0 { token } else { nil } }
             let user = try await authorize(token, to: .read, on: docId, hub: hub, gate: gate)
             let host = try await hub.host(docId)
-            let (ops, count) = await host.ops(fromIndex: 0)
+            let (ops, count) = await host.ops(fromPosition: 0)
             var writer = JSONWriter()
             writer.raw("{\"session_id\":")
             writer.string(UUID().uuidString.lowercased())
@@ -48,7 +48,7 @@ enum Polling {
             _ = try await authorize(TokenGate.token(in: request), to: .read, on: docId, hub: hub, gate: gate)
             let host = try await hub.host(docId)
             await host.waitForOps(beyond: last, timeout: longPoll)
-            let (ops, count) = await host.ops(fromIndex: last)
+            let (ops, count) = await host.ops(fromPosition: last)
             var writer = JSONWriter()
             writer.raw("{\"document_id\":")
             writer.string(docId)

@@ -120,12 +120,21 @@ actor Session {
         } catch Hub.JoinRefusal.full {
             return refuse("too_many_connections", "\(docId) has as many followers as allowed", docId: docId)
         }
+        if let reason = await host.catchUpRefusal(since: version) {
+            if joined[docId] == nil { await hub.leave(docId, session: id) }
+            return refuse("behind_cutoff", reason, docId: docId)
+        }
         let outbox = outbox
         if joined[docId] == nil {
             let listener = await host.follow(since: version) { missing, current in
                 outbox.send(Messages.syncResponse(docId, json: missing, version: current))
-            } _: { delivery, me in
-                if let json = delivery.json(for: me) { outbox.sendOps(docId: docId, json: json) }
+            } _: { event, me in
+                switch event {
+                case .ops(let delivery):
+                    if let json = delivery.json(for: me) { outbox.sendOps(docId: docId, json: json) }
+                case .resync(let json, let version):
+                    outbox.send(Messages.syncResponse(docId, json: json, version: version))
+                }
             }
             joined[docId] = (host, listener)
         } else {
@@ -143,6 +152,7 @@ actor Session {
             return refuse("bad_message", "since is a version vector {client: count}", docId: docId)
         }
         guard let host = joined[docId]?.host else { return refuse("not_joined", "join \(docId) first", docId: docId) }
+        if let reason = await host.catchUpRefusal(since: version) { return refuse("behind_cutoff", reason, docId: docId) }
         let (missing, current) = await host.catchUp(since: version)
         outbox.send(Messages.ops("sync_response", docId, missing, version: current))
     }

@@ -10,19 +10,28 @@ import Testing
 @Suite("Document host")
 struct DocumentHostTests {
     /// Where the host's writes go: the ops of each write, and a switch to make writes fail.
-    final class Disk: @unchecked Sendable {
+    final class Disk: HostedLog, @unchecked Sendable {
         private let lock = NSLock()
         private var written: [[Op]] = []
         var failing = false
         var delay: UInt32 = 0
 
-        func persist(_ ops: [Op]) throws {
+        func append(_ ops: [Op], checkpoint: DocumentSnapshot?) throws {
             usleep(delay)  // an fdatasync's worth of time, so that batches queue up
             lock.lock()
             defer { lock.unlock() }
             if failing { throw LogError.io(path: "disk", reason: "fdatasync failed: EIO") }
             written.append(ops)
         }
+
+        func open() throws -> Document {
+            if failing { throw LogError.io(path: "disk", reason: "read failed: EIO") }
+            return try Document(ops: ops)
+        }
+
+        func changes() throws -> ClogAppender.Change { .none }
+        var batchesSinceCheckpoint: Int { 0 }
+        func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws {}
 
         var ops: [Op] {
             lock.lock()
@@ -38,9 +47,11 @@ struct DocumentHostTests {
     @Test func concurrentBatchesAreWrittenTogetherAndAcknowledgedOnceDurable() async throws {
         let disk = Disk()
         disk.delay = 2_000
-        let host = DocumentHost(documentId: "doc", document: Document(), persist: { ops, _ in try disk.persist(ops) })
+        let host = DocumentHost(documentId: "doc", document: Document(), log: disk)
         let received = Received()
-        _ = await host.listen { delivery, me in received.add(delivery.ops(for: me).count) }
+        _ = await host.listen { event, me in
+            if case .ops(let delivery) = event { received.add(delivery.ops(for: me).count) }
+        }
         try await withThrowingTaskGroup(of: [OpId].self) { group in
             for k in 0..<40 { group.addTask { try await host.submit([Self.insert("c\(k)", "x")], as: nil) } }
             for try await acknowledged in group {
@@ -58,7 +69,7 @@ struct DocumentHostTests {
 
     @Test func aRefusedBatchLeavesNoTraceAndTheOthersGoThrough() async throws {
         let disk = Disk()
-        let host = DocumentHost(documentId: "doc", document: Document(), persist: { ops, _ in try disk.persist(ops) })
+        let host = DocumentHost(documentId: "doc", document: Document(), log: disk)
         _ = try await host.submit([Self.insert("a", "hello")], as: nil)
         // Half valid, half naming a character that does not exist: refused whole.
         let bad = [Self.insert("b", "ok", after: OpId("a", 4)), Self.insert("b", "no", after: OpId("zz", 9), seq: 2)]
@@ -70,17 +81,22 @@ struct DocumentHostTests {
         #expect(missing.map(\.id) == [OpId("c", 0)])
     }
 
-    @Test func aFailedWriteIsNeverAcknowledgedAndClosesTheDocument() async throws {
+    @Test func aFailedWriteIsNeverAcknowledgedAndClosesTheDocumentUntilItIsReadAgain() async throws {
         let disk = Disk()
-        let host = DocumentHost(documentId: "doc", document: Document(), persist: { ops, _ in try disk.persist(ops) })
+        let host = DocumentHost(documentId: "doc", document: Document(), log: disk)
         _ = try await host.submit([Self.insert("a", "kept")], as: nil)
         disk.failing = true
         await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("b", "lost")], as: nil) }
-        disk.failing = false
-        // Not retried and continued: the document stays closed.
+        // Not retried and continued: the document stays closed, also while the log cannot be read.
+        await host.refresh()
         await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("c", "later")], as: nil) }
         #expect(disk.ops.map(\.id.client) == ["a"])
         #expect(await host.version == VersionVector(["a": 4]))
+        // Once the log reads again, the document is what it holds and takes writes.
+        disk.failing = false
+        await host.refresh()
+        _ = try await host.submit([Self.insert("d", "!", after: OpId("a", 3))], as: nil)
+        #expect(try Document(ops: disk.ops).text == "kept!")
     }
 
     @Test func accessIsCheckedForEveryBatch() async throws {
@@ -94,7 +110,7 @@ struct DocumentHostTests {
             policy.record(event)
         }
         let rules = policy
-        let host = DocumentHost(documentId: "doc", document: Document(), persist: { ops, _ in try disk.persist(ops) }, policy: { rules })
+        let host = DocumentHost(documentId: "doc", document: Document(), log: disk, policy: { rules })
         await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("viewer", "x")], as: "viewer") }
         await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("owner", "x")], as: "viewer") }
         _ = try await host.submit([Self.insert("owner/laptop", "x")], as: "owner")

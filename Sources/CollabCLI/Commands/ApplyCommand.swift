@@ -36,14 +36,19 @@ struct ApplyCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Read once: standard input cannot be read twice.
+        let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops)
         if let user, let store = location.store {
-            let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops).map(\.op)
-            try requireAccess(of: user, for: input, on: location.log, in: store)
+            try requireAccess(of: user, for: input.map(\.op), on: location.log, in: store)
         }
+        try retryingWhenTheLogChanges { try apply(input) }
+    }
+
+    /// Validates the input against the log as it is now and appends what it adds.
+    private func apply(_ input: [(line: Int, op: Op)]) throws {
         let file = try location.load(allowMissing: true)
         let document = try file.document()
         let known = document.historyCount
-        let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops)
         var duplicates = 0
         for (line, op) in input {
             do {

@@ -116,27 +116,30 @@ struct EditCommand: ParsableCommand {
     }
 
     func run() throws {
-        let file = try location.load(allowMissing: true)
-        let head = try file.document()
-        let spec = try VersionSpec(parsing: base)
-        let document = spec == .head ? head : try spec.document(of: file)
-        if document.version[client] < head.version[client] {
-            throw CommandFailure(
-                .usage,
-                "\(client) has ops after the base version (up to \(client):\(head.version[client])); edit from a newer base or as another client")
+        // Made again from the log as it is now if another writer appended meanwhile.
+        try retryingWhenTheLogChanges {
+            let file = try location.load(allowMissing: true)
+            let head = try file.document()
+            let spec = try VersionSpec(parsing: base)
+            let document = spec == .head ? head : try spec.document(of: file)
+            if document.version[client] < head.version[client] {
+                throw CommandFailure(
+                    .usage,
+                    "\(client) has ops after the base version (up to \(client):\(head.version[client])); edit from a newer base or as another client")
+            }
+            document.clock.observe(head.clock.latest)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            // Every edit is made before anything is written: one append, all or nothing.
+            document.coalescingFloor = document.historyCount
+            let start = document.historyCount
+            for step in try steps { try step.apply(to: document, by: client, timestamp: document.tick(now: now)) }
+            let ops = document.history(from: start)
+            if let user {
+                guard let store = location.store else { throw CommandFailure(.usage, "--as checks access, which a store keeps: add --store DIR") }
+                try requireAccess(of: user, for: ops, on: location.log, in: store)
+            }
+            try file.append(ops)
+            for op in ops { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
         }
-        document.clock.observe(head.clock.latest)
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        // Every edit is made before anything is written: one append, all or nothing.
-        document.coalescingFloor = document.historyCount
-        let start = document.historyCount
-        for step in try steps { try step.apply(to: document, by: client, timestamp: document.tick(now: now)) }
-        let ops = document.history(from: start)
-        if let user {
-            guard let store = location.store else { throw CommandFailure(.usage, "--as checks access, which a store keeps: add --store DIR") }
-            try requireAccess(of: user, for: ops, on: location.log, in: store)
-        }
-        try file.append(ops)
-        for op in ops { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
     }
 }

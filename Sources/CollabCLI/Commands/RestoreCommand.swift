@@ -47,22 +47,24 @@ struct RestoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let log = try location.load()
-        let head = try log.document()
-        let before = try log.document()
-        let target = try VersionSpec(parsing: to).document(of: log)
-        let made = try head.restore(to: target, by: author, now: Int64(Date().timeIntervalSince1970 * 1000))
-        if dryRun {
-            let hunks = try head.changes(from: before)
-            print(DiffRendering.render(hunks, as: format), terminator: "")
-            if !json { standardError("(dry run: \(made.count) ops not written)\n") }
-            return
+        try retryingWhenTheLogChanges {
+            let log = try location.load()
+            let head = try log.document()
+            let before = try log.document()
+            let target = try VersionSpec(parsing: to).document(of: log)
+            let made = try head.restore(to: target, by: author, now: Int64(Date().timeIntervalSince1970 * 1000))
+            if dryRun {
+                let hunks = try head.changes(from: before)
+                print(DiffRendering.render(hunks, as: format), terminator: "")
+                if !json { standardError("(dry run: \(made.count) ops not written)\n") }
+                return
+            }
+            guard !made.isEmpty else {
+                print("\(location.name) shows \(to) already: nothing to restore")
+                return
+            }
+            try log.append(made)
+            for op in made { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
         }
-        guard !made.isEmpty else {
-            print("\(location.name) shows \(to) already: nothing to restore")
-            return
-        }
-        try log.append(made)
-        for op in made { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
     }
 }

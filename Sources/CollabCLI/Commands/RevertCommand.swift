@@ -53,19 +53,21 @@ struct RevertCommand: ParsableCommand {
     }
 
     func run() throws {
-        let file = try location.load()
-        let document = try file.document()
-        var targets: [Op] = []
-        if let client {
-            var from = 0
-            if let since {
-                from = try VersionSpec(parsing: since).vector(in: file)[client]
+        try retryingWhenTheLogChanges {
+            let file = try location.load()
+            let document = try file.document()
+            var targets: [Op] = []
+            if let client {
+                var from = 0
+                if let since {
+                    from = try VersionSpec(parsing: since).vector(in: file)[client]
+                }
+                targets = document.ops(of: client, from: from, to: document.seen(client))
+            } else {
+                for range in ops { targets += try IdRange(parsing: range).ops(in: document) }
             }
-            targets = document.ops(of: client, from: from, to: document.seen(client))
-        } else {
-            for range in ops { targets += try IdRange(parsing: range).ops(in: document) }
+            let result = try document.revert(targets, by: author, now: Int64(Date().timeIntervalSince1970 * 1000))
+            try finishRevert(result, file: file, dryRun: dryRun, json: json)
         }
-        let result = try document.revert(targets, by: author, now: Int64(Date().timeIntervalSince1970 * 1000))
-        try finishRevert(result, file: file, dryRun: dryRun, json: json)
     }
 }

@@ -44,19 +44,21 @@ struct TagCommand: ParsableCommand {
     }
 
     func run() throws {
-        let log = try location.load()
-        if log.tags.contains(where: { $0.name == name }) {
-            throw CommandFailure(.usage, "\(location.name) has a version named \(name.debugDescription) already; a name is unique")
-        }
-        let version = try VersionSpec(parsing: at).vector(in: log)
-        _ = try VersionSpec.vector(version).document(of: log)  // causally closed, or refused naming the missing op
-        let who = author ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-        let tag = VersionTag(name: name, version: version, author: who, time: Int64(Date().timeIntervalSince1970 * 1000), message: message)
-        try log.appendTag(tag)
-        if json {
-            print(String(decoding: tag.json, as: UTF8.self))
-        } else {
-            print("\(location.name): \(name.debugDescription) names \(log.prefixLength(of: version).map { "@\($0) " } ?? "")\(version)")
+        try retryingWhenTheLogChanges {
+            let log = try location.load()
+            if log.tags.contains(where: { $0.name == name }) {
+                throw CommandFailure(.usage, "\(location.name) has a version named \(name.debugDescription) already; a name is unique")
+            }
+            let version = try VersionSpec(parsing: at).vector(in: log)
+            _ = try VersionSpec.vector(version).document(of: log)  // causally closed, or refused naming the missing op
+            let who = author ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+            let tag = VersionTag(name: name, version: version, author: who, time: Int64(Date().timeIntervalSince1970 * 1000), message: message)
+            try log.appendTag(tag)
+            if json {
+                print(String(decoding: tag.json, as: UTF8.self))
+            } else {
+                print("\(location.name): \(name.debugDescription) names \(log.prefixLength(of: version).map { "@\($0) " } ?? "")\(version)")
+            }
         }
     }
 }

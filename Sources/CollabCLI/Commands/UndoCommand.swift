@@ -36,10 +36,12 @@ struct UndoCommand: ParsableCommand {
     }
 
     func run() throws {
-        let file = try location.load()
-        let document = try file.document()
-        guard document.seen(client) > 0 else { throw CommandFailure(.usage, "\(client) has no ops in the log") }
-        let result = try document.undo(client: client, count: n, now: Int64(Date().timeIntervalSince1970 * 1000))
-        try finishRevert(result, file: file, dryRun: dryRun, json: json)
+        try retryingWhenTheLogChanges {
+            let file = try location.load()
+            let document = try file.document()
+            guard document.seen(client) > 0 else { throw CommandFailure(.usage, "\(client) has no ops in the log") }
+            let result = try document.undo(client: client, count: n, now: Int64(Date().timeIntervalSince1970 * 1000))
+            try finishRevert(result, file: file, dryRun: dryRun, json: json)
+        }
     }
 }

@@ -4,12 +4,13 @@ import CollabLog
 /// What `revert` and `undo` share: append the ops a revert made (unless it is a dry run)
 /// and say what they were.
 func finishRevert(_ result: Document.RevertResult, file: OpLogFile, dryRun: Bool, json: Bool) throws {
+    // Appended before anything is said: a refused append is tried again from the start.
+    if !dryRun { try file.append(result.made) }
     for (op, reason) in result.skipped { standardError("collab: \(op): \(reason)\n") }
     guard !result.made.isEmpty else {
         if !json { print("nothing to undo: the ops' effects are already gone") }
         return
     }
-    if !dryRun { try file.append(result.made) }
     for op in result.made { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
     if !json && dryRun { print("(dry run: \(result.made.count) ops not written)") }
 }

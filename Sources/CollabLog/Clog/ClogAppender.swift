@@ -7,10 +7,11 @@ import Foundation
 /// the whole log every time, which is right for a command run once, quadratic for a
 /// server appending thousands of times).
 ///
-/// Each append still takes the log's writer lock, and checks that the file is the one it
-/// verified, at the length it left it: if anyone else appended or rewrote it meanwhile,
-/// the append is refused with `.changed` — the writer's picture of the log is out of
-/// date, and it must open the log again rather than write after ops it has not seen.
+/// Other processes write the same log (`collab edit`, `tag`, `compact`, … on a live
+/// store). Each append takes the log's writer lock and checks that the file is the one
+/// it verified, at the length it left it: if not, nothing is written and the append is
+/// refused with `.changed`; `changes()` then reads what the others appended (or says
+/// the log must be opened again), and the writer tries again after ops it has seen.
 public final class ClogAppender: @unchecked Sendable {
     public let path: String
     fileprivate var length: Int
@@ -21,17 +22,34 @@ public final class ClogAppender: @unchecked Sendable {
 
     /// Opens `path`, which must be a clean log (or creates it, header only, for
     /// `documentId`).
-    public init(path: String, documentId: String) throws(LogError) {
-        self.path = path
+    public convenience init(path: String, documentId: String) throws(LogError) {
         if !FileIO.exists(path) { try FileIO.createNew(path, with: ClogHeader(documentId: documentId).encoded()) }
-        (length, records, inode, batchesSinceCheckpoint) = try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
-            let bytes = try file.readAll()
-            let scan = ClogScanner.scan(bytes)
-            try ClogLog.requireClean(scan, path: path)
-            let sinceCheckpoint = scan.records.reversed().prefix { $0.type != ClogRecordType.checkpoint.rawValue }
-                .filter { $0.type == ClogRecordType.opBatch.rawValue }.count
-            return (bytes.count, scan.records.count, try file.inode(), sinceCheckpoint)
-        }
+        let scan = try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in try Self.scanClean(file) }
+        self.init(path: path, scan)
+    }
+
+    /// Opens an existing clean log and reads the document it holds, from the same bytes
+    /// under the same lock: no append can fall between the reading and the writer's place.
+    public static func openDocument(_ path: String) throws(LogError) -> (ClogAppender, Document) {
+        let scan = try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in try scanClean(file) }
+        return (ClogAppender(path: path, scan), try ClogLog.document(of: scan.scan, path: path))
+    }
+
+    private init(path: String, _ opened: (scan: ClogScan, length: Int, inode: UInt64)) {
+        self.path = path
+        length = opened.length
+        records = opened.scan.records.count
+        inode = opened.inode
+        batchesSinceCheckpoint = opened.scan.records.reversed().prefix { $0.type != ClogRecordType.checkpoint.rawValue }
+            .filter { $0.type == ClogRecordType.opBatch.rawValue }.count
+    }
+
+    private static func scanClean(_ file: OpenLogFile) throws(LogError) -> (scan: ClogScan, length: Int, inode: UInt64) {
+        let bytes = try file.readAll()
+        guard ClogFormat.isClog(bytes) else { throw .badData(path: file.path, reason: "not a .clog log") }
+        let scan = ClogScanner.scan(bytes)
+        try ClogLog.requireClean(scan, path: file.path)
+        return (scan, bytes.count, try file.inode())
     }
 
     /// Whether the next append should carry a checkpoint (every
@@ -65,6 +83,60 @@ public final class ClogAppender: @unchecked Sendable {
 }
 
 extension ClogAppender {
+    /// What other writers did to a log since its writer last looked.
+    public enum Change: Sendable {
+        case none
+        /// Records were appended after the writer's end: these ops (maybe none: a tag, a
+        /// checkpoint), read and verified. The writer's place is now after them.
+        case appended([Op])
+        /// Not an append: the file was replaced (compaction, salvage into place), cut
+        /// (repair), removed, or ends in a record that does not verify. The log must be
+        /// opened again.
+        case replaced
+    }
+
+    /// What others wrote since this writer last looked. A `stat` when nothing changed;
+    /// otherwise the new bytes are read under the writer's lock.
+    public func changes() throws(LogError) -> Change {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .replaced }
+        if UInt64(info.st_ino) == inode && Int(info.st_size) == length { return .none }
+        do throws(LogError) {
+            return try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in try changes(through: file) }
+        } catch .missingInput {
+            return .replaced
+        }
+    }
+
+    private func changes(through file: OpenLogFile) throws(LogError) -> Change {
+        let size = try file.size()
+        guard try file.inode() == inode, size >= length else { return .replaced }
+        guard size > length else { return .none }
+        let tail = try file.read(from: length)
+        let (found, _, state) = ClogScanner.records(in: tail, from: 0, numberedFrom: records)
+        guard state == .clean else { return .replaced }
+        var ops: [Op] = []
+        var sinceCheckpoint = batchesSinceCheckpoint
+        for record in found {
+            switch ClogRecordType(rawValue: record.type) {
+            case .opBatch:
+                do {
+                    ops += try OpBatchCodec.decode(record.payload)
+                } catch {
+                    throw .damaged(path: path, reason: "record \(record.number) verifies but does not decode: \(error)")
+                }
+                sinceCheckpoint += 1
+            case .checkpoint: sinceCheckpoint = 0
+            case .base: return .replaced
+            default: break
+            }
+        }
+        length += tail.count
+        records += found.count
+        batchesSinceCheckpoint = sinceCheckpoint
+        return .appended(ops)
+    }
+
     /// Appends one skippable record of another kind (a replica's acknowledged version)
     /// and syncs it, with the same check that the log is still the one verified.
     public func appendSkippable(_ type: ClogRecordType, payload: [UInt8]) throws(LogError) {

@@ -293,22 +293,40 @@ public enum ClogLog {
         return 1_000
     }
 
-    /// Takes the writer's lock (a POSIX record lock on the whole file), or says who holds it.
+    /// Takes the writer's lock (a POSIX record lock on the whole file), waiting up to
+    /// `lockWait` for another writer to finish (the server holds it for an fdatasync,
+    /// an offline command for one read and append); then says who holds it.
     static func lock(_ fd: Int32, path: String) throws(LogError) {
-        var request = flock()
-        request.l_type = Int16(F_WRLCK)
-        request.l_whence = Int16(SEEK_SET)
-        request.l_start = 0
-        request.l_len = 0
-        if fcntl(fd, F_SETLK, &request) == 0 { return }
-        let reason = errno
-        guard reason == EAGAIN || reason == EACCES else {
-            throw .io(path: path, reason: "cannot lock: \(String(cString: strerror(reason)))")
+        let deadline = ContinuousClock.now + lockWait
+        var pause = Duration.milliseconds(1)
+        while true {
+            var request = flock()
+            request.l_type = Int16(F_WRLCK)
+            request.l_whence = Int16(SEEK_SET)
+            request.l_start = 0
+            request.l_len = 0
+            if fcntl(fd, F_SETLK, &request) == 0 { return }
+            let reason = errno
+            guard reason == EAGAIN || reason == EACCES else {
+                throw .io(path: path, reason: "cannot lock: \(String(cString: strerror(reason)))")
+            }
+            guard ContinuousClock.now + pause < deadline else { break }
+            // No timed F_SETLKW exists: poll, backing off to 20 ms.
+            let (seconds, attoseconds) = pause.components
+            usleep(UInt32(seconds) * 1_000_000 + UInt32(attoseconds / 1_000_000_000_000))
+            pause = min(pause * 2, .milliseconds(20))
         }
         var holder = flock()
         holder.l_type = Int16(F_WRLCK)
         holder.l_whence = Int16(SEEK_SET)
         let pid = fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != Int16(F_UNLCK) ? Int(holder.l_pid) : nil
         throw .locked(path: path, holder: pid)
+    }
+
+    /// How long a writer waits for the lock before giving up with exit 75: the
+    /// COLLAB_LOCK_WAIT_MS environment variable, 5,000 ms by default.
+    public static var lockWait: Duration {
+        if let text = getenv("COLLAB_LOCK_WAIT_MS"), let value = Int(String(cString: text)), value >= 0 { return .milliseconds(value) }
+        return .seconds(5)
     }
 }

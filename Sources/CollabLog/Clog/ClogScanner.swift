@@ -22,37 +22,40 @@ public enum ClogScanner {
             return ClogScan(documentId: nil, headerSize: 0, records: [], validLength: 0,
                             state: .corrupt(offset: 0, record: 0, reason: "file header: \(reason)"))
         }
+        let (records, validLength, state) = self.records(in: bytes, from: headerSize, numberedFrom: 0)
+        return ClogScan(documentId: header.documentId, headerSize: headerSize, records: records, validLength: validLength, state: state)
+    }
+
+    /// The records from `start` to the end of `bytes`, the first numbered `first`: what
+    /// verifies up to the first problem, where it ends, and what the problem is. Record
+    /// offsets count from the start of `bytes`.
+    static func records(
+        in bytes: [UInt8], from start: Int, numberedFrom first: Int
+    ) -> (records: [ClogRecord], validLength: Int, state: ClogScan.State) {
         var records: [ClogRecord] = []
-        var offset = headerSize
+        var offset = start
         while offset < bytes.count {
-            let number = records.count
+            let number = first + records.count
             switch frame(at: offset, in: bytes) {
             case .valid(let record):
                 guard record.number == UInt64(number) else {
-                    return ClogScan(
-                        documentId: header.documentId, headerSize: headerSize, records: records, validLength: offset,
-                        state: .corrupt(offset: offset, record: number,
-                                        reason: "record number \(record.number) where \(number) belongs (records lost, repeated or reordered)"))
+                    return (records, offset, .corrupt(offset: offset, record: number,
+                                                      reason: "record number \(record.number) where \(number) belongs (records lost, repeated or reordered)"))
                 }
                 if ClogRecordType(rawValue: record.type) == nil && record.flags & ClogFormat.skippableFlag == 0 {
-                    return ClogScan(
-                        documentId: header.documentId, headerSize: headerSize, records: records, validLength: offset,
-                        state: .corrupt(offset: offset, record: number,
-                                        reason: "record type \(record.type) is unknown and not skippable (written by a newer collab?)"))
+                    return (records, offset, .corrupt(offset: offset, record: number,
+                                                      reason: "record type \(record.type) is unknown and not skippable (written by a newer collab?)"))
                 }
                 records.append(record)
                 offset += record.size
             case .invalid(let reason, let provablyDamaged):
-                let state: ClogScan.State
                 if provablyDamaged || validRecordExists(after: offset, in: bytes) {
-                    state = .corrupt(offset: offset, record: number, reason: reason + (provablyDamaged ? "" : ", and valid records follow"))
-                } else {
-                    state = .torn(offset: offset, reason: reason)
+                    return (records, offset, .corrupt(offset: offset, record: number, reason: reason + (provablyDamaged ? "" : ", and valid records follow")))
                 }
-                return ClogScan(documentId: header.documentId, headerSize: headerSize, records: records, validLength: offset, state: state)
+                return (records, offset, .torn(offset: offset, reason: reason))
             }
         }
-        return ClogScan(documentId: header.documentId, headerSize: headerSize, records: records, validLength: offset, state: .clean)
+        return (records, offset, .clean)
     }
 
     enum Frame {

@@ -42,9 +42,14 @@ public struct OpenLogFile: LogFileIO {
     }
 
     public func readAll() throws(LogError) -> [UInt8] {
+        try read(from: 0)
+    }
+
+    /// The bytes from `start` to the end of the file.
+    func read(from start: Int) throws(LogError) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var offset: off_t = 0
+        var offset = off_t(start)
         while true {
             let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
             if count < 0 {
