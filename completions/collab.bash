@@ -186,7 +186,7 @@ _collab() {
 
 _collab_import() {
     repeating_flags=()
-    non_repeating_flags=(--force --version -h --help)
+    non_repeating_flags=(--force --allow-clock-skew --version -h --help)
     repeating_options=()
     non_repeating_options=(--format --output -o --store --document --skip-invalid)
     __collab_offer_flags_options 1
@@ -236,7 +236,7 @@ _collab_export() {
 
 _collab_apply() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --allow-clock-skew --version -h --help)
     repeating_options=()
     non_repeating_options=(--store --as)
     __collab_offer_flags_options 2
@@ -254,7 +254,7 @@ _collab_apply() {
 
 _collab_merge() {
     repeating_flags=()
-    non_repeating_flags=(--dry-run --force --json --version -h --help)
+    non_repeating_flags=(--dry-run --force --json --allow-clock-skew --version -h --help)
     repeating_options=()
     non_repeating_options=(--output -o)
     __collab_offer_flags_options -1
@@ -932,7 +932,7 @@ _collab_serve() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--origin)
-    non_repeating_options=(--store --host --port --key-file --max-message --rate --max-connections-per-user --max-connections-per-doc --ping-interval --idle-unload)
+    non_repeating_options=(--store --host --port --key-file --max-message --rate --max-connections-per-user --max-connections-per-doc --ping-interval --idle-unload --max-clock-skew)
     __collab_offer_flags_options 0
 
     # Offer option value completions
@@ -968,6 +968,9 @@ _collab_serve() {
         return
         ;;
     '--idle-unload')
+        return
+        ;;
+    '--max-clock-skew')
         return
         ;;
     esac

@@ -1,7 +1,7 @@
 /// Edits made on this replica, at code-point positions of its text.
 extension Document {
     /// A timestamp for a local edit made at wall-clock `now` (milliseconds): later than
-    /// every op this replica has seen.
+    /// every op this replica has seen, except one stamped beyond `ClockSkew.limit`.
     public func tick(now: Int64) -> Timestamp {
         clock.tick(now: now)
     }

@@ -1,4 +1,5 @@
 import CollabAccess
+import CollabCore
 import Foundation
 
 extension Server {
@@ -56,6 +57,15 @@ extension Server {
         public var authDeadline: Duration = .seconds(5)
         /// Presence updates passed on per client per second (later ones are coalesced).
         public var presencePerSecond = 30
+        /// How far ahead of the server's clock an op's wall may be; an op stamped later
+        /// would win last-writer-wins against every later edit, and is refused.
+        public var maxClockSkew: Duration = .milliseconds(ClockSkew.limit)
+
+        /// `maxClockSkew` in milliseconds, as op walls count.
+        var maxClockSkewMilliseconds: Int64 {
+            let (seconds, attoseconds) = maxClockSkew.components
+            return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        }
 
         public init() {}
     }

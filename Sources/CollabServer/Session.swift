@@ -170,6 +170,10 @@ actor Session {
             }
         }
         guard credentials.expiresAt > Self.now else { return refuse("token_expired", "the token has expired", docId: docId) }
+        let skew = hub.limits.maxClockSkewMilliseconds
+        if let (op, ahead) = ClockSkew.firstOpAhead(of: Self.now, in: ops, limit: skew) {
+            return refuse("invalid_op", ClockSkew.refusal(op, ahead: ahead, limit: skew), docId: docId)
+        }
         // Pipelined: the next message is read as soon as this batch has its place in the
         // document's order of writes, so a connection's batches can share a group write;
         // its acknowledgement is sent when the batch is durable.

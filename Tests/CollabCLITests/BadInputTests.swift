@@ -1,4 +1,5 @@
 import Foundation
+import CollabLog
 import Testing
 
 /// Bad input is refused whole, with exit 65 and the line number, and no file changes.
@@ -11,6 +12,7 @@ struct BadInputTests {
         ("wrong type", #"{"id":{"clientId":"bob","seq":1},"type":"text_insert","timestamp":{"wall":"soon","logical":0},"payload":{"text":"x"}}"#, "line 2: timestamp.wall: expected an integer, found a string"),
         ("unknown op type", #"{"id":{"clientId":"bob","seq":1},"type":"table_insert","timestamp":{"wall":1,"logical":0},"payload":{}}"#, #"line 2: type: unknown op type "table_insert""#),
         ("missing dependency", #"{"id":{"clientId":"carol","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":{"clientId":"dave","seq":3},"before":null,"text":"x"}}"#, "line 2: op carol:0 depends on dave:3, which is in neither the log nor the input"),
+        ("a clock far in the future", #"{"id":{"clientId":"bob","seq":1},"type":"text_insert","timestamp":{"wall":9223372036854775807,"logical":0},"payload":{"after":{"clientId":"bob","seq":0},"before":null,"text":"?"}}"#, "line 2: op bob:1 is stamped 292471"),
         ("duplicate id, different content", #"{"id":{"clientId":"alice","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":null,"before":null,"text":"Jello"}}"#, "line 2: op alice:0 is already known with different content"),
     ]
 
@@ -32,6 +34,28 @@ struct BadInputTests {
         let imported = try CLI.run(["import", "--format", "jsonl", "in.jsonl", "-o", "new.jsonl"], in: dir)
         #expect(imported.status == 65)
         #expect(!FileManager.default.fileExists(atPath: dir.file("new.jsonl").path))
+    }
+
+    /// An archive with a broken clock is taken only when asked, and its clock is not
+    /// adopted by the next local edit.
+    @Test func aClockFarAheadIsTakenOnlyWhenAskedAndNeverAdopted() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.jsonl", "--client", "alice", "insert", "0", "Hello"], in: dir)
+        let future = try #require(Self.cases.first { $0.name == "a clock far in the future" }).line
+        try dir.write("in.jsonl", Self.good + "\n" + future + "\n")
+        let allowed = try CLI.run(["apply", "doc.jsonl", "in.jsonl", "--allow-clock-skew"], in: dir)
+        #expect(allowed.status == 0, "\(allowed)")
+        let edited = try CLI.run(["edit", "doc.jsonl", "--client", "carol", "insert", "0", ">", "--json"], in: dir)
+        guard case .object(let op) = try JSONParser.parse(edited.stdout), case .object(let stamp)? = op["timestamp"],
+              case .int(let wall)? = stamp["wall"] else { Issue.record("\(edited)"); return }
+        #expect(wall <= Int64(Date().timeIntervalSince1970 * 1000) + 1_000, "adopted \(wall)")
+        // merge refuses such a log unless asked, naming where the op is.
+        let merged = try CLI.run(["merge", "doc.jsonl", "doc.jsonl", "-o", "m.jsonl"], in: dir)
+        #expect(merged.status == 65 && merged.stderr.contains("doc.jsonl: line 3: op bob:1 is stamped"), "\(merged)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("m.jsonl").path))
+        #expect(try CLI.run(["merge", "doc.jsonl", "doc.jsonl", "-o", "m.jsonl", "--allow-clock-skew"], in: dir).status == 0)
+        let imported = try CLI.run(["import", "--format", "jsonl", "doc.jsonl", "-o", "i.jsonl"], in: dir)
+        #expect(imported.status == 65 && imported.stderr.contains("op bob:1 is stamped"), "\(imported)")
     }
 
     @Test func mergeRefusesConflictingInputs() throws {

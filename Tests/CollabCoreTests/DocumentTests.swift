@@ -37,6 +37,21 @@ struct DocumentTests {
         #expect(delete.targets == [DeleteTarget(start: OpId("a", 5), length: 4, backward: true)])
     }
 
+    /// A remote op stamped within the skew limit is adopted, so that later local edits
+    /// sort after it; one stamped far ahead is not, or the broken clock would spread.
+    @Test func theClockAdoptsRemoteWallsOnlyWithinTheSkewLimit() throws {
+        let now: Int64 = 1_796_000_000_000
+        let near = Document()
+        try near.apply(Op(id: OpId("x", 0), timestamp: Timestamp(wall: now + 60_000), payload: .textInsert(TextInsert(after: nil, before: nil, text: "a"))))
+        #expect(near.tick(now: now).wall == now + 60_000)
+        let far = Document()
+        try far.apply(Op(id: OpId("x", 0), timestamp: Timestamp(wall: Int64.max), payload: .textInsert(TextInsert(after: nil, before: nil, text: "a"))))
+        #expect(far.tick(now: now) == Timestamp(wall: now, logical: 0))
+        #expect(far.tick(now: now) == Timestamp(wall: now, logical: 1))
+        #expect(ClockSkew.firstOpAhead(of: now, in: far.history)?.op.id == OpId("x", 0))
+        #expect(ClockSkew.firstOpAhead(of: now, in: near.history) == nil)
+    }
+
     @Test func outOfRangeEditsAreRefused() throws {
         let doc = Document()
         try doc.insert("abc", at: 0, by: "a", timestamp: t0)

@@ -64,6 +64,13 @@ struct ServerTests {
             // Names a character nobody has: the engine refuses it.
             bob.send(Wire.ops([Wire.insert("bob", 0, after: OpId("zed", 9), "x")]))
             #expect(try await bob.next().contains(#""code":"invalid_op""#))
+            // A clock far in the future would win last-writer-wins against every later edit.
+            let future = Op(
+                id: OpId("bob", 0), timestamp: Timestamp(wall: Int64.max),
+                payload: .textInsert(TextInsert(after: nil, before: nil, text: "x")))
+            bob.send(Wire.ops([future]))
+            let skewed = try await bob.next()
+            #expect(skewed.contains(#""code":"invalid_op""#) && skewed.contains("op bob:0 is stamped") && skewed.contains("the limit is 5 min"), "\(skewed)")
             #expect(try server.logged().version == VersionVector())
             // The connection is still up and works.
             bob.send(Wire.ops([Wire.insert("bob", 0, after: nil, "ok")]))
@@ -394,6 +401,11 @@ struct ServerTests {
             // The same refusals.
             let (viewer, refused) = try await call("POST", "/ops?document_id=notes", token: try await server.token("vic"), body: #"{"operations":["# + OpJSON.line(Wire.insert("vic", 0, after: nil, "x")) + "]}")
             #expect(viewer == 403 && "\(refused)".contains("forbidden"))
+            let future = Op(
+                id: OpId("bob", 1), timestamp: Timestamp(wall: Int64(Date().timeIntervalSince1970 * 1000) + 3_630_000),
+                payload: .textInsert(TextInsert(after: OpId("bob", 0), before: nil, text: "?")))
+            let (skewed, skew) = try await call("POST", "/ops?document_id=notes", token: bob, body: #"{"operations":["# + OpJSON.line(future) + "]}")
+            #expect(skewed == 422 && "\(skew)".contains("op bob:1 is stamped 60 min ahead"), "\(skew)")
             let (anonymous, _) = try await call("GET", "/poll?document_id=notes&last_operation=0", token: nil)
             #expect(anonymous == 401)
             let (current, caughtUp) = try await call("GET", "/poll?document_id=notes&last_operation=0", token: bob)

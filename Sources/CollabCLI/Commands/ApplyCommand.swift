@@ -28,6 +28,8 @@ struct ApplyCommand: ParsableCommand {
     @Flag(help: "Print the outcome as JSON.")
     var json = false
 
+    @OptionGroup var clockSkew: ClockSkewOption
+
     @Option(name: .customLong("as"), help: "Check the ops against this user's access first (with --store): one forbidden op refuses them all (exit 77).")
     var user: String?
 
@@ -38,6 +40,8 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         // Read once: standard input cannot be read twice.
         let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops)
+        let lines = Dictionary(input.map { ($0.op.id, $0.line) }, uniquingKeysWith: { first, _ in first })
+        try clockSkew.check(input.map(\.op)) { "\(ops): line \(lines[$0.id] ?? 0)" }
         if let user, let store = location.store {
             try requireAccess(of: user, for: input.map(\.op), on: location.log, in: store)
         }

@@ -67,6 +67,8 @@ struct ImportCommand: ParsableCommand {
         if rejects != nil && format == .trace { throw ValidationError("--skip-invalid applies to --format jsonl and rows") }
     }
 
+    @OptionGroup var clockSkew: ClockSkewOption
+
     func run() throws {
         if let output { try checkNewOutput(output, force: force) }
         if let rejects { try checkNewOutput(rejects, force: force) }
@@ -100,6 +102,7 @@ struct ImportCommand: ParsableCommand {
             (documents, rejected) = try RelationalRows.read(FileIO.read(input), path: input, skipInvalid: rejects != nil)
         }
         // Everything is validated before anything is written.
+        try clockSkew.check(documents.lazy.flatMap(\.ops)) { op in "\(input): op \(op.id)" }
         var writes: [(path: String, documentId: String?, ops: [Op], tags: [VersionTag])] = []
         if let store {
             let documentStore = DocumentStore(store)

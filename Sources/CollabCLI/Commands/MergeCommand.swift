@@ -38,10 +38,15 @@ struct MergeCommand: ParsableCommand {
         guard dryRun || output != nil else { throw ValidationError("say where the merged log goes with -o OUT, or use --dry-run") }
     }
 
+    @OptionGroup var clockSkew: ClockSkewOption
+
     func run() throws {
         if let output, !dryRun { try checkNewOutput(output, force: force) }
         let files = try inputs.map { try OpLogFile.load($0) }
-        for file in files { try file.requireEveryOp(for: "merge") }
+        for file in files {
+            try file.requireEveryOp(for: "merge")
+            try clockSkew.check(file.ops) { "\(file.path): \(file.place(of: $0.id))" }
+        }
         let documentIds = Set(files.compactMap(\.documentId))
         guard documentIds.count <= 1 else {
             throw CommandFailure(.badData, "the inputs are logs of different documents: \(documentIds.sorted().joined(separator: ", "))")

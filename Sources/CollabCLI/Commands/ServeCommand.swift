@@ -1,5 +1,6 @@
 import ArgumentParser
 import CollabAccess
+import CollabCore
 import CollabLog
 import CollabServer
 import Foundation
@@ -62,6 +63,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds an unfollowed document stays in memory.")
     var idleUnload = 300
 
+    @Option(help: "Seconds an op's clock may be ahead of the server's; an op stamped later is refused (invalid_op).")
+    var maxClockSkew = Int(ClockSkew.limit / 1000)
+
     func run() throws {
         let path = keyFile ?? "\(store)/signing.key"
         if keyFile == nil && !FileIO.exists(path) {
@@ -78,7 +82,7 @@ struct ServeCommand: ParsableCommand {
         logger.logLevel = .info
         let store = store
         let host = host
-        guard maxMessage >= 1024, rate >= 1, maxConnectionsPerUser >= 1, maxConnectionsPerDoc >= 1, pingInterval >= 1, idleUnload >= 0 else {
+        guard maxMessage >= 1024, rate >= 1, maxConnectionsPerUser >= 1, maxConnectionsPerDoc >= 1, pingInterval >= 1, idleUnload >= 0, maxClockSkew >= 0 else {
             throw CommandFailure(.usage, "limits are positive (--max-message at least 1024)")
         }
         var limits = Server.Limits()
@@ -88,6 +92,7 @@ struct ServeCommand: ParsableCommand {
         limits.connectionsPerDocument = maxConnectionsPerDoc
         limits.pingInterval = .seconds(pingInterval)
         limits.idleDocument = .seconds(idleUnload)
+        limits.maxClockSkew = .seconds(maxClockSkew)
         let options = Server.Options(store: store, host: host, port: port, key: key, origins: origin, limits: limits)
         try Server.runUntilSignalled(options, logger: logger) { port in
             standardError("collab: serving \(store) on ws://\(host):\(port)/ws\n")
