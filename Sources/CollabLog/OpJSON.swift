@@ -288,9 +288,7 @@ public enum OpJSON {
 
     private static func clientId(_ value: JSONValue, _ path: String) throws(OpFormatError) -> String {
         let text = try string(value, path)
-        guard !text.isEmpty, text.utf8.count <= 256 else {
-            throw OpFormatError(path: path, message: "a client id is 1 to 256 bytes")
-        }
+        if let problem = ClientIdGrammar.problem(with: text) { throw OpFormatError(path: path, message: problem) }
         return text
     }
 

@@ -13,7 +13,9 @@ struct Connection {
     let gate: TokenGate
     let channel: any Channel
 
-    func run(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, token: String?) async {
+    /// Throws what broke the protocol (invalid UTF-8 in a text message, say): the library
+    /// closes the connection with that error's code (1007), not as a normal end (1000).
+    func run(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, token: String?) async throws {
         let metrics = hub.metrics
         metrics.connectionOpened()
         defer { metrics.connectionClosed() }
@@ -51,7 +53,11 @@ struct Connection {
             await session.end()
             await hub.unregister(session)
         }
+        if let broken = protocolBroken.withValue({ $0 }), !outbox.isClosed { throw broken }
     }
+
+    /// What ended the reading, if the peer broke the protocol or the socket failed.
+    private let protocolBroken = Locked<(any Error)?>(nil)
 
     private let authenticated = Locked(false)
     private let lateSession = Locked<Session?>(nil)
@@ -103,7 +109,9 @@ struct Connection {
                 }
             }
         } catch {
-            // The socket failed or the peer broke the protocol; the library closes it.
+            // The socket failed or the peer broke the protocol: `run` passes it on, and the
+            // library closes the connection with the code it calls for.
+            protocolBroken.withValue { $0 = error }
         }
     }
 

@@ -17,6 +17,17 @@ enum Messages {
         return writer.text
     }
 
+    /// The JSON error form of HTTP answers: `{"error":{"code":C,"message":M}}`.
+    static func httpError(_ code: String, _ message: String) -> String {
+        var writer = JSONWriter()
+        writer.raw("{\"error\":{\"code\":")
+        writer.string(code)
+        writer.raw(",\"message\":")
+        writer.string(message)
+        writer.raw("}}")
+        return writer.text
+    }
+
     /// `ops` (others' ops) or `sync_response` (with the server's `version`).
     static func ops(_ type: String, _ docId: String, _ ops: [Op], version: VersionVector? = nil) -> String {
         var writer = JSONWriter()

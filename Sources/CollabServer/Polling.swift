@@ -3,6 +3,7 @@ import CollabCore
 import CollabLog
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The HTTP polling fallback, for clients that cannot hold a WebSocket: the same
 /// tokens, the same access rules, the same durability rule (docs/protocol.md).
@@ -18,10 +19,10 @@ import Hummingbird
 enum Polling {
     static let longPoll: Duration = .seconds(25)
 
-    static func routes(_ router: Router<BasicRequestContext>, hub: Hub, gate: TokenGate) {
+    static func routes(_ router: Router<ConnectionContext>, hub: Hub, gate: TokenGate) {
         let group = router.group("/api/v2/realtime")
-        group.post("connect") { request, _ -> Response in
-            let body = try await json(request, hub)
+        group.post("connect") { request, context -> Response in
+            let body = try await json(request, context, hub)
             guard case .string(let docId)? = body["document_id"] else { throw failure(.badRequest, "bad_message", "document_id is required") }
             let token = TokenGate.token(in: request) ?? body["session_token"].flatMap { if case .string(let token) = $0 { token } else { nil } }
             let user = try await authorize(token, to: .read, on: docId, hub: hub, gate: gate)
@@ -43,8 +44,15 @@ enum Polling {
         group.get("poll") { request, _ -> Response in
             let query = request.uri.queryParameters
             guard let docId = query["document_id"].map(String.init) else { throw failure(.badRequest, "bad_message", "document_id is required") }
-            let last = query["last_operation"].flatMap { Int($0) } ?? 0
-            guard last >= 0 else { throw failure(.badRequest, "bad_message", "last_operation is a position, 0 or more") }
+            let last: Int
+            switch query["last_operation"] {
+            case nil: last = 0
+            case let text?:
+                guard let position = Int(text), position >= 0 else {
+                    throw failure(.badRequest, "bad_message", "last_operation is a position: an integer from 0 to \(Int.max)", hub)
+                }
+                last = position
+            }
             _ = try await authorize(TokenGate.token(in: request), to: .read, on: docId, hub: hub, gate: gate)
             let host = try await hub.host(docId)
             await host.waitForOps(beyond: last, timeout: longPoll)
@@ -60,9 +68,9 @@ enum Polling {
             writer.raw("}")
             return respond(writer.text)
         }
-        group.post("ops") { request, _ -> Response in
+        group.post("ops") { request, context -> Response in
             let arrived = ContinuousClock.now
-            let body = try await json(request, hub)
+            let body = try await json(request, context, hub)
             let docId = request.uri.queryParameters["document_id"].map(String.init)
                 ?? body["document_id"].flatMap { if case .string(let id) = $0 { id } else { nil } }
             guard let docId else { throw failure(.badRequest, "bad_message", "document_id is required") }
@@ -117,8 +125,18 @@ enum Polling {
         return claims.user
     }
 
-    private static func json(_ request: Request, _ hub: Hub) async throws -> [String: JSONValue] {
-        let buffer = try await request.body.collect(upTo: hub.limits.maxMessageBytes)
+    /// The body as a JSON object. One over the message limit is answered 413 and its
+    /// connection closed: reading on would take in what the limit is there to refuse.
+    private static func json(_ request: Request, _ context: ConnectionContext, _ hub: Hub) async throws -> [String: JSONValue] {
+        let limit = hub.limits.maxMessageBytes
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            // No more is read: the answer is written, then the connection ends.
+            context.channel.close(mode: .input, promise: nil)
+            throw failure(.contentTooLarge, "too_large", "the body is over the limit of \(limit) bytes", hub, closing: true)
+        }
         guard case .object(let fields)? = try? JSONParser.parse(String(buffer: buffer)) else {
             throw failure(.badRequest, "bad_message", "the body is a JSON object", hub)
         }
@@ -143,14 +161,20 @@ enum Polling {
     struct Failure: HTTPResponseError {
         let status: HTTPResponse.Status
         let body: String
+        /// Close the connection after the answer (the rest of an oversized body is not read).
+        var closing = false
 
         func response(from request: Request, context: some RequestContext) throws -> Response {
-            Polling.respond(body, status: status)
+            var response = Polling.respond(body, status: status)
+            if closing { response.headers[.connection] = "close" }
+            return response
         }
     }
 
-    private static func failure(_ status: HTTPResponse.Status, _ code: String, _ message: String, _ hub: Hub? = nil) -> Failure {
+    static func failure(
+        _ status: HTTPResponse.Status, _ code: String, _ message: String, _ hub: Hub? = nil, closing: Bool = false
+    ) -> Failure {
         hub?.metrics.rejected(code)
-        return Failure(status: status, body: "{\"error\":" + Messages.error(code, message).replacingOccurrences(of: "{\"type\":\"error\",", with: "{") + "}")
+        return Failure(status: status, body: Messages.httpError(code, message), closing: closing)
     }
 }

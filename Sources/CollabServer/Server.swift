@@ -38,7 +38,7 @@ public enum Server {
             }
         }
 
-        let router = Router()
+        let router = Router(context: ConnectionContext.self)
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in
             Response(
@@ -48,18 +48,28 @@ public enum Server {
         Polling.routes(router, hub: hub, gate: gate)
         // What a request for /ws that was not upgraded gets: why not.
         router.get("/ws") { request, _ -> Response in
-            if !originAllowed(request) { throw HTTPError(.forbidden, message: "this Origin may not connect\n") }
-            throw HTTPError(.unauthorized, message: "a WebSocket upgrade with a valid token is needed\n")
+            if !originAllowed(request) { throw Polling.failure(.forbidden, "forbidden", "this Origin may not connect") }
+            throw Polling.failure(.unauthorized, "unauthenticated", "a WebSocket upgrade with a valid token is needed")
         }
 
-        let sockets = Router(context: SocketContext.self)
-        sockets.ws("/ws") { request, _ in
-            guard originAllowed(request) else { return .dontUpgrade }
+        let sockets = Router(context: ConnectionContext.self)
+        sockets.ws("/ws") { request, context in
+            guard originAllowed(request) else {
+                await UpgradeRefusal.install(on: context.channel, .forbidden, code: "forbidden", message: "this Origin may not connect")
+                return .dontUpgrade
+            }
             // No token: it must come in an `auth` message. A token that fails: no socket.
             guard let token = TokenGate.token(in: request) else { return .upgrade([:]) }
-            return (try? await gate.verify(token)) == nil ? .dontUpgrade : .upgrade([:])
+            do {
+                _ = try await gate.verify(token)
+                return .upgrade([:])
+            } catch {
+                metrics.rejected("unauthenticated")
+                await UpgradeRefusal.install(on: context.channel, .unauthorized, code: "unauthenticated", message: "\(error)")
+                return .dontUpgrade
+            }
         } onUpgrade: { inbound, outbound, context in
-            await Connection(hub: hub, gate: gate, channel: context.requestContext.channel)
+            try await Connection(hub: hub, gate: gate, channel: context.requestContext.channel)
                 .run(inbound, outbound, token: TokenGate.token(in: context.request))
         }
         if options.echoEndpoint {
@@ -113,9 +123,9 @@ public enum Server {
     }
 }
 
-/// The request context of WebSocket routes: the standard one, plus the connection's
-/// channel, so that a client that stops reading can be cut off.
-struct SocketContext: RequestContext, WebSocketRequestContext {
+/// The request context of every route: the standard one, plus the connection's channel,
+/// so that a client that stops reading, or sends a body over the limit, can be cut off.
+struct ConnectionContext: RequestContext, WebSocketRequestContext {
     var coreContext: CoreRequestContextStorage
     let webSocket: WebSocketHandlerReference<Self>
     let channel: any Channel

@@ -109,6 +109,8 @@ actor Session {
         var replicaId: String?
         switch replica {
         case nil, .null?: break
+        case .string(let id)? where ClientIdGrammar.problem(with: id) != nil:
+            return refuse("bad_message", "replica: \(ClientIdGrammar.problem(with: id)!)", docId: docId)
         case .string(let id)? where id == user || id.hasPrefix(user + "/"): replicaId = id
         case .string(let id)?: return refuse("forbidden", "replica \(id) is not one of \(user)'s (\(user) or \(user)/…)", docId: docId)
         default: return refuse("bad_message", "replica is a client id", docId: docId)

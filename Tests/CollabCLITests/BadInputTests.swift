@@ -13,6 +13,8 @@ struct BadInputTests {
         ("unknown op type", #"{"id":{"clientId":"bob","seq":1},"type":"table_insert","timestamp":{"wall":1,"logical":0},"payload":{}}"#, #"line 2: type: unknown op type "table_insert""#),
         ("missing dependency", #"{"id":{"clientId":"carol","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":{"clientId":"dave","seq":3},"before":null,"text":"x"}}"#, "line 2: op carol:0 depends on dave:3, which is in neither the log nor the input"),
         ("a clock far in the future", #"{"id":{"clientId":"bob","seq":1},"type":"text_insert","timestamp":{"wall":9223372036854775807,"logical":0},"payload":{"after":{"clientId":"bob","seq":0},"before":null,"text":"?"}}"#, "line 2: op bob:1 is stamped 292471"),
+        ("an empty device part", #"{"id":{"clientId":"bob/","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":null,"before":null,"text":"x"}}"#, #"line 2: id.clientId: a client id's parts between / are not empty ("bob/")"#),
+        ("whitespace in a client id", #"{"id":{"clientId":"bob/my laptop","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":null,"before":null,"text":"x"}}"#, "line 2: id.clientId: a client id holds no whitespace or control characters (U+20)"),
         ("duplicate id, different content", #"{"id":{"clientId":"alice","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"after":null,"before":null,"text":"Jello"}}"#, "line 2: op alice:0 is already known with different content"),
     ]
 
@@ -34,6 +36,16 @@ struct BadInputTests {
         let imported = try CLI.run(["import", "--format", "jsonl", "in.jsonl", "-o", "new.jsonl"], in: dir)
         #expect(imported.status == 65)
         #expect(!FileManager.default.fileExists(atPath: dir.file("new.jsonl").path))
+    }
+
+    /// Offline edits are made under the same client id grammar as ops that come in.
+    @Test func editRefusesClientIdsOutsideTheGrammar() throws {
+        let dir = try CLI.scratch()
+        for client in ["alice/", "../alice", "alice/..", "al ice", "alice\t"] {
+            let refused = try CLI.run(["edit", "doc.jsonl", "--client", client, "insert", "0", "x"], in: dir)
+            #expect(refused.status == 64 && refused.stderr.contains("--client: a client id"), "\(client.debugDescription): \(refused)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("doc.jsonl").path))
     }
 
     /// An archive with a broken clock is taken only when asked, and its clock is not

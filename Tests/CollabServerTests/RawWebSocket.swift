@@ -26,23 +26,8 @@ final class RawWebSocket {
     }
 
     init(port: Int, path: String = "/echo", extensions: String? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-        if let extensions { request += "Sec-WebSocket-Extensions: \(extensions)\r\n" }
-        request += "\r\n"
-        try write(Array(request.utf8))
+        fd = try Self.connected(port: port)
+        try write(Array(Self.upgradeRequest(port: port, path: path, headers: extensions.map { ["Sec-WebSocket-Extensions: \($0)"] } ?? []).utf8))
         while true {
             if let end = buffer.firstRange(of: Array("\r\n\r\n".utf8)) {
                 handshake = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
@@ -55,6 +40,71 @@ final class RawWebSocket {
     }
 
     deinit { Glibc.close(fd) }
+
+    /// A socket connected to the server on loopback, reads timing out after 10 s.
+    private static func connected(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            Glibc.close(fd)
+            throw Failure(description: "connect: \(errno)")
+        }
+        return fd
+    }
+
+    private static func upgradeRequest(port: Int, path: String, headers: [String]) -> String {
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        for header in headers { request += header + "\r\n" }
+        return request + "\r\n"
+    }
+
+    /// The whole answer to an upgrade request with `headers` that the server refuses
+    /// (and then closes): the status line and headers, and the body.
+    static func refusedUpgrade(port: Int, path: String = "/ws", headers: [String]) async throws -> (head: String, body: String) {
+        try await exchange(port: port, Array(upgradeRequest(port: port, path: path, headers: headers).utf8))
+    }
+
+    /// Sends `request` as it is and reads the answer until the server closes, on a thread
+    /// of its own: the server under test shares the concurrency pool, and a blocked
+    /// socket read must not hold one of its threads.
+    static func exchange(port: Int, _ request: [UInt8]) async throws -> (head: String, body: String) {
+        try await offThePool { try exchangeBlocking(port: port, request) }
+    }
+
+    /// Runs blocking socket work on a thread of its own.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { done in
+            Thread.detachNewThread { done.resume(with: Result { try body() }) }
+        }
+    }
+
+    private static func exchangeBlocking(port: Int, _ request: [UInt8]) throws -> (head: String, body: String) {
+        let fd = try connected(port: port)
+        defer { Glibc.close(fd) }
+        guard request.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
+            throw Failure(description: "send: \(errno)")
+        }
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            guard n > 0 else { break }
+            answer += chunk[..<n]
+        }
+        let text = String(decoding: answer, as: UTF8.self)
+        guard let split = text.range(of: "\r\n\r\n") else { throw Failure(description: "no answer: \(text)") }
+        return (String(text[..<split.lowerBound]), String(text[split.upperBound...]))
+    }
 
     func write(_ bytes: [UInt8]) throws {
         var offset = 0

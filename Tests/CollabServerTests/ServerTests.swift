@@ -366,6 +366,79 @@ struct ServerTests {
         }
     }
 
+    /// A refused upgrade says why, so that a client can tell "get a new token" from a
+    /// bad request: 401 for a bad, expired or foreign token, 403 for an Origin not allowed.
+    @Test func refusedUpgradesAnswer401Or403InTheJSONErrorForm() async throws {
+        try await ServerHarness.run(origins: ["https://docs.example"]) { server in
+            let store = FileManager.default.temporaryDirectory.appendingPathComponent("collab-foreign-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: store) }
+            let foreignKey = try SigningKey.generate(at: store + "/signing.key")
+            let valid = try await server.token("bob")
+            let foreign = try await AccessToken(user: "bob", expiresAt: Int64(Date().timeIntervalSince1970 * 1000) + 60_000, audience: server.audience)
+                .signed(with: foreignKey)
+            let tokens = [
+                "garbage": "not.a.token", "expired": try await server.token("bob", expiresIn: -1_000), "foreign": foreign,
+                "forged": String(valid.dropLast(2)) + (valid.hasSuffix("AA") ? "BB" : "AA"),
+            ]
+            for (kind, token) in tokens {
+                let (head, body) = try await RawWebSocket.refusedUpgrade(port: server.port, headers: ["Authorization: Bearer \(token)"])
+                #expect(head.hasPrefix("HTTP/1.1 401"), "\(kind): \(head)")
+                #expect(body.hasPrefix(#"{"error":{"code":"unauthenticated","message":"#), "\(kind): \(body)")
+            }
+            let (head, body) = try await RawWebSocket.refusedUpgrade(
+                port: server.port, headers: ["Authorization: Bearer \(valid)", "Origin: https://evil.example"])
+            #expect(head.hasPrefix("HTTP/1.1 403") && body.contains(#""code":"forbidden""#), "\(head)\n\(body)")
+            // Not an upgrade at all: the same form.
+            let (plainHead, plainBody) = try await RawWebSocket.exchange(port: server.port, Array("GET /ws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+            #expect(plainHead.hasPrefix("HTTP/1.1 401") && plainBody.contains(#""code":"unauthenticated""#), "\(plainHead)\n\(plainBody)")
+        }
+    }
+
+    /// A text message that is not UTF-8 closes the connection with 1007, as RFC 6455 says.
+    @Test func invalidUTF8InATextMessageIsClosedWith1007() async throws {
+        try await ServerHarness.run { server in
+            let code = try await RawWebSocket.offThePool {
+                let socket = try RawWebSocket(port: server.port, path: "/ws")
+                try socket.send(opcode: 1, [0x7b, 0xff, 0xfe, 0x7d])
+                return try socket.closeCode()
+            }
+            #expect(code == 1007)
+        }
+    }
+
+    /// Client ids follow one grammar: `bob/` would pass for one of Bob's replicas.
+    @Test func clientIdsOutsideTheGrammarAreRefused() async throws {
+        try await ServerHarness.run { server in
+            let bob = try await server.connect("bob")
+            bob.send(Wire.join())
+            for client in ["bob/", "bob/..", "bob/a b", "bob/\u{7}"] {
+                bob.send(Wire.ops([Wire.insert(client, 0, after: nil, "x")]))
+                let refusal = try await bob.next(Self.isError("invalid_op"))
+                #expect(refusal.contains("id.clientId"), "\(client.debugDescription): \(refusal)")
+            }
+            bob.send(#"{"type":"join","docId":"notes","since":{},"replica":"bob/"}"#)
+            #expect(try await bob.next(Self.isError("bad_message")).contains("replica"))
+            #expect(try server.logged().version == VersionVector())
+        }
+    }
+
+    /// A polling body over the message limit gets 413 in the JSON error form, and the
+    /// connection is closed rather than the rest of the body read.
+    @Test func aPollingBodyOverTheLimitIs413AndClosesTheConnection() async throws {
+        var limits = Server.Limits()
+        limits.maxMessageBytes = 4096
+        try await ServerHarness.run(limits: limits) { server in
+            let token = try await server.token("bob")
+            var request = "POST /api/v2/realtime/ops?document_id=notes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
+            request += "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            let (head, body) = try await RawWebSocket.exchange(port: server.port, Array(request.utf8) + [UInt8](repeating: 0x20, count: 8192))
+            #expect(head.hasPrefix("HTTP/1.1 413"), "\(head)")
+            #expect(head.lowercased().contains("connection: close"), "\(head)")
+            #expect(body.hasPrefix(#"{"error":{"code":"too_large","message":"#), "\(body)")
+        }
+    }
+
     /// The HTTP polling fallback end to end, beside a WebSocket client.
     @Test func pollingClientsReadAndWriteUnderTheSameRules() async throws {
         try await ServerHarness.run { server in
@@ -410,6 +483,11 @@ struct ServerTests {
             #expect(anonymous == 401)
             let (current, caughtUp) = try await call("GET", "/poll?document_id=notes&last_operation=0", token: bob)
             #expect(current == 200 && caughtUp["last_operation"] == .int(2))
+            // A position that is not one is a bad request at once, not a 25 s wait from 0.
+            for position in ["abc", "-1", "1.5", "99999999999999999999", ""] {
+                let (bad, said) = try await call("GET", "/poll?document_id=notes&last_operation=\(position)", token: bob)
+                #expect(bad == 400 && "\(said)".contains("last_operation"), "\(position.debugDescription): \(said)")
+            }
             #expect(try server.logged().text == "hi!")
         }
     }

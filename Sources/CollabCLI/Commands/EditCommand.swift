@@ -102,7 +102,7 @@ struct EditCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard !client.isEmpty, client.utf8.count <= 256 else { throw ValidationError("a client id is 1 to 256 bytes") }
+        if let problem = ClientIdGrammar.problem(with: client) { throw ValidationError("--client: \(problem)") }
         let steps = try self.steps
         guard replyTo == nil || (steps.count == 1 && action == .comment) else {
             throw ValidationError("--reply-to goes with a single comment edit")

@@ -43,7 +43,7 @@ struct RestoreCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard !author.isEmpty, author.utf8.count <= 256 else { throw ValidationError("a client id is 1 to 256 bytes") }
+        if let problem = ClientIdGrammar.problem(with: author) { throw ValidationError("--as: \(problem)") }
     }
 
     func run() throws {

@@ -49,7 +49,7 @@ struct RevertCommand: ParsableCommand {
     func validate() throws {
         guard ops.isEmpty != (client == nil) else { throw ValidationError("name the ops: --ops RANGE… or --client ID") }
         guard since == nil || client != nil else { throw ValidationError("--since goes with --client") }
-        guard !author.isEmpty, author.utf8.count <= 256 else { throw ValidationError("a client id is 1 to 256 bytes") }
+        if let problem = ClientIdGrammar.problem(with: author) { throw ValidationError("--as: \(problem)") }
     }
 
     func run() throws {
