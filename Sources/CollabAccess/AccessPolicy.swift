@@ -97,19 +97,10 @@ public struct AccessPolicy: Sendable {
         return AccessDecision(allowed: false, reason: "\(user) is \(grant.level) of \(target) (\(source)); \(action) needs \(needed)")
     }
 
-    /// Whether `user` may send a batch of ops to `document`: every op must be allowed and
-    /// made by one of the user's clients (the user id, or it and `/`, as `alice/laptop`);
-    /// one op refused refuses the batch.
+    /// Whether `user` may send a batch of ops to `document` (`decide(ops:as:on:at:)`
+    /// for a token holder).
     public func decide(ops: [Op], as user: String, on document: String, at now: Int64) -> AccessDecision {
-        var last = decide(user, .read, on: document, at: now)
-        for op in ops {
-            guard op.id.client == user || op.id.client.hasPrefix(user + "/") else {
-                return AccessDecision(allowed: false, reason: "op \(op.id) is by client \(op.id.client), which is not one of \(user)'s (\(user) or \(user)/…)")
-            }
-            last = decide(user, .op(op.typeName), on: document, at: now)
-            guard last.allowed else { return AccessDecision(allowed: false, reason: "op \(op.id): " + last.reason) }
-        }
-        return last
+        decide(ops: ops, as: TokenHolder(user: user), on: document, at: now)
     }
 
     /// The subjects with an owner's level on `target` at `now`.
@@ -134,13 +125,18 @@ public struct AccessPolicy: Sendable {
     /// share's level when it is in force, covers the document, and (if it has one) the
     /// password matches.
     public func decide(share id: String, password: String?, _ action: AccessAction, on document: String, at now: Int64) -> AccessDecision {
+        decide(share: id, passwordMatches: { hash in password.map { PasswordHash.verify($0, against: hash) } ?? false }, action, on: document, at: now)
+    }
+
+    /// The same, with the password check given (`TokenHolder` remembers its outcomes).
+    func decide(
+        share id: String, passwordMatches: (String) -> Bool, _ action: AccessAction, on document: String, at now: Int64
+    ) -> AccessDecision {
         guard let share = shares[id] else { return AccessDecision(allowed: false, reason: "link share \(id) does not exist or was revoked") }
         guard share.expiresAt.map({ now < $0 }) ?? true else { return AccessDecision(allowed: false, reason: "link share \(id) has expired") }
         guard covers(share.target, document) else { return AccessDecision(allowed: false, reason: "link share \(id) is for \(share.target), not \(document)") }
-        if let hash = share.passwordHash {
-            guard let password, PasswordHash.verify(password, against: hash) else {
-                return AccessDecision(allowed: false, reason: "link share \(id) needs its password")
-            }
+        if let hash = share.passwordHash, !passwordMatches(hash) {
+            return AccessDecision(allowed: false, reason: "link share \(id) needs its password")
         }
         let level = share.level!
         let needed = action.requiredLevel

@@ -12,6 +12,12 @@ extension Document {
         records[index...].filter(\.isOp).map(op(of:))
     }
 
+    /// The `index`-th entry of the history: its op, or nil for squashed history that a
+    /// compaction left (no op).
+    public func historyEntry(at index: Int) -> Op? {
+        records[index].isOp ? op(of: records[index]) : nil
+    }
+
     /// The op holding `id`, from `id` to its last id: the op a local edit just made, even
     /// when it was coalesced into the one before.
     public func op(from id: OpId) -> Op? {

@@ -20,7 +20,7 @@ struct Connection {
         metrics.connectionOpened()
         defer { metrics.connectionClosed() }
         let channel = channel
-        let outbox = Outbox(limit: hub.limits.maxQueuedBytes) { channel.close(promise: nil) }
+        let outbox = Outbox(limit: hub.limits.maxQueuedBytes, maxMessageBytes: hub.limits.maxMessageBytes) { channel.close(promise: nil) }
         var session: Session?
         if let token, let claims = try? await gate.verify(token) {
             session = await admit(claims, outbox)
@@ -64,8 +64,8 @@ struct Connection {
 
     /// A session for `claims`, registered with the hub; nil (and the connection told and
     /// closing) when the user holds as many connections as allowed.
-    private func admit(_ claims: AccessToken, _ outbox: Outbox) async -> Session? {
-        let session = Session(Credentials(claims), hub: hub, gate: gate, outbox: outbox)
+    private func admit(_ claims: AccessToken, password: String? = nil, _ outbox: Outbox) async -> Session? {
+        let session = Session(Credentials(claims, password: password), hub: hub, gate: gate, outbox: outbox)
         guard await hub.register(session) else {
             hub.metrics.rejected("too_many_connections")
             outbox.send(Messages.error("too_many_connections", "\(claims.user) has as many connections open as allowed"))
@@ -127,7 +127,8 @@ struct Connection {
         }
         do {
             let claims = try await gate.verify(token)
-            let session = await admit(claims, outbox)
+            let password: String? = if case .string(let given)? = fields["password"] { given } else { nil }
+            let session = await admit(claims, password: password, outbox)
             lateSession.withValue { $0 = session }
             return session
         } catch {

@@ -57,9 +57,9 @@ public actor DocumentHost {
     private var writing = false
     private var failure: String?
     private var listeners: [UUID: @Sendable (Event, UUID) -> Void] = [:]
-    /// The history's first `encodedCount` ops as JSON (`catchUpJSON`).
-    private var encodedHistory = ""
-    private var encodedCount = 0
+    /// The history's first `pagedCount` ops as `sync_response` pages (`catchUpPages`).
+    private var historyPages: CatchUpPages
+    private var pagedCount = 0
     /// Long polls waiting for the history to grow.
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     /// The polling fallback's position of the history's first op. Reading the document
@@ -71,10 +71,12 @@ public actor DocumentHost {
 
     /// `document` is what `log` holds (as its `open()` read it); `policy` gives the access
     /// rules at the moment of each check (nil: no access control, as for a log outside a store).
+    /// `pageBytes`: the most op JSON one `sync_response` page holds.
     public init(
-        documentId: String, document: Document, log: any HostedLog, checkpointEvery: Int = 0,
+        documentId: String, document: Document, log: any HostedLog, checkpointEvery: Int = 0, pageBytes: Int = 1 << 20,
         policy: @escaping @Sendable () throws -> AccessPolicy? = { nil }, logger: Logger = Logger(label: "collab")
     ) {
+        historyPages = CatchUpPages(budget: pageBytes)
         self.logger = logger
         self.checkpointEvery = checkpointEvery
         writesSinceCheckpoint = log.batchesSinceCheckpoint
@@ -90,19 +92,20 @@ public actor DocumentHost {
         /// Ops made durable: a group write, or what another process appended to the log.
         case ops(Delivery)
         /// The document was read again from its log (another process compacted, repaired
-        /// or replaced it): what a follower level with the document before lacks, as JSON
-        /// objects separated by commas, and the version now — a `sync_response`.
-        case resync(json: String, version: VersionVector)
+        /// or replaced it): what a follower level with the document before lacks, as
+        /// `sync_response` pages, and the version now.
+        case resync(pages: [String], version: VersionVector)
     }
 
     /// What one group write passes on: each batch with its sender (nil: another process)
-    /// and its ops, encoded as JSON once for every listener.
+    /// and its ops, encoded as JSON once for every listener, in pages that each fit a
+    /// message.
     public struct Delivery: Sendable {
         public struct Batch: Sendable {
             public let from: UUID?
             public let ops: [Op]
-            /// The ops as JSON objects separated by commas.
-            public let json: String
+            /// The ops as JSON objects separated by commas, in pages (`CatchUpPages`).
+            public let pages: [String]
         }
 
         public let batches: [Batch]
@@ -112,10 +115,9 @@ public actor DocumentHost {
             batches.filter { $0.from != listener }.flatMap(\.ops)
         }
 
-        /// The JSON of the batches `listener` did not send, nil if it sent them all.
-        public func json(for listener: UUID) -> String? {
-            let others = batches.filter { $0.from != listener }
-            return others.isEmpty ? nil : others.map(\.json).joined(separator: ",")
+        /// The pages of JSON of the batches `listener` did not send (none if it sent them all).
+        public func pages(for listener: UUID) -> [String] {
+            batches.filter { $0.from != listener }.flatMap(\.pages)
         }
     }
 
@@ -133,34 +135,34 @@ public actor DocumentHost {
         Self.ops(of: document, since: version)
     }
 
-    /// The ops a replica at `version` lacks and the document's version, together.
-    public func catchUp(since version: VersionVector) -> ([Op], VersionVector) {
-        (ops(since: version), document.version)
+    /// What a replica at `version` lacks, as `sync_response` pages, and the document's
+    /// version, together.
+    public func catchUp(since version: VersionVector) -> ([String], VersionVector) {
+        (catchUpPages(since: version), document.version)
     }
 
     /// Starts following the document from `version`: `catchUp` is told at once what the
     /// follower lacks, then `body` every batch others send — in that order, since both
     /// happen on this actor.
     public func follow(
-        since version: VersionVector, catchUp: @Sendable (_ json: String, VersionVector) -> Void,
+        since version: VersionVector, catchUp: @Sendable (_ pages: [String], VersionVector) -> Void,
         _ body: @escaping @Sendable (Event, UUID) -> Void
     ) -> UUID {
-        catchUp(catchUpJSON(since: version), document.version)
+        catchUp(catchUpPages(since: version), document.version)
         return listen(body)
     }
 
-    /// The ops a replica at `version` lacks, as JSON objects separated by commas. The
-    /// whole history (a join with nothing) is kept encoded once it has been asked for,
-    /// and extended as the document grows, so that many clients opening a large document
-    /// share one encoding instead of each making its own.
-    public func catchUpJSON(since version: VersionVector) -> String {
-        guard version.counts.isEmpty else { return ops(since: version).map(OpJSON.line).joined(separator: ",") }
-        if encodedCount < document.historyCount {
-            let more = document.history(from: encodedCount).map(OpJSON.line).joined(separator: ",")
-            encodedHistory += encodedHistory.isEmpty ? more : "," + more
-            encodedCount = document.historyCount
+    /// The ops a replica at `version` lacks, as pages of JSON objects separated by
+    /// commas. The whole history (a join with nothing) is kept paged once it has been
+    /// asked for, and extended as the document grows, so that many clients opening a
+    /// large document share one encoding instead of each making its own.
+    public func catchUpPages(since version: VersionVector) -> [String] {
+        guard version.counts.isEmpty else { return CatchUpPages(ops(since: version), budget: historyPages.budget).pages }
+        if pagedCount < document.historyCount {
+            for op in document.history(from: pagedCount) { historyPages.append(op) }
+            pagedCount = document.historyCount
         }
-        return encodedHistory
+        return historyPages.pages
     }
 
     /// Why a replica at `version` cannot be caught up with ops, or nil: it lacks history
@@ -170,14 +172,28 @@ public actor DocumentHost {
         return "version \(version) is before this document's compaction cutoff (\(cutoff)): that history was squashed; the replica was behind the cutoff and must resync from a snapshot"
     }
 
-    /// The ops from `position` of the server's history on, and the position after them
-    /// (the polling fallback's `last_operation`). The history only grows: what is durable
-    /// is never reordered or merged. A position from before the document was read again
-    /// gets the whole history.
-    public func ops(fromPosition position: Int) -> (ops: [Op], next: Int) {
+    /// The ops from `position` of the server's history on as JSON objects, as many as
+    /// fit one page (at least one), the position after them (the polling fallback's
+    /// `last_operation`), and whether more follow. The history only grows: what is
+    /// durable is never reordered or merged. A position from before the document was read
+    /// again gets the whole history.
+    public func page(fromPosition position: Int) -> (ops: [String], next: Int, more: Bool) {
         let count = document.historyCount
-        let index = max(0, position - firstPosition)
-        return (index < count ? document.history(from: index) : [], firstPosition + count)
+        var index = max(0, position - firstPosition)
+        var page: [String] = []
+        var bytes = 0
+        while index < count {
+            guard let op = document.historyEntry(at: index) else {
+                index += 1
+                continue
+            }
+            let json = OpJSON.line(op)
+            guard page.isEmpty || bytes + 1 + json.utf8.count <= historyPages.budget else { break }
+            page.append(json)
+            bytes += json.utf8.count + 1
+            index += 1
+        }
+        return (page, firstPosition + index, index < count)
     }
 
     /// Returns once the history goes beyond `position`, or after `timeout`.
@@ -209,17 +225,17 @@ public actor DocumentHost {
         listeners[id] = nil
     }
 
-    /// Takes a batch from `user` (nil: no access control) sent by listener `from`, and
+    /// Takes a batch from `holder` (nil: no access control) sent by listener `from`, and
     /// returns the ids of its ops once they are durable. Refused whole or taken whole.
     /// `queued` is told when the batch has its place in the order of writes (not when it
     /// is refused before that): a connection may then go on to its next message, and its
     /// batches are still written in the order it sent them.
     public func submit(
-        _ ops: [Op], as user: String?, from listener: UUID? = nil, queued: @Sendable () -> Void = {}
+        _ ops: [Op], as holder: TokenHolder?, from listener: UUID? = nil, queued: @Sendable () -> Void = {}
     ) async throws -> [OpId] {
         if let failure { throw Refusal.unavailable(failure) }
-        if let user, let policy = try policy() {
-            let decision = policy.decide(ops: ops, as: user, on: documentId, at: Int64(Date().timeIntervalSince1970 * 1000))
+        if let holder, let policy = try policy() {
+            let decision = policy.decide(ops: ops, as: holder, on: documentId, at: Int64(Date().timeIntervalSince1970 * 1000))
             guard decision.allowed else { throw Refusal.forbidden(decision.reason) }
         }
         return try await withCheckedThrowingContinuation { done in
@@ -321,7 +337,7 @@ public actor DocumentHost {
             for batch in taken {
                 batch.done.resume(returning: batch.ops.map(\.id))
                 guard !batch.ops.isEmpty else { continue }
-                delivered.append(.init(from: batch.from, ops: batch.ops, json: batch.ops.map(OpJSON.line).joined(separator: ",")))
+                delivered.append(.init(from: batch.from, ops: batch.ops, pages: CatchUpPages(batch.ops, budget: historyPages.budget).pages))
             }
             if !delivered.isEmpty { tell(.ops(Delivery(batches: delivered))) }
         }
@@ -384,7 +400,7 @@ public actor DocumentHost {
             shadow = nil
             logger.info("took in ops another process appended", metadata: ["doc": "\(documentId)", "ops": "\(ops.count)"])
             wakePollers()
-            tell(.ops(Delivery(batches: [.init(from: nil, ops: ops, json: ops.map(OpJSON.line).joined(separator: ","))])))
+            tell(.ops(Delivery(batches: [.init(from: nil, ops: ops, pages: CatchUpPages(ops, budget: historyPages.budget).pages)])))
         }
     }
 
@@ -416,14 +432,14 @@ public actor DocumentHost {
             firstPosition += previous.historyCount
             document = fresh
             shadow = nil
-            encodedHistory = ""
-            encodedCount = 0
+            historyPages = CatchUpPages(budget: historyPages.budget)
+            pagedCount = 0
             writesSinceCheckpoint = log.batchesSinceCheckpoint
             if failure != nil { logger.notice("document read again after a failed write", metadata: ["doc": "\(documentId)"]) }
             failure = nil
             logger.info("read the document again from its log", metadata: ["doc": "\(documentId)"])
             wakePollers()
-            tell(.resync(json: Self.ops(of: fresh, since: previous.version).map(OpJSON.line).joined(separator: ","), version: fresh.version))
+            tell(.resync(pages: CatchUpPages(Self.ops(of: fresh, since: previous.version), budget: historyPages.budget).pages, version: fresh.version))
         } catch {
             if failure == nil { logger.error("the log cannot be read again", metadata: ["doc": "\(documentId)", "error": "\(error)"]) }
             failure = "the log cannot be read: \(error)"

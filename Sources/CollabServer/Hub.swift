@@ -16,9 +16,22 @@ public actor Hub {
     private var hosts: [String: DocumentHost] = [:]
     private var lastUsed: [String: ContinuousClock.Instant] = [:]
     private var rooms: [String: [UUID: Member]] = [:]
+    /// Presence sent by polling clients, by document and session id, kept while fresh.
+    private var polledPresence: [String: [String: PolledPresence]] = [:]
     private var sessions: [UUID: Session] = [:]
     private var connectionsByUser: [String: Int] = [:]
     private let shutdownFlag = Locked(false)
+
+    /// A polling client's last presence on a document.
+    struct PolledPresence {
+        let user: String
+        var presence: Presence
+        var at: ContinuousClock.Instant
+    }
+
+    /// How long a polling client's presence is shown after it was last sent: a long poll
+    /// lasts 25 s, so a client that is still there sends again within that.
+    static let polledPresenceLifetime: Duration = .seconds(60)
 
     /// A session following a document, as its fellow followers see it.
     struct Member {
@@ -50,21 +63,23 @@ public actor Hub {
     /// Admits a new connection, unless its user already holds as many as allowed (or
     /// the server is shutting down).
     func register(_ session: Session) -> Bool {
-        guard !shuttingDown, connectionsByUser[session.user, default: 0] < limits.connectionsPerUser else {
-            logger.notice("connection refused", metadata: ["user": "\(session.user)", "reason": shuttingDown ? "shutting down" : "per-user cap"])
+        // A link share is many people: it is held to the per-document cap instead.
+        let cap = session.capKey.hasPrefix("share:") ? limits.connectionsPerDocument : limits.connectionsPerUser
+        guard !shuttingDown, connectionsByUser[session.capKey, default: 0] < cap else {
+            logger.notice("connection refused", metadata: ["user": "\(session.capKey)", "reason": shuttingDown ? "shutting down" : "per-user cap"])
             return false
         }
-        logger.debug("connection opened", metadata: ["user": "\(session.user)", "session": "\(session.name)"])
-        connectionsByUser[session.user, default: 0] += 1
+        logger.debug("connection opened", metadata: ["user": "\(session.capKey)", "session": "\(session.name)"])
+        connectionsByUser[session.capKey, default: 0] += 1
         sessions[session.id] = session
         return true
     }
 
     func unregister(_ session: Session) {
         guard sessions.removeValue(forKey: session.id) != nil else { return }
-        logger.debug("connection closed", metadata: ["user": "\(session.user)", "session": "\(session.name)"])
-        connectionsByUser[session.user, default: 1] -= 1
-        if connectionsByUser[session.user] == 0 { connectionsByUser[session.user] = nil }
+        logger.debug("connection closed", metadata: ["user": "\(session.capKey)", "session": "\(session.name)"])
+        connectionsByUser[session.capKey, default: 1] -= 1
+        if connectionsByUser[session.capKey] == 0 { connectionsByUser[session.capKey] = nil }
     }
 
     var liveSessions: [Session] { Array(sessions.values) }
@@ -102,11 +117,36 @@ public actor Hub {
         for (id, other) in rooms[documentId]! where id != session { other.outbox.send(message) }
     }
 
-    /// The presence of a document's followers now, as `presence` messages.
-    func presence(in documentId: String) -> [String] {
-        (rooms[documentId] ?? [:]).values.sorted { $0.name < $1.name }.map { member in
+    /// Records a polling client's presence (`session` is the id its connect was given)
+    /// and passes it on to the document's WebSocket followers, as their own is. False
+    /// when that session id sends presence as someone else already.
+    func update(_ documentId: String, polling session: String, user: String, _ presence: Presence, now: ContinuousClock.Instant = .now) -> Bool {
+        forgetStalePolledPresence(now: now)
+        if let known = polledPresence[documentId]?[session], known.user != user { return false }
+        polledPresence[documentId, default: [:]][session] = PolledPresence(user: user, presence: presence, at: now)
+        let message = Presence.message(docId: documentId, session: session, user: user, state: "update", presence)
+        for member in (rooms[documentId] ?? [:]).values { member.outbox.send(message) }
+        return true
+    }
+
+    private func forgetStalePolledPresence(now: ContinuousClock.Instant) {
+        for (documentId, sessions) in polledPresence {
+            let fresh = sessions.filter { now - $0.value.at < Self.polledPresenceLifetime }
+            polledPresence[documentId] = fresh.isEmpty ? nil : fresh
+        }
+    }
+
+    /// The presence of a document's followers now, as `presence` messages: WebSocket
+    /// followers, then polling clients that sent theirs lately.
+    func presence(in documentId: String, now: ContinuousClock.Instant = .now) -> [String] {
+        forgetStalePolledPresence(now: now)
+        let followers = (rooms[documentId] ?? [:]).values.sorted { $0.name < $1.name }.map { member in
             Presence.message(docId: documentId, session: member.name, user: member.user, state: "update", member.presence)
         }
+        let pollers = (polledPresence[documentId] ?? [:]).sorted { $0.key < $1.key }.map { session, polled in
+            Presence.message(docId: documentId, session: session, user: polled.user, state: "update", polled.presence)
+        }
+        return followers + pollers
     }
 
     func leave(_ documentId: String, session: UUID) {
@@ -128,9 +168,10 @@ public actor Hub {
         let log = StoreLog(path: path, documentId: documentId, metrics: metrics, logger: logger)
         let document = try log.open()
         let policies = self.policies
+        // A page's ops leave room in the message for its head and the version.
         let host = DocumentHost(
             documentId: documentId, document: document, log: log, checkpointEvery: ClogLog.checkpointInterval,
-            policy: { try policies.policy() }, logger: logger)
+            pageBytes: limits.maxMessageBytes - 512 - documentId.utf8.count, policy: { try policies.policy() }, logger: logger)
         hosts[documentId] = host
         metrics.documentsOpen(hosts.count)
         logger.info("opened document", metadata: ["doc": "\(documentId)"])

@@ -57,16 +57,29 @@ enum Messages {
         return writer.text + ",\"ops\":[" + json + "]}"
     }
 
-    /// `sync_response` from ops already encoded.
-    static func syncResponse(_ docId: String, json: String, version: VersionVector) -> String {
+    /// A catch-up as `sync_response` messages, one per page of ops already encoded
+    /// (`CatchUpPages`), each within `limit` bytes: every page but the last says
+    /// `"last":false`; the last says `"last":true` and carries the server's version
+    /// (alone, with no ops, when it would not fit beside the last page's ops).
+    static func syncResponses(_ docId: String, pages: [String], version: VersionVector, limit: Int) -> [String] {
         var head = JSONWriter()
         head.raw("{\"type\":\"sync_response\",\"docId\":")
         head.string(docId)
+        head.raw(",\"ops\":[")
         var tail = JSONWriter()
         tail.raw("],\"version\":")
         version.json(&tail)
-        tail.raw("}")
-        return head.text + ",\"ops\":[" + json + tail.text
+        tail.raw(",\"last\":true}")
+        let (opening, closing, more) = (head.text, tail.text, "],\"last\":false}")
+        var messages = pages.dropLast().map { opening + $0 + more }
+        let last = pages.last ?? ""
+        if !last.isEmpty && opening.utf8.count + last.utf8.count + closing.utf8.count > limit {
+            messages.append(opening + last + more)
+            messages.append(opening + closing)
+        } else {
+            messages.append(opening + last + closing)
+        }
+        return messages
     }
 
     static func ack(_ docId: String, _ ids: [OpId]) -> String {

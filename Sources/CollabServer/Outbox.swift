@@ -13,6 +13,9 @@ import NIOWebSocket
 final class Outbox: Sendable {
     enum Item: Sendable {
         case text(String)
+        /// Messages queued as one: a catch-up in pages, which may together be larger than
+        /// the limit, as one message of it could be before pages.
+        case texts([String])
         /// An `ops` message: the document and its ops as JSON objects separated by commas.
         case ops(docId: String, json: String)
         case close(WebSocketErrorCode, String)
@@ -20,6 +23,7 @@ final class Outbox: Sendable {
         var size: Int {
             switch self {
             case .text(let text): text.utf8.count
+            case .texts(let texts): texts.reduce(0) { $0 + $1.utf8.count }
             case .ops(let docId, let json): docId.utf8.count + json.utf8.count + 32
             case .close: 0
             }
@@ -39,19 +43,26 @@ final class Outbox: Sendable {
     private let wake: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
     private let limit: Int
+    /// The largest message: `ops` for one document are merged only up to it.
+    private let maxMessageBytes: Int
     /// Told once when the client has fallen too far behind: the socket is closed at once,
     /// since a close frame would wait behind everything the client is not reading.
     private let onAbort: @Sendable () -> Void
 
-    init(limit: Int, onAbort: @escaping @Sendable () -> Void) {
+    init(limit: Int, maxMessageBytes: Int = .max, onAbort: @escaping @Sendable () -> Void) {
         (wake, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.limit = limit
+        self.maxMessageBytes = maxMessageBytes
         self.onAbort = onAbort
     }
 
     /// Queues a message; false if the connection is closing.
     @discardableResult
     func send(_ text: String) -> Bool { enqueue(.text(text)) }
+
+    /// Queues messages that go together (a catch-up's pages), in order.
+    @discardableResult
+    func send(_ texts: [String]) -> Bool { enqueue(.texts(texts)) }
 
     /// Queues others' ops for a document.
     @discardableResult
@@ -117,12 +128,18 @@ final class Outbox: Sendable {
                 return (state.queue, state.finished)
             }
             if finished { return }
-            for item in Self.merged(items) {
+            for item in Self.merged(items, upTo: maxMessageBytes) {
                 switch item {
                 case .text(let text):
                     do {
                         // Split into frames no larger than the peer's frame limit allows.
                         try await outbound.writeTextMessage(text)
+                    } catch {
+                        return
+                    }
+                case .texts(let texts):
+                    do {
+                        for text in texts { try await outbound.writeTextMessage(text) }
                     } catch {
                         return
                     }
@@ -140,12 +157,15 @@ final class Outbox: Sendable {
         }
     }
 
-    /// Consecutive `ops` items for the same document as one.
-    static func merged(_ items: [Item]) -> [Item] {
+    /// Consecutive `ops` items for the same document as one, while that stays within
+    /// `maxMessageBytes`.
+    static func merged(_ items: [Item], upTo maxMessageBytes: Int = .max) -> [Item] {
         var result: [Item] = []
         result.reserveCapacity(items.count)
         for item in items {
-            if case .ops(let docId, let json) = item, case .ops(let previousDoc, let previous)? = result.last, previousDoc == docId {
+            if case .ops(let docId, let json) = item, case .ops(let previousDoc, let previous)? = result.last, previousDoc == docId,
+                item.size + result[result.count - 1].size <= maxMessageBytes
+            {
                 result[result.count - 1] = .ops(docId: docId, json: previous + "," + json)
             } else {
                 result.append(item)

@@ -2,6 +2,7 @@ import CollabAccess
 import CollabCore
 import CollabLog
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -25,17 +26,18 @@ enum Polling {
             let body = try await json(request, context, hub)
             guard case .string(let docId)? = body["document_id"] else { throw failure(.badRequest, "bad_message", "document_id is required") }
             let token = TokenGate.token(in: request) ?? body["session_token"].flatMap { if case .string(let token) = $0 { token } else { nil } }
-            let user = try await authorize(token, to: .read, on: docId, hub: hub, gate: gate)
+            let password = body["password"].flatMap { if case .string(let password) = $0 { password } else { nil } } ?? sharePassword(request)
+            let holder = try await authorize(token, password: password, to: .read, on: docId, hub: hub, gate: gate)
             let host = try await hub.host(docId)
-            let (ops, count) = await host.ops(fromPosition: 0)
+            let page = await host.page(fromPosition: 0)
             var writer = JSONWriter()
             writer.raw("{\"session_id\":")
             writer.string(UUID().uuidString.lowercased())
             writer.raw(",\"user\":")
-            writer.string(user)
+            writer.string(holder.user)
             writer.raw(",\"document_id\":")
             writer.string(docId)
-            operations(ops, count, &writer)
+            operations(page, &writer)
             writer.raw(",\"poll_timeout_ms\":")
             writer.int(Int(longPoll.components.seconds) * 1000)
             writer.raw("}")
@@ -53,20 +55,40 @@ enum Polling {
                 }
                 last = position
             }
-            _ = try await authorize(TokenGate.token(in: request), to: .read, on: docId, hub: hub, gate: gate)
+            _ = try await authorize(TokenGate.token(in: request), password: sharePassword(request), to: .read, on: docId, hub: hub, gate: gate)
             let host = try await hub.host(docId)
             await host.waitForOps(beyond: last, timeout: longPoll)
-            let (ops, count) = await host.ops(fromPosition: last)
+            let page = await host.page(fromPosition: last)
             var writer = JSONWriter()
             writer.raw("{\"document_id\":")
             writer.string(docId)
-            operations(ops, count, &writer)
+            operations(page, &writer)
             writer.raw(",\"presence\":[")
             writer.bytes += Array(await hub.presence(in: docId).joined(separator: ",").utf8)
             writer.raw("],\"heartbeat\":")
             writer.int(Int64(Date().timeIntervalSince1970 * 1000))
             writer.raw("}")
             return respond(writer.text)
+        }
+        group.post("presence") { request, context -> Response in
+            let body = try await json(request, context, hub)
+            let docId = request.uri.queryParameters["document_id"].map(String.init)
+                ?? body["document_id"].flatMap { if case .string(let id) = $0 { id } else { nil } }
+            guard let docId else { throw failure(.badRequest, "bad_message", "document_id is required") }
+            guard case .string(let session)? = body["session_id"], !session.isEmpty, session.utf8.count <= 64 else {
+                throw failure(.badRequest, "bad_message", "session_id is the id connect answered with", hub)
+            }
+            let holder = try await authorize(TokenGate.token(in: request), password: sharePassword(request), to: .read, on: docId, hub: hub, gate: gate)
+            let presence: Presence
+            do {
+                presence = try Presence(message: body)
+            } catch {
+                throw failure(.badRequest, "bad_message", "\(error)", hub)
+            }
+            guard await hub.update(docId, polling: session, user: holder.shownAs, presence) else {
+                throw failure(.forbidden, "forbidden", "session \(session) sends presence as someone else", hub)
+            }
+            return respond("{}")
         }
         group.post("ops") { request, context -> Response in
             let arrived = ContinuousClock.now
@@ -77,7 +99,7 @@ enum Polling {
             guard case .array(let items)? = body["operations"], !items.isEmpty else {
                 throw failure(.badRequest, "bad_message", "operations is a non-empty array of ops")
             }
-            let user = try await authorize(TokenGate.token(in: request), to: .read, on: docId, hub: hub, gate: gate)
+            let holder = try await authorize(TokenGate.token(in: request), password: sharePassword(request), to: .read, on: docId, hub: hub, gate: gate)
             var ops: [Op] = []
             for item in items {
                 do {
@@ -91,7 +113,7 @@ enum Polling {
                 throw failure(.unprocessableContent, "invalid_op", ClockSkew.refusal(op, ahead: ahead, limit: skew), hub)
             }
             do {
-                let ids = try await hub.host(docId).submit(ops, as: user)
+                let ids = try await hub.host(docId).submit(ops, as: holder)
                 hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))
                 var writer = JSONWriter()
                 writer.raw("{\"ack\":")
@@ -108,8 +130,11 @@ enum Polling {
         }
     }
 
-    /// The user of a valid token who may `action` on `docId`; else 401 or 403.
-    private static func authorize(_ token: String?, to action: AccessAction, on docId: String, hub: Hub, gate: TokenGate) async throws -> String {
+    /// The holder of a valid token who may `action` on `docId` (a link share's holder with
+    /// its password, if it has one); else 401 or 403.
+    private static func authorize(
+        _ token: String?, password: String? = nil, to action: AccessAction, on docId: String, hub: Hub, gate: TokenGate
+    ) async throws -> TokenHolder {
         guard DocumentPath.problem(with: docId) == nil else { throw failure(.badRequest, "bad_message", "not a valid document id", hub) }
         guard let token else { throw failure(.unauthorized, "unauthenticated", "a token is required", hub) }
         let claims: AccessToken
@@ -118,11 +143,17 @@ enum Polling {
         } catch {
             throw failure(.unauthorized, "unauthenticated", "\(error)", hub)
         }
-        let credentials = Credentials(claims)
+        let credentials = Credentials(claims, password: password)
         guard credentials.reaches(docId) else { throw failure(.forbidden, "forbidden", "the token is limited to \(credentials.scope!)", hub) }
-        let decision = try hub.policy().decide(claims.user, action, on: docId, at: Session.now)
+        let decision = try hub.policy().decide(credentials.holder, action, on: docId, at: Session.now)
         guard decision.allowed else { throw failure(.forbidden, "forbidden", decision.reason, hub) }
-        return claims.user
+        return credentials.holder
+    }
+
+    /// A link share's password on a request after connect: the `X-Share-Password` header
+    /// (a header, so that it stays out of URLs and their logs).
+    private static func sharePassword(_ request: Request) -> String? {
+        HTTPField.Name("X-Share-Password").flatMap { request.headers[$0] }
     }
 
     /// The body as a JSON object. One over the message limit is answered 413 and its
@@ -143,14 +174,18 @@ enum Polling {
         return fields
     }
 
-    private static func operations(_ ops: [Op], _ count: Int, _ writer: inout JSONWriter) {
+    /// One page of ops, where the next poll starts, and whether more are waiting there:
+    /// a large document is caught up in several answers, each within the message limit.
+    private static func operations(_ page: (ops: [String], next: Int, more: Bool), _ writer: inout JSONWriter) {
         writer.raw(",\"operations\":[")
-        for (k, op) in ops.enumerated() {
+        for (k, json) in page.ops.enumerated() {
             if k > 0 { writer.raw(",") }
-            writer.bytes += Array(OpJSON.line(op).utf8)
+            writer.bytes += Array(json.utf8)
         }
         writer.raw("],\"last_operation\":")
-        writer.int(count)
+        writer.int(page.next)
+        writer.raw(",\"more\":")
+        writer.raw(page.more ? "true" : "false")
     }
 
     private static func respond(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -5,18 +5,23 @@ import Foundation
 import HummingbirdWebSocket
 import NIOWebSocket
 
-/// Who a connection is, from its token: the user, until when, and the document or
-/// folder the token is limited to (nil: any the user may reach).
+/// Who a connection is, from its token: the user (or the link share), until when, and
+/// the document or folder the token is limited to (nil: any the user may reach).
 struct Credentials: Sendable {
-    var user: String
+    var holder: TokenHolder
     var expiresAt: Int64
     var scope: String?
 
-    init(_ token: AccessToken) {
-        user = token.user
+    init(_ token: AccessToken, password: String? = nil) {
+        holder = TokenHolder(user: token.user, share: token.share, password: password)
         expiresAt = token.expiresAt
         scope = token.document
     }
+
+    var user: String { holder.user }
+
+    /// What the per-user connection cap counts: the user, or the link share.
+    var capKey: String { holder.share.map { "share:" + $0 } ?? holder.user }
 
     func reaches(_ documentId: String) -> Bool {
         scope.map { DocumentPath.covers($0, documentId) } ?? true
@@ -31,6 +36,8 @@ actor Session {
     /// connected several times).
     let name: String
     let user: String
+    /// What the per-user connection cap counts (`Credentials.capKey`).
+    let capKey: String
     private(set) var credentials: Credentials
     let hub: Hub
     let gate: TokenGate
@@ -43,6 +50,7 @@ actor Session {
     init(_ credentials: Credentials, hub: Hub, gate: TokenGate, outbox: Outbox) {
         self.credentials = credentials
         self.user = credentials.user
+        capKey = credentials.capKey
         self.hub = hub
         self.gate = gate
         self.outbox = outbox
@@ -63,7 +71,7 @@ actor Session {
         guard case .object(let fields)? = try? JSONParser.parse(text), case .string(let type)? = fields["type"] else {
             return refuse("bad_message", "a message is a JSON object with a type")
         }
-        if type == "auth" { return await reauthenticate(fields["token"]) }
+        if type == "auth" { return await reauthenticate(fields["token"], password: fields["password"]) }
         guard case .string(let docId)? = fields["docId"], DocumentPath.problem(with: docId) == nil else {
             return refuse("bad_message", "a message names a valid docId")
         }
@@ -81,13 +89,22 @@ actor Session {
         }
     }
 
-    /// A fresh token for the same user, before the current one expires.
-    private func reauthenticate(_ value: JSONValue?) async {
+    /// A fresh token for the same user (or link share), before the current one expires;
+    /// for a password-protected share, its password.
+    private func reauthenticate(_ value: JSONValue?, password: JSONValue?) async {
         guard case .string(let token)? = value else { return refuse("bad_message", "auth carries a token") }
+        let given: String?
+        switch password {
+        case nil, .null?: given = nil
+        case .string(let text)?: given = text
+        default: return refuse("bad_message", "password is a string")
+        }
         do {
             let claims = try await gate.verify(token)
-            guard claims.user == user else { return refuse("unauthenticated", "the token is for \(claims.user), not \(user)") }
-            credentials = Credentials(claims)
+            guard claims.user == user, claims.share == credentials.holder.share else {
+                return refuse("unauthenticated", "the token is for \(claims.share.map { "link share \($0)" } ?? claims.user), not this connection's \(credentials.holder.share.map { "link share \($0)" } ?? user)")
+            }
+            credentials = Credentials(claims, password: given ?? credentials.holder.password)
             outbox.send(Messages.authenticated(user: user, expiresAt: credentials.expiresAt))
         } catch {
             refuse("unauthenticated", "\(error)")
@@ -97,7 +114,7 @@ actor Session {
     /// Why `user` may not read `docId` now, or nil.
     private func readRefusal(_ docId: String) throws -> String? {
         guard credentials.reaches(docId) else { return "the token is limited to \(credentials.scope!)" }
-        let decision = try hub.policy().decide(user, .read, on: docId, at: Self.now)
+        let decision = try hub.policy().decide(credentials.holder, .read, on: docId, at: Self.now)
         return decision.allowed ? nil : decision.reason
     }
 
@@ -118,7 +135,7 @@ actor Session {
         let host: DocumentHost
         let others: [String]
         do {
-            (host, others) = try await hub.enter(docId, session: id, .init(user: user, name: name, outbox: outbox))
+            (host, others) = try await hub.enter(docId, session: id, .init(user: credentials.holder.shownAs, name: name, outbox: outbox))
         } catch Hub.JoinRefusal.full {
             return refuse("too_many_connections", "\(docId) has as many followers as allowed", docId: docId)
         }
@@ -127,21 +144,22 @@ actor Session {
             return refuse("behind_cutoff", reason, docId: docId)
         }
         let outbox = outbox
+        let limit = hub.limits.maxMessageBytes
         if joined[docId] == nil {
             let listener = await host.follow(since: version) { missing, current in
-                outbox.send(Messages.syncResponse(docId, json: missing, version: current))
+                outbox.send(Messages.syncResponses(docId, pages: missing, version: current, limit: limit))
             } _: { event, me in
                 switch event {
                 case .ops(let delivery):
-                    if let json = delivery.json(for: me) { outbox.sendOps(docId: docId, json: json) }
-                case .resync(let json, let version):
-                    outbox.send(Messages.syncResponse(docId, json: json, version: version))
+                    for page in delivery.pages(for: me) { outbox.sendOps(docId: docId, json: page) }
+                case .resync(let pages, let version):
+                    outbox.send(Messages.syncResponses(docId, pages: pages, version: version, limit: limit))
                 }
             }
             joined[docId] = (host, listener)
         } else {
             let (missing, current) = await host.catchUp(since: version)
-            outbox.send(Messages.ops("sync_response", docId, missing, version: current))
+            outbox.send(Messages.syncResponses(docId, pages: missing, version: current, limit: limit))
         }
         for message in others { outbox.send(message) }
         if let replicaId, since != nil { await host.acknowledge(replicaId, holds: version) }
@@ -156,7 +174,7 @@ actor Session {
         guard let host = joined[docId]?.host else { return refuse("not_joined", "join \(docId) first", docId: docId) }
         if let reason = await host.catchUpRefusal(since: version) { return refuse("behind_cutoff", reason, docId: docId) }
         let (missing, current) = await host.catchUp(since: version)
-        outbox.send(Messages.ops("sync_response", docId, missing, version: current))
+        outbox.send(Messages.syncResponses(docId, pages: missing, version: current, limit: hub.limits.maxMessageBytes))
     }
 
     private func receive(_ docId: String, _ value: JSONValue?, arrived: ContinuousClock.Instant) async {
@@ -176,6 +194,7 @@ actor Session {
         if let (op, ahead) = ClockSkew.firstOpAhead(of: Self.now, in: ops, limit: skew) {
             return refuse("invalid_op", ClockSkew.refusal(op, ahead: ahead, limit: skew), docId: docId)
         }
+        let holder = credentials.holder
         // Pipelined: the next message is read as soon as this batch has its place in the
         // document's order of writes, so a connection's batches can share a group write;
         // its acknowledgement is sent when the batch is durable.
@@ -188,7 +207,7 @@ actor Session {
             Task {
                 defer { place() }
                 do {
-                    let ids = try await host.submit(ops, as: user, from: listener, queued: place)
+                    let ids = try await host.submit(ops, as: holder, from: listener, queued: place)
                     outbox.send(Messages.ack(docId, ids))
                     hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))
                 } catch let refusal as DocumentHost.Refusal {
@@ -254,9 +273,14 @@ actor Session {
             outbox.close(.policyViolation, reason: "token expired")
             return
         }
-        for docId in joined.keys.sorted() where !policy.decide(user, .read, on: docId, at: now).allowed {
+        for docId in joined.keys.sorted() where !policy.decide(credentials.holder, .read, on: docId, at: now).allowed {
             refuse("revoked", "access to \(docId) was withdrawn", docId: docId)
             await leave(docId)
+        }
+        // A link share revoked (or expired) ends the sessions it opened.
+        if let share = credentials.holder.share, policy.shares[share].map({ $0.expiresAt.map { now < $0 } ?? true }) != true {
+            refuse("revoked", "link share \(share) was revoked or has expired")
+            outbox.close(.policyViolation, reason: "share revoked")
         }
     }
 

@@ -47,10 +47,24 @@ public enum SyncClient {
         }
         let before = document.historyCount
         client.send(ProtocolMessages.join(docId, since: document.version, replica: replica))
-        let response = try await inbox.next("sync_response", docId: docId)
-        guard case .array(let items)? = response["ops"], let serverVersion = ProtocolMessages.version(response["version"]) else {
-            throw Failure(code: "bad_message", description: "the server's sync_response is malformed")
+        // The catch-up comes in pages; the last says so and carries the server's version.
+        var items: [JSONValue] = []
+        var lastPageVersion: VersionVector?
+        while lastPageVersion == nil {
+            let response = try await inbox.next("sync_response", docId: docId)
+            guard case .array(let page)? = response["ops"] else {
+                throw Failure(code: "bad_message", description: "the server's sync_response is malformed")
+            }
+            items += page
+            guard response["last"] == .bool(false) else {
+                guard let version = ProtocolMessages.version(response["version"]) else {
+                    throw Failure(code: "bad_message", description: "the server's last sync_response page has no version")
+                }
+                lastPageVersion = version
+                continue
+            }
         }
+        let serverVersion = lastPageVersion!
         // What the server lacks, decided before the pulled ops join the history.
         let missing = document.history(from: 0).compactMap { op -> Op? in
             let seen = serverVersion[op.id.client]

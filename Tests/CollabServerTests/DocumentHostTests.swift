@@ -111,9 +111,9 @@ struct DocumentHostTests {
         }
         let rules = policy
         let host = DocumentHost(documentId: "doc", document: Document(), log: disk, policy: { rules })
-        await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("viewer", "x")], as: "viewer") }
-        await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("owner", "x")], as: "viewer") }
-        _ = try await host.submit([Self.insert("owner/laptop", "x")], as: "owner")
+        await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("viewer", "x")], as: TokenHolder(user: "viewer")) }
+        await #expect(throws: DocumentHost.Refusal.self) { try await host.submit([Self.insert("owner", "x")], as: TokenHolder(user: "viewer")) }
+        _ = try await host.submit([Self.insert("owner/laptop", "x")], as: TokenHolder(user: "owner"))
         #expect(disk.ops.map(\.id.client) == ["owner/laptop"])
     }
 }

@@ -50,6 +50,7 @@ struct HubTests {
         let shown = merged.map { item -> String in
             switch item {
             case .text(let text): text
+            case .texts(let texts): texts.joined(separator: "|")
             case .ops(let docId, let json): "\(docId):\(json)"
             case .close: "close"
             }

@@ -22,7 +22,7 @@ struct ServerTests {
             let vic = TestClient(ProtocolClient(url: server.url, token: try await server.token("vic")))
             #expect(try await vic.next().hasPrefix(#"{"type":"auth_ok","user":"vic","expiresAt":"#))
             vic.send(Wire.join())
-            #expect(try await vic.next() == #"{"type":"sync_response","docId":"notes","ops":[],"version":{}}"#)
+            #expect(try await vic.next() == #"{"type":"sync_response","docId":"notes","ops":[],"version":{},"last":true}"#)
         }
     }
 
@@ -43,7 +43,7 @@ struct ServerTests {
             vic.send(Wire.join())
             #expect(try await vic.next().contains(#""text":"hello""#))
             vic.send(#"{"type":"sync_request","docId":"notes","since":{"alice":5}}"#)
-            #expect(try await vic.next { $0.contains("sync_response") } == #"{"type":"sync_response","docId":"notes","ops":[],"version":{"alice":5}}"#)
+            #expect(try await vic.next { $0.contains("sync_response") } == #"{"type":"sync_response","docId":"notes","ops":[],"version":{"alice":5},"last":true}"#)
         }
     }
 
