@@ -20,7 +20,12 @@ struct Connection {
         metrics.connectionOpened()
         defer { metrics.connectionClosed() }
         let channel = channel
-        let outbox = Outbox(limit: hub.limits.maxQueuedBytes, maxMessageBytes: hub.limits.maxMessageBytes) { channel.close(promise: nil) }
+        let logger = hub.logger
+        let limit = hub.limits.maxQueuedBytes
+        let outbox = Outbox(limit: limit, maxMessageBytes: hub.limits.maxMessageBytes) {
+            logger.notice("connection cut off: the client fell behind", metadata: ["queued_over": "\(limit)"])
+            channel.close(promise: nil)
+        }
         var session: Session?
         if let token, let claims = try? await gate.verify(token) {
             session = await admit(claims, outbox)

@@ -109,15 +109,33 @@ public actor DocumentHost {
         }
 
         public let batches: [Batch]
+        /// The most op JSON one message holds (the pages' budget).
+        let budget: Int
 
         /// The ops of the batches `listener` did not send.
         public func ops(for listener: UUID) -> [Op] {
             batches.filter { $0.from != listener }.flatMap(\.ops)
         }
 
-        /// The pages of JSON of the batches `listener` did not send (none if it sent them all).
+        /// The JSON of the batches `listener` did not send (none if it sent them all), in
+        /// as few pages as fit the budget: one message per group write, as a rule.
         public func pages(for listener: UUID) -> [String] {
-            batches.filter { $0.from != listener }.flatMap(\.pages)
+            var pages: [String] = []
+            var open: [String] = []
+            var openBytes = 0
+            for batch in batches where batch.from != listener {
+                for page in batch.pages {
+                    if !open.isEmpty && openBytes + 1 + page.utf8.count > budget {
+                        pages.append(open.joined(separator: ","))
+                        open = []
+                        openBytes = 0
+                    }
+                    openBytes += open.isEmpty ? page.utf8.count : page.utf8.count + 1
+                    open.append(page)
+                }
+            }
+            if !open.isEmpty { pages.append(open.joined(separator: ",")) }
+            return pages
         }
     }
 
@@ -254,6 +272,8 @@ public actor DocumentHost {
     /// When another process wrote the log meantime, nothing is written: its ops are
     /// taken in first, and the group is checked and written again after them.
     private func writeWaiting() async {
+        // Catching up must end: a log that changes at every try refuses the group instead.
+        var catchUps = 0
         while !waiting.isEmpty {
             if let failure {
                 for batch in waiting { batch.done.resume(throwing: Refusal.unavailable("\(failure); the document takes writes again once it has been read again from its log")) }
@@ -297,12 +317,19 @@ public actor DocumentHost {
                 let checkpointDue = checkpointEvery > 0 && writesSinceCheckpoint + 1 >= checkpointEvery
                 do {
                     try await write(new, checkpoint: checkpointDue ? next.snapshot() : nil)
+                    catchUps = 0
                     writes += 1
                     writesSinceCheckpoint = checkpointDue ? 0 : writesSinceCheckpoint + 1
                 } catch LogError.changed {
                     // Another process wrote the log: nothing of this group was written. Take
                     // its ops in, then check and write the group again, after them.
                     shadow = nil
+                    catchUps += 1
+                    guard catchUps <= 10 else {
+                        fail(taken.map(\.done), "the log changed at every one of 10 tries to write; nothing was written")
+                        catchUps = 0
+                        continue
+                    }
                     waiting = taken + waiting
                     await catchUpWithLog()
                     continue
@@ -339,7 +366,7 @@ public actor DocumentHost {
                 guard !batch.ops.isEmpty else { continue }
                 delivered.append(.init(from: batch.from, ops: batch.ops, pages: CatchUpPages(batch.ops, budget: historyPages.budget).pages))
             }
-            if !delivered.isEmpty { tell(.ops(Delivery(batches: delivered))) }
+            if !delivered.isEmpty { tell(.ops(Delivery(batches: delivered, budget: historyPages.budget))) }
         }
         writing = false
     }
@@ -400,7 +427,7 @@ public actor DocumentHost {
             shadow = nil
             logger.info("took in ops another process appended", metadata: ["doc": "\(documentId)", "ops": "\(ops.count)"])
             wakePollers()
-            tell(.ops(Delivery(batches: [.init(from: nil, ops: ops, pages: CatchUpPages(ops, budget: historyPages.budget).pages)])))
+            tell(.ops(Delivery(batches: [.init(from: nil, ops: ops, pages: CatchUpPages(ops, budget: historyPages.budget).pages)], budget: historyPages.budget)))
         }
     }
 

@@ -162,15 +162,28 @@ final class Outbox: Sendable {
     static func merged(_ items: [Item], upTo maxMessageBytes: Int = .max) -> [Item] {
         var result: [Item] = []
         result.reserveCapacity(items.count)
+        // The run of ops items being merged: joined once when it ends, not item by item.
+        var run: (docId: String, parts: [String], size: Int)?
+        func endRun() {
+            guard let ended = run else { return }
+            result.append(.ops(docId: ended.docId, json: ended.parts.count == 1 ? ended.parts[0] : ended.parts.joined(separator: ",")))
+            run = nil
+        }
         for item in items {
-            if case .ops(let docId, let json) = item, case .ops(let previousDoc, let previous)? = result.last, previousDoc == docId,
-                item.size + result[result.count - 1].size <= maxMessageBytes
-            {
-                result[result.count - 1] = .ops(docId: docId, json: previous + "," + json)
+            if case .ops(let docId, let json) = item {
+                if let current = run, current.docId == docId, current.size + item.size <= maxMessageBytes {
+                    run!.parts.append(json)
+                    run!.size += item.size
+                } else {
+                    endRun()
+                    run = (docId, [json], item.size)
+                }
             } else {
+                endRun()
                 result.append(item)
             }
         }
+        endRun()
         return result
     }
 }
