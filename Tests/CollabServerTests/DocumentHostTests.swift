@@ -26,10 +26,27 @@ struct DocumentHostTests {
 
         func open() throws -> Document {
             if failing { throw LogError.io(path: "disk", reason: "read failed: EIO") }
+            lock.lock()
+            if let replaced = onDisk {
+                written = [replaced]
+                onDisk = nil
+            }
+            lock.unlock()
             return try Document(ops: ops)
         }
 
-        func changes() throws -> ClogAppender.Change { .none }
+        /// What the next `changes()` reports: another process's doing.
+        var change: ClogAppender.Change = .none
+        /// What the log holds when read again after a change (nil: what was written).
+        var onDisk: [Op]?
+
+        func changes() throws -> ClogAppender.Change {
+            lock.lock()
+            defer { lock.unlock() }
+            defer { change = .none }
+            if case .appended(let ops) = change { written.append(ops) }
+            return change
+        }
         var batchesSinceCheckpoint: Int { 0 }
         func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws {}
 
@@ -97,6 +114,45 @@ struct DocumentHostTests {
         await host.refresh()
         _ = try await host.submit([Self.insert("d", "!", after: OpId("a", 3))], as: nil)
         #expect(try Document(ops: disk.ops).text == "kept!")
+    }
+
+    /// Another process appended: its ops are taken in and passed on, and the host goes on
+    /// writing after them.
+    @Test func othersAppendsAreTakenInAndPassedOn() async throws {
+        let disk = Disk()
+        let host = DocumentHost(documentId: "doc", document: Document(), log: disk)
+        let received = Received()
+        _ = await host.listen { event, me in
+            if case .ops(let delivery) = event { received.add(delivery.ops(for: me).count) }
+        }
+        _ = try await host.submit([Self.insert("a", "one")], as: nil)
+        disk.change = .appended([Self.insert("off", "two", after: OpId("a", 2))])
+        await host.refresh()
+        #expect(received.count == 2)
+        #expect(await host.version == VersionVector(["a": 3, "off": 3]))
+        _ = try await host.submit([Self.insert("a", "!", after: OpId("off", 2), seq: 3)], as: nil)
+        #expect(try Document(ops: disk.ops).text == "onetwo!")
+    }
+
+    /// A log rewritten under the host (a salvage into place that dropped a record) is read
+    /// again; ops the host holds that the log lost are written back, and followers resync.
+    @Test func aRewrittenLogIsReadAgainAndLostOpsAreWrittenBack() async throws {
+        let disk = Disk()
+        let host = DocumentHost(documentId: "doc", document: Document(), log: disk)
+        let resynced = Locked<VersionVector?>(nil)
+        _ = await host.listen { event, _ in
+            if case .resync(_, let version) = event { resynced.withValue { $0 = version } }
+        }
+        let first = Self.insert("a", "kept")
+        let second = Self.insert("b", "lost")
+        _ = try await host.submit([first], as: nil)
+        _ = try await host.submit([second], as: nil)
+        disk.onDisk = [first]
+        disk.change = .replaced
+        await host.refresh()
+        #expect(resynced.withValue { $0 } == VersionVector(["a": 4, "b": 4]))
+        #expect(Set(disk.ops.map(\.id)) == [first.id, second.id], "written back")
+        #expect(await host.version == VersionVector(["a": 4, "b": 4]))
     }
 
     @Test func accessIsCheckedForEveryBatch() async throws {
