@@ -367,7 +367,7 @@ _collab_repair() {
 
 _collab_salvage() {
     repeating_flags=()
-    non_repeating_flags=(--force --json --version -h --help)
+    non_repeating_flags=(--force --json --list --version -h --help)
     repeating_options=()
     non_repeating_options=(--output -o)
     __collab_offer_flags_options 1

@@ -1,10 +1,19 @@
 import Foundation
+import Synchronization
 
 /// Reading whole inputs and replacing outputs all-or-nothing. `-` is stdin or stdout.
 public enum FileIO {
+    /// Reads a whole input. `-` is the standard input's contents: read once, to its end,
+    /// and the same bytes again for every later read of `-` in this process (a command
+    /// that looks at its input twice must not find it empty the second time).
     public static func read(_ path: String) throws(LogError) -> [UInt8] {
         if path == "-" {
-            return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            return standardInput.withLock { read in
+                if let bytes = read { return bytes }
+                let bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+                read = bytes
+                return bytes
+            }
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -47,6 +56,9 @@ public enum FileIO {
     /// same directory is written and fsynced, renamed over `path`, and the directory is
     /// fsynced, so a crash leaves either the old file or the new one, never a mixture.
     ///
+    /// The standard input, once read.
+    private static let standardInput = Mutex<[UInt8]?>(nil)
+
     /// Only regular files are replaced. A symbolic link is followed (the file it names
     /// is replaced, the link stays); a device, pipe or socket (`/dev/stdout`, a FIFO) is
     /// written in place, never renamed over.

@@ -25,6 +25,14 @@ enum CLI {
         _ arguments: [String], in directory: URL, stdin: String? = nil, executable: String? = nil,
         environment: [String: String] = [:]
     ) throws -> CollabRun {
+        try run(arguments, in: directory, input: stdin.map { Data($0.utf8) }, executable: executable, environment: environment)
+    }
+
+    /// `run` with bytes (a binary `.clog`, say) on standard input.
+    @discardableResult
+    static func run(
+        _ arguments: [String], in directory: URL, input inputBytes: Data?, executable: String? = nil, environment: [String: String] = [:]
+    ) throws -> CollabRun {
         let process = Process()
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
@@ -37,7 +45,8 @@ enum CLI {
         process.standardError = err
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        // Inputs in tests are small: they fit the pipe's buffer before anything is read.
+        if let inputBytes { input.fileHandleForWriting.write(inputBytes) }
         try input.fileHandleForWriting.close()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()

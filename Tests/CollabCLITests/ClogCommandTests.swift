@@ -42,6 +42,13 @@ struct ClogCommandTests {
         #expect(try Data(contentsOf: dir.file(side[0])) == full[good.count..<(full.count - 3)])
         #expect(try CLI.run(["verify", "doc.clog"], in: dir).status == 0)
         #expect(try CLI.run(["repair", "doc.clog"], in: dir).stdout.contains("nothing to repair"))
+        // Torn again at once: a second side file beside the first, never over it.
+        try full.prefix(full.count - 3).write(to: dir.file("doc.clog"))
+        let again = try CLI.run(["repair", "doc.clog"], in: dir)
+        #expect(again.status == 0, "\(again)")
+        let sides = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("doc.clog.torn-") }
+        #expect(sides.count == 2)
+        for side in sides { #expect(try Data(contentsOf: dir.file(side)) == full[good.count..<(full.count - 3)]) }
     }
 
     @Test func corruptionIsRefusedEverywhereAndRepairPointsAtSalvage() throws {
@@ -82,6 +89,24 @@ struct ClogCommandTests {
 
 @Suite("salvage")
 struct SalvageTests {
+    /// Ops dropped with a lost record are summed up as id ranges per client; --list names each.
+    @Test func salvageSumsUpDroppedOpsAsRangesAndListsThemWhenAsked() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "0", "one "], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "4", "two "], in: dir)
+        for k in 0..<3 { try CLI.run(["edit", "doc.clog", "--client", "alice", "insert", "\(8 + 2 * k)", "\(k)!"], in: dir) }
+        var bytes = try [UInt8](Data(contentsOf: dir.file("doc.clog")))
+        bytes[try recordOffsets(bytes)[1] + 30] ^= 0x55
+        try Data(bytes).write(to: dir.file("doc.clog"))
+        let summary = try CLI.run(["salvage", "doc.clog", "-o", "new.clog"], in: dir)
+        #expect(summary.status == 1)
+        #expect(summary.stdout.contains("lost: 3 ops that depend on lost ones or do not apply: alice:8..<14 (3 ops)"), "\(summary.stdout)")
+        #expect(!summary.stdout.contains("lost: op "))
+        let listed = try CLI.run(["salvage", "doc.clog", "-o", "listed.clog", "--list"], in: dir)
+        #expect(listed.stdout.components(separatedBy: "lost: op alice:").count - 1 == 3, "\(listed.stdout)")
+        #expect(try CLI.run(["materialize", "new.clog"], in: dir).stdout == "one ")
+    }
+
     @Test func salvageKeepsWhatVerifiesAndNeverTouchesItsInput() throws {
         let dir = try CLI.scratch()
         // Two independent clients, so losing one's record strands nothing of the other.

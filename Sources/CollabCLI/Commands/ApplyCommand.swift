@@ -34,6 +34,7 @@ struct ApplyCommand: ParsableCommand {
     var user: String?
 
     func validate() throws {
+        try location.requireFile("apply")
         if user != nil && location.store == nil { throw ValidationError("--as checks access, which a store keeps: add --store DIR") }
     }
 

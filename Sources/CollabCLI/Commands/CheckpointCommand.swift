@@ -19,6 +19,10 @@ struct CheckpointCommand: ParsableCommand {
 
     @OptionGroup var location: LogLocation
 
+    func validate() throws {
+        try location.requireFile("checkpoint")
+    }
+
     func run() throws {
         let (records, bytes) = try ClogLog.appendCheckpoint(to: try location.path())
         print("\(location.name): checkpoint of \(bytes) bytes appended as record \(records - 1)")

@@ -59,6 +59,7 @@ struct CompactCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if output == nil && !dryRun { try location.requireFile("compact") }
         guard (before != nil) != stable else { throw ValidationError("name the cutoff: --before VERSION, or --stable") }
     }
 
@@ -96,7 +97,7 @@ struct CompactCommand: ParsableCommand {
 
     private func compact(path: String, into target: String) throws {
         let log = try location.load()
-        let before = try Data(contentsOf: URL(fileURLWithPath: path)).count
+        let before = try FileIO.read(path).count
         let cutoff = try self.cutoff(of: log, path: path)
         let result: LogCompaction.Result
         do {

@@ -102,6 +102,7 @@ struct EditCommand: ParsableCommand {
     }
 
     func validate() throws {
+        try location.requireFile("edit")
         if let problem = ClientIdGrammar.problem(with: client) { throw ValidationError("--client: \(problem)") }
         let steps = try self.steps
         guard replyTo == nil || (steps.count == 1 && action == .comment) else {

@@ -20,6 +20,10 @@ struct RepairCommand: ParsableCommand {
 
     @OptionGroup var location: LogLocation
 
+    func validate() throws {
+        try location.requireFile("repair")
+    }
+
     func run() throws {
         let outcome = try ClogRepair.repair(try location.path(), now: Date())
         switch outcome {

@@ -43,6 +43,7 @@ struct RestoreCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if !dryRun { try location.requireFile("restore") }
         if let problem = ClientIdGrammar.problem(with: author) { throw ValidationError("--as: \(problem)") }
     }
 

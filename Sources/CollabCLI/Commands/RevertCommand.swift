@@ -47,6 +47,7 @@ struct RevertCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if !dryRun { try location.requireFile("revert") }
         guard ops.isEmpty != (client == nil) else { throw ValidationError("name the ops: --ops RANGE… or --client ID") }
         guard since == nil || client != nil else { throw ValidationError("--since goes with --client") }
         if let problem = ClientIdGrammar.problem(with: author) { throw ValidationError("--as: \(problem)") }

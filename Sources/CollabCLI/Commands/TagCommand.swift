@@ -40,6 +40,7 @@ struct TagCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        try location.requireFile("tag")
         if let problem = VersionTag.problem(withName: name) { throw ValidationError(problem) }
     }
 

@@ -32,6 +32,7 @@ struct UndoCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if !dryRun { try location.requireFile("undo") }
         guard n >= 1 else { throw ValidationError("-n must be at least 1") }
     }
 

@@ -15,6 +15,14 @@ struct LogLocation: ParsableArguments {
         if store != nil, let problem = DocumentPath.problem(with: log) { throw ValidationError("document id \(log.debugDescription): \(problem)") }
     }
 
+    /// For a command that writes the log in place: `-` (standard input) is no file to
+    /// write, and is refused (exit 64) rather than read and written to standard output.
+    func requireFile(_ command: String) throws {
+        if log == "-" && store == nil {
+            throw ValidationError("\(command) writes to its log in place: name a log file, not - (standard input)")
+        }
+    }
+
     /// The file to read or write; for a store, its folder is created when `creating`.
     func path(creating: Bool = false) throws -> String {
         try Self.path(of: log, in: store, creating: creating)

@@ -24,7 +24,14 @@ public enum ClogRepair {
                     throw .damaged(path: path, reason: "the file header itself is incomplete; there is nothing to keep")
                 }
             }
-            let sideFile = path + ".torn-" + stamp(now)
+            // Never over an earlier side file: two repairs within a second get `.1`, `.2`, ….
+            let stamped = path + ".torn-" + stamp(now)
+            var sideFile = stamped
+            var copy = 0
+            while FileIO.exists(sideFile) {
+                copy += 1
+                sideFile = stamped + ".\(copy)"
+            }
             try FileIO.createNew(sideFile, with: Array(bytes[scan.validLength...]))
             try file.truncate(to: scan.validLength)
             try file.syncData()

@@ -22,7 +22,7 @@ public enum ClogSalvage {
         public var undecodableRecords: [Int]
         /// Ops that were read but are not kept: they depend on something lost, or the
         /// engine refuses them.
-        public var droppedOps: [(op: OpId, reason: String)]
+        public var droppedOps: [(op: OpId, end: Int, reason: String)]
 
         public var lostAnything: Bool { !lostBytes.isEmpty || !undecodableRecords.isEmpty || !droppedOps.isEmpty }
     }
@@ -73,17 +73,17 @@ public enum ClogSalvage {
             }
             read += ops
         }
-        var dropped: [(OpId, String)] = []
+        var dropped: [(OpId, Int, String)] = []
         for op in read {
             do {
                 try document.apply(op)
             } catch {
-                dropped.append((op.id, "\(error)"))
+                dropped.append((op.id, op.endSeq, "\(error)"))
             }
         }
         for op in document.pending {
             let missing = op.dependencies.first { !document.isSeen($0) } ?? op.id
-            dropped.append((op.id, "depends on \(missing), which was lost"))
+            dropped.append((op.id, op.endSeq, "depends on \(missing), which was lost"))
         }
         return Result(
             documentId: documentId, ops: document.history(from: start), base: base, keptRecords: records.count, lostBytes: losses,
