@@ -105,6 +105,8 @@ struct HTMLOutput: RichTextWriter {
             case ("strike", .bool(true)), ("strikethrough", .bool(true)): (start, end) = ("<s>", "</s>")
             case ("code", .bool(true)): (start, end) = ("<code>", "</code>")
             case ("link", .string(let href)), ("href", .string(let href)):
+                // A target that could run code is no link: the text shows as it is.
+                guard LinkTarget.isSafe(href) else { continue }
                 (start, end) = ("<a href=\"\(Self.escape(href))\">", "</a>")
             default:
                 let name = Self.escape(key)

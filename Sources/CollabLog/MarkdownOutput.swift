@@ -122,6 +122,7 @@ struct MarkdownOutput: RichTextWriter {
             }
         }
         if !hasLink { url = href }  // a link attribute, even not a string, hides href
+        if let target = url, !LinkTarget.isSafe(target) { url = nil }  // shown as plain text
         if url != nil { opening.append(UInt8(ascii: "[")) }
         if strike { opening.append(contentsOf: "~~".utf8) }
         if italic { opening.append(UInt8(ascii: "*")) }
@@ -131,7 +132,22 @@ struct MarkdownOutput: RichTextWriter {
         if bold { closing.append(contentsOf: "**".utf8) }
         if italic { closing.append(UInt8(ascii: "*")) }
         if strike { closing.append(contentsOf: "~~".utf8) }
-        if let url { closing.append(contentsOf: "](\(url))".utf8) }
+        if let url { closing.append(contentsOf: "](\(Self.destination(url)))".utf8) }
+    }
+
+    /// A URL as a CommonMark link destination that reads back as exactly that URL:
+    /// backslashes, parentheses and angle brackets escaped, `&` written as `&amp;` (a
+    /// reader decodes character references there).
+    static func destination(_ url: String) -> String {
+        var written = ""
+        for character in url {
+            switch character {
+            case "\\", "(", ")", "<", ">": written += "\\" + String(character)
+            case "&": written += "&amp;"
+            default: written.append(character)
+            }
+        }
+        return written
     }
 
     mutating func openRun(into out: inout OutputBytes) {

@@ -1,3 +1,4 @@
+import CollabLog
 import Foundation
 import Testing
 
@@ -62,6 +63,38 @@ struct FormatCommandTests {
         try CLI.run(["edit", "doc.clog", "--client", "bob", "--base", "@1", "insert", "8", " now"], in: dir)
         let html = try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir)
         #expect(html.stdout == #"<p>see <a href="https://docs.example">docs</a> now</p>"# + "\n")
+    }
+
+    /// Links that would run code when the rendered page is opened are shown as plain text.
+    @Test(arguments: [
+        "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)", "java\nscript:alert(1)",
+        "\u{1}javascript:alert(1)", "&#106;avascript:alert(1)", "javascript&colon;alert(1)", "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)", "\\javascript:alert(1)",
+    ])
+    func linksThatRunCodeAreShownAsPlainText(target: String) throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "base", "insert", "0", "click me"], in: dir)
+        var encoded = JSONWriter()
+        encoded.string(target)
+        let made = try CLI.run(["edit", "doc.clog", "--client", "mallory", "format", "0", "5", "link=" + encoded.text], in: dir)
+        #expect(made.status == 0, "\(made)")
+        let html = try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir)
+        #expect(html.stdout == "<p>click me</p>\n", "\(target.debugDescription): \(html.stdout)")
+        let markdown = try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir)
+        #expect(markdown.stdout == "click me\n", "\(target.debugDescription): \(markdown.stdout)")
+    }
+
+    @Test func safeLinksStayLinksAndReadBackExactly() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.clog", "--client", "base", "insert", "0", "a b c"], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "a", "format", "0", "1", #"link="https://x.example/wiki/A_(b)?q=1&amp=2""#], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "a", "format", "2", "1", #"link="mailto:bob@example.com""#], in: dir)
+        try CLI.run(["edit", "doc.clog", "--client", "a", "format", "4", "1", #"link="../notes.html#top""#], in: dir)
+        let html = try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir)
+        #expect(html.stdout.contains(#"<a href="https://x.example/wiki/A_(b)?q=1&amp;amp=2">a</a>"#), "\(html.stdout)")
+        #expect(html.stdout.contains(#"<a href="mailto:bob@example.com">b</a>"#) && html.stdout.contains(#"<a href="../notes.html#top">c</a>"#))
+        let markdown = try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir)
+        #expect(markdown.stdout.contains(#"[a](https://x.example/wiki/A_\(b\)?q=1&amp;amp=2)"#), "\(markdown.stdout)")
     }
 
     @Test(arguments: [
