@@ -33,6 +33,11 @@ public struct CollabCommand: ParsableCommand {
     /// Runs the command line and exits with the documented status; errors go to stderr,
     /// never as a backtrace.
     public static func execute(_ arguments: [String]? = nil) -> Never {
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if let problem = unknownCommand(in: given) {
+            standardError("collab: \(problem)\n")
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -53,8 +58,58 @@ public struct CollabCommand: ParsableCommand {
             standardError("collab: \(failure.message)\n")
             Foundation.exit(failure.status.rawValue)
         } catch {
-            exit(withError: error)
+            // Help asked for goes to stdout; a usage error to stderr, its first line
+            // starting with "collab:" as every other error's does.
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                print(message)
+            } else if !message.isEmpty {
+                standardError("collab: " + message.replacingOccurrences(of: "Error: ", with: "", options: .anchored) + "\n")
+            }
+            Foundation.exit(code.rawValue)
         }
+    }
+
+    /// The names a first argument may be: every subcommand's, their aliases, and help.
+    static var commandNames: [String] {
+        ["help"] + configuration.subcommands.flatMap { [$0.configuration.commandName ?? ""] + $0.configuration.aliases }
+    }
+
+    /// Why the arguments do not start with a command (the nearest one suggested), or nil.
+    /// `help TOPIC` must name a command too.
+    static func unknownCommand(in arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        let names = commandNames
+        if first == "help" {
+            guard arguments.count > 1, !arguments[1].hasPrefix("-") else { return nil }
+            let topic = arguments[1]
+            guard !names.contains(topic) else { return nil }
+            return "no help topic '\(topic)'" + suggestion(for: topic, among: names) + "; `collab help` lists the commands, `collab help exit-codes` the exit codes"
+        }
+        guard !names.contains(first) else { return nil }
+        return "unknown command '\(first)'" + suggestion(for: first, among: names) + "; `collab help` lists the commands"
+    }
+
+    /// `; did you mean X?` for the nearest name within a few edits, or nothing.
+    static func suggestion(for word: String, among names: [String]) -> String {
+        let scored = names.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
+        guard let (name, distance) = scored, distance <= max(2, word.count / 3) else { return "" }
+        return " (did you mean \(name)?)"
+    }
+
+    /// Levenshtein distance between two words.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }
 

@@ -50,6 +50,8 @@ public struct OpLogFile {
             return OpLogFile(path: path, format: format(forNew: path), documentId: newDocumentId, ops: [], lines: [])
         }
         let bytes = try FileIO.read(path)
+        // An empty existing file is where a log may start (`edit`, `apply`), not one to read.
+        if let problem = formatProblem(bytes), !(allowMissing && bytes.isEmpty) { throw .badData(path: path, reason: problem) }
         if ClogFormat.isClog(bytes) {
             let scan = ClogScanner.scan(bytes)
             let (ops, checkpoints) = try ClogLog.contents(of: scan, path: path)
@@ -67,6 +69,18 @@ public struct OpLogFile {
         var file = OpLogFile(path: path, format: .jsonLines, ops: log.ops.map(\.op), lines: log.ops.map(\.line))
         file.tags = log.tags
         return file
+    }
+
+    /// Why `bytes` are no log to read, or nil: nothing at all (a log holds at least one
+    /// op, or a `.clog` header), or neither a `.clog` nor JSON lines (whose first thing is
+    /// an object).
+    public static func formatProblem(_ bytes: [UInt8]) -> String? {
+        if ClogFormat.isClog(bytes) { return nil }
+        switch bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) {
+        case nil: return "empty: no ops"
+        case UInt8(ascii: "{")?: return nil
+        default: return "not a collab log: neither .clog nor JSON lines"
+        }
     }
 
     /// Just the document at the end of a log, the fast way: a `.clog` restores its last

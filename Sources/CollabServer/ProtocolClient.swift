@@ -12,12 +12,15 @@ public final class ProtocolClient: Sendable {
     public let messages: AsyncStream<String>
     private let outgoing: AsyncStream<String>.Continuation
     private let connection: Task<WebSocketCloseFrame?, any Error>
+    /// Where it connects.
+    public let url: String
 
     /// Connects to `url` (ws://host:port/ws), with `token` as a bearer token if given.
     public init(
         url: String, token: String?, headers extra: [(String, String)] = [], maxMessageBytes: Int = 64 << 20,
         logger: Logger = Logger(label: "collab.client")
     ) {
+        self.url = url
         let (messages, received) = AsyncStream.makeStream(of: String.self)
         let (toSend, outgoing) = AsyncStream.makeStream(of: String.self)
         self.messages = messages
@@ -44,6 +47,23 @@ public final class ProtocolClient: Sendable {
                 }
             }
         }
+    }
+
+    /// Why a connection to `url` could not be made, for people: the library's error names
+    /// the socket call; this says what to check.
+    public static func unreachable(_ url: String, _ error: any Error) -> String {
+        let text = "\(error)"
+        let why: String
+        if text.contains("Connection refused") {
+            why = "connection refused: is collab serve running there?"
+        } else if text.localizedCaseInsensitiveContains("timed out") || text.localizedCaseInsensitiveContains("timeout") {
+            why = "no answer: is the address right, and the server up?"
+        } else if text.contains("NXDOMAIN") || text.localizedCaseInsensitiveContains("unknown host") || text.contains("getaddrinfo") {
+            why = "no such host"
+        } else {
+            why = text
+        }
+        return "cannot reach \(url): \(why)"
     }
 
     public func send(_ text: String) {

@@ -119,7 +119,17 @@ public enum Server {
             done.signal()
         }
         done.wait()
-        if let failure { throw failure }
+        if let failure {
+            let inUse = (failure as? IOError)?.errnoCode == EADDRINUSE || "\(failure)".contains("Address already in use")
+            throw inUse ? PortInUse(host: options.host, port: options.port) : failure
+        }
+    }
+
+    /// The server could not listen: another process has its port.
+    public struct PortInUse: Error, CustomStringConvertible {
+        public let host: String
+        public let port: Int
+        public var description: String { "port \(port) on \(host) is in use: pass --port (0 picks a free one)" }
     }
 }
 

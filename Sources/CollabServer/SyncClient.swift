@@ -159,7 +159,7 @@ struct Inbox {
             if "\(error)".localizedCaseInsensitiveContains("upgrade") {
                 throw SyncClient.Failure(code: "unauthenticated", description: "the server refused the connection: a bad or expired token?")
             }
-            throw SyncClient.Failure(code: "unreachable", description: "cannot connect: \(error)")
+            throw SyncClient.Failure(code: "unreachable", description: ProtocolClient.unreachable(client.url, error))
         }
     }
 }

@@ -94,8 +94,12 @@ struct ServeCommand: ParsableCommand {
         limits.idleDocument = .seconds(idleUnload)
         limits.maxClockSkew = .seconds(maxClockSkew)
         let options = Server.Options(store: store, host: host, port: port, key: key, origins: origin, limits: limits)
-        try Server.runUntilSignalled(options, logger: logger) { port in
-            standardError("collab: serving \(store) on ws://\(host):\(port)/ws\n")
+        do {
+            try Server.runUntilSignalled(options, logger: logger) { port in
+                standardError("collab: serving \(store) on ws://\(host):\(port)/ws\n")
+            }
+        } catch let failure as Server.PortInUse {
+            throw CommandFailure(.unavailable, failure.description)
         }
     }
 }

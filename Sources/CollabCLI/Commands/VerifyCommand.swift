@@ -49,6 +49,12 @@ struct LogVerdict {
     init(path: String) throws {
         self.path = path
         let bytes = try FileIO.read(path)
+        if let problem = OpLogFile.formatProblem(bytes) {
+            status = .badData
+            summary = problem
+            detail = ["status": bytes.contains(where: { $0 > 0x20 }) ? "not_a_log" : "empty"]
+            return
+        }
         guard ClogFormat.isClog(bytes) else {
             // JSON lines: clean when every op parses and replays.
             detail = ["format": "jsonl"]

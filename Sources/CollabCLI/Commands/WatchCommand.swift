@@ -100,7 +100,7 @@ struct WatchCommand: ParsableCommand {
         } catch let error as CommandFailure {
             throw error
         } catch {
-            throw CommandFailure(.unavailable, "\(doc): cannot connect: \(error)")
+            throw CommandFailure(.unavailable, ProtocolClient.unreachable(server.url, error))
         }
     }
 }

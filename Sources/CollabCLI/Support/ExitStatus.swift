@@ -21,7 +21,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .usage: "usage error: bad arguments, options or positions"
         case .badData: "bad data: malformed input, a refused op, a corrupt log"
         case .missingInput: "an input file does not exist"
-        case .unavailable: "a server could not be reached, or closed the connection"
+        case .unavailable: "a server could not be reached or closed the connection, or could not listen (its port is in use)"
         case .cannotCreate: "an output cannot be created (or exists and would be overwritten)"
         case .ioError: "an I/O error while reading or writing"
         case .temporarilyRefused: "temporarily refused, e.g. the log is locked by another writer"
