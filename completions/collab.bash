@@ -516,7 +516,7 @@ _collab_diff() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --from --to --format --output -o)
+    non_repeating_options=(--store --from --to --format --output -o --color)
     __collab_offer_flags_options -1
 
     # Offer option value completions
@@ -535,6 +535,10 @@ _collab_diff() {
         return
         ;;
     '--output'|'-o')
+        return
+        ;;
+    '--color')
+        __collab_add_completions -W 'auto'$'\n''always'$'\n''never'
         return
         ;;
     esac

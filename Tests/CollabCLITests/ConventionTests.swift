@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import CollabCLI
+
 /// What people who script `collab` expect of a command line: suggestions for typos,
 /// usage errors that say `collab:` first, and errors that say what is wrong in words.
 @Suite("command-line conventions")
@@ -68,5 +70,31 @@ struct ConventionTests {
         let watch = try CLI.run(["watch", "ws://127.0.0.1:1/ws", "--doc", "notes", "--token", "t"], in: dir)
         #expect(watch.status == 69)
         #expect(watch.stderr.contains("collab: cannot reach ws://127.0.0.1:1/ws: connection refused: is collab serve running there?"), "\(watch.stderr)")
+    }
+}
+
+/// Colour: only on a terminal that wants it, and as told.
+@Suite("colour")
+struct ColorTests {
+    @Test func autoColoursATerminalUnlessNoColorOrADumbTerminalSaySo() {
+        #expect(Terminal.colors(.auto, toTerminal: true, environment: ["TERM": "xterm-256color"]))
+        #expect(!Terminal.colors(.auto, toTerminal: true, environment: ["TERM": "xterm", "NO_COLOR": "1"]))
+        #expect(!Terminal.colors(.auto, toTerminal: true, environment: ["TERM": "dumb"]))
+        #expect(Terminal.colors(.auto, toTerminal: true, environment: ["NO_COLOR": ""]), "an empty NO_COLOR is unset")
+        #expect(!Terminal.colors(.auto, toTerminal: false, environment: [:]))
+        #expect(!Terminal.colors(.never, toTerminal: true, environment: [:]))
+        #expect(Terminal.colors(.always, toTerminal: false, environment: ["NO_COLOR": "1"]))
+    }
+
+    @Test func diffColoursAsToldWithColor() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "doc.jsonl", "--client", "a", "insert", "0", "hello"], in: dir)
+        try CLI.run(["edit", "doc.jsonl", "--client", "a", "insert", "5", " world"], in: dir)
+        let always = try CLI.run(["diff", "doc.jsonl", "--from", "@1", "--color", "always"], in: dir)
+        #expect(always.stdout.contains("\u{1B}["), "\(always)")
+        for arguments in [["--color", "never"], [], ["--color", "auto"]] {
+            let plain = try CLI.run(["diff", "doc.jsonl", "--from", "@1"] + arguments, in: dir, environment: ["TERM": "xterm"])
+            #expect(!plain.stdout.contains("\u{1B}") && plain.stdout.contains("{+ world+}"), "\(arguments): \(plain.stdout)")
+        }
     }
 }

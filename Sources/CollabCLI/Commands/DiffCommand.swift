@@ -46,11 +46,14 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "The newer version (default: head).")
     var to = "head"
 
-    @Option(help: "ansi, markup, html or json (default: ansi on a terminal, else markup).")
+    @Option(help: "ansi, markup, html or json (default: ansi on a terminal, else markup; see --color).")
     var format: DiffRendering.Format?
 
     @Option(name: .shortAndLong, help: "Where to write, or - for stdout.")
     var output = "-"
+
+    @Option(help: "auto, always or never: with no --format, colour (ansi) or not (markup); auto colours a terminal unless NO_COLOR is set or TERM is dumb.")
+    var color = ColorChoice.auto
 
     func validate() throws {
         guard (1...2).contains(logs.count) else { throw ValidationError("name one log (with --from), or two logs") }
@@ -59,7 +62,8 @@ struct DiffCommand: ParsableCommand {
     }
 
     func run() throws {
-        let format = format ?? (output == "-" && isatty(STDOUT_FILENO) == 1 ? .ansi : .markup)
+        let colored = color == .always || (output == "-" && Terminal.colors(color, on: STDOUT_FILENO))
+        let format = format ?? (colored ? .ansi : .markup)
         var rendered = ""
         var differs = false
         if logs.count == 1 {

@@ -1,10 +1,11 @@
 import Foundation
 
-/// Progress of long work on stderr, only when stderr is a terminal (never in pipelines
-/// or logs), redrawn in place at most ten times a second.
+/// Progress of long work on stderr, only when stderr is a terminal that takes escape
+/// codes (never in pipelines or logs, nor with TERM=dumb), redrawn in place at most ten
+/// times a second.
 final class Progress {
     private let label: String
-    private let enabled = isatty(STDERR_FILENO) == 1
+    private let enabled = isatty(STDERR_FILENO) == 1 && !Terminal.isDumb()
     private var lastDraw = Date.distantPast
     private var drawn = false
 
