@@ -186,7 +186,7 @@ _collab() {
 
 _collab_import() {
     repeating_flags=()
-    non_repeating_flags=(--force --allow-clock-skew --version -h --help)
+    non_repeating_flags=(--force --json --allow-clock-skew --version -h --help)
     repeating_options=()
     non_repeating_options=(--format --output -o --store --document --skip-invalid)
     __collab_offer_flags_options 1
@@ -352,7 +352,7 @@ _collab_verify() {
 
 _collab_repair() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--store)
     __collab_offer_flags_options 1
@@ -382,7 +382,7 @@ _collab_salvage() {
 
 _collab_checkpoint() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--store)
     __collab_offer_flags_options 1
@@ -610,7 +610,7 @@ _collab_compact() {
 
 _collab_grant() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--expires --store --as)
     __collab_offer_flags_options 3
@@ -631,7 +631,7 @@ _collab_grant() {
 
 _collab_revoke() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--store --as)
     __collab_offer_flags_options 2
@@ -649,7 +649,7 @@ _collab_revoke() {
 
 _collab_transfer() {
     repeating_flags=()
-    non_repeating_flags=(--yes --version -h --help)
+    non_repeating_flags=(--yes --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--to --store --as)
     __collab_offer_flags_options 1
@@ -711,7 +711,7 @@ _collab_access_list() {
 
 _collab_access_check() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--store --as)
     __collab_offer_flags_options 3
@@ -785,7 +785,7 @@ _collab_token() {
 
 _collab_token_issue() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--user --expires --doc --key-file --store)
     __collab_offer_flags_options 0

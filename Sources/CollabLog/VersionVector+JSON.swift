@@ -12,4 +12,11 @@ extension VersionVector {
         }
         writer.raw("}")
     }
+
+    /// The same, as a string.
+    public var jsonText: String {
+        var writer = JSONWriter()
+        json(&writer)
+        return writer.text
+    }
 }

@@ -64,10 +64,10 @@ public enum LoadTest {
         public var json: String {
             func ms(_ value: Double) -> String { String(format: "%.2f", value) }
             return "{\"clients\":\(connected),\"sent\":\(sent),\"acknowledged\":\(acknowledged),"
-                + "\"ack_p50_ms\":\(ms(Self.percentile(ackMilliseconds, 50))),\"ack_p95_ms\":\(ms(Self.percentile(ackMilliseconds, 95))),"
-                + "\"ack_p99_ms\":\(ms(Self.percentile(ackMilliseconds, 99))),\"broadcast_p50_ms\":\(ms(Self.percentile(broadcastMilliseconds, 50))),"
-                + "\"broadcast_p95_ms\":\(ms(Self.percentile(broadcastMilliseconds, 95))),\"broadcast_p99_ms\":\(ms(Self.percentile(broadcastMilliseconds, 99))),"
-                + "\"ops_per_s\":\(String(format: "%.1f", opsPerSecond)),\"errors\":\(errors),\"first_errors\":"
+                + "\"ackP50Ms\":\(ms(Self.percentile(ackMilliseconds, 50))),\"ackP95Ms\":\(ms(Self.percentile(ackMilliseconds, 95))),"
+                + "\"ackP99Ms\":\(ms(Self.percentile(ackMilliseconds, 99))),\"broadcastP50Ms\":\(ms(Self.percentile(broadcastMilliseconds, 50))),"
+                + "\"broadcastP95Ms\":\(ms(Self.percentile(broadcastMilliseconds, 95))),\"broadcastP99Ms\":\(ms(Self.percentile(broadcastMilliseconds, 99))),"
+                + "\"opsPerSecond\":\(String(format: "%.1f", opsPerSecond)),\"errors\":\(errors),\"firstErrors\":"
                 + "[" + firstErrors.map { Self.quote($0) }.joined(separator: ",") + "]}"
         }
     }

@@ -120,7 +120,7 @@ struct SalvageTests {
         try Data(bytes).write(to: dir.file("doc.clog"))
         let result = try CLI.run(["salvage", "doc.clog", "-o", "new.clog", "--json"], in: dir)
         #expect(result.status == 1)
-        #expect(result.stdout.contains(#""kept_records":2"#))
+        #expect(result.stdout.contains(#""keptRecords":2"#))
         #expect(try [UInt8](Data(contentsOf: dir.file("doc.clog"))) == bytes)
         #expect(try CLI.run(["verify", "new.clog"], in: dir).status == 0)
         let text = try CLI.run(["materialize", "new.clog"], in: dir).stdout

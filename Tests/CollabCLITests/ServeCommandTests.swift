@@ -154,7 +154,7 @@ struct ServeCommandTests {
         #expect(run.status == 0, "\(run)")
         guard case .object(let report) = try JSONParser.parse(run.stdout) else { Issue.record("not JSON: \(run.stdout)"); return }
         #expect(report["clients"] == .int(6) && report["errors"] == .int(0))
-        guard case .int(let acknowledged)? = report["acknowledged"], case .double(let p95)? = report["ack_p95_ms"] else {
+        guard case .int(let acknowledged)? = report["acknowledged"], case .double(let p95)? = report["ackP95Ms"] else {
             Issue.record("\(report)"); return
         }
         #expect(acknowledged >= 20 && p95 > 0)

@@ -85,7 +85,7 @@ struct TokenCommandTests {
         #expect(String(decoding: stored, as: UTF8.self).contains("scrypt$"))
         #expect(!String(decoding: stored, as: UTF8.self).contains("open sesame"))
         let listed = try CLI.run(["share", "list", "team/specs/plan", "--json"], in: dir).stdout
-        let id = try #require((try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]])?.first?["share"] as? String)
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(listed.split(separator: "\n")[0].utf8)) as? [String: Any])?["share"] as? String)
         #expect(try CLI.run(["share", "revoke", id, "--as", "bob"], in: dir).status == 77)
         #expect(try CLI.run(["share", "revoke", id, "--as", "alice"], in: dir).status == 0)
         #expect(try check("read", "open sesame").status == 77)

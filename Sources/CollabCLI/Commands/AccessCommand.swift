@@ -25,7 +25,7 @@ struct AccessListCommand: ParsableCommand {
     @Argument(help: "A document id, or a folder prefix ending in /.")
     var target: String
 
-    @Flag(help: "Print a JSON array.")
+    @Flag(help: "Print a JSON object a grant, one a line.")
     var json = false
 
     @OptionGroup var access: AccessOptions
@@ -34,9 +34,11 @@ struct AccessListCommand: ParsableCommand {
         let target = try checkedTarget(self.target)
         let list = try AccessLog.policy(in: access.store).accessList(of: target, at: AccessOptions.now)
         if json {
-            var writer = JSONWriter()
-            writer.list(list) { $1.json(&$0) }
-            print(writer.text)
+            for grant in list {
+                var writer = JSONWriter()
+                grant.json(&writer)
+                print(writer.text)
+            }
         } else if list.isEmpty {
             print("\(target): nobody has access (collab grant \(target) USER owner makes its first owner)")
         } else {
@@ -68,12 +70,32 @@ struct AccessCheckCommand: ParsableCommand {
 
     @OptionGroup var access: AccessOptions
 
+    @Flag(help: "Print the decision as one JSON object (the exit status is the same).")
+    var json = false
+
     func run() throws {
         let target = try checkedTarget(self.target)
         guard let action = AccessAction(name: action) else {
             throw CommandFailure(.usage, "\(action): an action is read, tag, compact, grant or an op type (\(AccessAction.opTypes.sorted().joined(separator: ", ")))")
         }
         let decision = try AccessLog.policy(in: access.store).decide(user, action, on: target, at: AccessOptions.now)
+        if json {
+            var writer = JSONWriter()
+            writer.raw("{\"target\":")
+            writer.string(target)
+            writer.raw(",\"user\":")
+            writer.string(user)
+            writer.raw(",\"action\":")
+            writer.string(self.action)
+            writer.raw(",\"allowed\":")
+            writer.raw(decision.allowed ? "true" : "false")
+            writer.raw(",\"reason\":")
+            writer.string(decision.reason)
+            writer.raw("}")
+            print(writer.text)
+            if !decision.allowed { throw ExitCode(ExitStatus.permissionDenied.rawValue) }
+            return
+        }
         guard decision.allowed else { throw CommandFailure(.permissionDenied, "denied: \(decision.reason)") }
         print("allowed: \(decision.reason)")
     }
@@ -105,7 +127,8 @@ struct AuditCommand: ParsableCommand {
         let target = try checkedTarget(self.target)
         let events = try AccessLog.policy(in: access.store).audit(of: target)
         if json {
-            print("[" + events.map { String(decoding: $0.json, as: UTF8.self) }.joined(separator: ",") + "]")
+            // An event a line (docs/json.md).
+            for event in events { print(String(decoding: event.json, as: UTF8.self)) }
             return
         }
         for event in events {

@@ -70,7 +70,7 @@ struct ApplyCommand: ParsableCommand {
         let added = document.history(from: known)
         try file.append(added)
         if json {
-            print("{\"applied\":\(added.count),\"duplicates\":\(duplicates),\"version\":\(quoted(document.version.description, limit: .max))}")
+            print("{\"applied\":\(added.count),\"duplicates\":\(duplicates),\"version\":\(document.version.jsonText)}")
         } else {
             print("applied \(added.count) ops, \(duplicates) already known; \(location.name) is now at \(document.version)")
         }

@@ -15,7 +15,7 @@ struct BlameCommand: ParsableCommand {
 
             Examples:
               collab blame doc.clog
-              collab blame doc.clog --at "Draft 1" --json | jq '.[] | select(.spans[].author == "mallory")'
+              collab blame doc.clog --at "Draft 1" --json | jq 'select(.spans[].author == "mallory")'
             """
     )
 
@@ -39,8 +39,9 @@ struct BlameCommand: ParsableCommand {
             }
         }
         if json {
-            var writer = JSONWriter()
-            writer.list(lines.enumerated()) { writer, entry in
+            // A line of the document a line of JSON (docs/json.md).
+            for entry in lines.enumerated() {
+                var writer = JSONWriter()
                 writer.raw("{\"line\":")
                 writer.int(entry.offset + 1)
                 writer.raw(",\"text\":")
@@ -58,8 +59,8 @@ struct BlameCommand: ParsableCommand {
                     writer.raw("}")
                 }
                 writer.raw("}")
+                print(writer.text)
             }
-            print(writer.text)
             return
         }
         let width = min(max(lines.map { authors(of: $0).count }.max() ?? 0, 6), 32)

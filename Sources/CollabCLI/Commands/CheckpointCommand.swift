@@ -19,12 +19,16 @@ struct CheckpointCommand: ParsableCommand {
 
     @OptionGroup var location: LogLocation
 
+    @Flag(help: "Print the outcome as one JSON object.")
+    var json = false
+
     func validate() throws {
         try location.requireFile("checkpoint")
     }
 
     func run() throws {
         let (records, bytes) = try ClogLog.appendCheckpoint(to: try location.path())
+        if json { return print("{\"record\":\(records - 1),\"bytes\":\(bytes)}") }
         print("\(location.name): checkpoint of \(bytes) bytes appended as record \(records - 1)")
     }
 }

@@ -35,6 +35,9 @@ struct GrantCommand: ParsableCommand {
 
     @OptionGroup var access: AccessOptions
 
+    @Flag(help: "Print the access event recorded, as one JSON object.")
+    var json = false
+
     func run() throws {
         let target = try checkedTarget(self.target)
         guard let level = AccessLevel(name: level) else { throw CommandFailure(.usage, "\(level): a level is owner, editor, commenter or viewer") }
@@ -42,6 +45,7 @@ struct GrantCommand: ParsableCommand {
         let event = AccessEvent(
             kind: .grant, target: target, subject: user, level: level, by: access.user, at: now, expiresAt: try expires.map { try expiry($0, from: now) })
         try recordAccess(event, in: access.store)
+        if json { return print(String(decoding: event.json, as: UTF8.self)) }
         print("\(target): \(user) is \(level)\(event.expiresAt.map { " until \(ISO8601.format(milliseconds: $0))" } ?? "") (granted by \(access.user))")
     }
 }
@@ -67,13 +71,18 @@ struct RevokeCommand: ParsableCommand {
 
     @OptionGroup var access: AccessOptions
 
+    @Flag(help: "Print the access event recorded, as one JSON object.")
+    var json = false
+
     func run() throws {
         let target = try checkedTarget(self.target)
         let policy = try AccessLog.policy(in: access.store)
         guard policy.grants[target]?[user] != nil else {
             throw CommandFailure(.usage, "\(user) has no grant on \(target) itself (collab access \(target) shows where access comes from)")
         }
-        try recordAccess(AccessEvent(kind: .revoke, target: target, subject: user, by: access.user, at: AccessOptions.now), in: access.store)
+        let event = AccessEvent(kind: .revoke, target: target, subject: user, by: access.user, at: AccessOptions.now)
+        try recordAccess(event, in: access.store)
+        if json { return print(String(decoding: event.json, as: UTF8.self)) }
         print("\(target): \(user)'s grant revoked (by \(access.user))")
     }
 }
@@ -102,10 +111,15 @@ struct TransferCommand: ParsableCommand {
 
     @OptionGroup var access: AccessOptions
 
+    @Flag(help: "Print the access event recorded, as one JSON object.")
+    var json = false
+
     func run() throws {
         let target = try checkedTarget(self.target)
         guard yes else { throw CommandFailure(.usage, "transferring \(target) to \(to) cannot be undone by you alone: add --yes") }
-        try recordAccess(AccessEvent(kind: .transfer, target: target, subject: to, by: access.user, at: AccessOptions.now), in: access.store)
+        let event = AccessEvent(kind: .transfer, target: target, subject: to, by: access.user, at: AccessOptions.now)
+        try recordAccess(event, in: access.store)
+        if json { return print(String(decoding: event.json, as: UTF8.self)) }
         print("\(target): \(to) is owner; \(access.user) is editor")
     }
 }

@@ -61,8 +61,12 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .customLong("skip-invalid"), help: "Import the good lines; write each bad one with its reason to this file.")
     var rejects: String?
 
+    @Flag(help: "Print what was imported as one JSON object on stdout (not with -o -).")
+    var json = false
+
     func validate() throws {
         guard (output == nil) != (store == nil) else { throw ValidationError("say where to import to: -o OUT or --store DIR") }
+        if json && output == "-" { throw ValidationError("--json prints on stdout, where -o - writes the log: name a file") }
         if let document, let problem = DocumentPath.problem(with: document) { throw ValidationError("document id \(document.debugDescription): \(problem)") }
         if rejects != nil && format == .trace { throw ValidationError("--skip-invalid applies to --format jsonl and rows") }
     }
@@ -133,7 +137,19 @@ struct ImportCommand: ParsableCommand {
         if let store, !accessEvents.isEmpty { try AccessLog.replace(with: accessEvents, in: store) }
         if let rejects { try writeOutput(JSONLinesImport.encode(rejected), to: rejects) }
         let total = writes.reduce(0) { $0 + $1.ops.count }
-        if output != "-" {
+        if json {
+            var writer = JSONWriter()
+            writer.raw("{\"ops\":")
+            writer.int(Int64(total))
+            writer.raw(",\"documents\":")
+            writer.int(Int64(writes.count))
+            writer.raw(",\"into\":")
+            writer.string(store ?? output!)
+            writer.raw(",\"rejected\":")
+            writer.int(Int64(rejected.count))
+            writer.raw("}")
+            print(writer.text)
+        } else if output != "-" {
             let target = store.map { "\(writes.count) documents of \($0)" } ?? output!
             standardError("imported \(total) ops into \(target)\(rejected.isEmpty ? "" : "; \(rejected.count) lines rejected, see \(rejects!)")\n")
         }

@@ -45,7 +45,7 @@ struct ListCommand: ParsableCommand {
             let lastText = last.map { ISO8601.format(milliseconds: $0) } ?? "-"
             if json {
                 let clientList = clients.map { quoted($0, limit: .max) }.joined(separator: ",")
-                print("{\"document\":\(quoted(name, limit: .max)),\"path\":\(quoted(path, limit: .max)),\"bytes\":\(size),\"ops\":\(file.ops.count),\"clients\":[\(clientList)],\"last_change\":\(last.map { quoted(ISO8601.format(milliseconds: $0), limit: .max) } ?? "null")}")
+                print("{\"document\":\(quoted(name, limit: .max)),\"path\":\(quoted(path, limit: .max)),\"bytes\":\(size),\"ops\":\(file.ops.count),\"clients\":[\(clientList)],\"lastChange\":\(last.map { quoted(ISO8601.format(milliseconds: $0), limit: .max) } ?? "null")}")
             } else {
                 print("\(name)\t\(size) bytes\t\(file.ops.count) ops\t\(clients.count) clients (\(clients.prefix(5).joined(separator: ", "))\(clients.count > 5 ? ", …" : ""))\tlast change \(lastText)")
             }

@@ -104,7 +104,7 @@ struct MergeCommand: ParsableCommand {
             }
         }
         if json {
-            print("{\"inputs\":[\(entries.joined(separator: ","))],\"merged\":{\"ops\":\(merged.historyCount),\"length\":\(merged.length),\"version\":\(quoted(merged.version.description, limit: .max))}}")
+            print("{\"inputs\":[\(entries.joined(separator: ","))],\"merged\":{\"ops\":\(merged.historyCount),\"length\":\(merged.length),\"version\":\(merged.version.jsonText)}}")
         } else {
             print("merged: \(merged.historyCount) ops, \(merged.length) characters, version \(merged.version)")
         }

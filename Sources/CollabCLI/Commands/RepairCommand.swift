@@ -24,8 +24,28 @@ struct RepairCommand: ParsableCommand {
         try location.requireFile("repair")
     }
 
+    @Flag(help: "Print the outcome as one JSON object.")
+    var json = false
+
     func run() throws {
         let outcome = try ClogRepair.repair(try location.path(), now: Date())
+        if json {
+            var writer = JSONWriter()
+            switch outcome {
+            case .clean(let records):
+                writer.raw("{\"status\":\"clean\",\"records\":")
+                writer.int(Int64(records))
+            case .repaired(let records, let cutBytes, let sideFile):
+                writer.raw("{\"status\":\"repaired\",\"records\":")
+                writer.int(Int64(records))
+                writer.raw(",\"cutBytes\":")
+                writer.int(Int64(cutBytes))
+                writer.raw(",\"sideFile\":")
+                writer.string(sideFile)
+            }
+            writer.raw("}")
+            return print(writer.text)
+        }
         switch outcome {
         case .clean(let records):
             print("\(location.name): clean (\(records) records); nothing to repair")

@@ -17,7 +17,7 @@ struct SalvageCommand: ParsableCommand {
             Examples:
               collab salvage damaged.clog -o recovered.clog
               collab salvage damaged.clog -o recovered.clog --list
-              collab salvage damaged.clog -o recovered.clog --json | jq '.dropped_ops'
+              collab salvage damaged.clog -o recovered.clog --json | jq '.droppedOps'
             """
     )
 
@@ -51,8 +51,8 @@ struct SalvageCommand: ParsableCommand {
                 "{\"op\":\(quoted(entry.op.description, limit: .max)),\"reason\":\(quoted(entry.reason, limit: .max))}"
             }.joined(separator: ",")
             print(
-                "{\"kept_records\":\(result.keptRecords),\"kept_ops\":\(result.ops.count),\"lost_bytes\":[\(losses)],"
-                    + "\"undecodable_records_at\":[\(undecodable)],\"dropped_ops\":[\(dropped)]}")
+                "{\"keptRecords\":\(result.keptRecords),\"keptOps\":\(result.ops.count),\"lostBytes\":[\(losses)],"
+                    + "\"undecodableRecordsAt\":[\(undecodable)],\"droppedOps\":[\(dropped)]}")
         } else {
             print("\(output): kept \(result.keptRecords) records, \(result.ops.count) ops")
             for loss in result.lostBytes { print("lost: bytes \(loss.start)..<\(loss.end) (\(loss.end - loss.start) bytes) did not verify") }

@@ -89,12 +89,12 @@ struct ShareListCommand: ParsableCommand {
     func run() throws {
         let shares = try AccessLog.policy(in: access.store).shares(of: try checkedTarget(target), at: AccessOptions.now)
         if json {
-            // The password hashes stay in the store.
-            print("[" + shares.map { share in
+            // A share a line (docs/json.md); the password hashes stay in the store.
+            for share in shares {
                 var event = share
                 event.passwordHash = event.passwordHash.map { _ in "(set)" }
-                return String(decoding: event.json, as: UTF8.self)
-            }.joined(separator: ",") + "]")
+                print(String(decoding: event.json, as: UTF8.self))
+            }
             return
         }
         for share in shares {

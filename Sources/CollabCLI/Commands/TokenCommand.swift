@@ -88,6 +88,9 @@ struct TokenIssueCommand: ParsableCommand {
     @Option(help: "The store the token is for.")
     var store = DocumentStore.defaultDirectory
 
+    @Flag(help: "Print the token with its user, document and expiry as one JSON object.")
+    var json = false
+
     func run() throws {
         let key = try loadKey(keyFile)
         if let doc { _ = try checkedTarget(doc) }
@@ -95,7 +98,19 @@ struct TokenIssueCommand: ParsableCommand {
         let token = AccessToken(
             user: user, expiresAt: try expiry(expires, from: AccessOptions.now), audience: try StoreIdentity.audience(of: store, creating: true),
             document: doc)
-        print(try token.signedBlocking(with: key))
+        let signed = try token.signedBlocking(with: key)
+        guard json else { return print(signed) }
+        var writer = JSONWriter()
+        writer.raw("{\"token\":")
+        writer.string(signed)
+        writer.raw(",\"user\":")
+        writer.string(user)
+        writer.raw(",\"document\":")
+        if let doc { writer.string(doc) } else { writer.raw("null") }
+        writer.raw(",\"expiresAt\":")
+        writer.int(token.expiresAt)
+        writer.raw("}")
+        print(writer.text)
     }
 }
 

@@ -52,7 +52,7 @@ struct LogVerdict {
         if let problem = OpLogFile.formatProblem(bytes) {
             status = .badData
             summary = problem
-            detail = ["status": bytes.contains(where: { $0 > 0x20 }) ? "not_a_log" : "empty"]
+            detail = ["status": bytes.contains(where: { $0 > 0x20 }) ? "notALog" : "empty"]
             return
         }
         guard ClogFormat.isClog(bytes) else {
@@ -62,8 +62,8 @@ struct LogVerdict {
             return
         }
         let scan = ClogScanner.scan(bytes)
-        detail = ["format": "clog", "records": String(scan.records.count), "valid_bytes": String(scan.validLength),
-                  "file_bytes": String(bytes.count)]
+        detail = ["format": "clog", "records": String(scan.records.count), "validBytes": String(scan.validLength),
+                  "fileBytes": String(bytes.count)]
         if let id = scan.documentId { detail["document"] = id }
         switch scan.state {
         case .clean:

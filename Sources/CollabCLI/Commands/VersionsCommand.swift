@@ -24,7 +24,7 @@ struct VersionsCommand: ParsableCommand {
 
             Examples:
               collab versions doc.clog
-              collab versions doc.clog --json | jq '.[] | select(.kind == "tag")'
+              collab versions doc.clog --json | jq 'select(.kind == "tag")'
             """
     )
 
@@ -59,13 +59,12 @@ struct VersionsCommand: ParsableCommand {
         // In history order; at one place, tags before checkpoints.
         entries.sort { ($0.ops, $0.kind == "checkpoint" ? 1 : 0) < ($1.ops, $1.kind == "checkpoint" ? 1 : 0) }
         var previous = VersionVector()
-        var writer = JSONWriter()
-        writer.raw("[")
-        for (k, entry) in entries.enumerated() {
+        for entry in entries {
             let changes = ChangeSummary(of: log, in: entry.version, after: previous)
             let at = log.prefixLength(of: entry.version).map { "@\($0)" } ?? entry.version.description
             if json {
-                if k > 0 { writer.raw(",") }
+                // A version a line (docs/json.md).
+                var writer = JSONWriter()
                 writer.raw("{\"kind\":")
                 writer.string(entry.kind)
                 if let name = entry.name {
@@ -93,6 +92,7 @@ struct VersionsCommand: ParsableCommand {
                 writer.raw(",\"changes\":")
                 changes.json(&writer)
                 writer.raw("}")
+                print(writer.text)
             } else {
                 let time = entry.time.map { ISO8601.format(milliseconds: $0) } ?? "-"
                 let what = entry.kind == "tag"
@@ -102,7 +102,6 @@ struct VersionsCommand: ParsableCommand {
             }
             previous.formUnion(entry.version)
         }
-        writer.raw("]")
-        if json { print(writer.text) } else if entries.isEmpty { print("\(location.name): no tags or checkpoints yet (collab tag LOG NAME names one)") }
+        if !json && entries.isEmpty { print("\(location.name): no tags or checkpoints yet (collab tag LOG NAME names one)") }
     }
 }
