@@ -49,13 +49,6 @@ public struct AccessToken: Equatable, Sendable {
         return try await keys.sign(claims)
     }
 
-    /// `signed(with:)` for synchronous code (the command line's main thread only: it
-    /// blocks its thread until the signing is done).
-    public func signedBlocking(with key: SigningKey) throws -> String {
-        let token = self
-        return try blocking { try await token.signed(with: key) }
-    }
-
     /// The token's claims, when it is signed with `key`, unexpired, and for `audience`.
     public static func verify(_ token: String, key: SigningKey, audience: String) async throws(Refusal) -> AccessToken {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
@@ -87,16 +80,6 @@ public struct AccessToken: Equatable, Sendable {
             document: claims.doc, share: claims.share)
     }
 
-    /// `verify` for synchronous code (the command line's main thread only).
-    public static func verifyBlocking(_ token: String, key: SigningKey, audience: String) throws(Refusal) -> AccessToken {
-        do {
-            return try blocking { try await verify(token, key: key, audience: audience) }
-        } catch let refusal as Refusal {
-            throw refusal
-        } catch {
-            throw Refusal(description: "it does not verify: \(error)")
-        }
-    }
 
     private static func base64URL(_ part: Substring) -> [UInt8]? {
         var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
@@ -118,22 +101,4 @@ public enum StoreIdentity {
         try FileIO.replace(path, with: Array((UUID().uuidString.lowercased() + "\n").utf8))
         return try audience(of: store, creating: false)
     }
-}
-
-/// Runs async work to completion from synchronous code: the command line's main
-/// thread. Never from async code: it blocks its thread, and a thread of the cooperative
-/// pool blocked waiting for the pool deadlocks it.
-public func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var outcome: Result<T, any Error>?
-    Task {
-        do {
-            outcome = .success(try await body())
-        } catch {
-            outcome = .failure(error)
-        }
-        done.signal()
-    }
-    done.wait()
-    return try outcome!.get()
 }

@@ -4,7 +4,7 @@ import CollabLog
 import Foundation
 
 /// The `collab` command: one binary for collaborative rich-text op logs.
-public struct CollabCommand: ParsableCommand {
+public struct CollabCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "collab",
         abstract: "Collaborative rich-text documents kept as CRDT op logs.",
@@ -32,7 +32,9 @@ public struct CollabCommand: ParsableCommand {
 
     /// Runs the command line and exits with the documented status; errors go to stderr,
     /// never as a backtrace.
-    public static func execute(_ arguments: [String]? = nil) -> Never {
+    /// Runs the command line: subcommands that talk to a server run async, the others
+    /// as they are; errors end the process with their exit status.
+    public static func execute(_ arguments: [String]? = nil) async -> Never {
         let given = arguments ?? Array(CommandLine.arguments.dropFirst())
         if let problem = unknownCommand(in: given) {
             standardError("collab: \(problem)\n")
@@ -40,7 +42,11 @@ public struct CollabCommand: ParsableCommand {
         }
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
             // What print() buffered must reach its destination, or the run failed.
             if fflush(nil) != 0 {
                 throw CommandFailure(.ioError, "standard output: write failed: \(String(cString: strerror(errno)))")

@@ -102,26 +102,17 @@ public enum Server {
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, lets batches in flight
-    /// finish, and closes the sockets (for the command line, which is synchronous).
-    public static func runUntilSignalled(_ options: Options, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) throws {
+    /// finish, and closes the sockets. A port another process holds is `PortInUse`.
+    public static func runUntilSignalled(_ options: Options, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
         let group = ServiceGroup(
             configuration: .init(
                 services: try services(options, logger: logger, onRunning: onRunning),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var failure: (any Error)?
-        Task {
-            do {
-                try await group.run()
-            } catch {
-                failure = error
-            }
-            done.signal()
-        }
-        done.wait()
-        if let failure {
-            let inUse = (failure as? IOError)?.errnoCode == EADDRINUSE || "\(failure)".contains("Address already in use")
-            throw inUse ? PortInUse(host: options.host, port: options.port) : failure
+        do {
+            try await group.run()
+        } catch {
+            let inUse = (error as? IOError)?.errnoCode == EADDRINUSE || "\(error)".contains("Address already in use")
+            throw inUse ? PortInUse(host: options.host, port: options.port) : error
         }
     }
 

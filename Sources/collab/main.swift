@@ -1,2 +1,3 @@
 import CollabCLI
-CollabCommand.execute()
+
+await CollabCommand.execute()

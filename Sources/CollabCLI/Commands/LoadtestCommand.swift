@@ -4,7 +4,7 @@ import CollabLog
 import CollabServer
 import Foundation
 
-struct LoadtestCommand: ParsableCommand {
+struct LoadtestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadtest",
         abstract: "Measure a server under simulated typists: ack and broadcast latency, throughput.",
@@ -72,7 +72,7 @@ struct LoadtestCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let credentials: @Sendable (Int) async throws -> String
         if let keyFile, let store {
             let key = try loadKey(keyFile)
@@ -91,7 +91,7 @@ struct LoadtestCommand: ParsableCommand {
             url: url, clients: clients, typists: typists ?? clients, documents: docs, rate: rate,
             duration: .milliseconds(Int64(duration * 1000)), documentPrefix: prefix, credentials: credentials)
         if !json { standardError("collab: \(clients) clients, \(plan.typists) typing at \(rate) ops/s on \(docs) documents for \(duration) s…\n") }
-        let report = try blocking { await LoadTest.run(plan) }
+        let report = await LoadTest.run(plan)
         if json {
             print(report.json)
         } else {

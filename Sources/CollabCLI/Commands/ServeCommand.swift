@@ -6,7 +6,7 @@ import CollabServer
 import Foundation
 import Logging
 
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve a store's documents for real-time editing over WebSocket.",
@@ -66,7 +66,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds an op's clock may be ahead of the server's; an op stamped later is refused (invalid_op).")
     var maxClockSkew = Int(ClockSkew.limit / 1000)
 
-    func run() throws {
+    func run() async throws {
         let path = keyFile ?? "\(store)/signing.key"
         if keyFile == nil && !FileIO.exists(path) {
             try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
@@ -95,7 +95,7 @@ struct ServeCommand: ParsableCommand {
         limits.maxClockSkew = .seconds(maxClockSkew)
         let options = Server.Options(store: store, host: host, port: port, key: key, origins: origin, limits: limits)
         do {
-            try Server.runUntilSignalled(options, logger: logger) { port in
+            try await Server.runUntilSignalled(options, logger: logger) { port in
                 standardError("collab: serving \(store) on ws://\(host):\(port)/ws\n")
             }
         } catch let failure as Server.PortInUse {

@@ -12,7 +12,7 @@ struct ShareCommand: ParsableCommand {
     )
 }
 
-struct ShareCreateCommand: ParsableCommand {
+struct ShareCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
         abstract: "Make a link share and print its token.",
@@ -45,7 +45,7 @@ struct ShareCreateCommand: ParsableCommand {
 
     @OptionGroup var access: AccessOptions
 
-    func run() throws {
+    func run() async throws {
         let target = try checkedTarget(self.target)
         guard let level = AccessLevel(name: level), level != .owner else { throw CommandFailure(.usage, "\(level): a link share gives viewer, commenter or editor") }
         let key = try loadKey(keyFile)
@@ -64,7 +64,7 @@ struct ShareCreateCommand: ParsableCommand {
             user: "anyone", expiresAt: event.expiresAt!, audience: try StoreIdentity.audience(of: access.store, creating: true), document: target,
             share: String(id))
         standardError("share \(id): \(level) on \(target) until \(ISO8601.format(milliseconds: event.expiresAt!))\(hash == nil ? "" : ", with a password")\n")
-        print(try token.signedBlocking(with: key))
+        print(try await token.signed(with: key))
     }
 }
 

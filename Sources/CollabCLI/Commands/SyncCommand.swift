@@ -4,7 +4,7 @@ import CollabCore
 import CollabLog
 import CollabServer
 
-struct SyncCommand: ParsableCommand {
+struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Bring a local log and a server's document level: pull, then push.",
@@ -34,28 +34,21 @@ struct SyncCommand: ParsableCommand {
     @Flag(help: "Print the outcome as JSON.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let token = try server.resolvedToken()
         let file = try location.load(allowMissing: true)
         let document = try file.document()
-        let url = server.url
         let doc = server.doc
-        let replicaId = replica
-        // The replica and the file are used by the async work alone while this thread waits.
-        nonisolated(unsafe) let local = document
-        nonisolated(unsafe) let log = file
         let outcome: SyncClient.Outcome
         do {
-            outcome = try blocking {
-                try await SyncClient.sync(local, url: url, docId: doc, token: token, replica: replicaId) { pulled in
-                    if !pulled.isEmpty { try log.append(pulled) }
-                }
+            outcome = try await SyncClient.sync(document, url: server.url, docId: doc, token: token, replica: replica) { pulled in
+                if !pulled.isEmpty { try file.append(pulled) }
             }
         } catch let failure as SyncClient.Failure {
             throw CommandFailure(exitStatus(forServerCode: failure.code), "\(doc): \(failure.description)")
         }
         if json {
-            print("{\"pulled\":\(outcome.pulled.count),\"pushed\":\(outcome.pushed),\"version\":\(quoted(document.version.description, limit: .max))}")
+            print("{\"pulled\":\(outcome.pulled.count),\"pushed\":\(outcome.pushed),\"version\":\(document.version.jsonText)}")
         } else {
             print("pulled \(outcome.pulled.count) ops, pushed \(outcome.pushed); \(location.name) is now at \(document.version)")
         }

@@ -40,10 +40,10 @@ struct TokenCommand: ParsableCommand {
 }
 
 /// A token's claims when it verifies against the key and the store, else exit 77 and why.
-func verifiedToken(_ token: String, keyFile: String, store: String) throws -> AccessToken {
+func verifiedToken(_ token: String, keyFile: String, store: String) async throws -> AccessToken {
     let key = try loadKey(keyFile)
     do {
-        return try AccessToken.verifyBlocking(token, key: key, audience: try StoreIdentity.audience(of: store, creating: false))
+        return try await AccessToken.verify(token, key: key, audience: try StoreIdentity.audience(of: store, creating: false))
     } catch let refusal as AccessToken.Refusal {
         throw CommandFailure(.permissionDenied, "token refused: \(refusal.description)")
     }
@@ -58,7 +58,7 @@ func loadKey(_ path: String) throws -> SigningKey {
     }
 }
 
-struct TokenIssueCommand: ParsableCommand {
+struct TokenIssueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
         abstract: "Print a token for a user, signed with the store's key.",
@@ -91,14 +91,14 @@ struct TokenIssueCommand: ParsableCommand {
     @Flag(help: "Print the token with its user, document and expiry as one JSON object.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let key = try loadKey(keyFile)
         if let doc { _ = try checkedTarget(doc) }
         guard !user.isEmpty, user != "anyone", !user.contains("/") else { throw CommandFailure(.usage, "a token is for a user id (not anyone, no /)") }
         let token = AccessToken(
             user: user, expiresAt: try expiry(expires, from: AccessOptions.now), audience: try StoreIdentity.audience(of: store, creating: true),
             document: doc)
-        let signed = try token.signedBlocking(with: key)
+        let signed = try await token.signed(with: key)
         guard json else { return print(signed) }
         var writer = JSONWriter()
         writer.raw("{\"token\":")
@@ -114,7 +114,7 @@ struct TokenIssueCommand: ParsableCommand {
     }
 }
 
-struct TokenVerifyCommand: ParsableCommand {
+struct TokenVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Print a token's claims, or why it is refused (exit 77).",
@@ -137,8 +137,8 @@ struct TokenVerifyCommand: ParsableCommand {
     @Option(help: "The store the token must be for.")
     var store = DocumentStore.defaultDirectory
 
-    func run() throws {
-        let claims = try verifiedToken(token, keyFile: keyFile, store: store)
+    func run() async throws {
+        let claims = try await verifiedToken(token, keyFile: keyFile, store: store)
         var writer = JSONWriter()
         writer.raw("{\"user\":")
         writer.string(claims.user)
@@ -155,7 +155,7 @@ struct TokenVerifyCommand: ParsableCommand {
     }
 }
 
-struct TokenCheckCommand: ParsableCommand {
+struct TokenCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Whether a token's bearer may do an action to a document: exit 0 allowed, 77 refused.",
@@ -189,10 +189,10 @@ struct TokenCheckCommand: ParsableCommand {
     @Option(help: "The store.")
     var store = DocumentStore.defaultDirectory
 
-    func run() throws {
+    func run() async throws {
         let document = try checkedTarget(self.document)
         guard let action = AccessAction(name: action) else { throw CommandFailure(.usage, "\(action): not an action") }
-        let claims = try verifiedToken(token, keyFile: keyFile, store: store)
+        let claims = try await verifiedToken(token, keyFile: keyFile, store: store)
         if let scope = claims.document, !(scope.hasSuffix("/") ? document.hasPrefix(scope) : scope == document) {
             throw CommandFailure(.permissionDenied, "the token is for \(scope), not \(document)")
         }

@@ -5,7 +5,7 @@ import CollabLog
 import CollabServer
 import Foundation
 
-struct WatchCommand: ParsableCommand {
+struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Stream a document's ops from a server as JSON lines.",
@@ -42,7 +42,7 @@ struct WatchCommand: ParsableCommand {
         if let count, count < 1 { throw ValidationError("--count is at least 1") }
     }
 
-    func run() throws {
+    func run() async throws {
         let token = try server.resolvedToken()
         let since = try since.map { text -> VersionVector in
             guard let version = VersionVector(parsing: text) else { throw CommandFailure(.usage, "--since \(text): not a version vector (alice:41,bob:7)") }
@@ -50,7 +50,8 @@ struct WatchCommand: ParsableCommand {
         }
         let (url, doc, fromNow, presence, count) = (server.url, server.doc, fromNow, presence, count)
         do {
-            try blocking {
+            // One connection's conversation; `return` ends it when --count is reached.
+            try await { () async throws -> Void in
                 let client = ProtocolClient(url: url, token: token)
                 defer { client.close() }
                 let watchdog = AnswerWatchdog(client, timeout: .seconds(15))
@@ -94,7 +95,7 @@ struct WatchCommand: ParsableCommand {
                     }
                     throw error
                 }
-            }
+            }()
         } catch let failure as SyncClient.Failure {
             throw CommandFailure(exitStatus(forServerCode: failure.code), "\(doc): \(failure.description)")
         } catch let error as CommandFailure {
