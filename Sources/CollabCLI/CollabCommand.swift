@@ -24,7 +24,7 @@ public struct CollabCommand: AsyncParsableCommand {
             LogCommand.self, EditCommand.self, VerifyCommand.self, RepairCommand.self, SalvageCommand.self, CheckpointCommand.self, ListCommand.self, RevertCommand.self, UndoCommand.self,
             VersionCommand.self, VersionsCommand.self, TagCommand.self, DiffCommand.self, BlameCommand.self, RestoreCommand.self, CompactCommand.self,
             GrantCommand.self, RevokeCommand.self, TransferCommand.self, AccessCommand.self, AuditCommand.self, KeygenCommand.self, TokenCommand.self, ShareCommand.self, ServeCommand.self, SyncCommand.self, WatchCommand.self, LoadtestCommand.self,
-            ExitCodesCommand.self,
+            ExitCodesCommand.self, FormatsCommand.self,
         ]
     )
 

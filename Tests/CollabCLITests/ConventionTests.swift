@@ -22,6 +22,10 @@ struct ConventionTests {
         #expect(unknown.status == 64 && unknown.stderr.hasPrefix("collab: no help topic 'nosuch'"), "\(unknown)")
         let known = try CLI.run(["help", "exit-codes"], in: dir)
         #expect(known.status == 0 && known.stdout.contains("sysexits"))
+        let formats = try CLI.run(["help", "formats"], in: dir)
+        #expect(formats.status == 0 && formats.stdout.contains("editing trace") && formats.stdout.contains("docs/json.md"), "\(formats)")
+        let versions = try CLI.run(["help", "versions"], in: dir)
+        #expect(versions.status == 0 && versions.stdout.contains("@N") && versions.stdout.contains("alice:41,bob:7"), "\(versions)")
         let misspelt = try CLI.run(["help", "materialise"], in: dir)
         #expect(misspelt.status == 64 && misspelt.stderr.contains("did you mean materialize?"), "\(misspelt)")
     }

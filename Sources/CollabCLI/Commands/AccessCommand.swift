@@ -118,7 +118,7 @@ struct AuditCommand: ParsableCommand {
     @Argument(help: "A document id, or a folder prefix ending in /.")
     var target: String
 
-    @Flag(help: "Print a JSON array of events.")
+    @Flag(help: "Print each event as a JSON object, one a line.")
     var json = false
 
     @OptionGroup var access: AccessOptions

@@ -24,7 +24,7 @@ struct BlameCommand: ParsableCommand {
     @Option(help: "The version (\(VersionSpec.syntax)).")
     var at = "head"
 
-    @Flag(help: "Print a JSON array of lines with their spans.")
+    @Flag(help: "Print each line with its spans as a JSON object, one a line.")
     var json = false
 
     func run() throws {

@@ -81,7 +81,7 @@ struct ShareListCommand: ParsableCommand {
     @Argument(help: "A document id, or a folder prefix ending in /.")
     var target: String
 
-    @Flag(help: "Print a JSON array.")
+    @Flag(help: "Print each share as a JSON object, one a line.")
     var json = false
 
     @OptionGroup var access: AccessOptions

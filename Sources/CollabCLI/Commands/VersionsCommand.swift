@@ -30,7 +30,7 @@ struct VersionsCommand: ParsableCommand {
 
     @OptionGroup var location: LogLocation
 
-    @Flag(help: "Print a JSON array.")
+    @Flag(help: "Print each version as a JSON object, one a line.")
     var json = false
 
     struct Entry {
