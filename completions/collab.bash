@@ -747,7 +747,7 @@ _collab_audit() {
 
 _collab_keygen() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--output -o)
     __collab_offer_flags_options 0
@@ -871,7 +871,7 @@ _collab_share() {
 
 _collab_share_create() {
     repeating_flags=()
-    non_repeating_flags=(--password --version -h --help)
+    non_repeating_flags=(--password --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--level --expires --key-file --store --as)
     __collab_offer_flags_options 1
@@ -916,7 +916,7 @@ _collab_share_list() {
 
 _collab_share_revoke() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--store --as)
     __collab_offer_flags_options 1

@@ -28,6 +28,11 @@ struct JSONConventionTests {
         try CLI.run(["keygen", "-o", "key"], in: dir)
         try CLI.run(["tag", "doc.clog", "v0"], in: dir)
         try CLI.run(["share", "doc", "--level", "viewer", "--key-file", "key", "--as", "alice"], in: dir)
+        let made = try CLI.run(["share", "doc", "--level", "editor", "--key-file", "key", "--as", "alice", "--json"], in: dir)
+        guard case .object(let share) = try JSONParser.parse(made.stdout), case .string(let shareId)? = share["share"] else {
+            Issue.record("\(made)")
+            return
+        }
         let lists: [[String]] = [
             ["log", "doc.clog", "--json"], ["export", "doc.clog"], ["ls", "--store", "collab-data", "--json"],
             ["verify", "doc.clog", "ops.jsonl", "--json"], ["blame", "doc.clog", "--json"], ["versions", "doc.clog", "--json"],
@@ -40,7 +45,8 @@ struct JSONConventionTests {
             ["salvage", "doc.clog", "-o", "saved.clog", "--json"], ["tag", "doc.clog", "v1", "--json"], ["grant", "doc", "bob", "editor", "--as", "alice", "--json"],
             ["revoke", "doc", "bob", "--as", "alice", "--json"], ["checkpoint", "doc.clog", "--json"], ["repair", "doc.clog", "--json"],
             ["import", "--format", "jsonl", "ops.jsonl", "-o", "imported.clog", "--json"], ["token", "issue", "--user", "bob", "--key-file", "key", "--json"],
-            ["materialize", "doc.clog", "--format", "json"],
+            ["materialize", "doc.clog", "--format", "json"], ["keygen", "-o", "key2", "--json"],
+            ["share", "doc", "--level", "viewer", "--key-file", "key", "--as", "alice", "--json"], ["share", "revoke", shareId, "--as", "alice", "--json"],
         ]
         for (command, single) in lists.map({ ($0, false) }) + answers.map({ ($0, true) }) {
             let run = try CLI.run(command, in: dir)

@@ -45,6 +45,9 @@ struct ShareCreateCommand: AsyncParsableCommand {
 
     @OptionGroup var access: AccessOptions
 
+    @Flag(help: "Print the share (its event, without the password's hash) and its token as one JSON object.")
+    var json = false
+
     func run() async throws {
         let target = try checkedTarget(self.target)
         guard let level = AccessLevel(name: level), level != .owner else { throw CommandFailure(.usage, "\(level): a link share gives viewer, commenter or editor") }
@@ -63,8 +66,19 @@ struct ShareCreateCommand: AsyncParsableCommand {
         let token = AccessToken(
             user: "anyone", expiresAt: event.expiresAt!, audience: try StoreIdentity.audience(of: access.store, creating: true), document: target,
             share: String(id))
+        let signed = try await token.signed(with: key)
+        if json {
+            var shown = event
+            shown.passwordHash = hash.map { _ in "(set)" }
+            let fields = String(decoding: shown.json, as: UTF8.self).dropLast()
+            var writer = JSONWriter()
+            writer.raw(",\"token\":")
+            writer.string(signed)
+            writer.raw("}")
+            return print(fields + writer.text)
+        }
         standardError("share \(id): \(level) on \(target) until \(ISO8601.format(milliseconds: event.expiresAt!))\(hash == nil ? "" : ", with a password")\n")
-        print(try await token.signed(with: key))
+        print(signed)
     }
 }
 
@@ -118,9 +132,14 @@ struct ShareRevokeCommand: ParsableCommand {
 
     @OptionGroup var access: AccessOptions
 
+    @Flag(help: "Print the access event recorded as one JSON object.")
+    var json = false
+
     func run() throws {
         guard let share = try AccessLog.policy(in: access.store).shares[id] else { throw CommandFailure(.usage, "no link share \(id) in \(access.store)") }
-        try recordAccess(AccessEvent(kind: .unshare, target: share.target, subject: "anyone", by: access.user, at: AccessOptions.now, share: id), in: access.store)
+        let event = AccessEvent(kind: .unshare, target: share.target, subject: "anyone", by: access.user, at: AccessOptions.now, share: id)
+        try recordAccess(event, in: access.store)
+        if json { return print(String(decoding: event.json, as: UTF8.self)) }
         print("share \(id) revoked")
     }
 }

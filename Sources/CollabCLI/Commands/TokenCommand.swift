@@ -21,11 +21,21 @@ struct KeygenCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The key file to write.")
     var output: String
 
+    @Flag(help: "Print the key file written as one JSON object.")
+    var json = false
+
     func run() throws {
         do {
             _ = try SigningKey.generate(at: output)
         } catch let problem as SigningKey.Problem {
             throw CommandFailure(.cannotCreate, problem.description)
+        }
+        if json {
+            var writer = JSONWriter()
+            writer.raw("{\"keyFile\":")
+            writer.string(output)
+            writer.raw("}")
+            return print(writer.text)
         }
         print("\(output): a new signing key (collab token issue --user USER --key-file \(output) makes a token)")
     }
