@@ -2,8 +2,8 @@ import CollabLog
 
 /// One change to who may do what (docs/permissions.md): every one is kept, in order, as
 /// the audit trail, and the access rules are what they add up to.
-public struct AccessEvent: Equatable, Sendable {
-    public enum Kind: String, Sendable {
+package struct AccessEvent: Equatable, Sendable {
+    package enum Kind: String, Sendable {
         /// `subject` gets `level` on `target` (replacing what it had there).
         case grant
         /// `subject` loses what it had on `target` itself.
@@ -17,21 +17,21 @@ public struct AccessEvent: Equatable, Sendable {
         case unshare
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// A document id, or a folder prefix ending in `/`.
-    public var target: String
+    package var target: String
     /// A user id, or `anyone`.
-    public var subject: String
-    public var level: AccessLevel?
+    package var subject: String
+    package var level: AccessLevel?
     /// Who made the change, and when (milliseconds since 1970, UTC).
-    public var by: String
-    public var at: Int64
-    public var expiresAt: Int64?
+    package var by: String
+    package var at: Int64
+    package var expiresAt: Int64?
     /// A link share's id, and its password's salted scrypt hash (`PasswordHash`).
-    public var share: String?
-    public var passwordHash: String?
+    package var share: String?
+    package var passwordHash: String?
 
-    public init(
+    package init(
         kind: Kind, target: String, subject: String, level: AccessLevel? = nil, by: String, at: Int64, expiresAt: Int64? = nil,
         share: String? = nil, passwordHash: String? = nil
     ) {
@@ -47,7 +47,7 @@ public struct AccessEvent: Equatable, Sendable {
     }
 
     /// `{"type":"grant","target":…,"subject":…,"level":…,"by":…,"at":"…Z","expiresAt":…}`.
-    public var json: [UInt8] {
+    package var json: [UInt8] {
         var writer = JSONWriter()
         writer.raw("{\"type\":")
         writer.string(kind.rawValue)
@@ -80,7 +80,7 @@ public struct AccessEvent: Equatable, Sendable {
     }
 
     /// The event in a JSON object's fields; nil when they are not an access event.
-    public static func decode(fields: [String: JSONValue]) throws(OpFormatError) -> AccessEvent? {
+    package static func decode(fields: [String: JSONValue]) throws(OpFormatError) -> AccessEvent? {
         guard case .string(let type)? = fields["type"], let kind = Kind(rawValue: type) else { return nil }
         func text(_ key: String) throws(OpFormatError) -> String {
             guard case .string(let value)? = fields[key] else { throw OpFormatError(path: key, message: "expected a string") }
@@ -109,7 +109,7 @@ public struct AccessEvent: Equatable, Sendable {
     }
 
     /// The event from its JSON bytes; nil when they are not an access event.
-    public static func decode(_ bytes: some Collection<UInt8>) throws(OpFormatError) -> AccessEvent? {
+    package static func decode(_ bytes: some Collection<UInt8>) throws(OpFormatError) -> AccessEvent? {
         guard case .object(let fields)? = try? JSONParser.parse(Array(bytes)) else { return nil }
         return try decode(fields: fields)
     }

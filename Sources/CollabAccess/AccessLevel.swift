@@ -1,16 +1,16 @@
 /// What a subject may do with a document, from least to most (docs/permissions.md).
-public enum AccessLevel: Int, Comparable, CaseIterable, Sendable, CustomStringConvertible {
+package enum AccessLevel: Int, Comparable, CaseIterable, Sendable, CustomStringConvertible {
     case viewer = 1
     case commenter = 2
     case editor = 3
     case owner = 4
 
-    public init?(name: String) {
+    package init?(name: String) {
         guard let level = Self.allCases.first(where: { $0.description == name }) else { return nil }
         self = level
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .viewer: "viewer"
         case .commenter: "commenter"
@@ -19,11 +19,11 @@ public enum AccessLevel: Int, Comparable, CaseIterable, Sendable, CustomStringCo
         }
     }
 
-    public static func < (a: AccessLevel, b: AccessLevel) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: AccessLevel, b: AccessLevel) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Something a subject may try to do to a document.
-public enum AccessAction: Equatable, Sendable, CustomStringConvertible {
+package enum AccessAction: Equatable, Sendable, CustomStringConvertible {
     /// See its content, its history and its versions.
     case read
     /// Send an op of this type (`text_insert`, `comment_add`, …).
@@ -36,7 +36,7 @@ public enum AccessAction: Equatable, Sendable, CustomStringConvertible {
     case grant
 
     /// Parses `read`, `tag`, `compact`, `grant` or an op type name.
-    public init?(name: String) {
+    package init?(name: String) {
         switch name {
         case "read": self = .read
         case "tag": self = .tag
@@ -49,15 +49,15 @@ public enum AccessAction: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Every op type, by the level it needs.
-    public static let commentOps: Set<String> = ["comment_add", "comment_edit", "comment_resolve", "comment_delete"]
-    public static let contentOps: Set<String> = [
+    package static let commentOps: Set<String> = ["comment_add", "comment_edit", "comment_resolve", "comment_delete"]
+    package static let contentOps: Set<String> = [
         "text_insert", "text_delete", "format_set", "block_insert", "block_set", "block_delete", "block_move",
     ]
-    public static var opTypes: Set<String> { commentOps.union(contentOps) }
+    package static var opTypes: Set<String> { commentOps.union(contentOps) }
 
     /// The least level that may do it: viewers read; commenters also comment; editors
     /// also change content and name versions; owners also change access and compact.
-    public var requiredLevel: AccessLevel {
+    package var requiredLevel: AccessLevel {
         switch self {
         case .read: .viewer
         case .op(let type): Self.commentOps.contains(type) ? .commenter : .editor
@@ -66,7 +66,7 @@ public enum AccessAction: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .read: "read"
         case .op(let type): type

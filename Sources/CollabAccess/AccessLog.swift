@@ -3,11 +3,11 @@ import Foundation
 
 /// Where a store keeps its access events: `DIR/access.clog`, one access-control record
 /// (type 4) per event, appended under the writer's lock and synced like ops.
-public enum AccessLog {
-    public static func path(in store: String) -> String { "\(store)/access.clog" }
+package enum AccessLog {
+    package static func path(in store: String) -> String { "\(store)/access.clog" }
 
     /// The store's events, in order (none when it has no access log yet).
-    public static func events(in store: String) throws -> [AccessEvent] {
+    package static func events(in store: String) throws -> [AccessEvent] {
         let path = path(in: store)
         guard FileIO.exists(path) else { return [] }
         return try ClogLog.records(ofType: .accessControl, in: path).map { payload in
@@ -19,13 +19,13 @@ public enum AccessLog {
     }
 
     /// The store's rules as its events make them.
-    public static func policy(in store: String) throws -> AccessPolicy {
+    package static func policy(in store: String) throws -> AccessPolicy {
         AccessPolicy(events: try events(in: store))
     }
 
     /// Checks a change against the rules as they are now, and records it (refused when
     /// another change landed in between).
-    public static func record(_ event: AccessEvent, in store: String, at now: Int64) throws {
+    package static func record(_ event: AccessEvent, in store: String, at now: Int64) throws {
         try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
         try ClogLog.appendRecord(type: .accessControl, documentId: "(access)", to: path(in: store)) { records in
             let policy = AccessPolicy(events: try records.map { payload in
@@ -39,13 +39,13 @@ public enum AccessLog {
 
     /// Writes a store's whole access log from events (an import of an export), all or
     /// nothing: they were checked when they were made, and are kept as they are.
-    public static func replace(with events: [AccessEvent], in store: String) throws {
+    package static func replace(with events: [AccessEvent], in store: String) throws {
         try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
         try ClogLog.writeRecords(type: .accessControl, payloads: events.map(\.json), documentId: "(access)", to: path(in: store))
     }
 
     /// The store's events as export lines: one JSON object each, after the documents.
-    public static func exportLines(in store: String) throws -> [UInt8] {
+    package static func exportLines(in store: String) throws -> [UInt8] {
         var bytes: [UInt8] = []
         for event in try events(in: store) {
             bytes += event.json

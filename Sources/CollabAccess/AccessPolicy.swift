@@ -1,46 +1,46 @@
 import CollabCore
 
 /// A grant in force: `subject` has `level` on `target`.
-public struct Grant: Equatable, Sendable {
-    public var target: String
-    public var subject: String
-    public var level: AccessLevel
-    public var grantedBy: String
-    public var grantedAt: Int64
-    public var expiresAt: Int64?
+package struct Grant: Equatable, Sendable {
+    package var target: String
+    package var subject: String
+    package var level: AccessLevel
+    package var grantedBy: String
+    package var grantedAt: Int64
+    package var expiresAt: Int64?
 
-    public func isLive(at now: Int64) -> Bool { expiresAt.map { now < $0 } ?? true }
+    package func isLive(at now: Int64) -> Bool { expiresAt.map { now < $0 } ?? true }
 }
 
 /// What access control decided, and why (said to the user as it is).
-public struct AccessDecision: Equatable, Sendable {
-    public var allowed: Bool
-    public var reason: String
+package struct AccessDecision: Equatable, Sendable {
+    package var allowed: Bool
+    package var reason: String
 }
 
 /// A change to access that the rules refuse, and why.
-public struct AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
-    public var reason: String
-    public var description: String { reason }
+package struct AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
+    package var reason: String
+    package var description: String { reason }
 }
 
 /// The access rules of a store: what its access events add up to, and the one function
 /// that decides every action, offline and in the server alike (docs/permissions.md).
-public struct AccessPolicy: Sendable {
+package struct AccessPolicy: Sendable {
     /// Every change, in order: the audit trail.
-    public private(set) var events: [AccessEvent] = []
+    package private(set) var events: [AccessEvent] = []
     /// The grants in force, by target and subject (expired ones included, ignored when
     /// deciding).
-    public private(set) var grants: [String: [String: Grant]] = [:]
+    package private(set) var grants: [String: [String: Grant]] = [:]
     /// The link shares in force, by id.
-    public private(set) var shares: [String: AccessEvent] = [:]
+    package private(set) var shares: [String: AccessEvent] = [:]
 
-    public init(events: [AccessEvent] = []) {
+    package init(events: [AccessEvent] = []) {
         for event in events { record(event) }
     }
 
     /// Adds an event that was checked when it was made.
-    public mutating func record(_ event: AccessEvent) {
+    package mutating func record(_ event: AccessEvent) {
         events.append(event)
         switch event.kind {
         case .grant:
@@ -65,7 +65,7 @@ public struct AccessPolicy: Sendable {
     /// document, or a folder prefix) at `now`: the one on the most specific target that
     /// covers it. A document's own grant overrides its folders', up or down, and a
     /// nearer folder's a farther one's.
-    public func grant(of subject: String, on target: String, at now: Int64) -> Grant? {
+    package func grant(of subject: String, on target: String, at now: Int64) -> Grant? {
         var best: Grant?
         for (covering, bySubject) in grants where covers(covering, target) {
             guard let grant = bySubject[subject], grant.isLive(at: now) else { continue }
@@ -76,7 +76,7 @@ public struct AccessPolicy: Sendable {
 
     /// A user's level on a target and the grant it comes from: the user's own, or a link
     /// share to `anyone`, whichever gives more.
-    public func access(of user: String, on target: String, at now: Int64) -> Grant? {
+    package func access(of user: String, on target: String, at now: Int64) -> Grant? {
         let own = grant(of: user, on: target, at: now)
         let shared = user == "anyone" ? nil : grant(of: "anyone", on: target, at: now)
         guard let shared else { return own }
@@ -85,7 +85,7 @@ public struct AccessPolicy: Sendable {
     }
 
     /// Whether `user` may do `action` to `target` at `now`, and why.
-    public func decide(_ user: String, _ action: AccessAction, on target: String, at now: Int64) -> AccessDecision {
+    package func decide(_ user: String, _ action: AccessAction, on target: String, at now: Int64) -> AccessDecision {
         let needed = action.requiredLevel
         guard let grant = access(of: user, on: target, at: now) else {
             return AccessDecision(allowed: false, reason: "\(user) has no access to \(target) (\(action) needs \(needed))")
@@ -99,32 +99,32 @@ public struct AccessPolicy: Sendable {
 
     /// Whether `user` may send a batch of ops to `document` (`decide(ops:as:on:at:)`
     /// for a token holder).
-    public func decide(ops: [Op], as user: String, on document: String, at now: Int64) -> AccessDecision {
+    package func decide(ops: [Op], as user: String, on document: String, at now: Int64) -> AccessDecision {
         decide(ops: ops, as: TokenHolder(user: user), on: document, at: now)
     }
 
     /// The subjects with an owner's level on `target` at `now`.
-    public func owners(of target: String, at now: Int64) -> [String] {
+    package func owners(of target: String, at now: Int64) -> [String] {
         let subjects = Set(grants.filter { covers($0.key, target) }.flatMap(\.value.keys))
         return subjects.filter { grant(of: $0, on: target, at: now)?.level == .owner }.sorted()
     }
 
     /// Every subject with access to `target` at `now`, with the grant it comes from.
-    public func accessList(of target: String, at now: Int64) -> [Grant] {
+    package func accessList(of target: String, at now: Int64) -> [Grant] {
         let subjects = Set(grants.filter { covers($0.key, target) }.flatMap(\.value.keys))
         return subjects.sorted().compactMap { grant(of: $0, on: target, at: now) }
     }
 
     /// The events about `target`: on it, on a folder above it, or (for a folder) on
     /// anything under it; in the order they happened.
-    public func audit(of target: String) -> [AccessEvent] {
+    package func audit(of target: String) -> [AccessEvent] {
         events.filter { covers($0.target, target) || covers(target, $0.target) }
     }
 
     /// What the holder of link share `id`'s token may do to `document` at `now`: the
     /// share's level when it is in force, covers the document, and (if it has one) the
     /// password matches.
-    public func decide(share id: String, password: String?, _ action: AccessAction, on document: String, at now: Int64) -> AccessDecision {
+    package func decide(share id: String, password: String?, _ action: AccessAction, on document: String, at now: Int64) -> AccessDecision {
         decide(share: id, passwordMatches: { hash in password.map { PasswordHash.verify($0, against: hash) } ?? false }, action, on: document, at: now)
     }
 
@@ -144,7 +144,7 @@ public struct AccessPolicy: Sendable {
     }
 
     /// The link shares in force on `target` or the folders above it.
-    public func shares(of target: String, at now: Int64) -> [AccessEvent] {
+    package func shares(of target: String, at now: Int64) -> [AccessEvent] {
         shares.values.filter { covers($0.target, target) && ($0.expiresAt.map { now < $0 } ?? true) }.sorted { $0.at < $1.at }
     }
 
@@ -153,7 +153,7 @@ public struct AccessPolicy: Sendable {
     /// Checks a change before it is recorded. The actor must be an owner of the target
     /// (or, while nothing owns it, the change must make its first owner); a target never
     /// loses its last owner; `anyone` is never an owner.
-    public func check(_ event: AccessEvent, at now: Int64) throws(AccessRefusal) {
+    package func check(_ event: AccessEvent, at now: Int64) throws(AccessRefusal) {
         if let problem = DocumentPath.problem(with: event.target, folder: event.target.hasSuffix("/")) {
             throw AccessRefusal(reason: "\(event.target.debugDescription): \(problem)")
         }

@@ -7,14 +7,14 @@ import JWTKit
 /// for (`aud`), and optionally the document or folder it is limited to (`doc`) or the
 /// link share it stands for (`share`). The algorithm is pinned: a token that says
 /// anything but HS256 (`none` included) is refused before its signature is looked at.
-public struct AccessToken: Equatable, Sendable {
-    public var user: String
-    public var expiresAt: Int64
-    public var audience: String
-    public var document: String?
-    public var share: String?
+package struct AccessToken: Equatable, Sendable {
+    package var user: String
+    package var expiresAt: Int64
+    package var audience: String
+    package var document: String?
+    package var share: String?
 
-    public init(user: String, expiresAt: Int64, audience: String, document: String? = nil, share: String? = nil) {
+    package init(user: String, expiresAt: Int64, audience: String, document: String? = nil, share: String? = nil) {
         self.user = user
         self.expiresAt = expiresAt
         self.audience = audience
@@ -23,8 +23,8 @@ public struct AccessToken: Equatable, Sendable {
     }
 
     /// Why a token is refused.
-    public struct Refusal: Error, Equatable, CustomStringConvertible {
-        public var description: String
+    package struct Refusal: Error, Equatable, CustomStringConvertible {
+        package var description: String
     }
 
     struct Claims: JWTPayload {
@@ -40,7 +40,7 @@ public struct AccessToken: Equatable, Sendable {
     }
 
     /// The token, signed with `key`.
-    public func signed(with key: SigningKey) async throws -> String {
+    package func signed(with key: SigningKey) async throws -> String {
         let claims = Claims(
             sub: SubjectClaim(value: user), exp: ExpirationClaim(value: Date(timeIntervalSince1970: Double(expiresAt) / 1000)),
             aud: AudienceClaim(value: [audience]), doc: document, share: share)
@@ -50,7 +50,7 @@ public struct AccessToken: Equatable, Sendable {
     }
 
     /// The token's claims, when it is signed with `key`, unexpired, and for `audience`.
-    public static func verify(_ token: String, key: SigningKey, audience: String) async throws(Refusal) -> AccessToken {
+    package static func verify(_ token: String, key: SigningKey, audience: String) async throws(Refusal) -> AccessToken {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let header = base64URL(parts[0]),
             case .object(let fields)? = try? JSONParser.parse(header)
@@ -90,8 +90,8 @@ public struct AccessToken: Equatable, Sendable {
 
 /// The audience a store's tokens name: `collab:` and the store's id, made once at
 /// random and kept in `DIR/store-id`, so a token for one store is refused by another.
-public enum StoreIdentity {
-    public static func audience(of store: String, creating: Bool) throws -> String {
+package enum StoreIdentity {
+    package static func audience(of store: String, creating: Bool) throws -> String {
         let path = "\(store)/store-id"
         if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
             return "collab:" + text.trimmingCharacters(in: .whitespacesAndNewlines)

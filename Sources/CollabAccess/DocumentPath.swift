@@ -1,12 +1,12 @@
 /// Document ids as access control names them: paths such as `team/specs/roadmap`, and
 /// folder prefixes ending in `/` (`team/specs/`), which cover every document under them.
 /// Checked strictly before any file is touched (docs/permissions.md).
-public enum DocumentPath {
+package enum DocumentPath {
     /// The longest id accepted, in bytes.
-    public static let maxBytes = 1024
+    package static let maxBytes = 1024
 
     /// Why `path` cannot name a document (or, with `folder`, a folder prefix), or nil.
-    public static func problem(with path: String, folder: Bool = false) -> String? {
+    package static func problem(with path: String, folder: Bool = false) -> String? {
         if path.isEmpty || path.utf8.count > maxBytes { return "an id is 1 to \(maxBytes) bytes" }
         if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "an id has no control characters (NUL, newline, …)" }
         if path.hasPrefix("/") { return "an id is relative: no leading /" }
@@ -25,13 +25,13 @@ public enum DocumentPath {
     }
 
     /// Whether `target` (a document id, or a folder prefix ending in `/`) covers `document`.
-    public static func covers(_ target: String, _ document: String) -> Bool {
+    package static func covers(_ target: String, _ document: String) -> Bool {
         target.hasSuffix("/") ? document.hasPrefix(target) : target == document
     }
 
     /// How specific a target is: a document beats every folder; a longer folder beats a
     /// shorter one.
-    public static func specificity(of target: String) -> Int {
+    package static func specificity(of target: String) -> Int {
         target.hasSuffix("/") ? target.utf8.count : Int.max
     }
 }

@@ -3,19 +3,19 @@ import Foundation
 
 /// Link-share passwords, kept only as a salted scrypt hash (swift-crypto's KDF):
 /// `scrypt$N$r$p$SALT$HASH` with base64 salt and hash. Slow on purpose.
-public enum PasswordHash {
+package enum PasswordHash {
     static let rounds = 1 << 15
     static let blockSize = 8
     static let parallelism = 1
 
-    public static func make(_ password: String) throws -> String {
+    package static func make(_ password: String) throws -> String {
         var random = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
         let hash = try derive(password, salt: salt, rounds: rounds, blockSize: blockSize, parallelism: parallelism)
         return "scrypt$\(rounds)$\(blockSize)$\(parallelism)$\(Data(salt).base64EncodedString())$\(Data(hash).base64EncodedString())"
     }
 
-    public static func verify(_ password: String, against stored: String) -> Bool {
+    package static func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$").map(String.init)
         guard parts.count == 6, parts[0] == "scrypt", let rounds = Int(parts[1]), let blockSize = Int(parts[2]),
             let parallelism = Int(parts[3]), let salt = Data(base64Encoded: parts[4]), let expected = Data(base64Encoded: parts[5]),

@@ -2,18 +2,18 @@ import Foundation
 
 /// The secret that signs a store's tokens: at least 32 random bytes in a file only its
 /// owner may read (docs/permissions.md).
-public struct SigningKey: Sendable {
-    public static let minimumBytes = 32
-    public let bytes: [UInt8]
+package struct SigningKey: Sendable {
+    package static let minimumBytes = 32
+    package let bytes: [UInt8]
 
     /// Why a key file is refused.
-    public struct Problem: Error, CustomStringConvertible {
-        public var description: String
+    package struct Problem: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Writes a new key file (base64 of 32 random bytes, mode 0600); an existing file is
     /// never overwritten.
-    public static func generate(at path: String) throws -> SigningKey {
+    package static func generate(at path: String) throws -> SigningKey {
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<minimumBytes).map { _ in UInt8.random(in: 0...255, using: &random) }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -29,7 +29,7 @@ public struct SigningKey: Sendable {
     }
 
     /// Reads a key file, refusing one that others may read or that holds too little.
-    public static func load(_ path: String) throws -> SigningKey {
+    package static func load(_ path: String) throws -> SigningKey {
         var status = stat()
         guard stat(path, &status) == 0 else { throw Problem(description: "\(path): \(String(cString: strerror(errno)))") }
         guard status.st_mode & 0o077 == 0 else {

@@ -4,25 +4,25 @@ import Foundation
 /// Who presents a token, as the access rules see them: a user, or the holder of a link
 /// share (user `anyone`), with the share's password if it has one. One decision rule for
 /// both: a user's own access, or the share's level (`AccessPolicy.decide`).
-public struct TokenHolder: Sendable {
-    public var user: String
+package struct TokenHolder: Sendable {
+    package var user: String
     /// The link share the token stands for, if it is a share's.
-    public var share: String?
-    public var password: String? {
+    package var share: String?
+    package var password: String? {
         didSet { passwordChecks = PasswordChecks() }
     }
     /// Share passwords are checked with scrypt (tens of milliseconds on purpose): once
     /// per holder and hash, not for every batch.
     private var passwordChecks = PasswordChecks()
 
-    public init(user: String, share: String? = nil, password: String? = nil) {
+    package init(user: String, share: String? = nil, password: String? = nil) {
         self.user = user
         self.share = share
         self.password = password
     }
 
     /// How presence shows the holder: a share's holder is `anyone (link)`.
-    public var shownAs: String { share == nil ? user : "anyone (link)" }
+    package var shownAs: String { share == nil ? user : "anyone (link)" }
 
     func passwordMatches(_ hash: String) -> Bool {
         guard let password else { return false }
@@ -46,7 +46,7 @@ private final class PasswordChecks: @unchecked Sendable {
 extension AccessPolicy {
     /// Whether `holder` may do `action` to `target` at `now`, and why: a user's access,
     /// or a link share's level (in force, covering the target, its password given).
-    public func decide(_ holder: TokenHolder, _ action: AccessAction, on target: String, at now: Int64) -> AccessDecision {
+    package func decide(_ holder: TokenHolder, _ action: AccessAction, on target: String, at now: Int64) -> AccessDecision {
         guard let share = holder.share else { return decide(holder.user, action, on: target, at: now) }
         return decide(share: share, passwordMatches: holder.passwordMatches, action, on: target, at: now)
     }
@@ -54,7 +54,7 @@ extension AccessPolicy {
     /// Whether `holder` may send a batch of ops to `document`: every op must be allowed
     /// and made by one of the holder's clients (the user id, or it and `/`, as
     /// `alice/laptop`; `anyone/…` for a share's holder); one op refused refuses the batch.
-    public func decide(ops: [Op], as holder: TokenHolder, on document: String, at now: Int64) -> AccessDecision {
+    package func decide(ops: [Op], as holder: TokenHolder, on document: String, at now: Int64) -> AccessDecision {
         let user = holder.user
         var last = decide(holder, .read, on: document, at: now)
         for op in ops {

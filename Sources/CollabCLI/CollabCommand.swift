@@ -4,8 +4,8 @@ import CollabLog
 import Foundation
 
 /// The `collab` command: one binary for collaborative rich-text op logs.
-public struct CollabCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct CollabCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "collab",
         abstract: "Collaborative rich-text documents kept as CRDT op logs.",
         discussion: """
@@ -28,13 +28,13 @@ public struct CollabCommand: AsyncParsableCommand {
         ]
     )
 
-    public init() {}
+    package init() {}
 
     /// Runs the command line and exits with the documented status; errors go to stderr,
     /// never as a backtrace.
     /// Runs the command line: subcommands that talk to a server run async, the others
     /// as they are; errors end the process with their exit status.
-    public static func execute(_ arguments: [String]? = nil) async -> Never {
+    package static func execute(_ arguments: [String]? = nil) async -> Never {
         let given = arguments ?? Array(CommandLine.arguments.dropFirst())
         if let problem = unknownCommand(in: given) {
             standardError("collab: \(problem)\n")

@@ -4,13 +4,13 @@
 /// the client library can lose an answer that follows the upgrade response immediately
 /// and then wait forever (docs/protocol.md): `collab sync` and `watch` fail with
 /// `timeout` instead of hanging.
-public final class AnswerWatchdog: Sendable {
+package final class AnswerWatchdog: Sendable {
     /// nil while waiting; true once answered; false once given up.
     private let outcome = Locked<Bool?>(nil)
     private let timer: Task<Void, Never>
-    public let timeout: Duration
+    package let timeout: Duration
 
-    public init(_ client: ProtocolClient, timeout: Duration) {
+    package init(_ client: ProtocolClient, timeout: Duration) {
         self.timeout = timeout
         let outcome = outcome
         timer = Task {
@@ -24,17 +24,17 @@ public final class AnswerWatchdog: Sendable {
     }
 
     /// The server spoke in time.
-    public func answered() {
+    package func answered() {
         outcome.withValue { state in if state == nil { state = true } }
         timer.cancel()
     }
 
-    public func stop() { timer.cancel() }
+    package func stop() { timer.cancel() }
 
     /// Whether the connection was given up for silence.
-    public var gaveUp: Bool { outcome.withValue { $0 } == false }
+    package var gaveUp: Bool { outcome.withValue { $0 } == false }
 
-    public var failure: SyncClient.Failure {
+    package var failure: SyncClient.Failure {
         SyncClient.Failure(code: "timeout", description: "the server did not answer within \(timeout)")
     }
 }

@@ -16,9 +16,9 @@ import Logging
 /// the document again and bring its followers level. A failed write is never retried and
 /// continued: the batches it held are refused, and the document takes no writes until it
 /// has been read again from its log.
-public actor DocumentHost {
+package actor DocumentHost {
     /// Why a batch was not taken.
-    public enum Refusal: Error, Equatable, CustomStringConvertible {
+    package enum Refusal: Error, Equatable, CustomStringConvertible {
         /// Access control refused it (who may do what).
         case forbidden(String)
         /// The engine refused it (malformed, or names what does not exist).
@@ -26,7 +26,7 @@ public actor DocumentHost {
         /// The document cannot take writes now (a write failed, or the log is locked).
         case unavailable(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .forbidden(let reason): "forbidden: \(reason)"
             case .invalid(let reason): "invalid: \(reason)"
@@ -35,7 +35,7 @@ public actor DocumentHost {
         }
     }
 
-    public let documentId: String
+    package let documentId: String
     /// The state as the log holds it: only what is durable.
     private var document: Document
     private let log: any HostedLog
@@ -67,12 +67,12 @@ public actor DocumentHost {
     /// poller from before is sent the history again rather than a wrong slice of it.
     private var firstPosition = 0
     /// How many group writes were made (each one record and one fdatasync).
-    public private(set) var writes = 0
+    package private(set) var writes = 0
 
     /// `document` is what `log` holds (as its `open()` read it); `policy` gives the access
     /// rules at the moment of each check (nil: no access control, as for a log outside a store).
     /// `pageBytes`: the most op JSON one `sync_response` page holds.
-    public init(
+    package init(
         documentId: String, document: Document, log: any HostedLog, checkpointEvery: Int = 0, pageBytes: Int = 1 << 20,
         policy: @escaping @Sendable () throws -> AccessPolicy? = { nil }, logger: Logger = Logger(label: "collab")
     ) {
@@ -88,7 +88,7 @@ public actor DocumentHost {
     }
 
     /// What a listener is told.
-    public enum Event: Sendable {
+    package enum Event: Sendable {
         /// Ops made durable: a group write, or what another process appended to the log.
         case ops(Delivery)
         /// The document was read again from its log (another process compacted, repaired
@@ -100,26 +100,26 @@ public actor DocumentHost {
     /// What one group write passes on: each batch with its sender (nil: another process)
     /// and its ops, encoded as JSON once for every listener, in pages that each fit a
     /// message.
-    public struct Delivery: Sendable {
-        public struct Batch: Sendable {
-            public let from: UUID?
-            public let ops: [Op]
+    package struct Delivery: Sendable {
+        package struct Batch: Sendable {
+            package let from: UUID?
+            package let ops: [Op]
             /// The ops as JSON objects separated by commas, in pages (`CatchUpPages`).
-            public let pages: [String]
+            package let pages: [String]
         }
 
-        public let batches: [Batch]
+        package let batches: [Batch]
         /// The most op JSON one message holds (the pages' budget).
         let budget: Int
 
         /// The ops of the batches `listener` did not send.
-        public func ops(for listener: UUID) -> [Op] {
+        package func ops(for listener: UUID) -> [Op] {
             batches.filter { $0.from != listener }.flatMap(\.ops)
         }
 
         /// The JSON of the batches `listener` did not send (none if it sent them all), in
         /// as few pages as fit the budget: one message per group write, as a rule.
-        public func pages(for listener: UUID) -> [String] {
+        package func pages(for listener: UUID) -> [String] {
             var pages: [String] = []
             var open: [String] = []
             var openBytes = 0
@@ -140,29 +140,29 @@ public actor DocumentHost {
     }
 
     /// Whether a write failed: the document takes no more until it is read again.
-    public var isUnavailable: Bool { failure != nil }
+    package var isUnavailable: Bool { failure != nil }
 
     /// Whether no batch is waiting or being written (safe to drop from memory).
-    public var isQuiet: Bool { !writing && waiting.isEmpty }
+    package var isQuiet: Bool { !writing && waiting.isEmpty }
 
     /// The document's version: what a joining client is compared against.
-    public var version: VersionVector { document.version }
+    package var version: VersionVector { document.version }
 
     /// The ops a replica at `version` lacks, in a causal order.
-    public func ops(since version: VersionVector) -> [Op] {
+    package func ops(since version: VersionVector) -> [Op] {
         Self.ops(of: document, since: version)
     }
 
     /// What a replica at `version` lacks, as `sync_response` pages, and the document's
     /// version, together.
-    public func catchUp(since version: VersionVector) -> ([String], VersionVector) {
+    package func catchUp(since version: VersionVector) -> ([String], VersionVector) {
         (catchUpPages(since: version), document.version)
     }
 
     /// Starts following the document from `version`: `catchUp` is told at once what the
     /// follower lacks, then `body` every batch others send — in that order, since both
     /// happen on this actor.
-    public func follow(
+    package func follow(
         since version: VersionVector, catchUp: @Sendable (_ pages: [String], VersionVector) -> Void,
         _ body: @escaping @Sendable (Event, UUID) -> Void
     ) -> UUID {
@@ -174,7 +174,7 @@ public actor DocumentHost {
     /// commas. The whole history (a join with nothing) is kept paged once it has been
     /// asked for, and extended as the document grows, so that many clients opening a
     /// large document share one encoding instead of each making its own.
-    public func catchUpPages(since version: VersionVector) -> [String] {
+    package func catchUpPages(since version: VersionVector) -> [String] {
         guard version.counts.isEmpty else { return CatchUpPages(ops(since: version), budget: historyPages.budget).pages }
         if pagedCount < document.historyCount {
             for op in document.history(from: pagedCount) { historyPages.append(op) }
@@ -185,7 +185,7 @@ public actor DocumentHost {
 
     /// Why a replica at `version` cannot be caught up with ops, or nil: it lacks history
     /// that compaction squashed.
-    public func catchUpRefusal(since version: VersionVector) -> String? {
+    package func catchUpRefusal(since version: VersionVector) -> String? {
         guard let cutoff = document.compactionCutoff, !cutoff.isIncluded(in: version) else { return nil }
         return "version \(version) is before this document's compaction cutoff (\(cutoff)): that history was squashed; the replica was behind the cutoff and must resync from a snapshot"
     }
@@ -195,7 +195,7 @@ public actor DocumentHost {
     /// `last_operation`), and whether more follow. The history only grows: what is
     /// durable is never reordered or merged. A position from before the document was read
     /// again gets the whole history.
-    public func page(fromPosition position: Int) -> (ops: [String], next: Int, more: Bool) {
+    package func page(fromPosition position: Int) -> (ops: [String], next: Int, more: Bool) {
         let count = document.historyCount
         var index = max(0, position - firstPosition)
         var page: [String] = []
@@ -215,7 +215,7 @@ public actor DocumentHost {
     }
 
     /// Returns once the history goes beyond `position`, or after `timeout`.
-    public func waitForOps(beyond position: Int, timeout: Duration) async {
+    package func waitForOps(beyond position: Int, timeout: Duration) async {
         guard firstPosition + document.historyCount <= position, position >= firstPosition else { return }
         let id = UUID()
         await withCheckedContinuation { (woken: CheckedContinuation<Void, Never>) in
@@ -233,13 +233,13 @@ public actor DocumentHost {
 
     /// Registers a listener, told of every group write (with its own id, to pass over its
     /// own batches); returns its id.
-    public func listen(_ body: @escaping @Sendable (Event, UUID) -> Void) -> UUID {
+    package func listen(_ body: @escaping @Sendable (Event, UUID) -> Void) -> UUID {
         let id = UUID()
         listeners[id] = body
         return id
     }
 
-    public func stopListening(_ id: UUID) {
+    package func stopListening(_ id: UUID) {
         listeners[id] = nil
     }
 
@@ -248,7 +248,7 @@ public actor DocumentHost {
     /// `queued` is told when the batch has its place in the order of writes (not when it
     /// is refused before that): a connection may then go on to its next message, and its
     /// batches are still written in the order it sent them.
-    public func submit(
+    package func submit(
         _ ops: [Op], as holder: TokenHolder?, from listener: UUID? = nil, queued: @Sendable () -> Void = {}
     ) async throws -> [OpId] {
         if let failure { throw Refusal.unavailable(failure) }
@@ -385,7 +385,7 @@ public actor DocumentHost {
     /// Takes in what other processes did to the log (the server calls this every
     /// quarter second), and reads a document whose write failed again. Skipped while a
     /// group write is under way: that write catches up itself before it lands.
-    public func refresh() async {
+    package func refresh() async {
         guard !writing else { return }
         writing = true
         if failure != nil {
@@ -488,7 +488,7 @@ public actor DocumentHost {
     /// joined with `since`), for `compact --stable`. Only the part the log has counts; an
     /// unchanged version is not recorded again. Best effort: a record that cannot be
     /// written only keeps the stable version where it was.
-    public func acknowledge(_ replica: String, holds version: VersionVector) async {
+    package func acknowledge(_ replica: String, holds version: VersionVector) async {
         var held = VersionVector()
         for (client, count) in version.counts where document.version[client] > 0 {
             held[client] = min(count, document.version[client])

@@ -6,7 +6,7 @@ import Logging
 /// The log a document host writes. Other processes write it too (`collab edit`, `tag`,
 /// `compact`, … on a live store): the host appends only after ops it has seen, and
 /// asks what the others did. Used only on the host's disk thread.
-public protocol HostedLog: AnyObject, Sendable {
+package protocol HostedLog: AnyObject, Sendable {
     /// Reads the log whole, verified, and takes the writer's place at its end: the
     /// document it holds now.
     func open() throws -> Document

@@ -7,8 +7,8 @@ import Logging
 /// What a server holds: the documents open in memory, each with its one writer
 /// (`DocumentHost`), who follows each of them (for presence and connection caps), and
 /// the live sessions (for revocation and expiry).
-public actor Hub {
-    public let store: String
+package actor Hub {
+    package let store: String
     let limits: Server.Limits
     let metrics: ServerMetrics
     let logger: Logger
@@ -41,7 +41,7 @@ public actor Hub {
         var presence: Presence?
     }
 
-    public init(
+    package init(
         store: String, limits: Server.Limits = Server.Limits(), metrics: ServerMetrics = ServerMetrics(),
         logger: Logger = Logger(label: "collab")
     ) {
@@ -54,7 +54,7 @@ public actor Hub {
 
     /// The store's access rules now (re-read whenever the access log changed, so
     /// `collab grant` and `revoke` on the same store take effect at once).
-    public nonisolated func policy() throws -> AccessPolicy {
+    package nonisolated func policy() throws -> AccessPolicy {
         try policies.policy()
     }
 
@@ -161,7 +161,7 @@ public actor Hub {
 
     /// The host of `documentId`, opening its log (or none yet) on first use. A damaged
     /// log is refused, never half-read (`StoreLog.open`).
-    public func host(_ documentId: String) throws -> DocumentHost {
+    package func host(_ documentId: String) throws -> DocumentHost {
         lastUsed[documentId] = .now
         if let host = hosts[documentId] { return host }
         let path = try DocumentStore(store).prepare(for: documentId)

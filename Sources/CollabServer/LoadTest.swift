@@ -6,22 +6,22 @@ import Foundation
 /// the documents; typists insert one character at a time at a steady rate and time the
 /// acknowledgement (durable on the server); every follower times each op it is passed
 /// from the moment its typist sent it.
-public enum LoadTest {
-    public struct Plan: Sendable {
-        public var url: String
-        public var clients: Int
+package enum LoadTest {
+    package struct Plan: Sendable {
+        package var url: String
+        package var clients: Int
         /// How many of the clients type (the rest only follow).
-        public var typists: Int
-        public var documents: Int
+        package var typists: Int
+        package var documents: Int
         /// Ops per second per typist.
-        public var rate: Double
-        public var duration: Duration
+        package var rate: Double
+        package var duration: Duration
         /// Document ids are PREFIX0, PREFIX1, …
-        public var documentPrefix: String
+        package var documentPrefix: String
         /// The token client k connects with.
-        public var credentials: @Sendable (Int) async throws -> String
+        package var credentials: @Sendable (Int) async throws -> String
 
-        public init(
+        package init(
             url: String, clients: Int, typists: Int, documents: Int, rate: Double, duration: Duration, documentPrefix: String,
             credentials: @escaping @Sendable (Int) async throws -> String
         ) {
@@ -36,17 +36,17 @@ public enum LoadTest {
         }
     }
 
-    public struct Report: Sendable {
-        public var connected = 0
-        public var sent = 0
-        public var acknowledged = 0
-        public var errors = 0
-        public var firstErrors: [String] = []
-        public var ackMilliseconds: [Double] = []
-        public var broadcastMilliseconds: [Double] = []
-        public var seconds = 0.0
+    package struct Report: Sendable {
+        package var connected = 0
+        package var sent = 0
+        package var acknowledged = 0
+        package var errors = 0
+        package var firstErrors: [String] = []
+        package var ackMilliseconds: [Double] = []
+        package var broadcastMilliseconds: [Double] = []
+        package var seconds = 0.0
 
-        public var opsPerSecond: Double { seconds > 0 ? Double(acknowledged) / seconds : 0 }
+        package var opsPerSecond: Double { seconds > 0 ? Double(acknowledged) / seconds : 0 }
 
         private static func quote(_ text: String) -> String {
             var writer = JSONWriter()
@@ -54,14 +54,14 @@ public enum LoadTest {
             return writer.text
         }
 
-        public static func percentile(_ values: [Double], _ p: Double) -> Double {
+        package static func percentile(_ values: [Double], _ p: Double) -> Double {
             guard !values.isEmpty else { return 0 }
             let sorted = values.sorted()
             let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
             return sorted[min(sorted.count - 1, max(0, rank - 1))]
         }
 
-        public var json: String {
+        package var json: String {
             func ms(_ value: Double) -> String { String(format: "%.2f", value) }
             return "{\"clients\":\(connected),\"sent\":\(sent),\"acknowledged\":\(acknowledged),"
                 + "\"ackP50Ms\":\(ms(Self.percentile(ackMilliseconds, 50))),\"ackP95Ms\":\(ms(Self.percentile(ackMilliseconds, 95))),"
@@ -88,7 +88,7 @@ public enum LoadTest {
         }
     }
 
-    public static func run(_ plan: Plan, progress: @escaping @Sendable (String) -> Void = { _ in }) async -> Report {
+    package static func run(_ plan: Plan, progress: @escaping @Sendable (String) -> Void = { _ in }) async -> Report {
         let sendTimes = SendTimes()
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let start = ContinuousClock.now

@@ -7,16 +7,16 @@ import NIOWebSocket
 /// A client of the protocol (docs/protocol.md), for `collab sync`, `watch` and `loadtest`
 /// and the tests: one WebSocket connection, the text messages it receives as a stream,
 /// and a queue of messages to send, sent in order.
-public final class ProtocolClient: Sendable {
+package final class ProtocolClient: Sendable {
     /// Every text message the server sends, in order; ends when the connection does.
-    public let messages: AsyncStream<String>
+    package let messages: AsyncStream<String>
     private let outgoing: AsyncStream<String>.Continuation
     private let connection: Task<WebSocketCloseFrame?, any Error>
     /// Where it connects.
-    public let url: String
+    package let url: String
 
     /// Connects to `url` (ws://host:port/ws), with `token` as a bearer token if given.
-    public init(
+    package init(
         url: String, token: String?, headers extra: [(String, String)] = [], maxMessageBytes: Int = 64 << 20,
         logger: Logger = Logger(label: "collab.client")
     ) {
@@ -51,7 +51,7 @@ public final class ProtocolClient: Sendable {
 
     /// Why a connection to `url` could not be made, for people: the library's error names
     /// the socket call; this says what to check.
-    public static func unreachable(_ url: String, _ error: any Error) -> String {
+    package static func unreachable(_ url: String, _ error: any Error) -> String {
         let text = "\(error)"
         let why: String
         if text.contains("Connection refused") {
@@ -66,23 +66,23 @@ public final class ProtocolClient: Sendable {
         return "cannot reach \(url): \(why)"
     }
 
-    public func send(_ text: String) {
+    package func send(_ text: String) {
         outgoing.yield(text)
     }
 
     /// Sends what is queued, then closes the connection.
-    public func close() {
+    package func close() {
         outgoing.finish()
     }
 
     /// Waits for the connection to end: the server's close frame, if it sent one; throws
     /// if the connection could not be made (refused upgrade included).
-    public func closed() async throws -> WebSocketCloseFrame? {
+    package func closed() async throws -> WebSocketCloseFrame? {
         try await connection.value
     }
 
     /// Ends the connection at once.
-    public func cancel() {
+    package func cancel() {
         connection.cancel()
         outgoing.finish()
     }

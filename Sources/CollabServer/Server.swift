@@ -11,11 +11,11 @@ import ServiceLifecycle
 /// who it is with a token before the upgrade (`Authorization: Bearer …` or `?token=…`)
 /// or in an `auth` message first thing after it; every join and batch is checked with
 /// the store's access rules; every batch is durable before it is acknowledged.
-public enum Server {
+package enum Server {
     /// The server as services to run together: the HTTP/WebSocket application, the
     /// access watch, and the shutdown herald (last, so that on SIGTERM/SIGINT it closes
     /// the sockets before the application stops). `onRunning` is told the port.
-    public static func services(
+    package static func services(
         _ options: Options, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> [any Service] {
@@ -103,7 +103,7 @@ public enum Server {
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, lets batches in flight
     /// finish, and closes the sockets. A port another process holds is `PortInUse`.
-    public static func runUntilSignalled(_ options: Options, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+    package static func runUntilSignalled(_ options: Options, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
         let group = ServiceGroup(
             configuration: .init(
                 services: try services(options, logger: logger, onRunning: onRunning),
@@ -117,10 +117,10 @@ public enum Server {
     }
 
     /// The server could not listen: another process has its port.
-    public struct PortInUse: Error, CustomStringConvertible {
-        public let host: String
-        public let port: Int
-        public var description: String { "port \(port) on \(host) is in use: pass --port (0 picks a free one)" }
+    package struct PortInUse: Error, CustomStringConvertible {
+        package let host: String
+        package let port: Int
+        package var description: String { "port \(port) on \(host) is in use: pass --port (0 picks a free one)" }
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// What `/metrics` reports, in the Prometheus text format: gauges for what is open,
 /// counters for what happened, histograms for how long acknowledgements and fsyncs took.
-public final class ServerMetrics: Sendable {
+package final class ServerMetrics: Sendable {
     struct Histogram {
         /// Upper bounds in seconds.
         static let bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -29,7 +29,7 @@ public final class ServerMetrics: Sendable {
 
     private let state = Locked(State())
 
-    public init() {}
+    package init() {}
 
     func connectionOpened() { state.withValue { $0.connections += 1 } }
     func connectionClosed() { state.withValue { $0.connections -= 1 } }
@@ -46,7 +46,7 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The exposition text for `/metrics`.
-    public func render() -> String {
+    package func render() -> String {
         let state = state.withValue { $0 }
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ lines: [String]) {

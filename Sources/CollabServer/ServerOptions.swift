@@ -4,21 +4,21 @@ import Foundation
 
 extension Server {
     /// What `collab serve` is told: where, with which key, and within which limits.
-    public struct Options: Sendable {
-        public var store: String
-        public var host: String
-        public var port: Int
-        public var key: SigningKey
+    package struct Options: Sendable {
+        package var store: String
+        package var host: String
+        package var port: Int
+        package var key: SigningKey
         /// Browser origins allowed to open a WebSocket (empty: any). A request without an
         /// Origin header (not a browser) is always allowed: tokens, not origins, are the
         /// access control; the allowlist stops other sites' pages from riding a browser's token.
-        public var origins: [String]
-        public var limits: Limits
+        package var origins: [String]
+        package var limits: Limits
         /// Serves `/echo`, a WebSocket that sends back what it receives, for the
         /// conformance tests of the framing layer. Never on in `collab serve`.
-        public var echoEndpoint: Bool
+        package var echoEndpoint: Bool
 
-        public init(
+        package init(
             store: String, host: String, port: Int, key: SigningKey, origins: [String] = [], limits: Limits = Limits(),
             echoEndpoint: Bool = false
         ) {
@@ -33,33 +33,33 @@ extension Server {
     }
 
     /// How much one client may ask of the server (docs/protocol.md, "Limits").
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// The largest message, assembled from its frames; larger closes with 1009. Also
         /// the largest a permessage-deflate frame may inflate to.
-        public var maxMessageBytes = 1 << 20
+        package var maxMessageBytes = 1 << 20
         /// Messages per second a connection may send on average (twice that in a burst);
         /// more are answered `rate_limited` and dropped, and a connection that drops a
         /// whole second's worth within one second is closed with 1008.
-        public var messagesPerSecond = 200
+        package var messagesPerSecond = 200
         /// WebSocket connections one user may hold at once.
-        public var connectionsPerUser = 32
+        package var connectionsPerUser = 32
         /// Connections that may follow one document at once.
-        public var connectionsPerDocument = 1_000
+        package var connectionsPerDocument = 1_000
         /// The server pings every this often; a client that has not answered by the next
         /// ping is closed.
-        public var pingInterval: Duration = .seconds(30)
+        package var pingInterval: Duration = .seconds(30)
         /// Bytes waiting to be sent to one client; a client that falls this far behind is
         /// disconnected (it reconnects and catches up with `join` `since`).
-        public var maxQueuedBytes = 16 << 20
+        package var maxQueuedBytes = 16 << 20
         /// A document no client follows is dropped from memory after this long.
-        public var idleDocument: Duration = .seconds(300)
+        package var idleDocument: Duration = .seconds(300)
         /// How long a connection that upgraded without a token has to send `auth`.
-        public var authDeadline: Duration = .seconds(5)
+        package var authDeadline: Duration = .seconds(5)
         /// Presence updates passed on per client per second (later ones are coalesced).
-        public var presencePerSecond = 30
+        package var presencePerSecond = 30
         /// How far ahead of the server's clock an op's wall may be; an op stamped later
         /// would win last-writer-wins against every later edit, and is refused.
-        public var maxClockSkew: Duration = .milliseconds(ClockSkew.limit)
+        package var maxClockSkew: Duration = .milliseconds(ClockSkew.limit)
 
         /// `maxClockSkew` in milliseconds, as op walls count.
         var maxClockSkewMilliseconds: Int64 {
@@ -67,6 +67,6 @@ extension Server {
             return seconds * 1000 + attoseconds / 1_000_000_000_000_000
         }
 
-        public init() {}
+        package init() {}
     }
 }

@@ -5,23 +5,23 @@ import Foundation
 /// Brings a local replica and a server's copy of a document level (`collab sync`): pulls
 /// the ops the replica lacks, pushes the ones the server lacks, each push acknowledged
 /// (durable on the server) before the next.
-public enum SyncClient {
-    public struct Outcome: Sendable {
+package enum SyncClient {
+    package struct Outcome: Sendable {
         /// Ops new to the replica, in a causal order (already applied to it).
-        public var pulled: [Op]
+        package var pulled: [Op]
         /// Ops the server acknowledged.
-        public var pushed: Int
+        package var pushed: Int
         /// The server's version after the push.
-        public var serverVersion: VersionVector
+        package var serverVersion: VersionVector
     }
 
     /// Why a sync stopped: the server's error code (`forbidden`, `invalid_op`, …) or
     /// `unreachable` / `closed` for the connection.
-    public struct Failure: Error, CustomStringConvertible {
-        public var code: String
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var code: String
+        package var description: String
 
-        public init(code: String, description: String) {
+        package init(code: String, description: String) {
             self.code = code
             self.description = description
         }
@@ -30,7 +30,7 @@ public enum SyncClient {
     /// Syncs `document` with `docId` on the server at `url`. `pulled` is told the new
     /// ops before anything is pushed (so a refused push keeps what was pulled). A server
     /// that says nothing for `answerTimeout` after the connection is given up on.
-    public static func sync(
+    package static func sync(
         _ document: Document, url: String, docId: String, token: String, replica: String? = nil, opsPerBatch: Int = 1_000,
         answerTimeout: Duration = .seconds(15), pulled save: ([Op]) throws -> Void
     ) async throws -> Outcome {
@@ -98,10 +98,10 @@ public enum SyncClient {
 }
 
 /// The messages a client sends (docs/protocol.md).
-public enum ProtocolMessages {
+package enum ProtocolMessages {
     /// `replica`: the client id this replica writes as; with `since`, the server records
     /// that the replica holds that version (for `compact --stable`).
-    public static func join(_ docId: String, since version: VersionVector? = nil, replica: String? = nil) -> String {
+    package static func join(_ docId: String, since version: VersionVector? = nil, replica: String? = nil) -> String {
         var writer = JSONWriter()
         writer.raw("{\"type\":\"join\",\"docId\":")
         writer.string(docId)
@@ -117,12 +117,12 @@ public enum ProtocolMessages {
         return writer.text
     }
 
-    public static func ops(_ docId: String, _ ops: [Op]) -> String {
+    package static func ops(_ docId: String, _ ops: [Op]) -> String {
         Messages.ops("ops", docId, ops)
     }
 
     /// A version vector in a message (`since`, `version`).
-    public static func version(_ value: JSONValue?) -> VersionVector? {
+    package static func version(_ value: JSONValue?) -> VersionVector? {
         guard value != nil else { return nil }
         return Messages.version(from: value)
     }

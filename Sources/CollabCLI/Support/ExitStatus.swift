@@ -2,7 +2,7 @@ import CollabCore
 import CollabLog
 
 /// The exit-code contract (sysexits), documented by `collab help exit-codes`.
-public enum ExitStatus: Int32, CaseIterable, Sendable {
+package enum ExitStatus: Int32, CaseIterable, Sendable {
     case success = 0
     case differences = 1
     case usage = 64
@@ -14,7 +14,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case temporarilyRefused = 75
     case permissionDenied = 77
 
-    public var meaning: String {
+    package var meaning: String {
         switch self {
         case .success: "success"
         case .differences: "differences found, or repairable damage (where a command says so)"
