@@ -4,7 +4,7 @@ import CollabLog
 import Foundation
 import Logging
 
-/// What a server holds: the documents open in memory, each with its one writer
+/// What a server holds: the documents open in memory, each with the server's writer
 /// (`DocumentHost`), who follows each of them (for presence and connection caps), and
 /// the live sessions (for revocation and expiry).
 package actor Hub {
