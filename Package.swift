@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "CollabCLITests",
             dependencies: [
-                "CollabCLI", "collab", "CollabTestSupport", "CollabServer", "CollabLog", "CollabCore",
+                "CollabCLI", "collab", "CollabTestSupport", "CollabServer", "CollabAccess", "CollabLog", "CollabCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
