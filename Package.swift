@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         // The server's log and the logger the CLI hands it.
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        // /metrics: the collectors and their exposition text.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
         // The engine: ids, clocks, versions, ops and the sequence CRDT. Pure: no file, clock or network access.
@@ -73,6 +75,7 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: staticRuntime
         ),

@@ -503,7 +503,7 @@ struct ServerTests {
             let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(server.port)/metrics")!)
             let text = String(decoding: data, as: UTF8.self)
             for line in [
-                "collab_connections 1", "collab_documents_open 1", "collab_ops_acknowledged_total 1",
+                "collab_connections 1.0", "collab_documents_open 1.0", "collab_ops_acknowledged_total 1",
                 "collab_rejected_messages_total{reason=\"bad_message\"} 1", "collab_ack_latency_seconds_count 1",
                 "collab_fsync_latency_seconds_count 1",
             ] {
