@@ -97,7 +97,7 @@ package struct CollabCommand: AsyncParsableCommand {
         return "unknown command '\(first)'" + suggestion(for: first, among: names) + "; `collab help` lists the commands"
     }
 
-    /// `; did you mean X?` for the nearest name within a few edits, or nothing.
+    /// ` (did you mean X?)` for the nearest name within a few edits, or nothing.
     static func suggestion(for word: String, among names: [String]) -> String {
         let scored = names.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
         guard let (name, distance) = scored, distance <= max(2, word.count / 3) else { return "" }
@@ -107,10 +107,11 @@ package struct CollabCommand: AsyncParsableCommand {
     /// Levenshtein distance between two words.
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
         var previous = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
+        for i in 1...a.count {
             var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(1, b.count) where !b.isEmpty {
+            for j in 1...b.count {
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
             }
             previous = current

@@ -16,6 +16,13 @@ struct ConventionTests {
         #expect(unknown.status == 64 && !unknown.stderr.contains("did you mean"), "\(unknown.stderr)")
     }
 
+    @Test func editDistanceCountsInsertionsDeletionsAndChanges() {
+        #expect(CollabCommand.editDistance("materialze", "materialize") == 1)
+        #expect(CollabCommand.editDistance("kitten", "sitting") == 3)
+        #expect(CollabCommand.editDistance("", "log") == 3 && CollabCommand.editDistance("ls", "") == 2)
+        #expect(CollabCommand.suggestion(for: "frobnicate", among: CollabCommand.commandNames) == "")
+    }
+
     @Test func helpForAnUnknownTopicIsAUsageError() throws {
         let dir = try CLI.scratch()
         let unknown = try CLI.run(["help", "nosuch"], in: dir)
