@@ -12,6 +12,16 @@ extension Document {
         records[index...].filter(\.isOp).map(op(of:))
     }
 
+    /// The ops a replica at `version` lacks, in a causal order: each op it has not seen
+    /// at all, and the unseen end of one it has seen the start of.
+    public func history(since version: VersionVector) -> [Op] {
+        history.compactMap { op in
+            let seen = version[op.id.client]
+            guard op.endSeq > seen else { return nil }
+            return op.id.seq < seen ? op.slice(from: seen, to: op.endSeq) : op
+        }
+    }
+
     /// The `index`-th entry of the history: its op, or nil for squashed history that a
     /// compaction left (no op).
     public func historyEntry(at index: Int) -> Op? {

@@ -19,12 +19,16 @@ struct CatchUpPages {
     }
 
     mutating func append(_ op: Op) {
-        for json in Self.encoded(op, fitting: budget) {
-            if let last = pages.last, last.utf8.count + 1 + json.utf8.count <= budget {
-                pages[pages.count - 1] += "," + json
-            } else {
-                pages.append(json)
-            }
+        for json in Self.encoded(op, fitting: budget) { append(json: json) }
+    }
+
+    /// Adds JSON already encoded (an op, or a page of them) to the last page, or starts a
+    /// page when it would not fit.
+    mutating func append(json: String) {
+        if let last = pages.last, last.utf8.count + 1 + json.utf8.count <= budget {
+            pages[pages.count - 1] += "," + json
+        } else {
+            pages.append(json)
         }
     }
 

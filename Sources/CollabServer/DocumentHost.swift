@@ -45,6 +45,8 @@ package actor DocumentHost {
     /// Write a checkpoint with every this many group writes (0: never), counting from
     /// the log's batches since its last checkpoint: opening the log then never replays more.
     private let checkpointEvery: Int
+    /// How far ahead of the server's clock an op's wall may be, in milliseconds.
+    private let maxClockSkew: Int64
     private var writesSinceCheckpoint: Int
     private let policy: @Sendable () throws -> AccessPolicy?
     private typealias Waiting = (ops: [Op], from: UUID?, done: CheckedContinuation<[OpId], any Error>)
@@ -71,12 +73,15 @@ package actor DocumentHost {
 
     /// `document` is what `log` holds (as its `open()` read it); `policy` gives the access
     /// rules at the moment of each check (nil: no access control, as for a log outside a store).
-    /// `pageBytes`: the most op JSON one `sync_response` page holds.
+    /// `pageBytes`: the most op JSON one `sync_response` page holds; `maxClockSkew`: how
+    /// far ahead of this clock, in milliseconds, an op's wall may be (`ClockSkew`).
     package init(
         documentId: String, document: Document, log: any HostedLog, checkpointEvery: Int = 0, pageBytes: Int = 1 << 20,
-        policy: @escaping @Sendable () throws -> AccessPolicy? = { nil }, logger: Logger = Logger(label: "collab")
+        maxClockSkew: Int64 = ClockSkew.limit, policy: @escaping @Sendable () throws -> AccessPolicy? = { nil },
+        logger: Logger = Logger(label: "collab")
     ) {
         historyPages = CatchUpPages(budget: pageBytes)
+        self.maxClockSkew = maxClockSkew
         self.logger = logger
         self.checkpointEvery = checkpointEvery
         writesSinceCheckpoint = log.batchesSinceCheckpoint
@@ -106,6 +111,12 @@ package actor DocumentHost {
             package let ops: [Op]
             /// The ops as JSON objects separated by commas, in pages (`CatchUpPages`).
             package let pages: [String]
+
+            init(from: UUID?, ops: [Op], budget: Int) {
+                self.from = from
+                self.ops = ops
+                pages = CatchUpPages(ops, budget: budget).pages
+            }
         }
 
         package let batches: [Batch]
@@ -120,22 +131,11 @@ package actor DocumentHost {
         /// The JSON of the batches `listener` did not send (none if it sent them all), in
         /// as few pages as fit the budget: one message per group write, as a rule.
         package func pages(for listener: UUID) -> [String] {
-            var pages: [String] = []
-            var open: [String] = []
-            var openBytes = 0
+            var packed = CatchUpPages(budget: budget)
             for batch in batches where batch.from != listener {
-                for page in batch.pages {
-                    if !open.isEmpty && openBytes + 1 + page.utf8.count > budget {
-                        pages.append(open.joined(separator: ","))
-                        open = []
-                        openBytes = 0
-                    }
-                    openBytes += open.isEmpty ? page.utf8.count : page.utf8.count + 1
-                    open.append(page)
-                }
+                for page in batch.pages { packed.append(json: page) }
             }
-            if !open.isEmpty { pages.append(open.joined(separator: ",")) }
-            return pages
+            return packed.pages
         }
     }
 
@@ -150,7 +150,7 @@ package actor DocumentHost {
 
     /// The ops a replica at `version` lacks, in a causal order.
     package func ops(since version: VersionVector) -> [Op] {
-        Self.ops(of: document, since: version)
+        document.history(since: version)
     }
 
     /// What a replica at `version` lacks, as `sync_response` pages, and the document's
@@ -252,8 +252,13 @@ package actor DocumentHost {
         _ ops: [Op], as holder: TokenHolder?, from listener: UUID? = nil, queued: @Sendable () -> Void = {}
     ) async throws -> [OpId] {
         if let failure { throw Refusal.unavailable(failure) }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        // A wall far ahead would win last-writer-wins against every later edit.
+        if let (op, ahead) = ClockSkew.firstOpAhead(of: now, in: ops, limit: maxClockSkew) {
+            throw Refusal.invalid(ClockSkew.refusal(op, ahead: ahead, limit: maxClockSkew))
+        }
         if let holder, let policy = try policy() {
-            let decision = policy.decide(ops: ops, as: holder, on: documentId, at: Int64(Date().timeIntervalSince1970 * 1000))
+            let decision = policy.decide(ops: ops, as: holder, on: documentId, at: now)
             guard decision.allowed else { throw Refusal.forbidden(decision.reason) }
         }
         return try await withCheckedThrowingContinuation { done in
@@ -333,16 +338,13 @@ package actor DocumentHost {
                     waiting = taken + waiting
                     await catchUpWithLog()
                     continue
-                } catch let error as LogError {
-                    if case .locked = error {
+                } catch {
+                    if case LogError.locked = error {
                         // Nothing was written and the document is as it was: refuse, go on.
                         shadow = nil
                         fail(taken.map(\.done), "\(error)")
                         continue
                     }
-                    shutDown("writing the log failed: \(error)", refusing: taken)
-                    break
-                } catch {
                     shutDown("writing the log failed: \(error)", refusing: taken)
                     break
                 }
@@ -364,7 +366,7 @@ package actor DocumentHost {
             for batch in taken {
                 batch.done.resume(returning: batch.ops.map(\.id))
                 guard !batch.ops.isEmpty else { continue }
-                delivered.append(.init(from: batch.from, ops: batch.ops, pages: CatchUpPages(batch.ops, budget: historyPages.budget).pages))
+                delivered.append(.init(from: batch.from, ops: batch.ops, budget: historyPages.budget))
             }
             if !delivered.isEmpty { tell(.ops(Delivery(batches: delivered, budget: historyPages.budget))) }
         }
@@ -427,7 +429,7 @@ package actor DocumentHost {
             shadow = nil
             logger.info("took in ops another process appended", metadata: ["doc": "\(documentId)", "ops": "\(ops.count)"])
             wakePollers()
-            tell(.ops(Delivery(batches: [.init(from: nil, ops: ops, pages: CatchUpPages(ops, budget: historyPages.budget).pages)], budget: historyPages.budget)))
+            tell(.ops(Delivery(batches: [.init(from: nil, ops: ops, budget: historyPages.budget)], budget: historyPages.budget)))
         }
     }
 
@@ -442,7 +444,7 @@ package actor DocumentHost {
             // Made on the disk thread and handed over whole: nothing else holds it.
             let fresh = try await onDisk { HandedOver(try log.open()) }.value
             var restored: [Op] = []
-            for op in Self.ops(of: previous, since: fresh.version) {
+            for op in previous.history(since: fresh.version) {
                 do {
                     try fresh.apply(op)
                     restored.append(op)
@@ -466,7 +468,7 @@ package actor DocumentHost {
             failure = nil
             logger.info("read the document again from its log", metadata: ["doc": "\(documentId)"])
             wakePollers()
-            tell(.resync(pages: CatchUpPages(Self.ops(of: fresh, since: previous.version), budget: historyPages.budget).pages, version: fresh.version))
+            tell(.resync(pages: CatchUpPages(fresh.history(since: previous.version), budget: historyPages.budget).pages, version: fresh.version))
         } catch {
             if failure == nil { logger.error("the log cannot be read again", metadata: ["doc": "\(documentId)", "error": "\(error)"]) }
             failure = "the log cannot be read: \(error)"
@@ -511,15 +513,6 @@ package actor DocumentHost {
     private func onDisk<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
             disk.async { done.resume(with: Result { try body() }) }
-        }
-    }
-
-    /// The ops of `document` a replica at `version` lacks, in a causal order.
-    private static func ops(of document: Document, since version: VersionVector) -> [Op] {
-        document.history.compactMap { op in
-            let seen = version[op.id.client]
-            guard op.endSeq > seen else { return nil }
-            return op.id.seq < seen ? op.slice(from: seen, to: op.endSeq) : op
         }
     }
 

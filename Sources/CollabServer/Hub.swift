@@ -63,8 +63,7 @@ package actor Hub {
     /// Admits a new connection, unless its user already holds as many as allowed (or
     /// the server is shutting down).
     func register(_ session: Session) -> Bool {
-        // A link share is many people: it is held to the per-document cap instead.
-        let cap = session.capKey.hasPrefix("share:") ? limits.connectionsPerDocument : limits.connectionsPerUser
+        let cap = session.isLinkShare ? limits.connectionsPerDocument : limits.connectionsPerUser
         guard !shuttingDown, connectionsByUser[session.capKey, default: 0] < cap else {
             logger.notice("connection refused", metadata: ["user": "\(session.capKey)", "reason": shuttingDown ? "shutting down" : "per-user cap"])
             return false
@@ -171,7 +170,8 @@ package actor Hub {
         // A page's ops leave room in the message for its head and the version.
         let host = DocumentHost(
             documentId: documentId, document: document, log: log, checkpointEvery: ClogLog.checkpointInterval,
-            pageBytes: limits.maxMessageBytes - 512 - documentId.utf8.count, policy: { try policies.policy() }, logger: logger)
+            pageBytes: limits.maxMessageBytes - 512 - documentId.utf8.count, maxClockSkew: limits.maxClockSkewMilliseconds,
+            policy: { try policies.policy() }, logger: logger)
         hosts[documentId] = host
         metrics.documentsOpen(hosts.count)
         logger.info("opened document", metadata: ["doc": "\(documentId)"])

@@ -108,10 +108,6 @@ enum Polling {
                     throw failure(.unprocessableContent, "invalid_op", "\(error)", hub)
                 }
             }
-            let skew = hub.limits.maxClockSkewMilliseconds
-            if let (op, ahead) = ClockSkew.firstOpAhead(of: Session.now, in: ops, limit: skew) {
-                throw failure(.unprocessableContent, "invalid_op", ClockSkew.refusal(op, ahead: ahead, limit: skew), hub)
-            }
             do {
                 let ids = try await hub.host(docId).submit(ops, as: holder)
                 hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))

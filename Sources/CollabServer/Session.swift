@@ -38,6 +38,8 @@ actor Session {
     let user: String
     /// What the per-user connection cap counts (`Credentials.capKey`).
     let capKey: String
+    /// A link share's session: the share is many people, held to the per-document cap.
+    let isLinkShare: Bool
     private(set) var credentials: Credentials
     let hub: Hub
     let gate: TokenGate
@@ -51,6 +53,7 @@ actor Session {
         self.credentials = credentials
         self.user = credentials.user
         capKey = credentials.capKey
+        isLinkShare = credentials.holder.share != nil
         self.hub = hub
         self.gate = gate
         self.outbox = outbox
@@ -190,10 +193,6 @@ actor Session {
             }
         }
         guard credentials.expiresAt > Self.now else { return refuse("token_expired", "the token has expired", docId: docId) }
-        let skew = hub.limits.maxClockSkewMilliseconds
-        if let (op, ahead) = ClockSkew.firstOpAhead(of: Self.now, in: ops, limit: skew) {
-            return refuse("invalid_op", ClockSkew.refusal(op, ahead: ahead, limit: skew), docId: docId)
-        }
         let holder = credentials.holder
         // Pipelined: the next message is read as soon as this batch has its place in the
         // document's order of writes, so a connection's batches can share a group write;

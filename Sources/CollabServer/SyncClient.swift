@@ -49,28 +49,22 @@ package enum SyncClient {
         client.send(ProtocolMessages.join(docId, since: document.version, replica: replica))
         // The catch-up comes in pages; the last says so and carries the server's version.
         var items: [JSONValue] = []
-        var lastPageVersion: VersionVector?
-        while lastPageVersion == nil {
+        let serverVersion: VersionVector
+        while true {
             let response = try await inbox.next("sync_response", docId: docId)
             guard case .array(let page)? = response["ops"] else {
                 throw Failure(code: "bad_message", description: "the server's sync_response is malformed")
             }
             items += page
-            guard response["last"] == .bool(false) else {
-                guard let version = ProtocolMessages.version(response["version"]) else {
-                    throw Failure(code: "bad_message", description: "the server's last sync_response page has no version")
-                }
-                lastPageVersion = version
-                continue
+            if response["last"] == .bool(false) { continue }
+            guard let version = ProtocolMessages.version(response["version"]) else {
+                throw Failure(code: "bad_message", description: "the server's last sync_response page has no version")
             }
+            serverVersion = version
+            break
         }
-        let serverVersion = lastPageVersion!
         // What the server lacks, decided before the pulled ops join the history.
-        let missing = document.history(from: 0).compactMap { op -> Op? in
-            let seen = serverVersion[op.id.client]
-            guard op.endSeq > seen else { return nil }
-            return op.id.seq < seen ? op.slice(from: seen, to: op.endSeq) : op
-        }
+        let missing = document.history(since: serverVersion)
         for item in items {
             do {
                 try document.apply(try OpJSON.decode(item))
