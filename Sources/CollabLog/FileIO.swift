@@ -52,6 +52,18 @@ public enum FileIO {
         FileManager.default.fileExists(atPath: path)
     }
 
+    /// `base`, or `base.1`, `base.2`, … : the first that does not exist, for a file that
+    /// must never be written over an earlier one (a backup, a side file).
+    public static func unusedName(_ base: String) -> String {
+        var name = base
+        var copy = 0
+        while exists(name) {
+            copy += 1
+            name = base + ".\(copy)"
+        }
+        return name
+    }
+
     /// Writes `bytes` to stdout, or replaces `path` atomically: a temporary file in the
     /// same directory is written and fsynced, renamed over `path`, and the directory is
     /// fsynced, so a crash leaves either the old file or the new one, never a mixture.

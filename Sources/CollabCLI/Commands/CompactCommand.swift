@@ -110,12 +110,7 @@ struct CompactCommand: ParsableCommand {
         if !dryRun {
             if target == path && !noBackup {
                 // Never over an earlier backup: that may be the only full history left.
-                var name = path + ".before-compact"
-                var k = 1
-                while FileIO.exists(name) {
-                    name = path + ".before-compact.\(k)"
-                    k += 1
-                }
+                let name = FileIO.unusedName(path + ".before-compact")
                 try FileIO.replace(name, with: try FileIO.read(path))
                 backup = name
             }

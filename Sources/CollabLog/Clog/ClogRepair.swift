@@ -25,13 +25,7 @@ public enum ClogRepair {
                 }
             }
             // Never over an earlier side file: two repairs within a second get `.1`, `.2`, ….
-            let stamped = path + ".torn-" + stamp(now)
-            var sideFile = stamped
-            var copy = 0
-            while FileIO.exists(sideFile) {
-                copy += 1
-                sideFile = stamped + ".\(copy)"
-            }
+            let sideFile = FileIO.unusedName(path + ".torn-" + stamp(now))
             try FileIO.createNew(sideFile, with: Array(bytes[scan.validLength...]))
             try file.truncate(to: scan.validLength)
             try file.syncData()
