@@ -51,7 +51,7 @@ public struct OpLogFile {
         }
         let bytes = try FileIO.read(path)
         // An empty existing file is where a log may start (`edit`, `apply`), not one to read.
-        if let problem = formatProblem(bytes), !(allowMissing && bytes.isEmpty) { throw .badData(path: path, reason: problem) }
+        if let problem = formatProblem(bytes), !(allowMissing && bytes.isEmpty) { throw .badData(path: path, reason: problem.description) }
         if ClogFormat.isClog(bytes) {
             let scan = ClogScanner.scan(bytes)
             let (ops, checkpoints) = try ClogLog.contents(of: scan, path: path)
@@ -71,15 +71,28 @@ public struct OpLogFile {
         return file
     }
 
-    /// Why `bytes` are no log to read, or nil: nothing at all (a log holds at least one
-    /// op, or a `.clog` header), or neither a `.clog` nor JSON lines (whose first thing is
-    /// an object).
-    public static func formatProblem(_ bytes: [UInt8]) -> String? {
+    /// Why bytes are no log to read.
+    public enum FormatProblem: String, Sendable, CustomStringConvertible {
+        /// Nothing at all: a log holds at least one op, or a `.clog` header.
+        case empty
+        /// Neither a `.clog` nor JSON lines (whose first thing is an object).
+        case notALog
+
+        public var description: String {
+            switch self {
+            case .empty: "empty: no ops"
+            case .notALog: "not a collab log: neither .clog nor JSON lines"
+            }
+        }
+    }
+
+    /// Why `bytes` are no log to read, or nil.
+    public static func formatProblem(_ bytes: [UInt8]) -> FormatProblem? {
         if ClogFormat.isClog(bytes) { return nil }
         switch bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) {
-        case nil: return "empty: no ops"
+        case nil: return .empty
         case UInt8(ascii: "{")?: return nil
-        default: return "not a collab log: neither .clog nor JSON lines"
+        default: return .notALog
         }
     }
 

@@ -51,8 +51,8 @@ struct LogVerdict {
         let bytes = try FileIO.read(path)
         if let problem = OpLogFile.formatProblem(bytes) {
             status = .badData
-            summary = problem
-            detail = ["status": bytes.contains(where: { $0 > 0x20 }) ? "notALog" : "empty"]
+            summary = problem.description
+            detail = ["status": problem.rawValue]
             return
         }
         guard ClogFormat.isClog(bytes) else {
