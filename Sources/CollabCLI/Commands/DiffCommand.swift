@@ -62,7 +62,7 @@ struct DiffCommand: ParsableCommand {
     }
 
     func run() throws {
-        let colored = color == .always || (output == "-" && Terminal.colors(color, on: STDOUT_FILENO))
+        let colored = Terminal.colors(color, toTerminal: output == "-" && isatty(STDOUT_FILENO) == 1)
         let format = format ?? (colored ? .ansi : .markup)
         var rendered = ""
         var differs = false

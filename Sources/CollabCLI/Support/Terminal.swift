@@ -8,14 +8,11 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// What the terminal a command writes to can take.
 enum Terminal {
-    /// Whether to write colour to `fd`: always or never when told; on `auto`, only to a
-    /// terminal, and not when NO_COLOR is set (no-color.org) or TERM is `dumb`.
-    static func colors(_ choice: ColorChoice, on fd: Int32) -> Bool {
-        colors(choice, toTerminal: isatty(fd) == 1, environment: ProcessInfo.processInfo.environment)
-    }
-
-    /// The rule itself, with what it depends on given.
-    static func colors(_ choice: ColorChoice, toTerminal: Bool, environment: [String: String]) -> Bool {
+    /// Whether to write colour: always or never when told; on `auto`, only to a terminal,
+    /// and not when NO_COLOR is set (no-color.org) or TERM is `dumb`.
+    static func colors(
+        _ choice: ColorChoice, toTerminal: Bool, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Bool {
         switch choice {
         case .always: return true
         case .never: return false
