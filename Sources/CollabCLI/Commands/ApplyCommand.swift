@@ -41,8 +41,7 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         // Read once: standard input cannot be read twice.
         let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops)
-        let lines = Dictionary(input.map { ($0.op.id, $0.line) }, uniquingKeysWith: { first, _ in first })
-        try clockSkew.check(input.map(\.op)) { "\(ops): line \(lines[$0.id] ?? 0)" }
+        try clockSkew.check(input.map(\.op)) { op in "\(ops): line \(input.first { $0.op.id == op.id }?.line ?? 0)" }
         if let user, let store = location.store {
             try requireAccess(of: user, for: input.map(\.op), on: location.log, in: store)
         }
