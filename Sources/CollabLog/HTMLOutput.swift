@@ -38,7 +38,7 @@ struct HTMLOutput: RichTextWriter {
         }
     }
 
-    mutating func closeBlock(textStart: Int, into out: inout OutputBytes) {
+    mutating func closeBlock(into out: inout OutputBytes) {
         switch kind {
         case .heading:
             out.append("</h")

@@ -22,7 +22,7 @@ struct JSONOutput: RichTextWriter {
         out.append(",\"runs\":[")
     }
 
-    mutating func closeBlock(textStart: Int, into out: inout OutputBytes) {
+    mutating func closeBlock(into out: inout OutputBytes) {
         out.append("]}")
     }
 

@@ -16,6 +16,12 @@ struct OutputBytes: ~Copyable {
     /// Forgets what was written, keeping the room.
     mutating func removeAll() { count = 0 }
 
+    /// Forgets the last `n` bytes written.
+    mutating func removeLast(_ n: Int) {
+        precondition(n >= 0 && n <= count)
+        count -= n
+    }
+
     /// Makes room for `extra` more bytes.
     @inline(__always)
     mutating func reserve(_ extra: Int) {
@@ -84,26 +90,6 @@ struct OutputBytes: ~Copyable {
         reserve(range.count)
         (base + count).update(from: other.base + range.lowerBound, count: range.count)
         count += range.count
-    }
-
-    /// Puts `text` after each line feed written from `start` on (a quote's `> `).
-    mutating func insertAfterEachLineFeed(from start: Int, _ text: StaticString) {
-        var lineFeeds = 0
-        for k in start..<count where base[k] == 0x0A { lineFeeds += 1 }
-        guard lineFeeds > 0 else { return }
-        let width = text.utf8CodeUnitCount
-        reserve(lineFeeds * width)
-        // From the end, each byte moves right by the insertions still before it.
-        var to = count + lineFeeds * width
-        for k in stride(from: count - 1, through: start, by: -1) {
-            if base[k] == 0x0A {
-                to -= width
-                (base + to).update(from: text.utf8Start, count: width)
-            }
-            to -= 1
-            base[to] = base[k]
-        }
-        count += lineFeeds * width
     }
 
     /// Each byte of `range` in `other`, through `transform` (which appends).

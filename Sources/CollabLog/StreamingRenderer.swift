@@ -9,8 +9,10 @@ protocol RichTextWriter {
     mutating func begin(into out: inout OutputBytes)
     /// A block laid out on its own starts: what goes before its text.
     mutating func openBlock(id: OpId?, kind: BlockKind, attributes: [String: AttributeValue], into out: inout OutputBytes)
-    /// The block ends; its text is what was written from `textStart` on.
-    mutating func closeBlock(textStart: Int, into out: inout OutputBytes)
+    /// The text of a block or table part ends (the writer may have held it until now).
+    mutating func endText(into out: inout OutputBytes)
+    /// The block ends.
+    mutating func closeBlock(into out: inout OutputBytes)
     /// A part of a table starts; its text goes to a scratch buffer.
     mutating func openTablePart(kind: BlockKind)
     /// A table, its parts' text already written into `scratch`.
@@ -25,6 +27,10 @@ protocol RichTextWriter {
     mutating func openRun(into out: inout OutputBytes)
     mutating func text(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout OutputBytes)
     mutating func closeRun(into out: inout OutputBytes)
+}
+
+extension RichTextWriter {
+    mutating func endText(into out: inout OutputBytes) {}
 }
 
 /// What a writer made of each formatting, by the formatting's number: the same formatting
@@ -48,9 +54,8 @@ struct PerFormatting<Value> {
 struct StreamingRenderer<Writer: RichTextWriter>: FormattedTextReader, ~Copyable {
     private var writer: Writer
     private(set) var out: OutputBytes
-    /// A block laid out alone is open, and where its text starts in `out`.
+    /// A block laid out alone is open.
     private var blockOpen = false
-    private var textStart = 0
     private var runOpen = false
     /// The document's first block until text or another block comes: an empty first
     /// block before another (the document starts with a marker) is left out.
@@ -122,7 +127,6 @@ struct StreamingRenderer<Writer: RichTextWriter>: FormattedTextReader, ~Copyable
         if inTable { flushTable() }
         writer.openBlock(id: id, kind: kind, attributes: attributes, into: &out)
         blockOpen = true
-        textStart = out.count
     }
 
     private mutating func closeRun() {
@@ -135,10 +139,12 @@ struct StreamingRenderer<Writer: RichTextWriter>: FormattedTextReader, ~Copyable
     private mutating func finishBlock() {
         closeRun()
         if inTable {
+            writer.endText(into: &scratch)
             let last = tableParts.count - 1
             tableParts[last].inline = tableParts[last].inline.lowerBound..<scratch.count
         } else if blockOpen {
-            writer.closeBlock(textStart: textStart, into: &out)
+            writer.endText(into: &out)
+            writer.closeBlock(into: &out)
             blockOpen = false
         }
     }

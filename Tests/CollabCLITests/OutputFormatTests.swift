@@ -25,7 +25,7 @@ struct OutputFormatTests {
         #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "block", "5", "quote"], in: dir).status == 0)
         try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "6", "Said & done"], in: dir)
         #expect(try CLI.run(["materialize", "doc.clog"], in: dir).stdout == "Title\nSaid & done")
-        #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout == "## Title\n\n> Said & done\n")
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout == "## Title\n\n> Said \\& done\n")
         #expect(try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir).stdout == "<h2>Title</h2>\n<blockquote><p>Said &amp; done</p></blockquote>\n")
         #expect(try CLI.run(["edit", "doc.clog", "--client", "a", "set-block", "8", "type=\"paragraph\""], in: dir).status == 0)
         #expect(try CLI.run(["materialize", "doc.clog", "--format", "html"], in: dir).stdout == "<h2>Title</h2>\n<p>Said &amp; done</p>\n")
@@ -99,7 +99,7 @@ struct OutputFormatTests {
         let ids = try CLI.run(["materialize", "doc.clog", "--format", "json", "--ids"], in: dir).stdout
         #expect(ids.contains(#"{"text":"Hello","marks":{"bold":true},"ids":["a:0-4"]}"#), "\(ids)")
         #expect(ids.contains(#"{"id":"a:12","type":"quote","attributes":{},"runs":[{"text":"world","marks":{},"ids":["a:6-10"]}]}"#), "\(ids)")
-        #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout == "**Hello** \n\n> world\n")
+        #expect(try CLI.run(["materialize", "doc.clog", "--format", "markdown"], in: dir).stdout == "**Hello**&#32;\n\n> world\n")
         // One bad edit refuses them all: nothing is written.
         let before = try Data(contentsOf: dir.file("doc.clog"))
         let refused = try CLI.run(["edit", "doc.clog", "--client", "a", "insert", "0", "x", "--then", "delete", "99", "1"], in: dir)
