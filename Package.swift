@@ -1,12 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// Release builds link the Swift runtime and Foundation statically: a `collab` process
-/// then starts in ~5 ms instead of ~13 ms of dynamic linking (docs/benchmarks.md), which
-/// matters to a tool that shell pipelines run many times. Modules that import Foundation
-/// are compiled against its static variant so that they link the libraries it needs.
-let staticRuntime: [SwiftSetting] = [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
-let staticRuntimeLink: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+/// No target sets unsafe flags, so every library can be a dependency. Release builds
+/// link the Swift runtime and Foundation statically with SwiftPM's
+/// `--static-swift-stdlib` (the README's main job): a `collab` process then starts in ~5 ms
+/// instead of ~13 ms of dynamic linking (docs/benchmarks.md), which matters to a tool that
+/// shell pipelines run many times.
 
 let package = Package(
     name: "collab",
@@ -40,25 +39,22 @@ let package = Package(
     ],
     targets: [
         // The engine: ids, clocks, versions, ops and the sequence CRDT. Pure: no file, clock or network access.
-        // Release builds skip the runtime exclusivity checks: the engine's classes are
-        // single-owner, the compile-time checks still apply, and the dynamic checks cost
-        // ~80 instructions per property access on the hot path (docs/benchmarks.md).
-        .target(
-            name: "CollabCore",
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-        ),
+        // Its classes' stored properties skip the runtime exclusivity checks
+        // (`@exclusivity(unchecked)`): the classes are single-owner, the compile-time checks
+        // still apply, and the dynamic checks cost ~80 instructions per property access on
+        // the hot path (docs/benchmarks.md).
+        .target(name: "CollabCore"),
         // zlib from the system, for gzip-compressed inputs (and, later, checkpoint compression).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Files and formats: JSON lines, foreign import formats, safe file writing.
-        .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib"], swiftSettings: staticRuntime),
+        .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib"]),
         // Access control: levels, grants, the one authorization rule, the audit trail.
         .target(
             name: "CollabAccess",
             dependencies: [
                 "CollabCore", "CollabLog", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
-            ],
-            swiftSettings: staticRuntime
+            ]
         ),
         // The server's core: documents held in memory, each with one writer and group commit.
         .target(
@@ -76,8 +72,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            swiftSettings: staticRuntime
+            ]
         ),
         // The subcommands, as a library so the executable stays a few lines.
         .target(
@@ -86,15 +81,13 @@ let package = Package(
                 "CollabCore", "CollabLog", "CollabAccess", "CollabServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: staticRuntime
+            ]
         ),
         .executableTarget(
-            name: "collab", dependencies: ["CollabCLI"], swiftSettings: staticRuntime, linkerSettings: staticRuntimeLink
+            name: "collab", dependencies: ["CollabCLI"]
         ),
         .executableTarget(
-            name: "collab-bench", dependencies: ["CollabCore", "CollabLog", "CHeapStats"], path: "Benchmarks/collab-bench",
-            swiftSettings: staticRuntime, linkerSettings: staticRuntimeLink),
+            name: "collab-bench", dependencies: ["CollabCore", "CollabLog", "CHeapStats"], path: "Benchmarks/collab-bench"),
         // glibc's heap statistics, for collab-bench --memory.
         .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),
         // What the test targets share: a seeded random generator, a JSON Schema validator.

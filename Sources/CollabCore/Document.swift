@@ -5,57 +5,57 @@
 /// and commutatively with FugueMax ordering, so every replica that has seen the same
 /// ops holds the same text, whatever order they arrived in.
 public final class Document {
-    var tree = SequenceTree()
+    @exclusivity(unchecked) var tree = SequenceTree()
     /// Every inserted scalar, in the order the runs were created; runs and insert
     /// records point into it.
-    var content: [UInt32] = []
-    var clientNames: [ClientId] = []
-    var clientIndexes: [ClientId: Int32] = [:]
+    @exclusivity(unchecked) var content: [UInt32] = []
+    @exclusivity(unchecked) var clientNames: [ClientId] = []
+    @exclusivity(unchecked) var clientIndexes: [ClientId: Int32] = [:]
     /// The client interned last: local typing names the same client edit after edit.
-    var lastClient: (name: ClientId, index: Int32)?
+    @exclusivity(unchecked) var lastClient: (name: ClientId, index: Int32)?
     /// Per interned client: how many of its ids have been applied.
-    var nextSeq: [Int32] = []
+    @exclusivity(unchecked) var nextSeq: [Int32] = []
     /// The ops applied, in the order they were applied (a causal order).
-    var records: [OpRecord] = []
+    @exclusivity(unchecked) var records: [OpRecord] = []
     /// The targets of the delete records, in record order.
-    var targets: [TargetRecord] = []
+    @exclusivity(unchecked) var targets: [TargetRecord] = []
     /// The spans and values of the `format_set` records, in record order.
-    var marks: [MarkRecord] = []
+    @exclusivity(unchecked) var marks: [MarkRecord] = []
     /// The comment ops, in record order, and the comments they made.
-    var commentOps: [CommentOp] = []
-    var comments: [CommentRecord] = []
-    var commentIndex: [OpId: Int] = [:]
+    @exclusivity(unchecked) var commentOps: [CommentOp] = []
+    @exclusivity(unchecked) var comments: [CommentRecord] = []
+    @exclusivity(unchecked) var commentIndex: [OpId: Int] = [:]
     /// Blocks by their marker character: attribute registers.
-    var blocks = BlockTable()
+    @exclusivity(unchecked) var blocks = BlockTable()
     /// The attributes of the document's first block (the text before any marker).
-    var firstBlock: [String: (value: AttributeValue, stamp: OpStamp)] = [:]
+    @exclusivity(unchecked) var firstBlock: [String: (value: AttributeValue, stamp: OpStamp)] = [:]
     /// The attributes of each `block_insert`, and the `block_set`/`block_delete` ops, in
     /// record order.
-    var blockInserts: [[String: AttributeValue]] = []
-    var blockOps: [BlockOp] = []
+    @exclusivity(unchecked) var blockInserts: [[String: AttributeValue]] = []
+    @exclusivity(unchecked) var blockOps: [BlockOp] = []
     /// Where moved blocks are shown: per block marker, the slot character of the move
     /// that won (docs/rich-text.md). Empty until a block is moved.
-    var blockSlots: [CharId: (slot: CharId, stamp: OpStamp)] = [:]
+    @exclusivity(unchecked) var blockSlots: [CharId: (slot: CharId, stamp: OpStamp)] = [:]
     /// The ranges deleted blocks cover, `[marker, until)`: text arriving there is hidden.
-    var deletedBlockRanges: [(marker: CharId, until: CharId?)] = []
+    @exclusivity(unchecked) var deletedBlockRanges: [(marker: CharId, until: CharId?)] = []
     /// Whether compaction squashed part of the history (docs/versions.md): then ops that
     /// need what it removed are refused.
-    var hasCompactedHistory = false
+    @exclusivity(unchecked) var hasCompactedHistory = false
     /// Per interned client: the ids below which history was squashed (0: none).
-    var baseSeq: [Int32] = []
+    @exclusivity(unchecked) var baseSeq: [Int32] = []
     /// Per interned client: the positions in `records` of its ops, in id order.
-    var recordsByClient: [[Int32]] = []
+    @exclusivity(unchecked) var recordsByClient: [[Int32]] = []
     /// Where the last local insert put its characters, so that typing on (the next
     /// insert right after it, with nothing else changed) grows that run directly.
-    var typing: TypingPoint?
+    @exclusivity(unchecked) var typing: TypingPoint?
     /// Ops whose dependencies have not all arrived.
-    public internal(set) var pending: [Op] = []
+    @exclusivity(unchecked) public internal(set) var pending: [Op] = []
 
     /// Local ops coalesce only into history entries at or after this index, so ops that
     /// were already written somewhere are never changed.
-    public var coalescingFloor = 0
+    @exclusivity(unchecked) public var coalescingFloor = 0
     /// The replica's clock: it has observed every op's timestamp.
-    public var clock = HybridLogicalClock()
+    @exclusivity(unchecked) public var clock = HybridLogicalClock()
 
     public init() {}
 

@@ -5,16 +5,16 @@
 final class TreeNode {
     /// The parent, unretained: the tree owns every node, and walks up the tree (on every
     /// edit) should not pay for reference counting.
-    var parentReference: Unmanaged<TreeNode>?
+    @exclusivity(unchecked) var parentReference: Unmanaged<TreeNode>?
     var parent: TreeNode? {
         get { parentReference?.takeUnretainedValue() }
         set { parentReference = newValue.map { Unmanaged.passUnretained($0) } }
     }
     let isLeaf: Bool
-    var runs: [Run] = []
-    var children: [TreeNode] = []
-    var visible = 0
-    var total = 0
+    @exclusivity(unchecked) var runs: [Run] = []
+    @exclusivity(unchecked) var children: [TreeNode] = []
+    @exclusivity(unchecked) var visible = 0
+    @exclusivity(unchecked) var total = 0
     /// Neighbouring leaves, so scans can walk the sequence without climbing the tree.
     unowned(unsafe) var next: TreeNode?
     unowned(unsafe) var prev: TreeNode?
@@ -130,25 +130,25 @@ final class SequenceTree {
     static let maxRuns = 64
     static let maxChildren = 32
 
-    private(set) var root: TreeNode
-    private(set) var firstLeaf: TreeNode
-    private(set) var lastLeaf: TreeNode
+    @exclusivity(unchecked) private(set) var root: TreeNode
+    @exclusivity(unchecked) private(set) var firstLeaf: TreeNode
+    @exclusivity(unchecked) private(set) var lastLeaf: TreeNode
     /// Per interned client: which leaf holds which of its ids.
-    var index: [LeafIndex] = []
+    @exclusivity(unchecked) var index: [LeafIndex] = []
     /// The leaf the last position lookup ended in and how many visible characters come
     /// before it: edits cluster, so the next lookup usually lands in the same leaf. Any
     /// count change in another leaf forgets it (its start may have moved).
     private var cachedLeaf: TreeNode? {
         didSet { forgetCachedRun() }
     }
-    private var cachedLeafStart = 0
+    @exclusivity(unchecked) private var cachedLeafStart = 0
     /// Within the cached leaf: a run index and how many visible characters of the leaf
     /// come before that run, so typing on does not rescan the leaf from its start.
-    private var cachedRunIndex = 0
-    private var cachedRunStart = 0
+    @exclusivity(unchecked) private var cachedRunIndex = 0
+    @exclusivity(unchecked) private var cachedRunStart = 0
     /// Counts changes to the sequence, so a caller can tell whether a place it kept is
     /// still valid.
-    private(set) var changes = 0
+    @exclusivity(unchecked) private(set) var changes = 0
 
     init() {
         let leaf = TreeNode(isLeaf: true)
