@@ -57,7 +57,9 @@ enum Polling {
             }
             _ = try await authorize(TokenGate.token(in: request), password: sharePassword(request), to: .read, on: docId, hub: hub, gate: gate)
             let host = try await hub.host(docId)
+            hub.metrics.longPollStarted()
             await host.waitForOps(beyond: last, timeout: longPoll)
+            hub.metrics.longPollEnded()
             let page = await host.page(fromPosition: last)
             var writer = JSONWriter()
             writer.raw("{\"document_id\":")

@@ -18,6 +18,7 @@ package final class ServerMetrics: Sendable {
     private let batchesAcknowledged: Counter
     private let ackLatency: ValueHistogram
     private let fsyncLatency: ValueHistogram
+    private let longPolls: Gauge
 
     package init() {
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -25,6 +26,7 @@ package final class ServerMetrics: Sendable {
         }
         connections = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "collab", metricName: "connections", unitName: "", helpText: "Open WebSocket connections."))
         documents = registry.makeGauge(descriptor: name("documents", "open", "Documents held in memory."))
+        longPolls = registry.makeGauge(descriptor: name("long_polls", "waiting", "Long polls waiting for ops."))
         opsAcknowledged = registry.makeCounter(descriptor: name("ops_acknowledged", "total", "Ops written durably and acknowledged (rate() gives ops/s)."))
         batchesAcknowledged = registry.makeCounter(descriptor: name("batches_acknowledged", "total", "Op batches acknowledged."))
         ackLatency = registry.makeValueHistogram(
@@ -36,6 +38,8 @@ package final class ServerMetrics: Sendable {
     func connectionOpened() { connections.increment() }
     func connectionClosed() { connections.decrement() }
     func documentsOpen(_ count: Int) { documents.set(Double(count)) }
+    func longPollStarted() { longPolls.increment() }
+    func longPollEnded() { longPolls.decrement() }
     func fsync(seconds: Double) { fsyncLatency.record(seconds) }
 
     /// A message refused, counted by the error code sent.

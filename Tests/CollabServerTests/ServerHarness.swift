@@ -3,6 +3,9 @@ import CollabCore
 import CollabLog
 import CollabServer
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 import NIOWebSocket
 import ServiceLifecycle
@@ -67,6 +70,22 @@ struct ServerHarness: Sendable {
     }
 
     /// The document's log as the server wrote it.
+    /// Returns once `/metrics` shows `metric` at `value` (a server-side state the test
+    /// cannot see otherwise, such as a long poll waiting); fails after 10 s.
+    func waitForMetric(_ metric: String, _ value: Double) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let shown = String(decoding: data, as: UTF8.self).split(separator: "\n").contains { line in
+                let parts = line.split(separator: " ")
+                return parts.count == 2 && parts[0] == metric && Double(parts[1]) == value
+            }
+            if shown { return }
+            await Task.yield()
+        }
+        throw TestClient.Timeout(description: "\(metric) not \(value) in /metrics after 10 s")
+    }
+
     func logged(_ documentId: String = "notes") throws -> Document {
         let path = try DocumentStore(store).path(for: documentId)
         guard FileManager.default.fileExists(atPath: path) else { return Document() }
