@@ -91,7 +91,7 @@ let package = Package(
         // glibc's heap statistics, for collab-bench --memory.
         .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),
         // What the test targets share: a seeded random generator, a JSON Schema validator.
-        .target(name: "CollabTestSupport", dependencies: ["CollabLog"], path: "Tests/TestSupport"),
+        .target(name: "CollabTestSupport", dependencies: ["CollabLog", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(
             name: "CollabCoreTests",
             dependencies: [

@@ -138,7 +138,7 @@ struct MarkdownInline {
                 out.removeLast(out.count - outputStart)
                 return layout.write(into: &out, links: linkTargets, from: 0)
             }
-            let spelling = layout.last[0]
+            let spelling = layout.runs[0].last
             if spelling != .asIs, bytes[lastOfPrefix] != 0x0A, bytes[lastOfPrefix] != 0x0D {
                 out.removeLast(prefix - lastOfPrefix)
                 Layout.writeText(lastOfPrefix..<prefix, in: bytes, first: spelling, last: .asIs, startsBlock: false, into: &out)
@@ -150,6 +150,9 @@ struct MarkdownInline {
     struct Run {
         var marks: Marks
         var range: Range<Int>
+        /// How its first and last characters are written (`Layout`).
+        var first = Spelling.asIs
+        var last = Spelling.asIs
     }
 }
 
@@ -251,8 +254,6 @@ extension MarkdownInline {
         /// the openings, at `delimiters[starts[k]..<starts[k + 1]]`.
         var delimiters: [Delimiter] = []
         var starts: [Int] = []
-        var first: [Spelling] = []
-        var last: [Spelling] = []
         /// The marks open while nesting, with the run each was opened before.
         private var open: [(delimiter: Delimiter, run: Int)] = []
         /// For each run and mark, the run where the mark's stretch from there ends; made
@@ -266,8 +267,6 @@ extension MarkdownInline {
             runs.removeAll(keepingCapacity: true)
             delimiters.removeAll(keepingCapacity: true)
             starts.removeAll(keepingCapacity: true)
-            first.removeAll(keepingCapacity: true)
-            last.removeAll(keepingCapacity: true)
         }
 
         func boundary(_ k: Int) -> Range<Int> { starts[k]..<starts[k + 1] }
@@ -292,8 +291,6 @@ extension MarkdownInline {
                 }
                 if from < run.end { add(Run(marks: run.marks, range: from..<run.end)) }
             }
-            first.append(contentsOf: repeatElement(.asIs, count: runs.count))
-            last.append(contentsOf: repeatElement(.asIs, count: runs.count))
         }
 
         /// Neighbours alike (a split can make them) are one run.
@@ -337,7 +334,7 @@ extension MarkdownInline {
                 var kept: UInt8 = 0
                 for entry in open { kept |= 1 << entry.delimiter.mark.rawValue }
                 // What opens: code last (innermost), the rest the longest-lasting first.
-                opening.removeAll(keepingCapacity: true)
+                if !opening.isEmpty { opening.removeAll(keepingCapacity: true) }
                 for raw in 0..<UInt8(5) where wanted & ~kept & (1 << raw) != 0 { opening.append(Mark(rawValue: raw)!) }
                 if opening.count > 1 {
                     if !reachMade { computeReach() }
@@ -411,16 +408,16 @@ extension MarkdownInline {
         /// every emphasis delimiter run can open or close where it stands.
         mutating func placeDelimiters() {
             if let run = runs.first, !run.marks.code, boundary(0).isEmpty {
-                first[0] = Self.spellingAtStart(of: run.range, in: bytes)
+                runs[0].first = Self.spellingAtStart(of: run.range, in: bytes)
             }
             if let run = runs.last, !run.marks.code, boundary(runs.count).isEmpty {
-                last[runs.count - 1] = Self.spellingAtEnd(of: run.range, in: bytes)
+                runs[runs.count - 1].last = Self.spellingAtEnd(of: run.range, in: bytes)
             }
             // `!` right before a link's `[` would make it an image.
             for k in 1..<runs.count where !boundary(k).isEmpty {
                 let head = delimiters[starts[k]]
                 if head.mark == .link, head.opens, !runs[k - 1].marks.code, bytes[runs[k - 1].range.upperBound - 1] == UInt8(ascii: "!") {
-                    last[k - 1] = .backslash
+                    runs[k - 1].last = .backslash
                 }
             }
             var changed = true
@@ -494,26 +491,26 @@ extension MarkdownInline {
         }
 
         private mutating func encode(first k: Int) -> Bool {
-            guard first[k] != .reference, !runs[k].marks.code else { return false }
-            first[k] = .reference
-            if runs[k].range.count == scalarLength(at: runs[k].range.lowerBound) { last[k] = .reference }
+            guard runs[k].first != .reference, !runs[k].marks.code else { return false }
+            runs[k].first = .reference
+            if runs[k].range.count == scalarLength(at: runs[k].range.lowerBound) { runs[k].last = .reference }
             return true
         }
 
         private mutating func encode(last k: Int) -> Bool {
-            guard last[k] != .reference, !runs[k].marks.code else { return false }
-            last[k] = .reference
-            if runs[k].range.count == scalarLength(at: runs[k].range.lowerBound) { first[k] = .reference }
+            guard runs[k].last != .reference, !runs[k].marks.code else { return false }
+            runs[k].last = .reference
+            if runs[k].range.count == scalarLength(at: runs[k].range.lowerBound) { runs[k].first = .reference }
             return true
         }
 
         private func neighbour(atStartOf k: Int) -> Neighbour {
-            if first[k] != .asIs { return .punctuation }
+            if runs[k].first != .asIs { return .punctuation }
             return Self.classify(scalar(at: runs[k].range.lowerBound))
         }
 
         private func neighbour(atEndOf k: Int) -> Neighbour {
-            if last[k] != .asIs { return .punctuation }
+            if runs[k].last != .asIs { return .punctuation }
             var start = runs[k].range.upperBound - 1
             while start > runs[k].range.lowerBound, bytes[start] & 0xC0 == 0x80 { start -= 1 }
             return Self.classify(scalar(at: start))
@@ -619,7 +616,7 @@ extension MarkdownInline {
         }
 
         private func writeText(_ k: Int, into out: inout OutputBytes) {
-            Self.writeText(runs[k].range, in: bytes, first: first[k], last: last[k], startsBlock: k == 0 && boundary(0).isEmpty, into: &out)
+            Self.writeText(runs[k].range, in: bytes, first: runs[k].first, last: runs[k].last, startsBlock: k == 0 && boundary(0).isEmpty, into: &out)
         }
 
         /// Text outside code, its first and last character spelled as decided; at the start

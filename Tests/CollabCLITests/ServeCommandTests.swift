@@ -1,6 +1,7 @@
 import CollabCore
 import CollabLog
 import CollabServer
+import CollabTestSupport
 import Foundation
 import Testing
 
@@ -48,6 +49,31 @@ struct ServeCommandTests {
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
+    }
+
+    /// 255-odd KiB of permessage-deflate that would inflate to 256 MiB: the server closes
+    /// with 1009 and its peak memory (VmHWM, read from /proc for the server's own process)
+    /// grows by far less than the bomb, since inflating stops at the message limit.
+    @Test func aDeflateBombLeavesTheServersMemoryBounded() throws {
+        let dir = try CLI.scratch()
+        let server = try ServeProcess(in: dir)
+        defer { server.kill(SIGTERM) }
+        let token = try CLI.run(["token", "issue", "--user", "alice", "--key-file", "collab-data/signing.key", "--store", "collab-data"], in: dir)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        func peakResidentBytes() throws -> Int {
+            let status = try String(contentsOfFile: "/proc/\(server.process.processIdentifier)/status", encoding: .utf8)
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+            else { throw Failure(description: "no VmHWM in /proc/…/status") }
+            return kilobytes * 1024
+        }
+        let socket = try RawWebSocket(port: server.port, path: "/ws?token=\(token)", extensions: "permessage-deflate")
+        #expect(socket.handshake.lowercased().contains("sec-websocket-extensions: permessage-deflate"))
+        let before = try peakResidentBytes()
+        try socket.send(rsv: 0b100, opcode: 1, RawWebSocket.deflateBomb(inflating: 256 << 20))
+        #expect(try socket.closeCode() == 1009)
+        let grown = try peakResidentBytes() - before
+        #expect(grown < 64 << 20, "the server's peak memory grew by \(grown >> 20) MiB")
     }
 
     @Test func serveWithNoArgumentsServesTheDefaultStoreAndSyncAndWatchUseIt() throws {

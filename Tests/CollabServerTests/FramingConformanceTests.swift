@@ -1,5 +1,6 @@
 import CZlib
 import CollabServer
+import CollabTestSupport
 import Foundation
 import Testing
 
@@ -125,9 +126,11 @@ struct FramingConformanceTests {
         }
     }
 
-    /// 255-odd KiB on the wire that would inflate to 256 MiB: closed with 1009 quickly,
-    /// the inflating stopped at the message limit (memory stays bounded).
-    @Test func aDeflateBombIsClosedWith1009QuicklyWithBoundedMemory() async throws {
+    /// 255-odd KiB on the wire that would inflate to 256 MiB: closed with 1009 quickly.
+    /// (That the server's memory stays bounded meanwhile is measured on a `collab serve`
+    /// process of its own, in ServeCommandTests: this process's high-water mark is every
+    /// test's.)
+    @Test func aDeflateBombIsClosedWith1009Quickly() async throws {
         let bomb = RawWebSocket.deflateBomb(inflating: 256 << 20)
         #expect(bomb.count < 300 << 10, "\(bomb.count) bytes")
         try await Self.withEcho { port in
@@ -137,20 +140,11 @@ struct FramingConformanceTests {
             try socket.send(rsv: 0b100, opcode: 1, RawWebSocket.deflate(Array("squeezed".utf8)))
             let echoed = try socket.receive()
             #expect(echoed.opcode == 1)
-            let before = Self.peakResidentBytes()
             let start = ContinuousClock.now
             try socket.send(rsv: 0b100, opcode: 1, bomb)
             #expect(try socket.closeCode() == 1009)
             #expect(ContinuousClock.now - start < .seconds(3))
-            let grown = Self.peakResidentBytes() - before
-            #expect(grown < 64 << 20, "peak memory grew by \(grown >> 20) MiB")
         }
-    }
-
-    static func peakResidentBytes() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_maxrss * 1024
     }
 }
 

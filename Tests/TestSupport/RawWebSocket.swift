@@ -3,29 +3,35 @@ import Foundation
 
 /// A WebSocket client that writes frames byte by byte, right or deliberately wrong, for
 /// the conformance tests of the server's framing (the Autobahn test-suite categories).
-final class RawWebSocket {
-    let fd: Int32
+public final class RawWebSocket {
+    public let fd: Int32
     private var buffer: [UInt8] = []
     /// The server's handshake response headers.
-    private(set) var handshake = ""
+    public private(set) var handshake = ""
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    struct Frame: Equatable {
-        var fin: Bool
-        var opcode: UInt8
-        var payload: [UInt8]
+    public struct Frame: Equatable, Sendable {
+        public var fin: Bool
+        public var opcode: UInt8
+        public var payload: [UInt8]
+
+        public init(fin: Bool, opcode: UInt8, payload: [UInt8]) {
+            self.fin = fin
+            self.opcode = opcode
+            self.payload = payload
+        }
 
         /// A close frame's code.
-        var closeCode: UInt16? {
+        public var closeCode: UInt16? {
             guard opcode == 8, payload.count >= 2 else { return nil }
             return UInt16(payload[0]) << 8 | UInt16(payload[1])
         }
     }
 
-    init(port: Int, path: String = "/echo", extensions: String? = nil) throws {
+    public init(port: Int, path: String = "/echo", extensions: String? = nil) throws {
         fd = try Self.connected(port: port)
         try write(Array(Self.upgradeRequest(port: port, path: path, headers: extensions.map { ["Sec-WebSocket-Extensions: \($0)"] } ?? []).utf8))
         while true {
@@ -70,19 +76,19 @@ final class RawWebSocket {
 
     /// The whole answer to an upgrade request with `headers` that the server refuses
     /// (and then closes): the status line and headers, and the body.
-    static func refusedUpgrade(port: Int, path: String = "/ws", headers: [String]) async throws -> (head: String, body: String) {
+    public static func refusedUpgrade(port: Int, path: String = "/ws", headers: [String]) async throws -> (head: String, body: String) {
         try await exchange(port: port, Array(upgradeRequest(port: port, path: path, headers: headers).utf8))
     }
 
     /// Sends `request` as it is and reads the answer until the server closes, on a thread
     /// of its own: the server under test shares the concurrency pool, and a blocked
     /// socket read must not hold one of its threads.
-    static func exchange(port: Int, _ request: [UInt8]) async throws -> (head: String, body: String) {
+    public static func exchange(port: Int, _ request: [UInt8]) async throws -> (head: String, body: String) {
         try await offThePool { try exchangeBlocking(port: port, request) }
     }
 
     /// Runs blocking socket work on a thread of its own.
-    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { done in
             Thread.detachNewThread { done.resume(with: Result { try body() }) }
         }
@@ -106,7 +112,7 @@ final class RawWebSocket {
         return (String(text[..<split.lowerBound]), String(text[split.upperBound...]))
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    public func write(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -129,7 +135,7 @@ final class RawWebSocket {
     }
 
     /// Sends one frame; `masked` false breaks the rule that a client masks.
-    func send(fin: Bool = true, rsv: UInt8 = 0, opcode: UInt8, _ payload: [UInt8], masked: Bool = true) throws {
+    public func send(fin: Bool = true, rsv: UInt8 = 0, opcode: UInt8, _ payload: [UInt8], masked: Bool = true) throws {
         var frame: [UInt8] = [(fin ? 0x80 : 0) | (rsv << 4) | opcode]
         let maskBit: UInt8 = masked ? 0x80 : 0
         switch payload.count {
@@ -149,9 +155,9 @@ final class RawWebSocket {
         try write(frame)
     }
 
-    func sendText(_ text: String) throws { try send(opcode: 1, Array(text.utf8)) }
+    public func sendText(_ text: String) throws { try send(opcode: 1, Array(text.utf8)) }
 
-    func receive() throws -> Frame {
+    public func receive() throws -> Frame {
         let head = try take(2)
         var length = Int(head[1] & 0x7f)
         if length == 126 {
@@ -168,7 +174,7 @@ final class RawWebSocket {
 
     /// Connects on a thread of its own (the socket blocks) and reads every frame up to
     /// and including the server's close.
-    static func framesUntilClose(port: Int, path: String) async throws -> [Frame] {
+    public static func framesUntilClose(port: Int, path: String) async throws -> [Frame] {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<[Frame], any Error>) in
             Thread.detachNewThread {
                 do {
@@ -184,7 +190,7 @@ final class RawWebSocket {
     }
 
     /// The next close frame's code, passing over data frames; nil if the socket just closed.
-    func closeCode() throws -> UInt16? {
+    public func closeCode() throws -> UInt16? {
         while true {
             let frame: Frame
             do {
@@ -198,7 +204,7 @@ final class RawWebSocket {
 
     /// A permessage-deflate payload (raw deflate, without the final 00 00 ff ff) of
     /// `size` zero bytes: a few hundred KiB that inflate to `size`.
-    static func deflateBomb(inflating size: Int) -> [UInt8] {
+    public static func deflateBomb(inflating size: Int) -> [UInt8] {
         var stream = z_stream()
         precondition(czlib_deflateInit2(&stream, 9, -15) == Z_OK)
         defer { deflateEnd(&stream) }
