@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         // /metrics: the collectors and their exposition text.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The engine: ids, clocks, versions, ops and the sequence CRDT. Pure: no file, clock or network access.
@@ -48,6 +49,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Files and formats: JSON lines, foreign import formats, safe file writing.
         .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib"]),
+        // A store on PostgreSQL: its URL and its versioned schema (docs/postgres.md).
+        .target(
+            name: "CollabPostgres",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Access control: levels, grants, the one authorization rule, the audit trail.
         .target(
             name: "CollabAccess",
@@ -78,7 +87,7 @@ let package = Package(
         .target(
             name: "CollabCLI",
             dependencies: [
-                "CollabCore", "CollabLog", "CollabAccess", "CollabServer",
+                "CollabCore", "CollabLog", "CollabAccess", "CollabServer", "CollabPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

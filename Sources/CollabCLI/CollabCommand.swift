@@ -23,7 +23,7 @@ package struct CollabCommand: AsyncParsableCommand {
             ImportCommand.self, ExportCommand.self, ApplyCommand.self, MergeCommand.self, MaterializeCommand.self,
             LogCommand.self, EditCommand.self, VerifyCommand.self, RepairCommand.self, SalvageCommand.self, CheckpointCommand.self, ListCommand.self, RevertCommand.self, UndoCommand.self,
             VersionCommand.self, VersionsCommand.self, TagCommand.self, DiffCommand.self, BlameCommand.self, RestoreCommand.self, CompactCommand.self,
-            GrantCommand.self, RevokeCommand.self, TransferCommand.self, AccessCommand.self, AuditCommand.self, KeygenCommand.self, TokenCommand.self, ShareCommand.self, ServeCommand.self, SyncCommand.self, WatchCommand.self, LoadtestCommand.self,
+            GrantCommand.self, RevokeCommand.self, TransferCommand.self, AccessCommand.self, AuditCommand.self, KeygenCommand.self, TokenCommand.self, ShareCommand.self, ServeCommand.self, SyncCommand.self, WatchCommand.self, LoadtestCommand.self, StoreCommand.self,
             ExitCodesCommand.self, FormatsCommand.self,
         ]
     )

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// A store on PostgreSQL (docs/postgres.md). Today: making and migrating its schema.
+public enum PostgresStore {
+    /// What `initialize` did: the schema version before and after, and the migrations applied.
+    public struct Migrated: Sendable, Equatable {
+        public let from: Int
+        public let to: Int
+        public let applied: [Int]
+    }
+
+    /// Creates the schema, or brings an older one up to date; a store already at the
+    /// newest version is left as it is. Concurrent calls are safe: each takes the same
+    /// transaction-scoped advisory lock before reading the version.
+    public static func initialize(_ url: PostgresURL, logger: Logger = Logger(label: "collab.postgres")) async throws(PostgresStoreError) -> Migrated {
+        let connection = try await connect(url, logger: logger)
+        defer { Task { try? await connection.close() } }
+        do {
+            return try await connection.withTransaction(logger: logger) { connection in
+                // Any number: the one every collab uses for its schema lock.
+                try await connection.query("SELECT pg_advisory_xact_lock(7106121097098)", logger: logger)
+                try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS collab_schema (
+                        version integer PRIMARY KEY,
+                        name text NOT NULL,
+                        applied_at timestamptz NOT NULL DEFAULT now()
+                    )
+                    """, logger: logger)
+                var found = 0
+                for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM collab_schema", logger: logger).decode(Int.self) {
+                    found = version
+                }
+                guard found <= PostgresSchema.latest else { throw PostgresStoreError.newerSchema(found: found, known: PostgresSchema.latest) }
+                var applied: [Int] = []
+                for migration in PostgresSchema.migrations where migration.version > found {
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO collab_schema (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                    applied.append(migration.version)
+                }
+                return Migrated(from: found, to: max(found, PostgresSchema.latest), applied: applied)
+            }
+        } catch let error as PostgresStoreError {
+            throw error
+        } catch let error as PostgresTransactionError {
+            throw refusal("the schema migration", error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        } catch {
+            throw refusal("the schema migration", error)
+        }
+    }
+
+    /// The schema version a store is at (0: none yet).
+    public static func schemaVersion(_ url: PostgresURL, logger: Logger = Logger(label: "collab.postgres")) async throws(PostgresStoreError) -> Int {
+        let connection = try await connect(url, logger: logger)
+        defer { Task { try? await connection.close() } }
+        do {
+            let exists = try await connection.query("SELECT to_regclass('collab_schema') IS NOT NULL", logger: logger).decode(Bool.self)
+            for try await present in exists where !present { return 0 }
+            var found = 0
+            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM collab_schema", logger: logger).decode(Int.self) {
+                found = version
+            }
+            return found
+        } catch {
+            throw refusal("reading the schema version", error)
+        }
+    }
+
+    static func connect(_ url: PostgresURL, logger: Logger) async throws(PostgresStoreError) -> PostgresConnection {
+        let configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable)
+        do {
+            return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        } catch let error as PSQLError {
+            if let message = error.serverInfo?[.message] { throw .unreachable(url.description, message) }
+            throw .unreachable(url.description, error.underlying.map(Self.networkReason) ?? "\(error.code)")
+        } catch {
+            throw .unreachable(url.description, Self.networkReason(error))
+        }
+    }
+
+    /// What the network said, in a few words ("Connection refused"), where NIO's error
+    /// wraps it.
+    static func networkReason(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return networkReason(first.error)
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        return "\(error)"
+    }
+
+    static func refusal(_ step: String, _ error: any Error) -> PostgresStoreError {
+        if let error = error as? PostgresStoreError { return error }
+        if let error = error as? PSQLError, let message = error.serverInfo?[.message] { return .refused(step, message) }
+        return .refused(step, "\(error)")
+    }
+}

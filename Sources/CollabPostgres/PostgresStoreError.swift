@@ -1,0 +1,21 @@
+/// What can go wrong with a PostgreSQL store, in words for the command line.
+public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
+    /// The `--store` value is not a usable URL: the text and why.
+    case badURL(String, String)
+    /// No connection: where, and what the network or server said.
+    case unreachable(String, String)
+    /// The server refused a statement: which step, and its message.
+    case refused(String, String)
+    /// The schema is newer than this `collab` knows.
+    case newerSchema(found: Int, known: Int)
+
+    public var description: String {
+        switch self {
+        case .badURL(let text, let why): "not a store URL: \(text): \(why)"
+        case .unreachable(let place, let why): "cannot reach PostgreSQL at \(place): \(why)"
+        case .refused(let step, let message): "PostgreSQL refused \(step): \(message)"
+        case .newerSchema(let found, let known):
+            "the store's schema is version \(found), newer than this collab knows (\(known)): use a newer collab"
+        }
+    }
+}

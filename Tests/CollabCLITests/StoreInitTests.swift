@@ -1,0 +1,69 @@
+import CollabTestSupport
+import Foundation
+import Testing
+
+/// `collab store init` against a real PostgreSQL (PostgresTestServer).
+@Suite("collab store init", .timeLimit(.minutes(3)))
+struct StoreInitTests {
+    static let tables = "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'collab\\_%'"
+
+    @Test func createsTheSchemaOnceAndThenFindsItUpToDate() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        let dir = try CLI.scratch()
+        let first = try CLI.run(["store", "init", url, "--json"], in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains(#""schemaVersion":1,"previousVersion":0,"applied":[1]"#), "\(first.stdout)")
+        #expect(try PostgresTestServer.psql(url, Self.tables) == "8")
+        let again = try CLI.run(["store", "init", url], in: dir)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.hasSuffix("schema at version 1, up to date\n"), "\(again.stdout)")
+        #expect(try PostgresTestServer.psql(url, "SELECT string_agg(version::text, ',') FROM collab_schema") == "1")
+    }
+
+    @Test func severalAtOnceApplyEachMigrationOnce() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        let dir = try CLI.scratch()
+        let lock = NSLock()
+        nonisolated(unsafe) var all: [CollabRun] = []
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            guard let result = try? CLI.run(["store", "init", url, "--json"], in: dir) else { return }
+            lock.withLock { all.append(result) }
+        }
+        #expect(all.count == 4 && all.allSatisfy { $0.status == 0 }, "\(all.map(\.stderr))")
+        #expect(all.filter { $0.stdout.contains(#""applied":[1]"#) }.count == 1, "\(all.map(\.stdout))")
+        #expect(try PostgresTestServer.psql(url, "SELECT count(*) FROM collab_schema") == "1")
+    }
+
+    @Test func aSchemaNewerThanThisCollabIsRefused() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        let dir = try CLI.scratch()
+        #expect(try CLI.run(["store", "init", url], in: dir).status == 0)
+        try PostgresTestServer.psql(url, "INSERT INTO collab_schema (version, name) VALUES (99, 'from the future')")
+        let refused = try CLI.run(["store", "init", url], in: dir)
+        #expect(refused.status == 69)
+        #expect(refused.stderr.hasPrefix("collab: the store's schema is version 99, newer than this collab knows (1)"), "\(refused.stderr)")
+    }
+
+    @Test func badURLsAndUnreachableServersSaySo() throws {
+        let dir = try CLI.scratch()
+        for bad in ["postgres://127.0.0.1/db", "postgres://user@/db", "postgres://user@host", "postgres://user@host:99999/db"] {
+            let refused = try CLI.run(["store", "init", bad], in: dir)
+            #expect(refused.status == 64, "\(bad): \(refused.stderr)")
+            #expect(refused.stderr.hasPrefix("collab: not a store URL: \(bad): "), "\(refused.stderr)")
+        }
+        #expect(try CLI.run(["store", "init", "/srv/collab"], in: dir).stderr.contains("a directory store needs no init"))
+        // A port nothing listens on.
+        let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        close(socket)
+        let unreachable = try CLI.run(["store", "init", "postgres://collab@127.0.0.1:\(port)/collab"], in: dir)
+        #expect(unreachable.status == 69)
+        #expect(unreachable.stderr.hasPrefix("collab: cannot reach PostgreSQL at postgres://collab@127.0.0.1:\(port)/collab: "), "\(unreachable.stderr)")
+    }
+}
