@@ -4,8 +4,9 @@ import CollabCore
 /// turns back into exactly that text and those marks (tested with cmark-gfm as the
 /// oracle, docs/rich-text.md).
 ///
-/// The text is gathered run by run and written at the block's end, since where a
-/// delimiter may stand depends on the characters on both sides of it:
+/// Text without marks is written as it comes (most blocks have none); once marks come,
+/// the block's text is gathered run by run and laid out at the block's end, since where
+/// a delimiter may stand depends on the characters on both sides of it:
 /// - Marks are nested: at each change the marks that end, and every mark opened after
 ///   them, are closed, then the marks that start (and those closed while still going on)
 ///   are opened, the longest-lasting outermost, code always innermost (a code span holds
