@@ -1085,13 +1085,13 @@ _collab_store() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init)
+    init|copy)
         # Offer subcommand argument completions
         "_collab_store_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init copy' -- "${cur}"))
         ;;
     esac
 }
@@ -1102,6 +1102,14 @@ _collab_store_init() {
     repeating_options=()
     non_repeating_options=()
     __collab_offer_flags_options 1
+}
+
+_collab_store_copy() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __collab_offer_flags_options 2
 }
 
 _collab_exit-codes() {

@@ -115,6 +115,8 @@ function __collab_parse_tokens -S
             switch $unparsed_tokens[1]
             case 'init'
                 __collab_parse_subcommand 1 'json' 'version' 'h/help'
+            case 'copy'
+                __collab_parse_subcommand 2 'json' 'version' 'h/help'
             end
         case 'exit-codes'
             __collab_parse_subcommand 0 'version' 'h/help'
@@ -478,9 +480,13 @@ complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options 
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab store" version' -l 'version' -d 'Show the version.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab store" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab store" -eq 1' -fa 'init' -d 'Create a PostgreSQL store\'s schema, or migrate it to this collab\'s version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_positional "collab store" -eq 1' -fa 'copy' -d 'Copy a whole store into an empty one: a directory to PostgreSQL or back.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab store init" json' -l 'json' -d 'Print the result as one JSON object.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab store init" version' -l 'version' -d 'Show the version.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab store init" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab store copy" json' -l 'json' -d 'Print the result as one JSON object.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab store copy" version' -l 'version' -d 'Show the version.'
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab store copy" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab exit-codes" version' -l 'version' -d 'Show the version.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab exit-codes" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab formats" version' -l 'version' -d 'Show the version.'

@@ -8,6 +8,8 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     case refused(String, String)
     /// The schema is newer than this `collab` knows.
     case newerSchema(found: Int, known: Int)
+    /// A copy's destination already holds documents or access events.
+    case notEmpty(String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
         case .refused(let step, let message): "PostgreSQL refused \(step): \(message)"
         case .newerSchema(let found, let known):
             "the store's schema is version \(found), newer than this collab knows (\(known)): use a newer collab"
+        case .notEmpty(let place): "\(place) is not empty: a store is copied into an empty one"
         }
     }
 }

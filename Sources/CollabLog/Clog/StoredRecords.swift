@@ -1,0 +1,75 @@
+import CollabCore
+
+/// A document's log as its records, payloads as they are: what `collab store copy` moves
+/// between a directory store and a PostgreSQL one without decoding ops or snapshots.
+public struct StoredDocument: Sendable, Equatable {
+    public var id: String
+    public var records: [StoredRecord]
+
+    public init(id: String, records: [StoredRecord]) {
+        self.id = id
+        self.records = records
+    }
+}
+
+public struct StoredRecord: Sendable, Equatable {
+    public var type: ClogRecordType
+    public var payload: [UInt8]
+
+    public init(_ type: ClogRecordType, _ payload: [UInt8]) {
+        self.type = type
+        self.payload = payload
+    }
+}
+
+extension ClogLog {
+    /// A clean log's document id and records, in order; a damaged log, or a record of a
+    /// type this version does not know, is refused.
+    public static func storedRecords(in path: String) throws(LogError) -> StoredDocument {
+        let scan = ClogScanner.scan(try FileIO.read(path))
+        try requireClean(scan, path: path)
+        guard let id = scan.documentId else { throw .badData(path: path, reason: "the log names no document") }
+        var records: [StoredRecord] = []
+        for record in scan.records {
+            guard let type = ClogRecordType(rawValue: record.type) else {
+                throw .badData(path: path, reason: "record \(record.number) is of type \(record.type), which this collab cannot copy")
+            }
+            records.append(StoredRecord(type, record.payload))
+        }
+        return StoredDocument(id: id, records: records)
+    }
+
+    /// Writes a new log of these records, numbered in order, each with the flags its type
+    /// is written with (tags and replica versions skippable); all or nothing.
+    public static func write(_ document: StoredDocument, to path: String) throws(LogError) {
+        var bytes = ClogHeader(documentId: document.id).encoded()
+        for (number, record) in document.records.enumerated() {
+            let skippable = record.type == .namedVersion || record.type == .replicaVersion
+            bytes += ClogRecord.frame(
+                type: record.type, number: UInt64(number), payload: record.payload, flags: skippable ? ClogFormat.skippableFlag : 0)
+        }
+        try FileIO.replace(path, with: bytes)
+    }
+
+    /// The op ids an op-batch payload holds, as runs of consecutive sequence numbers per
+    /// client, in the batch's order.
+    public static func opIdRuns(inBatch payload: [UInt8]) throws(LogError) -> [(client: String, first: Int64, last: Int64)] {
+        let ops: [Op]
+        do {
+            ops = try OpBatchCodec.decode(payload)
+        } catch {
+            throw .badData(path: "(op batch)", reason: "\(error)")
+        }
+        var runs: [(client: String, first: Int64, last: Int64)] = []
+        for op in ops {
+            let first = Int64(op.id.seq)
+            let last = Int64(op.endSeq) - 1
+            if let previous = runs.last, previous.client == op.id.client, previous.last + 1 == first {
+                runs[runs.count - 1].last = last
+            } else {
+                runs.append((op.id.client, first, last))
+            }
+        }
+        return runs
+    }
+}
