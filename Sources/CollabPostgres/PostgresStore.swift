@@ -17,10 +17,8 @@ public enum PostgresStore {
     /// newest version is left as it is. Concurrent calls are safe: each takes the same
     /// transaction-scoped advisory lock before reading the version.
     public static func initialize(_ url: PostgresURL, logger: Logger = Logger(label: "collab.postgres")) async throws(PostgresStoreError) -> Migrated {
-        let connection = try await connect(url, logger: logger)
-        defer { Task { try? await connection.close() } }
-        do {
-            return try await connection.withTransaction(logger: logger) { connection in
+        try await withConnection(url, "the schema migration", logger: logger) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
                 // Any number: the one every collab uses for its schema lock.
                 try await connection.query("SELECT pg_advisory_xact_lock(7106121097098)", logger: logger)
                 try await connection.query(
@@ -47,29 +45,22 @@ public enum PostgresStore {
                 }
                 return Migrated(from: found, to: max(found, PostgresSchema.latest), applied: applied)
             }
-        } catch let error as PostgresStoreError {
-            throw error
-        } catch let error as PostgresTransactionError {
-            throw refusal("the schema migration", error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
-        } catch {
-            throw refusal("the schema migration", error)
         }
     }
 
-    /// The schema version a store is at (0: none yet).
-    public static func schemaVersion(_ url: PostgresURL, logger: Logger = Logger(label: "collab.postgres")) async throws(PostgresStoreError) -> Int {
+    /// Runs `body` on a connection of its own, closed afterwards; its errors as
+    /// `PostgresStoreError`, `step` naming what was being done.
+    static func withConnection<T: Sendable>(
+        _ url: PostgresURL, _ step: String, logger: Logger, _ body: (PostgresConnection) async throws -> T
+    ) async throws(PostgresStoreError) -> T {
         let connection = try await connect(url, logger: logger)
-        defer { Task { try? await connection.close() } }
         do {
-            let exists = try await connection.query("SELECT to_regclass('collab_schema') IS NOT NULL", logger: logger).decode(Bool.self)
-            for try await present in exists where !present { return 0 }
-            var found = 0
-            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM collab_schema", logger: logger).decode(Int.self) {
-                found = version
-            }
-            return found
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
         } catch {
-            throw refusal("reading the schema version", error)
+            try? await connection.close()
+            throw unwrapped(error, step)
         }
     }
 

@@ -21,9 +21,7 @@ extension PostgresStore {
     /// first), in one transaction: all of it or, on any error, none.
     public static func write(_ contents: Contents, to url: PostgresURL, logger: Logger = Logger(label: "collab.postgres")) async throws(PostgresStoreError) {
         _ = try await initialize(url, logger: logger)
-        let connection = try await connect(url, logger: logger)
-        defer { Task { try? await connection.close() } }
-        do {
+        try await withConnection(url, "the copy", logger: logger) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("LOCK TABLE collab_documents, collab_access_events IN EXCLUSIVE MODE", logger: logger)
                 for try await held in try await connection.query(
@@ -36,8 +34,6 @@ extension PostgresStore {
                     try await connection.query("INSERT INTO collab_access_events (event) VALUES (\(String(decoding: event, as: UTF8.self)))", logger: logger)
                 }
             }
-        } catch {
-            throw unwrapped(error, "the copy")
         }
     }
 
@@ -92,10 +88,8 @@ extension PostgresStore {
     /// order a log keeps them: the base, then batches with the tags and checkpoints made
     /// after them, then the replica versions.
     public static func read(_ url: PostgresURL, logger: Logger = Logger(label: "collab.postgres")) async throws(PostgresStoreError) -> Contents {
-        let connection = try await connect(url, logger: logger)
-        defer { Task { try? await connection.close() } }
-        do {
-            return try await connection.withTransaction(logger: logger) { connection in
+        try await withConnection(url, "reading the store", logger: logger) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
                 var documents: [StoredDocument] = []
                 for try await (id, base) in try await connection.query(
@@ -114,8 +108,6 @@ extension PostgresStore {
                 }
                 return Contents(documents: documents, accessEvents: events)
             }
-        } catch {
-            throw unwrapped(error, "reading the store")
         }
     }
 

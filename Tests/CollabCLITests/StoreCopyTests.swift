@@ -78,5 +78,10 @@ struct StoreCopyTests {
         #expect(into.status == 73)
         #expect(into.stderr == "collab: other is not empty: a store is copied into an empty one\n")
         #expect(try CLI.run(["materialize", "--store", "other", "x"], in: dir).stdout == "x")
+        // A file where the store would go is left alone.
+        try Data("keep me".utf8).write(to: dir.appendingPathComponent("notes.txt"))
+        let file = try CLI.run(["store", "copy", url, "notes.txt"], in: dir)
+        #expect(file.status == 73, "\(file.stderr)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("notes.txt"), encoding: .utf8) == "keep me")
     }
 }

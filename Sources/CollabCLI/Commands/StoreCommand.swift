@@ -115,6 +115,10 @@ struct StoreCopyCommand: AsyncParsableCommand {
 
     private func write(_ contents: PostgresStore.Contents, to store: String) async throws {
         if PostgresURL.isPostgres(store) { return try await postgresStep { try await PostgresStore.write(contents, to: try PostgresURL(store)) } }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CommandFailure(.cannotCreate, "\(store) is a file: a store is a directory (or a PostgreSQL URL)")
+        }
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: store)) ?? []
         guard existing.isEmpty else { throw CommandFailure(.cannotCreate, "\(store) is not empty: a store is copied into an empty one") }
         // Made beside the destination and moved into place: all or nothing.
