@@ -219,8 +219,13 @@ struct ServerTests {
             // As `collab revoke` on the same store would do, while the server runs.
             let revoked = ContinuousClock.now
             try server.grant("bob", nil)
-            _ = try await bob.next(timeout: .seconds(1), Self.isError("revoked"))
-            #expect(ContinuousClock.now - revoked < .seconds(1))
+            // The server looks four times a second (alone: seen within 0.3 s). A test
+            // process starved by every other suite beside it (CI on two cores) once took
+            // over 1 s, so 2 s are allowed and the time is printed.
+            _ = try await bob.next(timeout: .seconds(2), Self.isError("revoked"))
+            let took = ContinuousClock.now - revoked
+            print("revocation seen after \(took)")
+            #expect(took < .seconds(2))
             bob.send(Wire.ops([Wire.insert("bob", 0, after: nil, "late")]))
             _ = try await bob.next(Self.isError("not_joined"))
             bob.send(Wire.join())
