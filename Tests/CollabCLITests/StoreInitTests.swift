@@ -66,4 +66,20 @@ struct StoreInitTests {
         #expect(unreachable.status == 69)
         #expect(unreachable.stderr.hasPrefix("collab: cannot reach PostgreSQL at postgres://collab@127.0.0.1:\(port)/collab: "), "\(unreachable.stderr)")
     }
+
+    /// Until the commands work on PostgreSQL, they refuse a PostgreSQL store rather than
+    /// take the URL for a directory and make one.
+    @Test func otherCommandsRefuseAPostgreSQLStoreAndMakeNothing() throws {
+        let dir = try CLI.scratch()
+        let url = "postgres://collab@127.0.0.1:5432/collab"
+        for arguments in [
+            ["ls", "--store", url], ["edit", "--store", url, "notes", "--client", "a", "insert", "0", "x"],
+            ["grant", "notes", "bob", "editor", "--as", "alice", "--store=\(url)"], ["serve", "--store", url, "--port", "0"],
+        ] {
+            let refused = try CLI.run(arguments, in: dir)
+            #expect(refused.status == 64, "\(arguments): \(refused.stderr)")
+            #expect(refused.stderr == "collab: \(arguments[0]) does not take a PostgreSQL store yet: only `collab store init` and `collab store copy` do (docs/postgres.md)\n")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
 }
