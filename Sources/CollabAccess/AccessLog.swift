@@ -6,11 +6,18 @@ import Foundation
 package enum AccessLog {
     package static func path(in store: String) -> String { "\(store)/access.clog" }
 
+    /// The store's events as recorded, each the JSON of one, in order (none when it has no
+    /// access log yet): what `collab store copy` moves as it is.
+    package static func payloads(in store: String) throws -> [[UInt8]] {
+        let path = path(in: store)
+        guard FileIO.exists(path) else { return [] }
+        return try ClogLog.records(ofType: .accessControl, in: path)
+    }
+
     /// The store's events, in order (none when it has no access log yet).
     package static func events(in store: String) throws -> [AccessEvent] {
         let path = path(in: store)
-        guard FileIO.exists(path) else { return [] }
-        return try ClogLog.records(ofType: .accessControl, in: path).map { payload in
+        return try payloads(in: store).map { payload in
             guard let event = try AccessEvent.decode(payload) else {
                 throw LogError.damaged(path: path, reason: "an access-control record holds no access event")
             }
@@ -40,8 +47,13 @@ package enum AccessLog {
     /// Writes a store's whole access log from events (an import of an export), all or
     /// nothing: they were checked when they were made, and are kept as they are.
     package static func replace(with events: [AccessEvent], in store: String) throws {
+        try replace(withPayloads: events.map(\.json), in: store)
+    }
+
+    /// The same from events as recorded (`payloads(in:)`).
+    package static func replace(withPayloads payloads: [[UInt8]], in store: String) throws {
         try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
-        try ClogLog.writeRecords(type: .accessControl, payloads: events.map(\.json), documentId: "(access)", to: path(in: store))
+        try ClogLog.writeRecords(type: .accessControl, payloads: payloads, documentId: "(access)", to: path(in: store))
     }
 
     /// The store's events as export lines: one JSON object each, after the documents.

@@ -108,9 +108,7 @@ struct StoreCopyCommand: AsyncParsableCommand {
             guard id != nil else { throw CommandFailure(.badData, "\(path): not a readable log (collab verify says why)") }
             documents.append(try ClogLog.storedRecords(in: path))
         }
-        let accessLog = AccessLog.path(in: store)
-        let events = FileIO.exists(accessLog) ? try ClogLog.records(ofType: .accessControl, in: accessLog) : []
-        return PostgresStore.Contents(documents: documents, accessEvents: events)
+        return PostgresStore.Contents(documents: documents, accessEvents: try AccessLog.payloads(in: store))
     }
 
     private func write(_ contents: PostgresStore.Contents, to store: String) async throws {
@@ -128,9 +126,7 @@ struct StoreCopyCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
             let target = DocumentStore(staging)
             for document in contents.documents { try ClogLog.write(document, to: try target.prepare(for: document.id)) }
-            if !contents.accessEvents.isEmpty {
-                try ClogLog.writeRecords(type: .accessControl, payloads: contents.accessEvents, documentId: "(access)", to: AccessLog.path(in: staging))
-            }
+            if !contents.accessEvents.isEmpty { try AccessLog.replace(withPayloads: contents.accessEvents, in: staging) }
             if FileIO.exists(store) { try FileManager.default.removeItem(atPath: store) }
             try FileManager.default.moveItem(atPath: staging, toPath: store)
         } catch {

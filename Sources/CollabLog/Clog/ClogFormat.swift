@@ -44,6 +44,12 @@ public enum ClogRecordType: UInt8, Sendable {
     /// A replica's acknowledged version, recorded by `collab serve` (`compact --stable`
     /// takes its cutoff from them). Written skippable.
     case replicaVersion = 6
+
+    /// The flags a record of this type is written with: tags and replica versions are
+    /// skippable (a reader that does not know them still reads the ops), nothing else.
+    var writtenFlags: UInt8 {
+        self == .namedVersion || self == .replicaVersion ? ClogFormat.skippableFlag : 0
+    }
 }
 
 /// The file header: which document the log belongs to.

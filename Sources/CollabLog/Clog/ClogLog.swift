@@ -29,7 +29,7 @@ public enum ClogLog {
             number += 1
         }
         for acknowledgement in acknowledgements {
-            bytes += ClogRecord.frame(type: .replicaVersion, number: number, payload: acknowledgement, flags: ClogFormat.skippableFlag)
+            bytes += ClogRecord.frame(type: .replicaVersion, number: number, payload: acknowledgement, flags: ClogRecordType.replicaVersion.writtenFlags)
             number += 1
         }
         return bytes
@@ -38,7 +38,7 @@ public enum ClogLog {
     /// A named-version record. It is marked skippable: a reader that does not know tags
     /// still reads the ops.
     static func tagRecord(_ tag: VersionTag, number: UInt64) -> [UInt8] {
-        ClogRecord.frame(type: .namedVersion, number: number, payload: tag.json, flags: ClogFormat.skippableFlag)
+        ClogRecord.frame(type: .namedVersion, number: number, payload: tag.json, flags: ClogRecordType.namedVersion.writtenFlags)
     }
 
     /// The checkpoints of a scanned log: each one's record number and how many of the
@@ -49,9 +49,7 @@ public enum ClogLog {
 
     /// Replaces (or creates) a log holding just these records, atomically.
     public static func writeRecords(type: ClogRecordType, payloads: [[UInt8]], documentId: String, to path: String) throws(LogError) {
-        var bytes = ClogHeader(documentId: documentId).encoded()
-        for (number, payload) in payloads.enumerated() { bytes += ClogRecord.frame(type: type, number: UInt64(number), payload: payload) }
-        try FileIO.replace(path, with: bytes)
+        try write(StoredDocument(id: documentId, records: payloads.map { StoredRecord(type, $0) }), to: path)
     }
 
     /// The payloads of a clean log's records of one type, in order.

@@ -40,13 +40,11 @@ extension ClogLog {
     }
 
     /// Writes a new log of these records, numbered in order, each with the flags its type
-    /// is written with (tags and replica versions skippable); all or nothing.
+    /// is written with (`ClogRecordType.writtenFlags`); all or nothing.
     public static func write(_ document: StoredDocument, to path: String) throws(LogError) {
         var bytes = ClogHeader(documentId: document.id).encoded()
         for (number, record) in document.records.enumerated() {
-            let skippable = record.type == .namedVersion || record.type == .replicaVersion
-            bytes += ClogRecord.frame(
-                type: record.type, number: UInt64(number), payload: record.payload, flags: skippable ? ClogFormat.skippableFlag : 0)
+            bytes += ClogRecord.frame(type: record.type, number: UInt64(number), payload: record.payload, flags: record.type.writtenFlags)
         }
         try FileIO.replace(path, with: bytes)
     }
