@@ -30,20 +30,22 @@ struct MarkdownInline {
 
         var strike: Bool {
             get { bits & 1 != 0 }
-            set { bits = newValue ? bits | 1 : bits & ~1 }
+            set { set(1, newValue) }
         }
         var bold: Bool {
             get { bits & 2 != 0 }
-            set { bits = newValue ? bits | 2 : bits & ~2 }
+            set { set(2, newValue) }
         }
         var italic: Bool {
             get { bits & 4 != 0 }
-            set { bits = newValue ? bits | 4 : bits & ~4 }
+            set { set(4, newValue) }
         }
         var code: Bool {
             get { bits & 8 != 0 }
-            set { bits = newValue ? bits | 8 : bits & ~8 }
+            set { set(8, newValue) }
         }
+
+        private mutating func set(_ bit: UInt8, _ on: Bool) { bits = on ? bits | bit : bits & ~bit }
         var hasLink: Bool { link >= 0 }
         var isEmpty: Bool { bits == 0 && link < 0 }
     }
@@ -116,8 +118,7 @@ struct MarkdownInline {
         guard !text.isEmpty else { return }
         text.withBytes { bytes in
             if withoutMarks {
-                var last = bytes.count - 1
-                while last > 0, bytes[last] & 0xC0 == 0x80 { last -= 1 }
+                let last = Layout.lastScalarStart(in: 0..<bytes.count, of: bytes)
                 // A line break is a reference already; a lone character was spelled first.
                 guard last > 0, bytes[last] != 0x0A, bytes[last] != 0x0D,
                     Layout.spellingAtEnd(of: 0..<bytes.count, in: bytes) == .reference
@@ -133,8 +134,7 @@ struct MarkdownInline {
             // The text before the first marks, written as it came, stays but for its last
             // character (when its spelling changed, and unless it is the first too).
             let prefix = runs.first.map { $0.marks.isEmpty ? $0.end : 0 } ?? 0
-            var lastOfPrefix = prefix - 1
-            while lastOfPrefix > 0, bytes[lastOfPrefix] & 0xC0 == 0x80 { lastOfPrefix -= 1 }
+            let lastOfPrefix = prefix > 0 ? Layout.lastScalarStart(in: 0..<prefix, of: bytes) : 0
             guard lastOfPrefix > 0, layout.runs[0].range == 0..<prefix else {
                 out.removeLast(out.count - outputStart)
                 return layout.write(into: &out, links: linkTargets, from: 0)
@@ -437,9 +437,7 @@ extension MarkdownInline {
 
         /// Trailing whitespace would be dropped.
         static func spellingAtEnd(of range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Spelling {
-            var start = range.upperBound - 1
-            while start > range.lowerBound, bytes[start] & 0xC0 == 0x80 { start -= 1 }
-            return classify(scalar(at: start, in: bytes)) == .whitespace ? .reference : .asIs
+            classify(scalar(at: lastScalarStart(in: range, of: bytes), in: bytes)) == .whitespace ? .reference : .asIs
         }
 
         /// Checks each delimiter run at boundary `k`; true when a character changed.
@@ -512,9 +510,7 @@ extension MarkdownInline {
 
         private func neighbour(atEndOf k: Int) -> Neighbour {
             if runs[k].last != .asIs { return .punctuation }
-            var start = runs[k].range.upperBound - 1
-            while start > runs[k].range.lowerBound, bytes[start] & 0xC0 == 0x80 { start -= 1 }
-            return Self.classify(scalar(at: start))
+            return Self.classify(scalar(at: Self.lastScalarStart(in: runs[k].range, of: bytes)))
         }
 
         @inline(__always)
@@ -543,6 +539,13 @@ extension MarkdownInline {
         private static func scalarLength(at offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
             let lead = bytes[offset]
             return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        }
+
+        /// Where the last character of `range` (non-empty) starts.
+        static func lastScalarStart(in range: Range<Int>, of bytes: UnsafeBufferPointer<UInt8>) -> Int {
+            var start = range.upperBound - 1
+            while start > range.lowerBound, bytes[start] & 0xC0 == 0x80 { start -= 1 }
+            return start
         }
 
         private static func scalar(at offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Unicode.Scalar {
@@ -648,8 +651,7 @@ extension MarkdownInline {
             }
             var tail: Int?
             if last != .asIs, !range.isEmpty {
-                var start = range.upperBound - 1
-                while start > range.lowerBound, bytes[start] & 0xC0 == 0x80 { start -= 1 }
+                let start = lastScalarStart(in: range, of: bytes)
                 tail = start
                 range = range.lowerBound..<start
             }
@@ -658,9 +660,7 @@ extension MarkdownInline {
         }
 
         private static func writeSpelled(scalarAt offset: Int, in bytes: UnsafeBufferPointer<UInt8>, _ spelling: Spelling, into out: inout OutputBytes) {
-            let lead = bytes[offset]
-            let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-            let character = UnsafeBufferPointer(rebasing: bytes[offset..<min(offset + length, bytes.count)])
+            let character = UnsafeBufferPointer(rebasing: bytes[offset..<min(offset + scalarLength(at: offset, in: bytes), bytes.count)])
             switch spelling {
             case .asIs:
                 MarkdownOutput.escape(character, into: &out)

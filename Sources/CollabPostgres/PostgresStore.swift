@@ -92,4 +92,12 @@ public enum PostgresStore {
         if let error = error as? PSQLError, let message = error.serverInfo?[.message] { return .refused(step, message) }
         return .refused(step, "\(error)")
     }
+
+    /// An error inside a transaction as what went wrong in it.
+    static func unwrapped(_ error: any Error, _ step: String) -> PostgresStoreError {
+        if let error = error as? PostgresTransactionError {
+            return refusal(step, error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        }
+        return refusal(step, error)
+    }
 }

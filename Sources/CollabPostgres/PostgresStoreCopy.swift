@@ -135,11 +135,4 @@ extension PostgresStore {
         }
         return records
     }
-
-    static func unwrapped(_ error: any Error, _ step: String) -> PostgresStoreError {
-        if let error = error as? PostgresTransactionError {
-            return refusal(step, error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
-        }
-        return refusal(step, error)
-    }
 }
