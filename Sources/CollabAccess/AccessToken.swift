@@ -91,14 +91,10 @@ package struct AccessToken: Equatable, Sendable {
 /// The audience a store's tokens name: `collab:` and the store's id, made once at
 /// random and kept in `DIR/store-id`, so a token for one store is refused by another.
 package enum StoreIdentity {
-    package static func audience(of store: String, creating: Bool) throws -> String {
-        let path = "\(store)/store-id"
-        if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
-            return "collab:" + text.trimmingCharacters(in: .whitespacesAndNewlines)
+    package static func audience(of store: any Store, creating: Bool) throws -> String {
+        guard let id = try store.storeId(creating: creating) else {
+            throw AccessToken.Refusal(description: "\(store.name) has no store id yet (issuing a token makes one)")
         }
-        guard creating else { throw AccessToken.Refusal(description: "\(store) has no store id yet (issuing a token makes one)") }
-        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
-        try FileIO.replace(path, with: Array((UUID().uuidString.lowercased() + "\n").utf8))
-        return try audience(of: store, creating: false)
+        return "collab:" + id
     }
 }

@@ -60,6 +60,10 @@ package struct CollabCommand: AsyncParsableCommand {
             let failure = CommandFailure(error)
             standardError("collab: \(failure.message)\n")
             Foundation.exit(failure.status.rawValue)
+        } catch let error as PostgresStoreError {
+            let failure = CommandFailure(error)
+            standardError("collab: \(failure.message)\n")
+            Foundation.exit(failure.status.rawValue)
         } catch let error as EngineError {
             let failure = CommandFailure(error)
             standardError("collab: \(failure.message)\n")
@@ -98,18 +102,18 @@ package struct CollabCommand: AsyncParsableCommand {
         return "unknown command '\(first)'" + suggestion(for: first, among: names) + "; `collab help` lists the commands"
     }
 
-    /// Why a command given `--store postgres://…` cannot run, or nil: only `store init`
-    /// and `store copy` take a PostgreSQL store so far (docs/postgres.md). Checked before
+    /// Why a command given `--store postgres://…` cannot run, or nil: every command
+    /// takes a PostgreSQL store but `serve`, so far (docs/postgres.md). Checked before
     /// any command runs, so that none takes the URL for a directory and makes one.
     static func postgresStoreNotTaken(in arguments: [String]) -> String? {
-        guard let command = arguments.first, command != "store", command != "help" else { return nil }
+        guard let command = arguments.first, command == "serve" else { return nil }
         for (k, argument) in arguments.enumerated() {
             let value: String? =
                 if argument == "--store" { k + 1 < arguments.count ? arguments[k + 1] : nil }
                 else if argument.hasPrefix("--store=") { String(argument.dropFirst("--store=".count)) }
                 else { nil }
             if let value, PostgresURL.isPostgres(value) {
-                return "\(command) does not take a PostgreSQL store yet: only `collab store init` and `collab store copy` do (docs/postgres.md)"
+                return "\(command) does not take a PostgreSQL store yet (docs/postgres.md)"
             }
         }
         return nil

@@ -67,7 +67,7 @@ public enum LogCompaction {
         }
         guard compacted.version == head.version else { throw Refusal.differs("its version differs") }
         // The replicas' acknowledged versions stay: they are at or past the cutoff.
-        let acknowledgements = ClogFormat.isClog(try FileIO.read(log.path)) ? try ClogLog.records(ofType: .replicaVersion, in: log.path) : []
+        let acknowledgements = log.acknowledgements.map(\.json)
         let bytes = ClogLog.encode(documentId: documentId, ops: after, tags: keptTags, base: base, acknowledgements: acknowledgements)
         return Result(bytes: bytes, opsAfter: after.count, cutoff: cutoff, droppedTags: dropped)
     }

@@ -20,6 +20,11 @@ public struct OpLogFile {
     /// A `.clog`'s checkpoints that this reader can restore: how many of the log's ops
     /// come before each, and its payload (for time travel without a full replay).
     public var checkpoints: [(ops: Int, payload: [UInt8])] = []
+    /// Every checkpoint of a `.clog`, readable or not: its record number and how many of
+    /// the log's ops come before it.
+    public var checkpointRecords: [(record: UInt64, ops: Int)] = []
+    /// The versions replicas acknowledged holding (a `.clog`'s replica-version records).
+    public var acknowledgements: [ReplicaAcknowledgement] = []
     /// The squashed state a compacted `.clog` starts from; its ops come after it.
     public var base: DocumentSnapshot?
 
@@ -32,6 +37,12 @@ public struct OpLogFile {
     /// How many records a `.clog` had when read: an append made from this reading is
     /// refused if the log has changed since (another writer came in between).
     public var recordCount: Int?
+    /// How many bytes the log was read from (a store's document: framed as a `.clog`).
+    public var storedBytes = 0
+    /// The store the log was read from, and the document's id in it: writes go back
+    /// through the store. Nil for a log file named on its own.
+    public var store: (any Store)?
+    public var storedId: String?
 
     public init(path: String, format: Format = .jsonLines, documentId: String? = nil, ops: [Op], lines: [Int]) {
         self.path = path
@@ -49,16 +60,24 @@ public struct OpLogFile {
         if allowMissing && path != "-" && !FileIO.exists(path) {
             return OpLogFile(path: path, format: format(forNew: path), documentId: newDocumentId, ops: [], lines: [])
         }
-        let bytes = try FileIO.read(path)
+        return try load(bytes: try FileIO.read(path), path: path, allowEmpty: allowMissing)
+    }
+
+    /// Reads a log from its bytes (a file's, or a store's records framed as a `.clog`);
+    /// `path` names it in messages.
+    public static func load(bytes: [UInt8], path: String, allowEmpty: Bool = false) throws(LogError) -> OpLogFile {
         // An empty existing file is where a log may start (`edit`, `apply`), not one to read.
-        if let problem = formatProblem(bytes), !(allowMissing && bytes.isEmpty) { throw .badData(path: path, reason: problem.description) }
+        if let problem = formatProblem(bytes), !(allowEmpty && bytes.isEmpty) { throw .badData(path: path, reason: problem.description) }
         if ClogFormat.isClog(bytes) {
             let scan = ClogScanner.scan(bytes)
             let (ops, checkpoints) = try ClogLog.contents(of: scan, path: path)
             var file = OpLogFile(path: path, format: .clog, documentId: scan.documentId, ops: ops, lines: Array(1..<(ops.count + 1)))
+            file.storedBytes = bytes.count
             file.recordCount = scan.records.count
             file.tags = try ClogLog.tags(of: scan, path: path)
             file.base = try ClogLog.base(of: scan, path: path)
+            file.checkpointRecords = checkpoints
+            file.acknowledgements = scan.records.filter { $0.type == ClogRecordType.replicaVersion.rawValue }.compactMap { ReplicaAcknowledgement.decode($0.payload) }
             file.checkpoints = checkpoints.compactMap { checkpoint in
                 let payload = scan.records[Int(checkpoint.record)].payload
                 return CheckpointCodec.isReadable(payload) ? (checkpoint.ops, payload) : nil
@@ -67,6 +86,7 @@ public struct OpLogFile {
         }
         let log = try JSONLines.decodeLog(bytes, path: path)
         var file = OpLogFile(path: path, format: .jsonLines, ops: log.ops.map(\.op), lines: log.ops.map(\.line))
+        file.storedBytes = bytes.count
         file.tags = log.tags
         return file
     }
@@ -207,8 +227,12 @@ public struct OpLogFile {
     /// Adds ops at the end of this log: a `.clog` gets one new record, appended under the
     /// writer's lock and synced; a JSON-lines log is rewritten whole (atomically) under
     /// the lock. Either way, a log that changed since it was read is not written (75).
-    public func append(_ newOps: [Op]) throws(LogError) {
+    public func append(_ newOps: [Op]) throws {
         guard !newOps.isEmpty else { return }
+        if let store, let storedId {
+            try store.append(newOps, to: storedId, expectingRecords: recordCount ?? 0)
+            return
+        }
         guard path != "-" && FileIO.exists(path) else {
             try Self.write(ops + newOps, tags: tags, base: base, to: path, format: format, documentId: documentId)
             return
@@ -223,13 +247,17 @@ public struct OpLogFile {
     /// Adds a named version: a record of a `.clog` (appended, synced), a line of a
     /// JSON-lines log (rewritten whole, atomically). A log that changed since it was
     /// read is not written (75).
-    public func appendTag(_ tag: VersionTag) throws(LogError) {
+    public func appendTag(_ tag: VersionTag) throws {
+        if let store, let storedId {
+            try store.append(StoredRecord(.namedVersion, tag.json), to: storedId, expectingRecords: recordCount)
+            return
+        }
         guard path != "-" && FileIO.exists(path) else {
             try Self.write(ops, tags: tags + [tag], base: base, to: path, format: format, documentId: documentId)
             return
         }
         if format == .clog {
-            try ClogLog.appendTag(tag, to: path, expectingRecords: recordCount)
+            try ClogLog.append(StoredRecord(.namedVersion, tag.json), to: path, expectingRecords: recordCount)
             return
         }
         try rewriteJSONLines(ops: ops, tags: tags + [tag])

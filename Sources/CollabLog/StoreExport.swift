@@ -4,15 +4,12 @@ import CollabCore
 /// (or tag's) JSON form with a leading `"documentId"` field; documents in id order, ops
 /// in log order, each document's tags after its ops.
 public enum StoreExport {
-    public static func encode(_ store: DocumentStore) throws(LogError) -> [UInt8] {
+    public static func encode(_ store: any Store) throws -> [UInt8] {
         var bytes: [UInt8] = []
-        for (path, documentId) in try store.logs() {
-            let file = try OpLogFile.load(path)
-            guard let documentId, file.documentId == documentId else {
-                throw .damaged(path: path, reason: "its header cannot be read")
-            }
+        for documentId in try store.documentIds() {
+            guard let file = try store.log(documentId) else { continue }
             if let cutoff = file.baseVersion {
-                throw .badData(path: path, reason: "it is compacted (its history before \(cutoff) is a base, not ops), so it cannot be exported as ops; export the store before compacting")
+                throw LogError.badData(path: file.path, reason: "it is compacted (its history before \(cutoff) is a base, not ops), so it cannot be exported as ops; export the store before compacting")
             }
             _ = try file.document()
             var prefix = JSONWriter()

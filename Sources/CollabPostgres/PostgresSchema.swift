@@ -77,6 +77,16 @@ public enum PostgresSchema {
                 )
                 """,
             ]),
+        Migration(
+            version: 2, name: "store settings (its id, which tokens name)",
+            statements: [
+                """
+                CREATE TABLE collab_settings (
+                    name text PRIMARY KEY,
+                    value text NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// The newest version this `collab` knows.

@@ -64,17 +64,29 @@ public enum PostgresStore {
         }
     }
 
-    static func connect(_ url: PostgresURL, logger: Logger) async throws(PostgresStoreError) -> PostgresConnection {
+    static func connect(_ url: PostgresURL, id: Int = 1, logger: Logger) async throws(PostgresStoreError) -> PostgresConnection {
         let configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable)
         do {
-            return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            return try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
         } catch let error as PSQLError {
             if let message = error.serverInfo?[.message] { throw .unreachable(url.description, message) }
             throw .unreachable(url.description, error.underlying.map(Self.networkReason) ?? "\(error.code)")
         } catch {
             throw .unreachable(url.description, Self.networkReason(error))
         }
+    }
+
+    /// Refuses a database whose schema is missing, older than this `collab`'s (`store
+    /// init` migrates it), or newer.
+    static func requireSchema(_ connection: PostgresConnection, url: PostgresURL, logger: Logger) async throws {
+        var found = 0
+        let rows = try await connection.query(
+            "SELECT CASE WHEN to_regclass('collab_schema') IS NULL THEN 0 ELSE (SELECT coalesce(max(version), 0) FROM collab_schema) END",
+            logger: logger)
+        for try await version in rows.decode(Int.self) { found = version }
+        guard found <= PostgresSchema.latest else { throw PostgresStoreError.newerSchema(found: found, known: PostgresSchema.latest) }
+        guard found == PostgresSchema.latest else { throw PostgresStoreError.oldSchema(url.description, found: found, known: PostgresSchema.latest) }
     }
 
     /// What the network said, in a few words ("Connection refused"), where NIO's error
@@ -89,7 +101,11 @@ public enum PostgresStore {
 
     static func refusal(_ step: String, _ error: any Error) -> PostgresStoreError {
         if let error = error as? PostgresStoreError { return error }
-        if let error = error as? PSQLError, let message = error.serverInfo?[.message] { return .refused(step, message) }
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return .refused(step, message) }
+            if let underlying = error.underlying { return .unreachable(step, networkReason(underlying)) }
+            return .refused(step, "\(error.code)")
+        }
         return .refused(step, "\(error)")
     }
 

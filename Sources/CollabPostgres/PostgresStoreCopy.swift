@@ -29,7 +29,10 @@ extension PostgresStore {
                 ).decode(Int.self) where held > 0 {
                     throw PostgresStoreError.notEmpty(url.description)
                 }
-                for document in contents.documents { try await insert(document, into: connection, logger: logger) }
+                for document in contents.documents {
+                    try await connection.query("INSERT INTO collab_documents (id) VALUES (\(document.id))", logger: logger)
+                    try await insert(document, into: connection, firstBatch: 1, logger: logger)
+                }
                 for event in contents.accessEvents {
                     try await connection.query("INSERT INTO collab_access_events (event) VALUES (\(String(decoding: event, as: UTF8.self)))", logger: logger)
                 }
@@ -37,11 +40,12 @@ extension PostgresStore {
         }
     }
 
-    /// One document's records into the tables: op batches numbered from 1, each tag and
-    /// checkpoint with the number of batches before it, the base and replica versions.
-    private static func insert(_ document: StoredDocument, into connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("INSERT INTO collab_documents (id) VALUES (\(document.id))", logger: logger)
-        var batches: Int64 = 0
+    /// One document's records into the tables of a document row that holds none: op
+    /// batches numbered from `firstBatch`, each tag and checkpoint with the number of the
+    /// batch before it, the base (covering the batches before `firstBatch`) and replica
+    /// versions.
+    static func insert(_ document: StoredDocument, into connection: PostgresConnection, firstBatch: Int64, logger: Logger) async throws {
+        var batches: Int64 = firstBatch - 1
         for record in document.records {
             let payload = ByteBuffer(bytes: record.payload)
             switch record.type {
@@ -111,7 +115,7 @@ extension PostgresStore {
         }
     }
 
-    private static func records(of document: String, from connection: PostgresConnection, logger: Logger) async throws -> [StoredRecord] {
+    static func records(of document: String, from connection: PostgresConnection, logger: Logger) async throws -> [StoredRecord] {
         // Batches, tags and checkpoints by the batch count they follow; at one count, the
         // batch first, then tags and checkpoints in the order they were made.
         let rows = try await connection.query(

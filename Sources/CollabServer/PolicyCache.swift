@@ -1,4 +1,5 @@
 import CollabAccess
+import CollabLog
 import Foundation
 
 /// The store's access rules, re-read only when the access log changed: one `stat` per
@@ -14,9 +15,9 @@ final class PolicyCache: Sendable {
     }
 
     func policy() throws -> AccessPolicy {
-        let signature = Self.signature(of: AccessLog.path(in: store))
+        let signature = Self.signature(of: DocumentStore(store).accessLogPath)
         if let hit = cached.withValue({ $0 }), hit.signature == signature, !signature.isEmpty { return hit.policy }
-        let policy = try AccessLog.policy(in: store)
+        let policy = try AccessLog.policy(in: DocumentStore(store))
         cached.withValue { $0 = (signature, policy) }
         return policy
     }

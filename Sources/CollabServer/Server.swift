@@ -27,7 +27,7 @@ package enum Server {
         _ options: Options, hub: Hub, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let metrics = hub.metrics
-        let gate = TokenGate(key: options.key, audience: try StoreIdentity.audience(of: options.store, creating: true))
+        let gate = TokenGate(key: options.key, audience: try StoreIdentity.audience(of: DocumentStore(options.store), creating: true))
         let origins = Set(options.origins)
         /// Browsers send their page's http(s) origin; other clients send none, or their
         /// own ws:// URL (as the WebSocket client library does), and are not checked.

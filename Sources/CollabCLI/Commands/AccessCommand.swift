@@ -32,7 +32,7 @@ struct AccessListCommand: ParsableCommand {
 
     func run() throws {
         let target = try checkedTarget(self.target)
-        let list = try AccessLog.policy(in: access.store).accessList(of: target, at: AccessOptions.now)
+        let list = try AccessLog.policy(in: try access.opened()).accessList(of: target, at: AccessOptions.now)
         if json {
             for grant in list {
                 var writer = JSONWriter()
@@ -78,7 +78,7 @@ struct AccessCheckCommand: ParsableCommand {
         guard let action = AccessAction(name: action) else {
             throw CommandFailure(.usage, "\(action): an action is read, tag, compact, grant or an op type (\(AccessAction.opTypes.sorted().joined(separator: ", ")))")
         }
-        let decision = try AccessLog.policy(in: access.store).decide(user, action, on: target, at: AccessOptions.now)
+        let decision = try AccessLog.policy(in: try access.opened()).decide(user, action, on: target, at: AccessOptions.now)
         if json {
             var writer = JSONWriter()
             writer.raw("{\"target\":")
@@ -125,7 +125,7 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         let target = try checkedTarget(self.target)
-        let events = try AccessLog.policy(in: access.store).audit(of: target)
+        let events = try AccessLog.policy(in: try access.opened()).audit(of: target)
         if json {
             // An event a line (docs/json.md).
             for event in events { print(String(decoding: event.json, as: UTF8.self)) }

@@ -42,7 +42,7 @@ struct ApplyCommand: ParsableCommand {
         // Read once: standard input cannot be read twice.
         let input = try JSONLines.decodeNumbered(FileIO.read(ops), path: ops)
         try clockSkew.check(input.map(\.op)) { op in "\(ops): line \(input.first { $0.op.id == op.id }?.line ?? 0)" }
-        if let user, let store = location.store {
+        if let user, let store = try location.openedStore() {
             try requireAccess(of: user, for: input.map(\.op), on: location.log, in: store)
         }
         try retryingWhenTheLogChanges { try apply(input) }

@@ -27,8 +27,21 @@ struct CheckpointCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (records, bytes) = try ClogLog.appendCheckpoint(to: try location.path())
+        let (records, bytes) = try append()
         if json { return print("{\"record\":\(records - 1),\"bytes\":\(bytes)}") }
         print("\(location.name): checkpoint of \(bytes) bytes appended as record \(records - 1)")
+    }
+
+    /// Appends the checkpoint: to a file under its lock, to a store's document if it has
+    /// not changed since it was read. The log's records after it, and the record's bytes.
+    private func append() throws -> (records: Int, bytes: Int) {
+        guard let store = try location.openedStore() else { return try ClogLog.appendCheckpoint(to: location.log) }
+        return try retryingWhenTheLogChanges {
+            let log = try location.load()
+            let records = log.recordCount ?? 0
+            let payload = CheckpointCodec.encode(try log.document().snapshot())
+            try store.append(StoredRecord(.checkpoint, payload), to: location.log, expectingRecords: records)
+            return (records + 1, ClogRecord.frame(type: .checkpoint, number: UInt64(records), payload: payload).count)
+        }
     }
 }

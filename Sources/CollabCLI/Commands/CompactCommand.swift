@@ -64,7 +64,8 @@ struct CompactCommand: ParsableCommand {
     }
 
     func run() throws {
-        let path = try location.path()
+        if let store = try location.openedStore(), !(store is DocumentStore) { return try compactStored(in: store) }
+        let path = try location.path(for: "compact")
         let target = output ?? path
         if OpLogFile.format(forNew: target) == .jsonLines && output != nil {
             throw CommandFailure(.usage, "\(target): a compacted log starts from a base, which only a .clog holds")
@@ -82,30 +83,51 @@ struct CompactCommand: ParsableCommand {
     }
 
     /// `--before`'s version, or with `--stable` the version every replica acknowledged.
-    private func cutoff(of log: OpLogFile, path: String) throws -> VersionVector {
+    private func cutoff(of log: OpLogFile) throws -> VersionVector {
         if let before { return try VersionSpec(parsing: before).vector(in: log) }
-        guard ClogFormat.isClog(try FileIO.read(path)) else {
+        guard log.format == .clog else {
             throw CommandFailure(.usage, "\(location.name) is a JSON-lines log, which records no acknowledged versions: use --before")
         }
-        let acknowledgements = try ClogLog.records(ofType: .replicaVersion, in: path).compactMap(ReplicaAcknowledgement.decode)
         do {
-            return try ReplicaAcknowledgement.stableVersion(of: acknowledgements, logVersion: try log.document().version)
+            return try ReplicaAcknowledgement.stableVersion(of: log.acknowledgements, logVersion: try log.document().version)
         } catch {
             throw CommandFailure(.temporarilyRefused, "\(location.name): --stable: \(error)")
+        }
+    }
+
+    /// A document in a store that is not a directory (PostgreSQL): its log is rewritten
+    /// in one transaction, if no other writer came in between (or read again and tried
+    /// again). Nothing is kept of the log before (`collab store copy` makes backups).
+    private func compactStored(in store: any Store) throws {
+        if let output {
+            let log = try location.load()
+            let result = try compacted(log)
+            if !dryRun { try FileIO.replace(output, with: result.bytes) }
+            return report(log: log, bytesBefore: log.storedBytes, result: result, backup: nil)
+        }
+        try retryingWhenTheLogChanges {
+            let log = try location.load()
+            let result = try compacted(log)
+            if !dryRun {
+                try store.replace(try ClogLog.storedRecords(bytes: result.bytes, path: location.name), expectingRecords: log.recordCount ?? 0)
+            }
+            report(log: log, bytesBefore: log.storedBytes, result: result, backup: nil)
+        }
+    }
+
+    private func compacted(_ log: OpLogFile) throws -> LogCompaction.Result {
+        do {
+            return try LogCompaction.compact(
+                log, before: try cutoff(of: log), documentId: log.documentId ?? OpLogFile.defaultDocumentId(for: log.path), dropTags: dropTags)
+        } catch let refusal as LogCompaction.Refusal {
+            throw CommandFailure(.badData, "\(location.name): \(refusal)")
         }
     }
 
     private func compact(path: String, into target: String) throws {
         let log = try location.load()
         let before = try FileIO.read(path).count
-        let cutoff = try self.cutoff(of: log, path: path)
-        let result: LogCompaction.Result
-        do {
-            result = try LogCompaction.compact(
-                log, before: cutoff, documentId: log.documentId ?? OpLogFile.defaultDocumentId(for: path), dropTags: dropTags)
-        } catch let refusal as LogCompaction.Refusal {
-            throw CommandFailure(.badData, "\(location.name): \(refusal)")
-        }
+        let result = try compacted(log)
         var backup: String?
         if !dryRun {
             if target == path && !noBackup {
@@ -116,6 +138,10 @@ struct CompactCommand: ParsableCommand {
             }
             try FileIO.replace(target, with: result.bytes)
         }
+        report(log: log, bytesBefore: before, result: result, backup: backup)
+    }
+
+    private func report(log: OpLogFile, bytesBefore before: Int, result: LogCompaction.Result, backup: String?) {
         if json {
             var writer = JSONWriter()
             writer.raw("{\"cutoff\":")

@@ -136,7 +136,7 @@ struct EditCommand: ParsableCommand {
             for step in try steps { try step.apply(to: document, by: client, timestamp: document.tick(now: now)) }
             let ops = document.history(from: start)
             if let user {
-                guard let store = location.store else { throw CommandFailure(.usage, "--as checks access, which a store keeps: add --store DIR") }
+                guard let store = try location.openedStore() else { throw CommandFailure(.usage, "--as checks access, which a store keeps: add --store DIR") }
                 try requireAccess(of: user, for: ops, on: location.log, in: store)
             }
             try file.append(ops)

@@ -24,7 +24,7 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: "The log file; with --store, the document id (all documents when left out).")
     var log: String?
 
-    @Option(help: "A store directory: LOG is then a document id in it.")
+    @Option(help: "A store, a directory or postgres://USER@HOST[:PORT]/DATABASE: LOG is then a document id in it.")
     var store: String?
 
     @Option(name: .shortAndLong, help: "Where to write, or - for stdout.")
@@ -44,16 +44,16 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         guard let log else {
-            let documents = DocumentStore(store!)
+            let documents = try StoreLocation.open(store!)
             switch format {
-            case .ops: try writeOutput(try StoreExport.encode(documents) + AccessLog.exportLines(in: store!), to: output)
+            case .ops: try writeOutput(try StoreExport.encode(documents) + AccessLog.exportLines(in: documents), to: output)
             case .rows:
                 var bytes: [UInt8] = []
-                for (path, documentId) in try documents.logs() {
-                    let file = try OpLogFile.load(path)
+                for documentId in try documents.documentIds() {
+                    guard let file = try documents.log(documentId) else { continue }
                     try file.requireEveryOp(for: "export")
                     _ = try file.document()
-                    bytes += RelationalRows.encode(documentId: documentId ?? OpLogFile.defaultDocumentId(for: path), ops: file.ops)
+                    bytes += RelationalRows.encode(documentId: documentId, ops: file.ops)
                 }
                 try writeOutput(bytes, to: output)
             }

@@ -44,7 +44,7 @@ struct GrantCommand: ParsableCommand {
         let now = AccessOptions.now
         let event = AccessEvent(
             kind: .grant, target: target, subject: user, level: level, by: access.user, at: now, expiresAt: try expires.map { try expiry($0, from: now) })
-        try recordAccess(event, in: access.store)
+        try recordAccess(event, in: try access.opened())
         if json { return print(String(decoding: event.json, as: UTF8.self)) }
         print("\(target): \(user) is \(level)\(event.expiresAt.map { " until \(ISO8601.format(milliseconds: $0))" } ?? "") (granted by \(access.user))")
     }
@@ -76,12 +76,12 @@ struct RevokeCommand: ParsableCommand {
 
     func run() throws {
         let target = try checkedTarget(self.target)
-        let policy = try AccessLog.policy(in: access.store)
+        let policy = try AccessLog.policy(in: try access.opened())
         guard policy.grants[target]?[user] != nil else {
             throw CommandFailure(.usage, "\(user) has no grant on \(target) itself (collab access \(target) shows where access comes from)")
         }
         let event = AccessEvent(kind: .revoke, target: target, subject: user, by: access.user, at: AccessOptions.now)
-        try recordAccess(event, in: access.store)
+        try recordAccess(event, in: try access.opened())
         if json { return print(String(decoding: event.json, as: UTF8.self)) }
         print("\(target): \(user)'s grant revoked (by \(access.user))")
     }
@@ -118,7 +118,7 @@ struct TransferCommand: ParsableCommand {
         let target = try checkedTarget(self.target)
         guard yes else { throw CommandFailure(.usage, "transferring \(target) to \(to) cannot be undone by you alone: add --yes") }
         let event = AccessEvent(kind: .transfer, target: target, subject: to, by: access.user, at: AccessOptions.now)
-        try recordAccess(event, in: access.store)
+        try recordAccess(event, in: try access.opened())
         if json { return print(String(decoding: event.json, as: UTF8.self)) }
         print("\(target): \(to) is owner; \(access.user) is editor")
     }

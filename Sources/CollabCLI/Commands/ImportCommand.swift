@@ -49,7 +49,7 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The log to create, or - for stdout.")
     var output: String?
 
-    @Option(help: "Import into this store directory instead (a store export's documents, or --document).")
+    @Option(help: "Import into this store instead, a directory or postgres://USER@HOST[:PORT]/DATABASE (a store export's documents, or --document).")
     var store: String?
 
     @Flag(help: "Replace an output log (or a store's document) that exists.")
@@ -108,17 +108,17 @@ struct ImportCommand: ParsableCommand {
         // Everything is validated before anything is written.
         try clockSkew.check(documents.lazy.flatMap(\.ops)) { op in "\(input): op \(op.id)" }
         var writes: [(path: String, documentId: String?, ops: [Op], tags: [VersionTag])] = []
-        if let store {
-            let documentStore = DocumentStore(store)
+        let opened = try store.map(StoreLocation.open)
+        if let opened {
+            let existing = Set(try opened.documentIds())
             for imported in documents where !imported.ops.isEmpty {
                 guard let id = imported.documentId ?? document else {
                     throw CommandFailure(.usage, "\(input): its lines carry no documentId; name the document with --document ID")
                 }
-                let path = try documentStore.path(for: id)
-                if FileIO.exists(path) && !force {
-                    throw CommandFailure(.cannotCreate, "\(store): \(id) exists; pass --force to replace it")
+                if existing.contains(id) && !force {
+                    throw CommandFailure(.cannotCreate, "\(opened.name): \(id) exists; pass --force to replace it")
                 }
-                writes.append((path, id, imported.ops, imported.tags))
+                writes.append((opened.place(of: id), id, imported.ops, imported.tags))
             }
         } else {
             let ids = Set(documents.compactMap(\.documentId))
@@ -127,14 +127,18 @@ struct ImportCommand: ParsableCommand {
             }
             writes.append((output!, document ?? ids.first, documents.flatMap(\.ops), documents.flatMap(\.tags)))
         }
-        if let store, !accessEvents.isEmpty, FileIO.exists(AccessLog.path(in: store)) && !force {
-            throw CommandFailure(.cannotCreate, "\(store) has an access log already; pass --force to replace it")
+        if let opened, !accessEvents.isEmpty, !(try opened.accessEvents().isEmpty) && !force {
+            throw CommandFailure(.cannotCreate, "\(opened.name) has an access log already; pass --force to replace it")
         }
         for write in writes {
-            if let store, let id = write.documentId { _ = try DocumentStore(store).prepare(for: id) }
-            try OpLogFile.write(write.ops, tags: write.tags, to: write.path, documentId: write.documentId)
+            if let opened, let id = write.documentId {
+                let bytes = ClogLog.encode(documentId: id, ops: write.ops, tags: write.tags)
+                try opened.replace(try ClogLog.storedRecords(bytes: bytes, path: write.path), expectingRecords: nil)
+            } else {
+                try OpLogFile.write(write.ops, tags: write.tags, to: write.path, documentId: write.documentId)
+            }
         }
-        if let store, !accessEvents.isEmpty { try AccessLog.replace(with: accessEvents, in: store) }
+        if let opened, !accessEvents.isEmpty { try AccessLog.replace(with: accessEvents, in: opened) }
         if let rejects { try writeOutput(JSONLinesImport.encode(rejected), to: rejects) }
         let total = writes.reduce(0) { $0 + $1.ops.count }
         if json {

@@ -17,20 +17,21 @@ struct ListCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The store directory.")
-    var store = DocumentStore.defaultDirectory
+    @Option(help: "The store: a directory or postgres://USER@HOST[:PORT]/DATABASE (default: $COLLAB_STORE, else collab-data).")
+    var store: String?
 
     @Flag(help: "Print one JSON object per document.")
     var json = false
 
     func run() throws {
         var damaged = false
-        for (path, documentId) in try DocumentStore(store).logs() {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            let name = documentId ?? "?"
+        for entry in try entries() {
+            let (name, path) = (entry.name, entry.path)
+            var size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             let file: OpLogFile
             do {
-                file = try OpLogFile.load(path)
+                file = try entry.load()
+                size = file.storedBytes
             } catch {
                 damaged = true
                 if json {
@@ -51,5 +52,21 @@ struct ListCommand: ParsableCommand {
             }
         }
         if damaged { throw ExitCode(ExitStatus.differences.rawValue) }
+    }
+
+    /// The store's documents: each one's id, where it is, and how to read it. A
+    /// directory's logs are listed by file, so that one whose header cannot be read is
+    /// listed too (as `?`).
+    private func entries() throws -> [(name: String, path: String, load: () throws -> OpLogFile)] {
+        let opened = try StoreLocation.open(store ?? StoreLocation.defaultStore)
+        if let directory = opened as? DocumentStore {
+            return try directory.logs().map { log in (log.documentId ?? "?", log.path, { try OpLogFile.load(log.path) }) }
+        }
+        return try opened.documentIds().map { id in
+            (id, opened.place(of: id), {
+                guard let file = try opened.log(id) else { throw LogError.missingInput(path: opened.place(of: id)) }
+                return file
+            })
+        }
     }
 }

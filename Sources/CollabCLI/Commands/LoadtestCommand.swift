@@ -76,6 +76,7 @@ struct LoadtestCommand: AsyncParsableCommand {
         let credentials: @Sendable (Int) async throws -> String
         if let keyFile, let store {
             let key = try loadKey(keyFile)
+            let store = try StoreLocation.open(store)
             let audience = try StoreIdentity.audience(of: store, creating: false)
             let folder = String(prefix[...prefix.lastIndex(of: "/")!])
             try grantSimulatedUsers(count: clients, folder: folder, store: store)
@@ -110,7 +111,7 @@ struct LoadtestCommand: AsyncParsableCommand {
 
     /// lt0…ltN-1 become editors of `folder` (its owner, `loadtest`, is made first if it
     /// has none); grants already in force are not repeated.
-    private func grantSimulatedUsers(count: Int, folder: String, store: String) throws {
+    private func grantSimulatedUsers(count: Int, folder: String, store: any Store) throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let policy = try AccessLog.policy(in: store)
         if !policy.decide("loadtest", .grant, on: folder + "doc", at: now).allowed {

@@ -28,7 +28,7 @@ struct RepairCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let outcome = try ClogRepair.repair(try location.path(), now: Date())
+        let outcome = try ClogRepair.repair(try location.path(for: "repair"), now: Date())
         if json {
             var writer = JSONWriter()
             switch outcome {

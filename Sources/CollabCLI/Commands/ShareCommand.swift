@@ -62,9 +62,9 @@ struct ShareCreateCommand: AsyncParsableCommand {
         let event = AccessEvent(
             kind: .share, target: target, subject: "anyone", level: level, by: access.user, at: now, expiresAt: try expiry(expires, from: now),
             share: String(id), passwordHash: hash)
-        try recordAccess(event, in: access.store)
+        try recordAccess(event, in: try access.opened())
         let token = AccessToken(
-            user: "anyone", expiresAt: event.expiresAt!, audience: try StoreIdentity.audience(of: access.store, creating: true), document: target,
+            user: "anyone", expiresAt: event.expiresAt!, audience: try StoreIdentity.audience(of: try access.opened(), creating: true), document: target,
             share: String(id))
         let signed = try await token.signed(with: key)
         if json {
@@ -101,7 +101,7 @@ struct ShareListCommand: ParsableCommand {
     @OptionGroup var access: AccessOptions
 
     func run() throws {
-        let shares = try AccessLog.policy(in: access.store).shares(of: try checkedTarget(target), at: AccessOptions.now)
+        let shares = try AccessLog.policy(in: try access.opened()).shares(of: try checkedTarget(target), at: AccessOptions.now)
         if json {
             // A share a line (docs/json.md); the password hashes stay in the store.
             for share in shares {
@@ -136,9 +136,9 @@ struct ShareRevokeCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let share = try AccessLog.policy(in: access.store).shares[id] else { throw CommandFailure(.usage, "no link share \(id) in \(access.store)") }
+        guard let share = try AccessLog.policy(in: try access.opened()).shares[id] else { throw CommandFailure(.usage, "no link share \(id) in \(access.storeName)") }
         let event = AccessEvent(kind: .unshare, target: share.target, subject: "anyone", by: access.user, at: AccessOptions.now, share: id)
-        try recordAccess(event, in: access.store)
+        try recordAccess(event, in: try access.opened())
         if json { return print(String(decoding: event.json, as: UTF8.self)) }
         print("share \(id) revoked")
     }

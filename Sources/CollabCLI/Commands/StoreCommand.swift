@@ -108,7 +108,7 @@ struct StoreCopyCommand: AsyncParsableCommand {
             guard id != nil else { throw CommandFailure(.badData, "\(path): not a readable log (collab verify says why)") }
             documents.append(try ClogLog.storedRecords(in: path))
         }
-        return PostgresStore.Contents(documents: documents, accessEvents: try AccessLog.payloads(in: store))
+        return PostgresStore.Contents(documents: documents, accessEvents: try DocumentStore(store).accessEvents())
     }
 
     private func write(_ contents: PostgresStore.Contents, to store: String) async throws {
@@ -126,7 +126,7 @@ struct StoreCopyCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
             let target = DocumentStore(staging)
             for document in contents.documents { try ClogLog.write(document, to: try target.prepare(for: document.id)) }
-            if !contents.accessEvents.isEmpty { try AccessLog.replace(withPayloads: contents.accessEvents, in: staging) }
+            if !contents.accessEvents.isEmpty { try target.replaceAccessEvents(contents.accessEvents) }
             if FileIO.exists(store) { try FileManager.default.removeItem(atPath: store) }
             try FileManager.default.moveItem(atPath: staging, toPath: store)
         } catch {
@@ -137,16 +137,24 @@ struct StoreCopyCommand: AsyncParsableCommand {
 
 }
 
-/// A step on a PostgreSQL store, its errors as exit statuses: a bad URL is a usage error,
-/// a non-empty destination cannot be created, the rest is the server's.
+/// A step on a PostgreSQL store, its errors as exit statuses (`CommandFailure(_:)`).
 func postgresStep<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as PostgresStoreError {
+        throw CommandFailure(error)
+    }
+}
+
+extension CommandFailure {
+    /// A bad URL is a usage error, a non-empty destination cannot be created, the rest is
+    /// the server's: out of reach, refusing, or of another schema version.
+    init(_ error: PostgresStoreError) {
         switch error {
-        case .badURL: throw CommandFailure(.usage, error.description)
-        case .notEmpty: throw CommandFailure(.cannotCreate, error.description)
-        case .unreachable, .refused, .newerSchema: throw CommandFailure(.unavailable, error.description)
+        case .badURL: status = .usage
+        case .notEmpty: status = .cannotCreate
+        case .unreachable, .refused, .newerSchema, .oldSchema: status = .unavailable
         }
+        message = error.description
     }
 }

@@ -50,10 +50,11 @@ struct TokenCommand: ParsableCommand {
 }
 
 /// A token's claims when it verifies against the key and the store, else exit 77 and why.
-func verifiedToken(_ token: String, keyFile: String, store: String) async throws -> AccessToken {
+func verifiedToken(_ token: String, keyFile: String, store: String?) async throws -> AccessToken {
     let key = try loadKey(keyFile)
+    let opened = try StoreLocation.open(store ?? StoreLocation.defaultStore)
     do {
-        return try await AccessToken.verify(token, key: key, audience: try StoreIdentity.audience(of: store, creating: false))
+        return try await AccessToken.verify(token, key: key, audience: try StoreIdentity.audience(of: opened, creating: false))
     } catch let refusal as AccessToken.Refusal {
         throw CommandFailure(.permissionDenied, "token refused: \(refusal.description)")
     }
@@ -95,8 +96,8 @@ struct TokenIssueCommand: AsyncParsableCommand {
     @Option(help: "The signing key file.")
     var keyFile: String
 
-    @Option(help: "The store the token is for.")
-    var store = DocumentStore.defaultDirectory
+    @Option(help: "The store the token is for (default: $COLLAB_STORE, else collab-data).")
+    var store: String?
 
     @Flag(help: "Print the token with its user, document and expiry as one JSON object.")
     var json = false
@@ -106,7 +107,7 @@ struct TokenIssueCommand: AsyncParsableCommand {
         if let doc { _ = try checkedTarget(doc) }
         guard !user.isEmpty, user != "anyone", !user.contains("/") else { throw CommandFailure(.usage, "a token is for a user id (not anyone, no /)") }
         let token = AccessToken(
-            user: user, expiresAt: try expiry(expires, from: AccessOptions.now), audience: try StoreIdentity.audience(of: store, creating: true),
+            user: user, expiresAt: try expiry(expires, from: AccessOptions.now), audience: try StoreIdentity.audience(of: try StoreLocation.open(store ?? StoreLocation.defaultStore), creating: true),
             document: doc)
         let signed = try await token.signed(with: key)
         guard json else { return print(signed) }
@@ -144,8 +145,8 @@ struct TokenVerifyCommand: AsyncParsableCommand {
     @Option(help: "The signing key file.")
     var keyFile: String
 
-    @Option(help: "The store the token must be for.")
-    var store = DocumentStore.defaultDirectory
+    @Option(help: "The store the token must be for (default: $COLLAB_STORE, else collab-data).")
+    var store: String?
 
     func run() async throws {
         let claims = try await verifiedToken(token, keyFile: keyFile, store: store)
@@ -196,8 +197,8 @@ struct TokenCheckCommand: AsyncParsableCommand {
     @Option(help: "The signing key file.")
     var keyFile: String
 
-    @Option(help: "The store.")
-    var store = DocumentStore.defaultDirectory
+    @Option(help: "The store (default: $COLLAB_STORE, else collab-data).")
+    var store: String?
 
     func run() async throws {
         let document = try checkedTarget(self.document)
@@ -206,7 +207,7 @@ struct TokenCheckCommand: AsyncParsableCommand {
         if let scope = claims.document, !(scope.hasSuffix("/") ? document.hasPrefix(scope) : scope == document) {
             throw CommandFailure(.permissionDenied, "the token is for \(scope), not \(document)")
         }
-        let policy = try AccessLog.policy(in: store)
+        let policy = try AccessLog.policy(in: try StoreLocation.open(store ?? StoreLocation.defaultStore))
         let decision: AccessDecision
         if let share = claims.share {
             decision = policy.decide(share: share, password: password ? readLine(strippingNewline: true) : nil, action, on: document, at: AccessOptions.now)

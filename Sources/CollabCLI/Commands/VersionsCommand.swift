@@ -49,12 +49,9 @@ struct VersionsCommand: ParsableCommand {
         var entries: [Entry] = log.tags.map { tag in
             Entry(kind: "tag", name: tag.name, version: tag.version, ops: log.opCount(in: tag.version), time: tag.time, author: tag.author, message: tag.message)
         }
-        if log.format == .clog {
-            let scan = ClogScanner.scan(try FileIO.read(log.path))
-            for checkpoint in try ClogLog.checkpoints(of: scan, path: log.path) {
-                let version = VersionSpec.vector(of: log.ops.prefix(checkpoint.ops), from: log.baseVersion ?? VersionVector())
-                entries.append(Entry(kind: "checkpoint", version: version, ops: checkpoint.ops, time: log.latestTime(in: version), record: checkpoint.record))
-            }
+        for checkpoint in log.checkpointRecords {
+            let version = VersionSpec.vector(of: log.ops.prefix(checkpoint.ops), from: log.baseVersion ?? VersionVector())
+            entries.append(Entry(kind: "checkpoint", version: version, ops: checkpoint.ops, time: log.latestTime(in: version), record: checkpoint.record))
         }
         // In history order; at one place, tags before checkpoints.
         entries.sort { ($0.ops, $0.kind == "checkpoint" ? 1 : 0) < ($1.ops, $1.kind == "checkpoint" ? 1 : 0) }

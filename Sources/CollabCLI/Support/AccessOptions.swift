@@ -6,8 +6,13 @@ import Foundation
 
 /// What access commands share: the store and who is acting.
 struct AccessOptions: ParsableArguments {
-    @Option(help: "The store directory.")
-    var store = DocumentStore.defaultDirectory
+    @Option(help: "The store: a directory or postgres://USER@HOST[:PORT]/DATABASE (default: $COLLAB_STORE, else collab-data).")
+    var store: String?
+
+    /// The store as given, or the default one.
+    var storeName: String { store ?? StoreLocation.defaultStore }
+
+    func opened() throws -> any Store { try StoreLocation.open(storeName) }
 
     @Option(name: .customLong("as"), help: "Who is acting (default: $USER).")
     var actor: String?
@@ -63,7 +68,7 @@ extension Grant {
 }
 
 /// Records an access change, or says why the rules refuse it (exit 77).
-func recordAccess(_ event: AccessEvent, in store: String) throws {
+func recordAccess(_ event: AccessEvent, in store: any Store) throws {
     do {
         try AccessLog.record(event, in: store, at: event.at)
     } catch let refusal as AccessRefusal {
@@ -72,7 +77,7 @@ func recordAccess(_ event: AccessEvent, in store: String) throws {
 }
 
 /// Refuses, with exit 77 and the reason, a batch of ops `user` may not send to `document`.
-func requireAccess(of user: String, for ops: [Op], on document: String, in store: String) throws {
+func requireAccess(of user: String, for ops: [Op], on document: String, in store: any Store) throws {
     let decision = try AccessLog.policy(in: store).decide(ops: ops, as: user, on: document, at: AccessOptions.now)
     guard decision.allowed else { throw CommandFailure(.permissionDenied, "refused, nothing written: \(decision.reason)") }
 }

@@ -8,7 +8,7 @@ struct LogLocation: ParsableArguments {
     @Argument(help: "The log file; with --store, the document id.")
     var log: String
 
-    @Option(help: "A store directory: LOG is then a document id in it.")
+    @Option(help: "A store, a directory or postgres://USER@HOST[:PORT]/DATABASE: LOG is then a document id in it.")
     var store: String?
 
     func validate() throws {
@@ -23,9 +23,10 @@ struct LogLocation: ParsableArguments {
         }
     }
 
-    /// The file to read or write; for a store, its folder is created when `creating`.
-    func path(creating: Bool = false) throws -> String {
-        try Self.path(of: log, in: store, creating: creating)
+    /// The file to read or write, for a command that works on files (and the files of a
+    /// directory store); for a directory store, its folder is created when `creating`.
+    func path(creating: Bool = false, for command: String) throws -> String {
+        try Self.path(of: log, in: store, creating: creating, for: command)
     }
 
     /// How messages name it.
@@ -35,35 +36,38 @@ struct LogLocation: ParsableArguments {
         try Self.load(log, in: store, allowMissing: allowMissing)
     }
 
+    /// The store, when the log is a document in one.
+    func openedStore() throws -> (any Store)? {
+        try store.map(StoreLocation.open)
+    }
+
     /// The document at the end of the log, restored from its last checkpoint when it has one.
     func loadDocument() throws -> Document {
-        let path = try path()
-        if store != nil && !FileIO.exists(path) { throw CommandFailure(.missingInput, "\(name): no such document") }
-        let (document, documentId) = try OpLogFile.loadDocument(path)
-        if store != nil, let documentId, documentId != log {
-            throw CommandFailure(.badData, "\(path): filed for \(log.debugDescription) but its header says \(documentId.debugDescription) (a hash collision or a misplaced file)")
-        }
+        guard let store = try openedStore() else { return try OpLogFile.loadDocument(log).document }
+        guard let document = try store.document(log) else { throw CommandFailure(.missingInput, "\(name): no such document") }
         return document
     }
 
-    static func path(of log: String, in store: String?, creating: Bool = false) throws -> String {
+    static func path(of log: String, in store: String?, creating: Bool = false, for command: String) throws -> String {
         guard let store else { return log }
+        guard !StoreLocation.isPostgres(store) else {
+            throw CommandFailure(.usage, "\(command) works on .clog files, which a PostgreSQL store has none of (docs/postgres.md)")
+        }
         let documents = DocumentStore(store)
         return creating ? try documents.prepare(for: log) : try documents.path(for: log)
     }
 
-    static func name(of log: String, in store: String?) -> String { store.map { "\($0): \(log)" } ?? log }
+    static func name(of log: String, in store: String?) -> String { store.map { "\(StoreLocation.shown($0)): \(log)" } ?? log }
 
     /// Reads a log; a store's log must be the document asked for, and a missing document
-    /// in a store is reported by its id.
+    /// in a store is reported by its id (with `allowMissing`, it is an empty log that the
+    /// first append makes).
     static func load(_ log: String, in store: String?, allowMissing: Bool = false) throws -> OpLogFile {
-        let path = try path(of: log, in: store, creating: allowMissing)
-        if store != nil && !allowMissing && !FileIO.exists(path) {
-            throw CommandFailure(.missingInput, "\(name(of: log, in: store)): no such document")
-        }
-        let file = try OpLogFile.load(path, allowMissing: allowMissing, newDocumentId: store != nil ? log : nil)
-        if let store { try DocumentStore(store).check(file, isFor: log) }
-        return file
+        guard let store else { return try OpLogFile.load(log, allowMissing: allowMissing) }
+        let opened = try StoreLocation.open(store)
+        if let file = try opened.log(log) { return file }
+        guard allowMissing else { throw CommandFailure(.missingInput, "\(name(of: log, in: store)): no such document") }
+        return opened.newLog(log)
     }
 }
 
@@ -71,8 +75,10 @@ extension OpLogFile {
     /// Refuses a compacted log for a command that needs every op of its history.
     func requireEveryOp(for command: String) throws {
         guard let cutoff = baseVersion else { return }
-        throw CommandFailure(
-            .badData,
-            "\(path) is compacted: its history before \(cutoff) is a base, not ops, so \(command) cannot use it (the log as it was before compacting is \(path).before-compact, unless --no-backup was given)")
+        let before =
+            store == nil || store is DocumentStore
+            ? "the log as it was before compacting is \(path).before-compact, unless --no-backup was given"
+            : "a PostgreSQL store keeps no copy of the log from before compacting"
+        throw CommandFailure(.badData, "\(path) is compacted: its history before \(cutoff) is a base, not ops, so \(command) cannot use it (\(before))")
     }
 }

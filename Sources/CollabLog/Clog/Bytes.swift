@@ -44,10 +44,10 @@ struct ByteWriter {
 }
 
 /// Why bytes could not be decoded: where, and what was expected.
-struct DecodeError: Error, CustomStringConvertible {
+package struct DecodeError: Error, CustomStringConvertible {
     var offset: Int
     var reason: String
-    var description: String { "byte \(offset): \(reason)" }
+    package var description: String { "byte \(offset): \(reason)" }
 }
 
 /// Reads what `ByteWriter` wrote; every read is bounds-checked and fails with an offset.

@@ -6,7 +6,7 @@ import CollabCore
 /// Opening is the point of a checkpoint, so the layout is made to decode fast: only what
 /// the engine cannot derive is stored (see `DocumentSnapshot`), and the text and the
 /// tables are two sections, each raw or zlib-compressed as the writer chose.
-enum CheckpointCodec {
+package enum CheckpointCodec {
     /// The first payload byte. Layouts 1 (plain varint tables), 2 (no rich-text records),
     /// 3 (no block moves) and 4 (no compaction base) are no longer written or read: a log
     /// holding one opens by replaying its ops.
@@ -18,7 +18,7 @@ enum CheckpointCodec {
     /// passed over (checkpoints only save work: the ops they summarize stay in the log).
     static func isReadable(_ payload: [UInt8]) -> Bool { payload.first == layout }
 
-    static func encode(_ snapshot: DocumentSnapshot, compressed: Bool = false) -> [UInt8] {
+    package static func encode(_ snapshot: DocumentSnapshot, compressed: Bool = false) -> [UInt8] {
         var text: [UInt8] = []
         text.reserveCapacity(snapshot.content.count)
         for scalar in snapshot.content { appendUTF8(scalar, to: &text) }
@@ -107,7 +107,7 @@ enum CheckpointCodec {
         return payload.bytes
     }
 
-    static func decode(_ payload: [UInt8]) throws(DecodeError) -> DocumentSnapshot {
+    package static func decode(_ payload: [UInt8]) throws(DecodeError) -> DocumentSnapshot {
         var outer = ByteReader(payload)
         guard try outer.u8() == layout else { throw DecodeError(offset: 0, reason: "unknown checkpoint layout") }
         let textStart = outer.offset

@@ -119,7 +119,7 @@ public struct ClogRecord: Sendable {
 
     public var size: Int { ClogFormat.recordHeaderSize + payload.count }
 
-    static func frame(type: ClogRecordType, number: UInt64, payload: [UInt8], flags: UInt8 = 0) -> [UInt8] {
+    package static func frame(type: ClogRecordType, number: UInt64, payload: [UInt8], flags: UInt8 = 0) -> [UInt8] {
         precondition(payload.count <= ClogFormat.maxPayloadSize, "record payload over the format's limit")
         var writer = ByteWriter()
         writer.u32(UInt32(payload.count))

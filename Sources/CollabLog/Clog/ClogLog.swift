@@ -130,15 +130,22 @@ public enum ClogLog {
         return tags
     }
 
-    /// Appends a tag as one record, under the writer's lock and synced; refused when the
-    /// log changed since it was read (`expectingRecords`).
-    public static func appendTag(_ tag: VersionTag, to path: String, expectingRecords: Int? = nil) throws(LogError) {
+    /// Appends one record (a tag, a checkpoint, a replica's version), under the writer's
+    /// lock and synced; refused when the log changed since it was read
+    /// (`expectingRecords`), and, for a tag, when the log has one of that name already.
+    public static func append(_ record: StoredRecord, to path: String, expectingRecords: Int? = nil) throws(LogError) {
         try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
             let bytes = try file.readAll()
             let scan = ClogScanner.scan(bytes)
             try requireClean(scan, path: path)
             if let expectingRecords, scan.records.count != expectingRecords { throw .changed(path: path) }
-            try file.write(tagRecord(tag, number: UInt64(scan.records.count)), at: bytes.count)
+            if record.type == .namedVersion, let name = (try? VersionTag.decode(record.payload))??.name,
+                try tags(of: scan, path: path).contains(where: { $0.name == name }) {
+                throw .badData(path: path, reason: "it has a version named \(name.debugDescription) already; a name is unique")
+            }
+            try file.write(
+                ClogRecord.frame(type: record.type, number: UInt64(scan.records.count), payload: record.payload, flags: record.type.writtenFlags),
+                at: bytes.count)
             try file.syncData()
         }
     }

@@ -3,7 +3,7 @@ import CollabCore
 /// The payload of an op-batch record: ops in log order, with a client table, in
 /// columns of varints (ids and timestamps as deltas) and one text block; the whole body
 /// zlib-compressed (docs/format.md).
-enum OpBatchCodec {
+package enum OpBatchCodec {
     static let rawEncoding: UInt8 = 0
     static let zlibEncoding: UInt8 = 1
     static let maxClients = 1 << 16
@@ -33,7 +33,7 @@ enum OpBatchCodec {
         var all: [ByteWriter] { [kinds, authors, seqs, walls, logicals, references, textLengths, targets, text] }
     }
 
-    static func encode(_ ops: some Collection<Op>) -> [UInt8] {
+    package static func encode(_ ops: some Collection<Op>) -> [UInt8] {
         var clients: [ClientId: Int] = [:]
         var table: [ClientId] = []
         func index(_ client: ClientId) -> Int {
@@ -118,7 +118,7 @@ enum OpBatchCodec {
         return payload.bytes
     }
 
-    static func decode(_ payload: [UInt8]) throws(DecodeError) -> [Op] {
+    package static func decode(_ payload: [UInt8]) throws(DecodeError) -> [Op] {
         var outer = ByteReader(payload)
         let encoding = try outer.u8()
         let body: [UInt8]

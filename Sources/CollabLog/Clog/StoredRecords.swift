@@ -12,6 +12,22 @@ public struct StoredDocument: Sendable, Equatable {
     }
 }
 
+extension StoredDocument {
+    /// The records as the bytes of a `.clog` log, for the readers that take one.
+    public var clogBytes: [UInt8] {
+        var bytes = ClogHeader(documentId: id).encoded()
+        for (number, record) in records.enumerated() {
+            bytes += ClogRecord.frame(type: record.type, number: UInt64(number), payload: record.payload, flags: record.type.writtenFlags)
+        }
+        return bytes
+    }
+
+    /// The names of its tags.
+    public func tagNames() -> [String] {
+        records.filter { $0.type == .namedVersion }.compactMap { (try? VersionTag.decode($0.payload))??.name }
+    }
+}
+
 public struct StoredRecord: Sendable, Equatable {
     public var type: ClogRecordType
     public var payload: [UInt8]
@@ -26,7 +42,12 @@ extension ClogLog {
     /// A clean log's document id and records, in order; a damaged log, or a record of a
     /// type this version does not know, is refused.
     public static func storedRecords(in path: String) throws(LogError) -> StoredDocument {
-        let scan = ClogScanner.scan(try FileIO.read(path))
+        try storedRecords(bytes: try FileIO.read(path), path: path)
+    }
+
+    /// The same of a log's bytes; `path` names it in messages.
+    public static func storedRecords(bytes: [UInt8], path: String) throws(LogError) -> StoredDocument {
+        let scan = ClogScanner.scan(bytes)
         try requireClean(scan, path: path)
         guard let id = scan.documentId else { throw .badData(path: path, reason: "the log names no document") }
         var records: [StoredRecord] = []
@@ -42,11 +63,7 @@ extension ClogLog {
     /// Writes a new log of these records, numbered in order, each with the flags its type
     /// is written with (`ClogRecordType.writtenFlags`); all or nothing.
     public static func write(_ document: StoredDocument, to path: String) throws(LogError) {
-        var bytes = ClogHeader(documentId: document.id).encoded()
-        for (number, record) in document.records.enumerated() {
-            bytes += ClogRecord.frame(type: record.type, number: UInt64(number), payload: record.payload, flags: record.type.writtenFlags)
-        }
-        try FileIO.replace(path, with: bytes)
+        try FileIO.replace(path, with: document.clogBytes)
     }
 
     /// The op ids an op-batch payload holds, as runs of consecutive sequence numbers per

@@ -1,0 +1,135 @@
+import CollabCore
+import Foundation
+
+/// The directory store as a `Store`: each document a `.clog` (`path(for:)`), the access
+/// events in `DIR/access.clog`. Every write takes the log's writer lock and syncs.
+extension DocumentStore: Store {
+    public var name: String { directory }
+
+    /// The access events' log.
+    public var accessLogPath: String { "\(directory)/access.clog" }
+
+    public func read(_ documentId: String) throws -> StoredDocument? {
+        let path = try path(for: documentId)
+        guard FileIO.exists(path) else { return nil }
+        let document = try ClogLog.storedRecords(in: path)
+        guard document.id == documentId else { throw misfiled(path, documentId, header: document.id) }
+        return document
+    }
+
+    /// The document's log as a command reads it, straight from its file.
+    public func log(_ documentId: String) throws -> OpLogFile? {
+        let path = try path(for: documentId)
+        guard FileIO.exists(path) else { return nil }
+        var file = try OpLogFile.load(path)
+        try check(file, isFor: documentId)
+        file.store = self
+        file.storedId = documentId
+        return file
+    }
+
+    public func document(_ documentId: String) throws -> Document? {
+        let path = try path(for: documentId)
+        guard FileIO.exists(path) else { return nil }
+        let (document, header) = try OpLogFile.loadDocument(path)
+        if let header, header != documentId { throw misfiled(path, documentId, header: header) }
+        return document
+    }
+
+    public func documentIds() throws -> [String] {
+        try logs().map { log in
+            guard let id = log.documentId else { throw LogError.badData(path: log.path, reason: "not a readable log (collab verify says why)") }
+            return id
+        }
+    }
+
+    public func append(_ ops: [Op], to documentId: String, expectingRecords: Int?) throws {
+        guard !ops.isEmpty else { return }
+        let path = try prepare(for: documentId)
+        try createIfMissing(path, documentId, expectingRecords: expectingRecords)
+        try ClogLog.append(ops, to: path, expectingRecords: expectingRecords)
+    }
+
+    public func append(_ record: StoredRecord, to documentId: String, expectingRecords: Int?) throws {
+        let path = try path(for: documentId)
+        guard FileIO.exists(path) else { throw LogError.missingInput(path: "\(directory): \(documentId)") }
+        try ClogLog.append(record, to: path, expectingRecords: expectingRecords)
+    }
+
+    public func replace(_ document: StoredDocument, expectingRecords: Int?) throws {
+        let path = try prepare(for: document.id)
+        guard FileIO.exists(path) else {
+            guard expectingRecords == nil || expectingRecords == 0 else { throw LogError.changed(path: path) }
+            return try FileIO.replace(path, with: document.clogBytes)
+        }
+        try ClogLog.withWriterLock(path) {
+            if let expectingRecords {
+                let now = ClogScanner.scan(try FileIO.read(path))
+                try ClogLog.requireClean(now, path: path)
+                guard now.records.count == expectingRecords else { throw LogError.changed(path: path) }
+            }
+            try FileIO.replace(path, with: document.clogBytes)
+        }
+    }
+
+    public func accessEvents() throws -> [[UInt8]] {
+        guard FileIO.exists(accessLogPath) else { return [] }
+        return try ClogLog.records(ofType: .accessControl, in: accessLogPath)
+    }
+
+    public func recordAccessEvent(_ build: ([[UInt8]]) throws -> [UInt8]) throws {
+        try makeDirectory()
+        try ClogLog.appendRecord(type: .accessControl, documentId: Self.accessLogId, to: accessLogPath, build)
+    }
+
+    public func replaceAccessEvents(_ events: [[UInt8]]) throws {
+        try makeDirectory()
+        try ClogLog.writeRecords(type: .accessControl, payloads: events, documentId: Self.accessLogId, to: accessLogPath)
+    }
+
+    /// In `DIR/store-id`.
+    public func storeId(creating: Bool) throws -> String? {
+        let path = "\(directory)/store-id"
+        if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard creating else { return nil }
+        try makeDirectory()
+        do {
+            try FileIO.createNew(path, with: Array((UUID().uuidString.lowercased() + "\n").utf8))
+        } catch {
+            // Another process made it first: theirs is the store's id.
+            guard FileIO.exists(path) else { throw error }
+        }
+        return try storeId(creating: false)
+    }
+
+    /// The document id the access log's header holds.
+    static let accessLogId = "(access)"
+
+    private func makeDirectory() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw LogError.cannotCreate(path: directory, reason: error.localizedDescription)
+        }
+    }
+
+    /// A new document's log starts as its header. Made only by the writer that expects
+    /// an empty log (or expects nothing): another that read the document before it
+    /// existed finds the file there and is refused as changed.
+    private func createIfMissing(_ path: String, _ documentId: String, expectingRecords: Int?) throws {
+        guard !FileIO.exists(path) else { return }
+        guard expectingRecords == nil || expectingRecords == 0 else { throw LogError.changed(path: path) }
+        do {
+            try FileIO.createNew(path, with: ClogHeader(documentId: documentId).encoded())
+        } catch {
+            // Another writer may have made it first; the append then checks what it holds.
+            guard FileIO.exists(path) else { throw error }
+        }
+    }
+
+    private func misfiled(_ path: String, _ documentId: String, header: String) -> LogError {
+        .badData(path: path, reason: "filed for \(documentId.debugDescription) but its header says \(header.debugDescription) (a hash collision or a misplaced file)")
+    }
+}

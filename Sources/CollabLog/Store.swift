@@ -1,0 +1,83 @@
+import CollabCore
+
+/// Where documents are kept: a directory of `.clog` files (`DocumentStore`, the embedded
+/// default) or a PostgreSQL database (`PostgresDocumentStore`). Commands and the server
+/// read and write a store only through this, so every command works on both.
+///
+/// A document's log is its records, as a `.clog` keeps them (`StoredDocument`): a
+/// compaction's base, op batches, tags, checkpoints, replicas' versions. Every write is
+/// durable before it returns, and all or nothing. A write made from a reading passes
+/// the number of records read (`expectingRecords`); if another writer came in between,
+/// nothing is written and `LogError.changed` is thrown (the command reads again and
+/// retries). Errors are `LogError`s, or the backend's own (a database out of reach).
+public protocol Store: Sendable {
+    /// How messages name the store (a URL without its password).
+    var name: String { get }
+
+    /// A document's records, in log order; nil when the store has no such document.
+    func read(_ documentId: String) throws -> StoredDocument?
+
+    /// A document's log as commands read it (writes go back through the store); nil
+    /// when the store has no such document.
+    func log(_ documentId: String) throws -> OpLogFile?
+
+    /// The document at the end of its log, restored from the last checkpoint; nil when
+    /// the store has no such document.
+    func document(_ documentId: String) throws -> Document?
+
+    /// The ids of the store's documents, sorted.
+    func documentIds() throws -> [String]
+
+    /// Appends ops as one batch, creating the document if it is new.
+    func append(_ ops: [Op], to documentId: String, expectingRecords: Int?) throws
+
+    /// Appends one record of another type (a tag, a checkpoint, a replica's version) to
+    /// an existing document. A tag whose name the document has already is refused.
+    func append(_ record: StoredRecord, to documentId: String, expectingRecords: Int?) throws
+
+    /// Replaces a document's whole log (a compaction), if it still has
+    /// `expectingRecords` records; with nil, whatever it has (an import with --force),
+    /// or makes it.
+    func replace(_ document: StoredDocument, expectingRecords: Int?) throws
+
+    /// The store's access events, each the JSON of one, in the order they were made.
+    func accessEvents() throws -> [[UInt8]]
+
+    /// Appends an access event: `build` gets the events so far and returns the new one
+    /// (or throws, and nothing is written). No other event lands between the two.
+    func recordAccessEvent(_ build: ([[UInt8]]) throws -> [UInt8]) throws
+
+    /// Replaces every access event (an import of an export), all or nothing.
+    func replaceAccessEvents(_ events: [[UInt8]]) throws
+
+    /// The store's own id, which its tokens name as their audience; with `creating`, one
+    /// is made if it has none (once: every caller gets the same).
+    func storeId(creating: Bool) throws -> String?
+}
+
+extension Store {
+    /// Where messages say a document is.
+    public func place(of documentId: String) -> String { "\(name): \(documentId)" }
+
+    public func log(_ documentId: String) throws -> OpLogFile? {
+        guard let stored = try read(documentId) else { return nil }
+        var file = try OpLogFile.load(bytes: stored.clogBytes, path: place(of: documentId))
+        file.store = self
+        file.storedId = documentId
+        return file
+    }
+
+    public func document(_ documentId: String) throws -> Document? {
+        guard let stored = try read(documentId) else { return nil }
+        return try ClogLog.document(of: ClogScanner.scan(stored.clogBytes), path: place(of: documentId))
+    }
+
+    /// An empty log for a document the store does not have yet: the first append makes it.
+    public func newLog(_ documentId: String) -> OpLogFile {
+        var file = OpLogFile(path: place(of: documentId), format: .clog, documentId: documentId, ops: [], lines: [])
+        file.recordCount = 0
+        file.store = self
+        file.storedId = documentId
+        return file
+    }
+}
