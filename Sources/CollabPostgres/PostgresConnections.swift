@@ -29,7 +29,12 @@ final class PostgresConnections: @unchecked Sendable {
     /// refused as changed, say) comes out as it is; everything else as a
     /// `PostgresStoreError` naming `step`.
     func with<T: Sendable>(_ step: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection = try await take()
+        let connection: PostgresConnection
+        do {
+            connection = try await take()
+        } catch {
+            throw PostgresStore.unwrapped(error, step)
+        }
         do {
             let result = try await body(connection)
             giveBack(connection)

@@ -81,10 +81,15 @@ public enum PostgresStore {
     /// init` migrates it), or newer.
     static func requireSchema(_ connection: PostgresConnection, url: PostgresURL, logger: Logger) async throws {
         var found = 0
-        let rows = try await connection.query(
-            "SELECT CASE WHEN to_regclass('collab_schema') IS NULL THEN 0 ELSE (SELECT coalesce(max(version), 0) FROM collab_schema) END",
-            logger: logger)
-        for try await version in rows.decode(Int.self) { found = version }
+        var made = false
+        for try await exists in try await connection.query("SELECT to_regclass('collab_schema') IS NOT NULL", logger: logger).decode(Bool.self) {
+            made = exists
+        }
+        if made {
+            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM collab_schema", logger: logger).decode(Int.self) {
+                found = version
+            }
+        }
         guard found <= PostgresSchema.latest else { throw PostgresStoreError.newerSchema(found: found, known: PostgresSchema.latest) }
         guard found == PostgresSchema.latest else { throw PostgresStoreError.oldSchema(url.description, found: found, known: PostgresSchema.latest) }
     }

@@ -12,12 +12,12 @@ struct StoreInitTests {
         let dir = try CLI.scratch()
         let first = try CLI.run(["store", "init", url, "--json"], in: dir)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains(#""schemaVersion":1,"previousVersion":0,"applied":[1]"#), "\(first.stdout)")
-        #expect(try PostgresTestServer.psql(url, Self.tables) == "8")
+        #expect(first.stdout.contains(#""schemaVersion":2,"previousVersion":0,"applied":[1,2]"#), "\(first.stdout)")
+        #expect(try PostgresTestServer.psql(url, Self.tables) == "9")
         let again = try CLI.run(["store", "init", url], in: dir)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stdout.hasSuffix("schema at version 1, up to date\n"), "\(again.stdout)")
-        #expect(try PostgresTestServer.psql(url, "SELECT string_agg(version::text, ',') FROM collab_schema") == "1")
+        #expect(again.stdout.hasSuffix("schema at version 2, up to date\n"), "\(again.stdout)")
+        #expect(try PostgresTestServer.psql(url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM collab_schema") == "1,2")
     }
 
     @Test func severalAtOnceApplyEachMigrationOnce() throws {
@@ -30,8 +30,8 @@ struct StoreInitTests {
             lock.withLock { all.append(result) }
         }
         #expect(all.count == 4 && all.allSatisfy { $0.status == 0 }, "\(all.map(\.stderr))")
-        #expect(all.filter { $0.stdout.contains(#""applied":[1]"#) }.count == 1, "\(all.map(\.stdout))")
-        #expect(try PostgresTestServer.psql(url, "SELECT count(*) FROM collab_schema") == "1")
+        #expect(all.filter { $0.stdout.contains(#""applied":[1,2]"#) }.count == 1, "\(all.map(\.stdout))")
+        #expect(try PostgresTestServer.psql(url, "SELECT count(*) FROM collab_schema") == "2")
     }
 
     @Test func aSchemaNewerThanThisCollabIsRefused() throws {
@@ -41,7 +41,7 @@ struct StoreInitTests {
         try PostgresTestServer.psql(url, "INSERT INTO collab_schema (version, name) VALUES (99, 'from the future')")
         let refused = try CLI.run(["store", "init", url], in: dir)
         #expect(refused.status == 69)
-        #expect(refused.stderr.hasPrefix("collab: the store's schema is version 99, newer than this collab knows (1)"), "\(refused.stderr)")
+        #expect(refused.stderr.hasPrefix("collab: the store's schema is version 99, newer than this collab knows (2)"), "\(refused.stderr)")
     }
 
     @Test func badURLsAndUnreachableServersSaySo() throws {
@@ -67,19 +67,45 @@ struct StoreInitTests {
         #expect(unreachable.stderr.hasPrefix("collab: cannot reach PostgreSQL at postgres://collab@127.0.0.1:\(port)/collab: "), "\(unreachable.stderr)")
     }
 
-    /// Until the commands work on PostgreSQL, they refuse a PostgreSQL store rather than
-    /// take the URL for a directory and make one.
-    @Test func otherCommandsRefuseAPostgreSQLStoreAndMakeNothing() throws {
+    /// A store made by an older collab is refused by the commands, with the way out, until
+    /// `store init` migrates it; what it held is still there afterwards.
+    @Test func anOlderSchemaIsMigratedAndKeepsItsDocuments() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        let dir = try CLI.scratch()
+        #expect(try CLI.run(["store", "init", url], in: dir).status == 0)
+        #expect(try CLI.run(["edit", "--store", url, "notes", "--client", "alice", "insert", "0", "kept"], in: dir).status == 0)
+        // Back to version 1, as a collab of that version left it.
+        try PostgresTestServer.psql(url, "DROP TABLE collab_settings; DELETE FROM collab_schema WHERE version = 2")
+        let refused = try CLI.run(["materialize", "--store", url, "notes"], in: dir)
+        #expect(refused.status == 69)
+        #expect(refused.stderr.contains("has schema version 1, older than this collab's (2): `collab store init "), "\(refused.stderr)")
+        let migrated = try CLI.run(["store", "init", url, "--json"], in: dir)
+        #expect(migrated.stdout.contains(#""schemaVersion":2,"previousVersion":1,"applied":[2]"#), "\(migrated.stdout)")
+        #expect(try CLI.run(["materialize", "--store", url, "notes"], in: dir).stdout == "kept")
+    }
+
+    /// A database without the schema is no store yet: commands say how to make one, and
+    /// make nothing themselves.
+    @Test func aDatabaseWithoutTheSchemaIsRefusedWithTheWayOut() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        let dir = try CLI.scratch()
+        for arguments in [["ls", "--store", url], ["edit", "--store", url, "notes", "--client", "a", "insert", "0", "x"]] {
+            let refused = try CLI.run(arguments, in: dir)
+            #expect(refused.status == 69, "\(arguments): \(refused.stderr)")
+            #expect(refused.stderr.contains("holds no collab store: `collab store init "), "\(refused.stderr)")
+        }
+        #expect(try PostgresTestServer.psql(url, Self.tables) == "0")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    /// `serve` does not run on PostgreSQL yet: it refuses the URL rather than take it for
+    /// a directory and make one.
+    @Test func serveRefusesAPostgreSQLStoreAndMakesNothing() throws {
         let dir = try CLI.scratch()
         let url = "postgres://collab@127.0.0.1:5432/collab"
-        for arguments in [
-            ["ls", "--store", url], ["edit", "--store", url, "notes", "--client", "a", "insert", "0", "x"],
-            ["grant", "notes", "bob", "editor", "--as", "alice", "--store=\(url)"], ["serve", "--store", url, "--port", "0"],
-        ] {
-            let refused = try CLI.run(arguments, in: dir)
-            #expect(refused.status == 64, "\(arguments): \(refused.stderr)")
-            #expect(refused.stderr == "collab: \(arguments[0]) does not take a PostgreSQL store yet: only `collab store init` and `collab store copy` do (docs/postgres.md)\n")
-        }
+        let refused = try CLI.run(["serve", "--store", url, "--port", "0"], in: dir)
+        #expect(refused.status == 64, "\(refused.stderr)")
+        #expect(refused.stderr == "collab: serve does not take a PostgreSQL store yet (docs/postgres.md)\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 }

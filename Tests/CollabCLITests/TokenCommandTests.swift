@@ -1,4 +1,5 @@
 import CollabAccess
+import CollabLog
 import Foundation
 import Testing
 
@@ -49,7 +50,7 @@ struct TokenCommandTests {
         let foreign = try CLI.run(["token", "verify", token, "--key-file", "k", "--store", "elsewhere"], in: dir)
         #expect(foreign.status == 77 && foreign.stderr.contains("not this store"), "\(foreign.stderr)")
         // Expired: signed with the store's key and audience a second ago (no waiting for one to run out).
-        let audience = try StoreIdentity.audience(of: dir.file("collab-data").path, creating: false)
+        let audience = try StoreIdentity.audience(of: DocumentStore(dir.file("collab-data").path), creating: false)
         let brief = try await AccessToken(user: "bob", expiresAt: Int64(Date().timeIntervalSince1970 * 1000) - 1_000, audience: audience)
             .signed(with: SigningKey.load(dir.file("k").path))
         let expired = try CLI.run(["token", "verify", brief, "--key-file", "k"], in: dir)

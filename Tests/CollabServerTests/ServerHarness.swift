@@ -28,7 +28,7 @@ struct ServerHarness: Sendable {
         defer { try? FileManager.default.removeItem(atPath: store) }
         let key = try SigningKey.generate(at: store + "/signing.key")
         for (k, (user, level)) in [("alice", AccessLevel.owner), ("bob", .editor), ("carol", .commenter), ("vic", .viewer)].enumerated() {
-            try AccessLog.record(AccessEvent(kind: .grant, target: "notes", subject: user, level: level, by: "alice", at: Int64(k + 1)), in: store, at: 10)
+            try AccessLog.record(AccessEvent(kind: .grant, target: "notes", subject: user, level: level, by: "alice", at: Int64(k + 1)), in: DocumentStore(store), at: 10)
         }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test")
@@ -43,7 +43,7 @@ struct ServerHarness: Sendable {
         var iterator = ports.makeAsyncIterator()
         let port = await iterator.next()!
         let harness = ServerHarness(
-            port: port, store: store, key: key, audience: try StoreIdentity.audience(of: store, creating: false), group: group)
+            port: port, store: store, key: key, audience: try StoreIdentity.audience(of: DocumentStore(store), creating: false), group: group)
         do {
             try await body(harness)
         } catch {
@@ -95,7 +95,7 @@ struct ServerHarness: Sendable {
     func grant(_ user: String, _ level: AccessLevel?, on target: String = "notes") throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let event = AccessEvent(kind: level == nil ? .revoke : .grant, target: target, subject: user, level: level, by: "alice", at: now)
-        try AccessLog.record(event, in: store, at: now)
+        try AccessLog.record(event, in: DocumentStore(store), at: now)
     }
 }
 

@@ -22,7 +22,7 @@ struct ShareAndPagingTests {
         let event = AccessEvent(
             kind: .share, target: "notes", subject: "anyone", level: level, by: "alice", at: now(), share: id,
             passwordHash: try password.map(PasswordHash.make))
-        try AccessLog.record(event, in: server.store, at: now())
+        try AccessLog.record(event, in: DocumentStore(server.store), at: now())
         return try await AccessToken(user: "anyone", expiresAt: now() + 600_000, audience: server.audience, share: id).signed(with: server.key)
     }
 
@@ -50,7 +50,7 @@ struct ShareAndPagingTests {
             guest.send(Wire.ops([Wire.insert("bob", 0, after: nil, "x")]))
             #expect(try await guest.next(Self.isError("forbidden")).contains("not one of anyone's"))
             // Revoked: within a second its sessions are told and closed.
-            try AccessLog.record(AccessEvent(kind: .unshare, target: "notes", subject: "anyone", by: "alice", at: Self.now(), share: "s1"), in: server.store, at: Self.now())
+            try AccessLog.record(AccessEvent(kind: .unshare, target: "notes", subject: "anyone", by: "alice", at: Self.now(), share: "s1"), in: DocumentStore(server.store), at: Self.now())
             let revokedAt = ContinuousClock.now
             // Within a second (four looks a second); two allowed beside the whole suite.
             _ = try await guest.next(timeout: .seconds(3), Self.isError("revoked"))

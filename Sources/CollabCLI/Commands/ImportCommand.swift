@@ -110,7 +110,9 @@ struct ImportCommand: ParsableCommand {
         var writes: [(path: String, documentId: String?, ops: [Op], tags: [VersionTag])] = []
         let opened = try store.map(StoreLocation.open)
         if let opened {
-            let existing = Set(try opened.documentIds())
+            // A directory store is made by the import when it does not exist yet.
+            let isNew = (opened as? DocumentStore).map { !FileIO.exists($0.directory) } ?? false
+            let existing = isNew ? [] : Set(try opened.documentIds())
             for imported in documents where !imported.ops.isEmpty {
                 guard let id = imported.documentId ?? document else {
                     throw CommandFailure(.usage, "\(input): its lines carry no documentId; name the document with --document ID")
