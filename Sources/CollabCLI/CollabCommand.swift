@@ -37,7 +37,7 @@ package struct CollabCommand: AsyncParsableCommand {
     /// as they are; errors end the process with their exit status.
     package static func execute(_ arguments: [String]? = nil) async -> Never {
         let given = arguments ?? Array(CommandLine.arguments.dropFirst())
-        if let problem = unknownCommand(in: given) ?? postgresStoreNotTaken(in: given) {
+        if let problem = unknownCommand(in: given) {
             standardError("collab: \(problem)\n")
             Foundation.exit(ExitStatus.usage.rawValue)
         }
@@ -100,23 +100,6 @@ package struct CollabCommand: AsyncParsableCommand {
         }
         guard !names.contains(first) else { return nil }
         return "unknown command '\(first)'" + suggestion(for: first, among: names) + "; `collab help` lists the commands"
-    }
-
-    /// Why a command given `--store postgres://…` cannot run, or nil: every command
-    /// takes a PostgreSQL store but `serve`, so far (docs/postgres.md). Checked before
-    /// any command runs, so that none takes the URL for a directory and makes one.
-    static func postgresStoreNotTaken(in arguments: [String]) -> String? {
-        guard let command = arguments.first, command == "serve" else { return nil }
-        for (k, argument) in arguments.enumerated() {
-            let value: String? =
-                if argument == "--store" { k + 1 < arguments.count ? arguments[k + 1] : nil }
-                else if argument.hasPrefix("--store=") { String(argument.dropFirst("--store=".count)) }
-                else { nil }
-            if let value, PostgresURL.isPostgres(value) {
-                return "\(command) does not take a PostgreSQL store yet (docs/postgres.md)"
-            }
-        }
-        return nil
     }
 
     /// ` (did you mean X?)` for the nearest name within a few edits, or nothing.

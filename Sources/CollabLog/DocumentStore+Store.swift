@@ -87,6 +87,25 @@ extension DocumentStore: Store {
         try ClogLog.writeRecords(type: .accessControl, payloads: events, documentId: Self.accessLogId, to: accessLogPath)
     }
 
+    public func documentLog(_ documentId: String, observer: LogObserver) throws -> any DocumentLog {
+        ClogDocumentLog(path: try prepare(for: documentId), documentId: documentId, observer: observer)
+    }
+
+    /// The access log's size, modification time and inode: one `stat`. It changes with
+    /// every append (made only under its lock) and with a replacement (a rename).
+    public func accessSignature() -> [Int] {
+        var info = stat()
+        guard stat(accessLogPath, &info) == 0 else { return [] }
+        return [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
+    }
+
+    /// A directory that is gone, or is no directory.
+    public func problem() -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { return "\(directory) does not exist" }
+        return isDirectory.boolValue ? nil : "\(directory) is not a directory"
+    }
+
     /// In `DIR/store-id`.
     public func storeId(creating: Bool) throws -> String? {
         let path = "\(directory)/store-id"

@@ -50,12 +50,54 @@ public protocol Store: Sendable {
     /// Replaces every access event (an import of an export), all or nothing.
     func replaceAccessEvents(_ events: [[UInt8]]) throws
 
+    /// The document's log as its one long-lived writer (a server) holds it.
+    func documentLog(_ documentId: String, observer: LogObserver) throws -> any DocumentLog
+
+    /// Something that changes whenever the access events do, cheap to ask (a server
+    /// asks before every check): the rules are read again only when it changed.
+    func accessSignature() -> [Int]
+
+    /// Starts hearing what other processes write to the store as it happens, for a
+    /// server: `heard` is called on another thread for each change. A store that cannot
+    /// tell (a directory) never calls it; its server looks four times a second instead.
+    func listen(_ heard: @escaping @Sendable (StoreChange) -> Void)
+
+    /// Passes a message to the other servers listening on the store, unstored (a
+    /// client's presence). A store that has no other servers drops it.
+    func broadcast(_ documentId: String, _ message: String)
+
+    /// Tells `body` how long each round trip to a database took (a server's metrics).
+    /// A directory store makes none.
+    func observeRoundTrips(_ body: @escaping @Sendable (Duration) -> Void)
+
+    /// Why the store cannot be used now (a database out of reach), or nil: for a
+    /// server's health check.
+    func problem() -> String?
+
     /// The store's own id, which its tokens name as their audience; with `creating`, one
     /// is made if it has none (once: every caller gets the same).
     func storeId(creating: Bool) throws -> String?
 }
 
+/// What a store's listener hears (`Store.listen`).
+public enum StoreChange: Sendable {
+    /// Another writer wrote to a document (appended, or rewrote it).
+    case document(String)
+    /// The access events changed.
+    case access
+    /// Another server passed on a message about a document (`Store.broadcast`).
+    case message(documentId: String, String)
+    /// The listener was cut off and is back: anything may have changed meanwhile.
+    case resumed
+}
+
 extension Store {
+    public func listen(_ heard: @escaping @Sendable (StoreChange) -> Void) {}
+
+    public func broadcast(_ documentId: String, _ message: String) {}
+
+    public func observeRoundTrips(_ body: @escaping @Sendable (Duration) -> Void) {}
+
     /// Where messages say a document is.
     public func place(of documentId: String) -> String { "\(name): \(documentId)" }
 

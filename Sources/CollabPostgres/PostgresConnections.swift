@@ -14,6 +14,11 @@ final class PostgresConnections: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [PostgresConnection] = []
     private var nextId = 1
+    private var roundTrips: (@Sendable (Duration) -> Void)?
+
+    func observeRoundTrips(_ body: @escaping @Sendable (Duration) -> Void) {
+        lock.withLock { roundTrips = body }
+    }
 
     init(url: PostgresURL, logger: Logger) {
         self.url = url
@@ -29,6 +34,10 @@ final class PostgresConnections: @unchecked Sendable {
     /// refused as changed, say) comes out as it is; everything else as a
     /// `PostgresStoreError` naming `step`.
     func with<T: Sendable>(_ step: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        defer {
+            if let observe = lock.withLock({ roundTrips }) { observe(ContinuousClock.now - start) }
+        }
         let connection: PostgresConnection
         do {
             connection = try await take()

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// A store on PostgreSQL (docs/postgres.md): the `Store` every command and the server
 /// use, on the schema `collab store init` makes. Each write is one transaction, which
@@ -12,12 +13,13 @@ import PostgresNIO
 ///
 /// An op batch whose op ids are stored already is not stored again (a client that sent
 /// it to two servers, a retry after a lost answer): only its new ops are, and a batch
-/// of nothing new writes nothing. Each committed batch is announced on the channel
-/// `collab_batches` ("SEQ DOCUMENT"; SEQ 0 when the log was replaced), each access
-/// event on `collab_access`.
+/// of nothing new writes nothing. Every change is announced on the channel
+/// `collab_events` (`PostgresEvent`), which servers on the store listen to.
 public final class PostgresDocumentStore: Store, @unchecked Sendable {
     public let url: PostgresURL
     let connections: PostgresConnections
+    /// What this process has heard on `collab_events` (`listen`).
+    let heard = Mutex(Heard())
 
     public init(_ url: PostgresURL, logger: Logger = Logger(label: "collab.postgres")) {
         self.url = url
@@ -54,14 +56,17 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     }
 
     public func append(_ ops: [Op], to documentId: String, expectingRecords: Int?) throws {
-        _ = try appendBatch(ops, to: documentId, expectingRecords: expectingRecords, checkpoint: nil)
+        _ = try appendBatch(ops, to: documentId, expectingRecords: expectingRecords)
     }
 
-    /// Appends the ops not stored yet as one batch, and `checkpoint` (the state after
-    /// them) with it; returns the batch's sequence number, or nil when every op was
-    /// stored already.
+    /// Appends the ops not stored yet as one batch; returns the batch's number, or nil
+    /// when every op was stored already. `checkpoint`, the state after the ops, is
+    /// stored with them only if the batch is numbered `checkpointIfNumbered` and holds
+    /// every op: only then is it the state after every batch up to it.
     @discardableResult
-    public func appendBatch(_ ops: [Op], to documentId: String, expectingRecords: Int?, checkpoint: DocumentSnapshot?) throws -> Int64? {
+    func appendBatch(
+        _ ops: [Op], to documentId: String, expectingRecords: Int?, checkpoint: DocumentSnapshot? = nil, checkpointIfNumbered: Int64? = nil
+    ) throws -> Int64? {
         guard !ops.isEmpty else { return nil }
         let logger = connections.logger
         let place = place(of: documentId)
@@ -85,12 +90,12 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
                 FROM unnest(\(runs.map(\.client))::text[], \(runs.map(\.first))::bigint[], \(runs.map(\.last))::bigint[]) AS run (client, first_seq, last_seq)
                 """, logger: logger)
             try await connection.query("UPDATE collab_documents SET next_batch = \(next + 1) WHERE id = \(documentId)", logger: logger)
-            if let checkpointPayload, fresh.count == ops.count {
+            if let checkpointPayload, fresh.count == ops.count, next == checkpointIfNumbered {
                 try await connection.query(
                     "INSERT INTO collab_checkpoints (document, through_batch, payload) VALUES (\(documentId), \(next), \(checkpointPayload))",
                     logger: logger)
             }
-            try await connection.query("SELECT pg_notify('collab_batches', \("\(next) \(documentId)"))", logger: logger)
+            try await PostgresEvent.batch(documentId, next).notify(connection, logger)
             return next
         }
     }
@@ -149,7 +154,7 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
             try await connection.query("UPDATE collab_documents SET base = NULL, base_through = 0 WHERE id = \(document.id)", logger: logger)
             // Numbered on from where the log was: a batch number never means two batches.
             try await PostgresStore.insert(document, into: connection, firstBatch: next, logger: logger)
-            try await connection.query("SELECT pg_notify('collab_batches', \("0 \(document.id)"))", logger: logger)
+            try await PostgresEvent.replaced(document.id).notify(connection, logger)
         }
     }
 
@@ -173,7 +178,7 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
                 throw LogError.changed(path: "\(self.name): access events")
             }
             try await connection.query("INSERT INTO collab_access_events (event) VALUES (\(event))", logger: logger)
-            try await connection.query("SELECT pg_notify('collab_access', '')", logger: logger)
+            try await PostgresEvent.access.notify(connection, logger)
         }
     }
 
@@ -184,7 +189,7 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
             try await connection.query("LOCK TABLE collab_access_events IN EXCLUSIVE MODE", logger: logger)
             try await connection.query("DELETE FROM collab_access_events", logger: logger)
             for text in texts { try await connection.query("INSERT INTO collab_access_events (event) VALUES (\(text))", logger: logger) }
-            try await connection.query("SELECT pg_notify('collab_access', '')", logger: logger)
+            try await PostgresEvent.access.notify(connection, logger)
         }
     }
 
@@ -202,6 +207,21 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
                 id = value
             }
             return id
+        }
+    }
+
+    public func observeRoundTrips(_ body: @escaping @Sendable (Duration) -> Void) {
+        connections.observeRoundTrips(body)
+    }
+
+    /// Whether a statement goes through now.
+    public func problem() -> String? {
+        let logger = connections.logger
+        do {
+            try connections.blocking("a health check") { connection in try await connection.query("SELECT 1", logger: logger) }
+            return nil
+        } catch {
+            return "\(error)"
         }
     }
 

@@ -38,7 +38,7 @@ package actor DocumentHost {
     package let documentId: String
     /// The state as the log holds it: only what is durable.
     private var document: Document
-    private let log: any HostedLog
+    private let log: any DocumentLog
     private let logger: Logger
     /// The last version recorded for each replica by this host (not recorded again).
     private var acknowledged: [String: VersionVector] = [:]
@@ -76,7 +76,7 @@ package actor DocumentHost {
     /// `pageBytes`: the most op JSON one `sync_response` page holds; `maxClockSkew`: how
     /// far ahead of this clock, in milliseconds, an op's wall may be (`ClockSkew`).
     package init(
-        documentId: String, document: Document, log: any HostedLog, checkpointEvery: Int = 0, pageBytes: Int = 1 << 20,
+        documentId: String, document: Document, log: any DocumentLog, checkpointEvery: Int = 0, pageBytes: Int = 1 << 20,
         maxClockSkew: Int64 = ClockSkew.limit, policy: @escaping @Sendable () throws -> AccessPolicy? = { nil },
         logger: Logger = Logger(label: "collab")
     ) {
@@ -405,7 +405,7 @@ package actor DocumentHost {
     /// Brings the document level with its log: ops another process appended are taken in
     /// and passed on to the followers; after any other change the document is read again.
     private func catchUpWithLog() async {
-        let change: ClogAppender.Change
+        let change: LogChange
         do {
             let log = log
             change = try await onDisk { try log.changes() }
@@ -416,18 +416,21 @@ package actor DocumentHost {
         switch change {
         case .none: return
         case .replaced: return await reload()
-        case .appended(let ops):
-            guard !ops.isEmpty else { return }
+        case .appended(let appended):
+            // Ops this host has already (a client that sent its batch to two servers of
+            // one store) are not passed on again.
+            var ops: [Op] = []
             do {
-                for op in ops { try document.apply(op) }
+                for op in appended where try document.apply(op) != .duplicate { ops.append(op) }
             } catch {
                 // The log holds what the document will not take: the log is the truth.
                 logger.warning("others' ops do not apply; reading the log again", metadata: ["doc": "\(documentId)", "error": "\(error)"])
                 return await reload()
             }
+            guard !ops.isEmpty else { return }
             document.coalescingFloor = document.historyCount
             shadow = nil
-            logger.info("took in ops another process appended", metadata: ["doc": "\(documentId)", "ops": "\(ops.count)"])
+            logger.debug("took in ops another process appended", metadata: ["doc": "\(documentId)", "ops": "\(ops.count)"])
             wakePollers()
             tell(.ops(Delivery(batches: [.init(from: nil, ops: ops, budget: historyPages.budget)], budget: historyPages.budget)))
         }

@@ -8,7 +8,9 @@ import Logging
 /// (`DocumentHost`), who follows each of them (for presence and connection caps), and
 /// the live sessions (for revocation and expiry).
 package actor Hub {
-    package let store: String
+    package let store: any Store
+    /// This server among the others on the store: its broadcasts come back to it too.
+    let node = UUID().uuidString
     let limits: Server.Limits
     let metrics: ServerMetrics
     let logger: Logger
@@ -18,6 +20,9 @@ package actor Hub {
     private var rooms: [String: [UUID: Member]] = [:]
     /// Presence sent by polling clients, by document and session id, kept while fresh.
     private var polledPresence: [String: [String: PolledPresence]] = [:]
+    /// The presence of followers on other servers, by document and session, as their
+    /// servers last passed it on (`relay`), kept while fresh.
+    private var remotePresence: [String: [String: (message: String, at: ContinuousClock.Instant)]] = [:]
     private var sessions: [UUID: Session] = [:]
     private var connectionsByUser: [String: Int] = [:]
     private let shutdownFlag = Locked(false)
@@ -42,7 +47,7 @@ package actor Hub {
     }
 
     package init(
-        store: String, limits: Server.Limits = Server.Limits(), metrics: ServerMetrics = ServerMetrics(),
+        store: any Store, limits: Server.Limits = Server.Limits(), metrics: ServerMetrics = ServerMetrics(),
         logger: Logger = Logger(label: "collab")
     ) {
         self.store = store
@@ -97,10 +102,11 @@ package actor Hub {
         let host = try host(documentId)
         let others = room.filter { $0.key != session }.map { id, other in
             Presence.message(docId: documentId, session: other.name, user: other.user, state: "joined", other.presence)
-        }
+        } + remoteFollowers(of: documentId)
         if room[session] == nil {
             let joined = Presence.message(docId: documentId, session: member.name, user: member.user, state: "joined", nil)
             for other in room.values { other.outbox.send(joined) }
+            broadcast(documentId, session: member.name, state: "joined", joined)
         }
         room[session] = member
         rooms[documentId] = room
@@ -114,6 +120,7 @@ package actor Hub {
         rooms[documentId]?[session] = member
         let message = Presence.message(docId: documentId, session: member.name, user: member.user, state: "update", presence)
         for (id, other) in rooms[documentId]! where id != session { other.outbox.send(message) }
+        broadcast(documentId, session: member.name, state: "update", message)
     }
 
     /// Records a polling client's presence (`session` is the id its connect was given)
@@ -125,6 +132,7 @@ package actor Hub {
         polledPresence[documentId, default: [:]][session] = PolledPresence(user: user, presence: presence, at: now)
         let message = Presence.message(docId: documentId, session: session, user: user, state: "update", presence)
         for member in (rooms[documentId] ?? [:]).values { member.outbox.send(message) }
+        broadcast(documentId, session: session, state: "update", message)
         return true
     }
 
@@ -148,11 +156,63 @@ package actor Hub {
         return followers + pollers
     }
 
+    // MARK: Other servers on the store
+
+    /// Hears what other processes write to the store as it happens (a store that cannot
+    /// tell is looked at four times a second by `AccessWatch` instead).
+    nonisolated func listenToStore() {
+        store.listen { [weak self] change in
+            guard let self else { return }
+            Task { await self.heard(change) }
+        }
+    }
+
+    private func heard(_ change: StoreChange) async {
+        switch change {
+        case .document(let documentId):
+            if let host = hosts[documentId] { await host.refresh() }
+        case .access:
+            break  // The policy cache reads the rules again; `AccessWatch` rechecks sessions.
+        case .message(let documentId, let message):
+            relay(documentId, message)
+        case .resumed:
+            remotePresence = [:]
+            await refreshDocuments()
+        }
+    }
+
+    /// Passes a follower's presence to the other servers: `NODE\tSESSION\tSTATE\tMESSAGE`.
+    private func broadcast(_ documentId: String, session: String, state: String, _ message: String) {
+        store.broadcast(documentId, "\(node)\t\(session)\t\(state)\t\(message)")
+    }
+
+    /// Another server's follower's presence: to this server's followers of the document,
+    /// and remembered for those who join later. This server's own comes back and is dropped.
+    private func relay(_ documentId: String, _ text: String, now: ContinuousClock.Instant = .now) {
+        let parts = text.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] != node else { return }
+        let (session, state, message) = (String(parts[1]), parts[2], String(parts[3]))
+        if state == "left" {
+            remotePresence[documentId]?[session] = nil
+        } else {
+            remotePresence[documentId, default: [:]][session] = (message.replacingOccurrences(of: "\"state\":\"update\"", with: "\"state\":\"joined\""), now)
+        }
+        for member in (rooms[documentId] ?? [:]).values { member.outbox.send(message) }
+    }
+
+    /// The presence of followers on other servers, as `joined` messages, while fresh.
+    private func remoteFollowers(of documentId: String, now: ContinuousClock.Instant = .now) -> [String] {
+        let fresh = (remotePresence[documentId] ?? [:]).filter { now - $0.value.at < Self.polledPresenceLifetime }
+        remotePresence[documentId] = fresh.isEmpty ? nil : fresh
+        return fresh.sorted { $0.key < $1.key }.map(\.value.message)
+    }
+
     func leave(_ documentId: String, session: UUID) {
         guard let member = rooms[documentId]?.removeValue(forKey: session) else { return }
         lastUsed[documentId] = .now
         let left = Presence.message(docId: documentId, session: member.name, user: member.user, state: "left", nil)
         for other in rooms[documentId]!.values { other.outbox.send(left) }
+        broadcast(documentId, session: member.name, state: "left", left)
         if rooms[documentId]!.isEmpty { rooms[documentId] = nil }
     }
 
@@ -163,8 +223,12 @@ package actor Hub {
     package func host(_ documentId: String) throws -> DocumentHost {
         lastUsed[documentId] = .now
         if let host = hosts[documentId] { return host }
-        let path = try DocumentStore(store).prepare(for: documentId)
-        let log = StoreLog(path: path, documentId: documentId, metrics: metrics, logger: logger)
+        let (metrics, logger) = (self.metrics, self.logger)
+        let log = try store.documentLog(
+            documentId,
+            observer: LogObserver(
+                wrote: { metrics.fsync(seconds: Self.seconds($0)) },
+                notice: { message, details in logger.warning("\(message)", metadata: details.mapValues { .string($0) }) }))
         let document = try log.open()
         let policies = self.policies
         // A page's ops leave room in the message for its head and the version.
@@ -218,7 +282,11 @@ package actor Hub {
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let (seconds, attoseconds) = (ContinuousClock.now - start).components
+        seconds(ContinuousClock.now - start)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

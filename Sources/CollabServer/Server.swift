@@ -20,6 +20,8 @@ package enum Server {
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> [any Service] {
         let hub = Hub(store: options.store, limits: options.limits, metrics: metrics, logger: logger)
+        hub.listenToStore()
+        options.store.observeRoundTrips { metrics.database(seconds: Hub.seconds($0)) }
         return [try application(options, hub: hub, logger: logger, onRunning: onRunning), AccessWatch(hub: hub), ShutdownHerald(hub: hub)]
     }
 
@@ -27,7 +29,7 @@ package enum Server {
         _ options: Options, hub: Hub, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let metrics = hub.metrics
-        let gate = TokenGate(key: options.key, audience: try StoreIdentity.audience(of: DocumentStore(options.store), creating: true))
+        let gate = TokenGate(key: options.key, audience: try StoreIdentity.audience(of: options.store, creating: true))
         let origins = Set(options.origins)
         /// Browsers send their page's http(s) origin; other clients send none, or their
         /// own ws:// URL (as the WebSocket client library does), and are not checked.
@@ -39,7 +41,12 @@ package enum Server {
         }
 
         let router = Router(context: ConnectionContext.self)
-        router.get("/healthz") { _, _ in "ok\n" }
+        // Ok when the store can be used: a PostgreSQL store's database answers.
+        let store = options.store
+        router.get("/healthz") { _, _ -> Response in
+            guard let problem = store.problem() else { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+            return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "unavailable: \(problem)\n")))
+        }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

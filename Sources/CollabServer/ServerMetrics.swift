@@ -19,6 +19,7 @@ package final class ServerMetrics: Sendable {
     private let ackLatency: ValueHistogram
     private let fsyncLatency: ValueHistogram
     private let longPolls: Gauge
+    private let databaseLatency: ValueHistogram
 
     package init() {
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -32,7 +33,10 @@ package final class ServerMetrics: Sendable {
         ackLatency = registry.makeValueHistogram(
             descriptor: name("ack_latency", "seconds", "From a batch's arrival to its acknowledgement."), buckets: Self.buckets)
         fsyncLatency = registry.makeValueHistogram(
-            descriptor: name("fsync_latency", "seconds", "One group write: append and fdatasync."), buckets: Self.buckets)
+            descriptor: name("fsync_latency", "seconds", "One group write: append and fdatasync (on PostgreSQL: its transaction)."), buckets: Self.buckets)
+        databaseLatency = registry.makeValueHistogram(
+            descriptor: name("database_latency", "seconds", "One round of statements with a PostgreSQL store (a transaction, a read, a broadcast)."),
+            buckets: Self.buckets)
     }
 
     func connectionOpened() { connections.increment() }
@@ -41,6 +45,7 @@ package final class ServerMetrics: Sendable {
     func longPollStarted() { longPolls.increment() }
     func longPollEnded() { longPolls.decrement() }
     func fsync(seconds: Double) { fsyncLatency.record(seconds) }
+    func database(seconds: Double) { databaseLatency.record(seconds) }
 
     /// A message refused, counted by the error code sent.
     func rejected(_ reason: String) {

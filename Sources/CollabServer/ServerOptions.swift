@@ -1,11 +1,12 @@
 import CollabAccess
 import CollabCore
+import CollabLog
 import Foundation
 
 extension Server {
     /// What `collab serve` is told: where, with which key, and within which limits.
     package struct Options: Sendable {
-        package var store: String
+        package var store: any Store
         package var host: String
         package var port: Int
         package var key: SigningKey
@@ -19,7 +20,7 @@ extension Server {
         package var echoEndpoint: Bool
 
         package init(
-            store: String, host: String, port: Int, key: SigningKey, origins: [String] = [], limits: Limits = Limits(),
+            store: any Store, host: String, port: Int, key: SigningKey, origins: [String] = [], limits: Limits = Limits(),
             echoEndpoint: Bool = false
         ) {
             self.store = store

@@ -10,7 +10,7 @@ import Testing
 @Suite("Document host")
 struct DocumentHostTests {
     /// Where the host's writes go: the ops of each write, and a switch to make writes fail.
-    final class Disk: HostedLog, @unchecked Sendable {
+    final class Disk: DocumentLog, @unchecked Sendable {
         private let lock = NSLock()
         private var written: [[Op]] = []
         var failing = false
@@ -36,11 +36,11 @@ struct DocumentHostTests {
         }
 
         /// What the next `changes()` reports: another process's doing.
-        var change: ClogAppender.Change = .none
+        var change: LogChange = .none
         /// What the log holds when read again after a change (nil: what was written).
         var onDisk: [Op]?
 
-        func changes() throws -> ClogAppender.Change {
+        func changes() throws -> LogChange {
             lock.lock()
             defer { lock.unlock() }
             defer { change = .none }

@@ -17,7 +17,7 @@ struct HubTests {
     @Test func aDocumentNobodyFollowsIsUnloadedWhenIdleAndReopenedFromItsLog() async throws {
         var limits = Server.Limits()
         limits.idleDocument = .milliseconds(50)
-        let hub = Hub(store: try Self.store(), limits: limits)
+        let hub = Hub(store: DocumentStore(try Self.store()), limits: limits)
         let outbox = Outbox(limit: 1 << 20) {}
         let session = UUID()
         let (host, _) = try await hub.enter("notes", session: session, .init(user: "alice", name: "a", outbox: outbox))

@@ -35,7 +35,7 @@ struct ServerHarness: Sendable {
         // COLLAB_TEST_LOG=trace shows what the server did, frames included.
         logger.logLevel = ProcessInfo.processInfo.environment["COLLAB_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let services = try Server.services(
-            .init(store: store, host: "127.0.0.1", port: 0, key: key, origins: origins, limits: limits, echoEndpoint: echo),
+            .init(store: DocumentStore(store), host: "127.0.0.1", port: 0, key: key, origins: origins, limits: limits, echoEndpoint: echo),
             logger: logger
         ) { port in portSink.yield(port) }
         let group = ServiceGroup(configuration: .init(services: services, logger: logger))

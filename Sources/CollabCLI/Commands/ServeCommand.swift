@@ -27,11 +27,12 @@ struct ServeCommand: AsyncParsableCommand {
               collab serve
               collab serve --store /srv/collab --port 9000 --key-file /etc/collab/signing.key
               collab serve --host 0.0.0.0 --origin https://docs.example.com --rate 100
+              collab serve --store postgres://collab@db.internal/collab --key-file /etc/collab/signing.key
             """
     )
 
-    @Option(help: "The store directory.")
-    var store = DocumentStore.defaultDirectory
+    @Option(help: "The store: a directory or postgres://USER@HOST[:PORT]/DATABASE (default: $COLLAB_STORE, else collab-data).")
+    var store: String?
 
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
@@ -67,6 +68,10 @@ struct ServeCommand: AsyncParsableCommand {
     var maxClockSkew = Int(ClockSkew.limit / 1000)
 
     func run() async throws {
+        let store = self.store ?? StoreLocation.defaultStore
+        if StoreLocation.isPostgres(store) && keyFile == nil {
+            throw CommandFailure(.usage, "a PostgreSQL store has no folder for a signing key: pass --key-file (the same key on every server)")
+        }
         let path = keyFile ?? "\(store)/signing.key"
         if keyFile == nil && !FileIO.exists(path) {
             try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
@@ -80,7 +85,8 @@ struct ServeCommand: AsyncParsableCommand {
         let key = try loadKey(path)
         var logger = Logger(label: "collab")
         logger.logLevel = .info
-        let store = store
+        let opened = try StoreLocation.open(store)
+        let shown = StoreLocation.shown(store)
         let host = host
         guard maxMessage >= 1024, rate >= 1, maxConnectionsPerUser >= 1, maxConnectionsPerDoc >= 1, pingInterval >= 1, idleUnload >= 0, maxClockSkew >= 0 else {
             throw CommandFailure(.usage, "limits are positive (--max-message at least 1024)")
@@ -93,10 +99,10 @@ struct ServeCommand: AsyncParsableCommand {
         limits.pingInterval = .seconds(pingInterval)
         limits.idleDocument = .seconds(idleUnload)
         limits.maxClockSkew = .seconds(maxClockSkew)
-        let options = Server.Options(store: store, host: host, port: port, key: key, origins: origin, limits: limits)
+        let options = Server.Options(store: opened, host: host, port: port, key: key, origins: origin, limits: limits)
         do {
             try await Server.runUntilSignalled(options, logger: logger) { port in
-                standardError("collab: serving \(store) on ws://\(host):\(port)/ws\n")
+                standardError("collab: serving \(shown) on ws://\(host):\(port)/ws\n")
             }
         } catch let failure as Server.PortInUse {
             throw CommandFailure(.unavailable, failure.description)

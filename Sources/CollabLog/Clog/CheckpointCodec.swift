@@ -16,7 +16,7 @@ package enum CheckpointCodec {
 
     /// Whether a payload is of a layout this reader knows; a checkpoint of another is
     /// passed over (checkpoints only save work: the ops they summarize stay in the log).
-    static func isReadable(_ payload: [UInt8]) -> Bool { payload.first == layout }
+    package static func isReadable(_ payload: [UInt8]) -> Bool { payload.first == layout }
 
     package static func encode(_ snapshot: DocumentSnapshot, compressed: Bool = false) -> [UInt8] {
         var text: [UInt8] = []

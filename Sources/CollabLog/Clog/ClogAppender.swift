@@ -83,21 +83,9 @@ public final class ClogAppender: @unchecked Sendable {
 }
 
 extension ClogAppender {
-    /// What other writers did to a log since its writer last looked.
-    public enum Change: Sendable {
-        case none
-        /// Records were appended after the writer's end: these ops (maybe none: a tag, a
-        /// checkpoint), read and verified. The writer's place is now after them.
-        case appended([Op])
-        /// Not an append: the file was replaced (compaction, salvage into place), cut
-        /// (repair), removed, or ends in a record that does not verify. The log must be
-        /// opened again.
-        case replaced
-    }
-
     /// What others wrote since this writer last looked. A `stat` when nothing changed;
     /// otherwise the new bytes are read under the writer's lock.
-    public func changes() throws(LogError) -> Change {
+    public func changes() throws(LogError) -> LogChange {
         var info = stat()
         guard stat(path, &info) == 0 else { return .replaced }
         if UInt64(info.st_ino) == inode && Int(info.st_size) == length { return .none }
@@ -108,7 +96,7 @@ extension ClogAppender {
         }
     }
 
-    private func changes(through file: OpenLogFile) throws(LogError) -> Change {
+    private func changes(through file: OpenLogFile) throws(LogError) -> LogChange {
         let size = try file.size()
         guard try file.inode() == inode, size >= length else { return .replaced }
         guard size > length else { return .none }

@@ -1,41 +1,21 @@
 import CollabCore
-import CollabLog
 import Foundation
-import Logging
 
-/// The log a document host writes. Other processes write it too (`collab edit`, `tag`,
-/// `compact`, … on a live store): the host appends only after ops it has seen, and
-/// asks what the others did. Used only on the host's disk thread.
-package protocol HostedLog: AnyObject, Sendable {
-    /// Reads the log whole, verified, and takes the writer's place at its end: the
-    /// document it holds now.
-    func open() throws -> Document
-    /// Appends ops as one durable record, then, best effort, `checkpoint` (the state
-    /// after them) as another. Throws `LogError.changed`, having written nothing, when
-    /// another writer wrote since this one last looked.
-    func append(_ ops: [Op], checkpoint: DocumentSnapshot?) throws
-    /// What other writers did since this one last looked.
-    func changes() throws -> ClogAppender.Change
-    /// Op batches written since the log's last checkpoint.
-    var batchesSinceCheckpoint: Int { get }
-    /// Records that a replica holds a version (a skippable record), if the log exists.
-    func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws
-}
-
-/// A document's `.clog` in a store. The file is made at the first write, so that
-/// reading a document that does not exist leaves no file.
-final class StoreLog: HostedLog, @unchecked Sendable {
+/// A directory store's document as its server writes it: one `.clog`, appended through
+/// a `ClogAppender` (one record and one fdatasync per batch). The file is made at the
+/// first write, so that reading a document that does not exist leaves no file. Another
+/// process's append refuses the next one as changed until `changes()` has read it: the
+/// writer appends only after what it has seen.
+final class ClogDocumentLog: DocumentLog, @unchecked Sendable {
     let path: String
     let documentId: String
-    let metrics: ServerMetrics
-    let logger: Logger
+    let observer: LogObserver
     private var appender: ClogAppender?
 
-    init(path: String, documentId: String, metrics: ServerMetrics, logger: Logger) {
+    init(path: String, documentId: String, observer: LogObserver) {
         self.path = path
         self.documentId = documentId
-        self.metrics = metrics
-        self.logger = logger
+        self.observer = observer
     }
 
     /// A torn tail is cut off first (kept beside the log): every writer appends under the
@@ -54,8 +34,7 @@ final class StoreLog: HostedLog, @unchecked Sendable {
             guard case .repaired(_, let cut, let sideFile) = try? ClogRepair.repair(path, now: Date()) else {
                 throw LogError.damaged(path: damagedPath, reason: reason)
             }
-            logger.warning(
-                "cut a torn tail (an unacknowledged write)", metadata: ["doc": "\(documentId)", "bytes": "\(cut)", "kept_in": "\(sideFile)"])
+            observer.notice("cut a torn tail (an unacknowledged write)", ["doc": documentId, "bytes": "\(cut)", "kept_in": sideFile])
             opened = try ClogAppender.openDocument(path)
         }
         appender = opened.0
@@ -64,7 +43,7 @@ final class StoreLog: HostedLog, @unchecked Sendable {
 
     func append(_ ops: [Op], checkpoint: DocumentSnapshot?) throws {
         let start = ContinuousClock.now
-        defer { metrics.fsync(seconds: Hub.seconds(since: start)) }
+        defer { observer.wrote(ContinuousClock.now - start) }
         if appender == nil {
             // Someone else may have made the file since: then their ops come first.
             guard !FileIO.exists(path) else { throw LogError.changed(path: path) }
@@ -73,7 +52,7 @@ final class StoreLog: HostedLog, @unchecked Sendable {
         try appender!.append(ops, checkpoint: checkpoint)
     }
 
-    func changes() throws -> ClogAppender.Change {
+    func changes() throws -> LogChange {
         guard let appender else { return FileIO.exists(path) ? .replaced : .none }
         return try appender.changes()
     }

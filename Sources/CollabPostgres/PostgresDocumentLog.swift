@@ -1,0 +1,169 @@
+import CollabCore
+import CollabLog
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A document on PostgreSQL as a server writes it. Its appends need not follow what it
+/// has seen: ops commute, so two servers append to one document at once and neither is
+/// refused; the database numbers the batches. What the others wrote is read by number:
+/// every batch up to `floor` is in the document; batches above it that this writer wrote
+/// itself are skipped when read. A batch number is taken under the document's row lock
+/// and released at commit, so when batch N is seen every batch before it is too.
+final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
+    let store: PostgresDocumentStore
+    let documentId: String
+    let observer: LogObserver
+    private var floor: Int64 = 0
+    private var own: Set<Int64> = []
+    /// The compaction mark the document had when opened (nil: no document yet); another
+    /// one means the log was rewritten.
+    private var baseThrough: Int64?
+    /// The store's announcements of the document at the last look (`changes`).
+    private var heard: (epoch: Int, count: Int)?
+    private(set) var batchesSinceCheckpoint = 0
+
+    init(store: PostgresDocumentStore, documentId: String, observer: LogObserver) {
+        self.store = store
+        self.documentId = documentId
+        self.observer = observer
+    }
+
+    func open() throws -> Document {
+        heard = store.announcements(of: documentId)
+        own = []
+        guard let opened = try store.openState(documentId) else {
+            floor = 0
+            baseThrough = nil
+            batchesSinceCheckpoint = 0
+            return Document()
+        }
+        let place = store.place(of: documentId)
+        let document = try ClogLog.document(of: ClogScanner.scan(StoredDocument(id: documentId, records: opened.records).clogBytes), path: place)
+        floor = opened.lastBatch
+        baseThrough = opened.baseThrough
+        batchesSinceCheckpoint = opened.batchesSinceCheckpoint
+        return document
+    }
+
+    func append(_ ops: [Op], checkpoint: DocumentSnapshot?) throws {
+        let start = ContinuousClock.now
+        defer { observer.wrote(ContinuousClock.now - start) }
+        // A checkpoint is the state after every batch up to this one: only if this
+        // writer has read every batch before it and none of its own is pending.
+        let checkpointIfNumbered = own.isEmpty ? floor + 1 : nil
+        guard let seq = try store.appendBatch(
+            ops, to: documentId, expectingRecords: nil, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
+        else { return }
+        if baseThrough == nil { baseThrough = 0 }
+        if seq == floor + 1 && own.isEmpty {
+            floor = seq
+        } else {
+            own.insert(seq)
+        }
+        batchesSinceCheckpoint = checkpoint != nil && seq == checkpointIfNumbered ? 0 : batchesSinceCheckpoint + 1
+    }
+
+    func changes() throws -> LogChange {
+        // While the store listens, no announcement since the last look means no change.
+        let now = store.announcements(of: documentId)
+        if let now, let heard, now == heard { return .none }
+        guard let found = try store.batches(of: documentId, after: floor) else {
+            return baseThrough == nil ? .none : .replaced
+        }
+        // Read after taking the count: an announcement that lands meanwhile is looked at again.
+        heard = now
+        if let baseThrough, found.baseThrough != baseThrough { return .replaced }
+        if baseThrough == nil { baseThrough = found.baseThrough }
+        var ops: [Op] = []
+        for (seq, payload) in found.batches {
+            if !own.contains(seq) {
+                do {
+                    ops += try OpBatchCodec.decode(payload)
+                } catch {
+                    throw LogError.damaged(path: store.place(of: documentId), reason: "batch \(seq) does not decode: \(error)")
+                }
+            }
+            floor = max(floor, seq)
+            batchesSinceCheckpoint += 1
+        }
+        own = own.filter { $0 > floor }
+        return found.batches.isEmpty ? .none : .appended(ops)
+    }
+
+    func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws {
+        guard baseThrough != nil else { return }
+        try store.append(StoredRecord(.replicaVersion, acknowledgement.json), to: documentId, expectingRecords: nil)
+    }
+}
+
+extension PostgresDocumentStore {
+    public func documentLog(_ documentId: String, observer: LogObserver) throws -> any DocumentLog {
+        PostgresDocumentLog(store: self, documentId: documentId, observer: observer)
+    }
+
+    /// What a server opens a document from, read in one snapshot: the last checkpoint
+    /// (or the base) and the batches after it; nil when there is no such document.
+    func openState(_ documentId: String) throws -> (records: [StoredRecord], lastBatch: Int64, baseThrough: Int64, batchesSinceCheckpoint: Int)? {
+        let logger = connections.logger
+        return try connections.blockingTransaction("opening \(documentId)") { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var row: (next: Int64, base: ByteBuffer?, baseThrough: Int64)?
+            for try await (next, base, through) in try await connection.query(
+                "SELECT next_batch, base, base_through FROM collab_documents WHERE id = \(documentId)", logger: logger
+            ).decode((Int64, ByteBuffer?, Int64).self) {
+                row = (next, base, through)
+            }
+            guard let row else { return nil }
+            var records: [StoredRecord] = []
+            var from = row.baseThrough
+            if let base = row.base { records.append(StoredRecord(.base, Array(buffer: base))) }
+            for try await (through, payload) in try await connection.query(
+                """
+                SELECT through_batch, payload FROM collab_checkpoints WHERE document = \(documentId) AND through_batch >= \(row.baseThrough)
+                ORDER BY through_batch DESC LIMIT 1
+                """, logger: logger
+            ).decode((Int64, ByteBuffer).self) {
+                // Restored from the checkpoint if this collab can read it; else from the
+                // base and every batch.
+                let bytes = Array(buffer: payload)
+                if CheckpointCodec.isReadable(bytes) {
+                    records = [StoredRecord(.checkpoint, bytes)]
+                    from = through
+                }
+            }
+            var batches = 0
+            for try await payload in try await connection.query(
+                "SELECT payload FROM collab_batches WHERE document = \(documentId) AND seq > \(from) ORDER BY seq", logger: logger
+            ).decode(ByteBuffer.self) {
+                records.append(StoredRecord(.opBatch, Array(buffer: payload)))
+                batches += 1
+            }
+            return (records, row.next - 1, row.baseThrough, batches)
+        }
+    }
+
+    /// The document's batches after `floor`, with its compaction mark, in one snapshot;
+    /// nil when there is no such document.
+    func batches(of documentId: String, after floor: Int64) throws -> (baseThrough: Int64, batches: [(Int64, [UInt8])])? {
+        let logger = connections.logger
+        return try connections.blockingTransaction("reading \(documentId)") { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var baseThrough: Int64?
+            for try await through in try await connection.query(
+                "SELECT base_through FROM collab_documents WHERE id = \(documentId)", logger: logger
+            ).decode(Int64.self) {
+                baseThrough = through
+            }
+            guard let baseThrough else { return nil }
+            var batches: [(Int64, [UInt8])] = []
+            for try await (seq, payload) in try await connection.query(
+                "SELECT seq, payload FROM collab_batches WHERE document = \(documentId) AND seq > \(floor) ORDER BY seq", logger: logger
+            ).decode((Int64, ByteBuffer).self) {
+                batches.append((seq, Array(buffer: payload)))
+            }
+            return (baseThrough, batches)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import CollabLog
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// What this process has heard on `collab_events`: enough for a server to skip asking
+/// the database about documents nobody wrote to.
+struct Heard: Sendable {
+    /// Whether the listener is connected: only then does no announcement mean no change.
+    var listening = false
+    /// Announcements heard per document, and of access changes.
+    var documents: [String: Int] = [:]
+    var access = 0
+    /// Moves each time the listener connects again: what was counted before may have
+    /// missed announcements made while it was away.
+    var epoch = 0
+    var listener: Task<Void, Never>?
+    var outbox: AsyncStream<PostgresEvent>.Continuation?
+}
+
+extension PostgresDocumentStore {
+    /// Listens on `collab_events` on a connection of its own for as long as the process
+    /// runs (or until `stopListening`), connecting again whenever it is cut off, and
+    /// then says `.resumed`: announcements made meanwhile were missed.
+    public func listen(_ heard: @escaping @Sendable (StoreChange) -> Void) {
+        let (messages, outbox) = AsyncStream<PostgresEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let started = self.heard.withLock { state -> Bool in
+            guard state.listener == nil else { return false }
+            state.listener = Task.detached { [self] in
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.listenUntilStopped(heard) }
+                    group.addTask { await self.send(messages) }
+                }
+            }
+            state.outbox = outbox
+            return true
+        }
+        if !started { outbox.finish() }
+    }
+
+    public func stopListening() {
+        let (listener, outbox) = heard.withLock { state in
+            defer {
+                state.listener = nil
+                state.outbox = nil
+                state.listening = false
+            }
+            return (state.listener, state.outbox)
+        }
+        outbox?.finish()
+        listener?.cancel()
+    }
+
+    /// A message for the document's followers on the other servers: sent in order, on
+    /// a pool connection, never stored. Dropped when no listener runs or it is too long.
+    public func broadcast(_ documentId: String, _ message: String) {
+        let event = PostgresEvent.message(documentId, message)
+        guard event.payload.utf8.count <= PostgresEvent.maxPayloadBytes else { return }
+        _ = heard.withLock { $0.outbox }?.yield(event)
+    }
+
+    /// What the access signature is made of: while listening, the count of access
+    /// announcements heard (no query); otherwise nothing, so the rules are read each time.
+    public func accessSignature() -> [Int] {
+        heard.withLock { $0.listening ? [$0.epoch, $0.access] : [] }
+    }
+
+    /// How many announcements of the document were heard, in which epoch; nil when not
+    /// listening.
+    func announcements(of documentId: String) -> (epoch: Int, count: Int)? {
+        heard.withLock { $0.listening ? ($0.epoch, $0.documents[documentId, default: 0]) : nil }
+    }
+
+    private func listenUntilStopped(_ heard: @escaping @Sendable (StoreChange) -> Void) async {
+        let logger = connections.logger
+        var pause = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            if let connection = try? await PostgresStore.connect(url, id: 0, logger: logger) {
+                _ = try? await connection.listen(on: PostgresEvent.channel) { events in
+                    self.heard.withLock { state in
+                        state.listening = true
+                        state.epoch += 1
+                    }
+                    heard(.resumed)
+                    pause = .milliseconds(100)
+                    for try await notification in events {
+                        guard let event = PostgresEvent(payload: notification.payload) else { continue }
+                        switch event {
+                        case .batch(let document, _), .replaced(let document):
+                            self.heard.withLock { $0.documents[document, default: 0] += 1 }
+                            heard(.document(document))
+                        case .access:
+                            self.heard.withLock { $0.access += 1 }
+                            heard(.access)
+                        case .message(let document, let message):
+                            heard(.message(documentId: document, message))
+                        }
+                    }
+                }
+                try? await connection.close()
+            }
+            self.heard.withLock { $0.listening = false }
+            if !Task.isCancelled { logger.warning("not listening to the store; connecting again", metadata: ["store": "\(name)"]) }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(2))
+        }
+    }
+
+    private func send(_ events: AsyncStream<PostgresEvent>) async {
+        let logger = connections.logger
+        for await event in events {
+            _ = try? await connections.with("a broadcast") { connection in try await event.notify(connection, logger) }
+        }
+    }
+}
