@@ -72,6 +72,17 @@ extension DocumentStore: Store {
         }
     }
 
+    /// Under the log's writer lock.
+    public func rewrite(_ documentId: String, _ body: @escaping @Sendable (StoredDocument) throws -> StoredDocument) throws {
+        let path = try path(for: documentId)
+        guard FileIO.exists(path) else { throw LogError.missingInput(path: place(of: documentId)) }
+        try ClogLog.withWriterLock(path) {
+            let now = try ClogLog.storedRecords(in: path)
+            guard now.id == documentId else { throw misfiled(path, documentId, header: now.id) }
+            try FileIO.replace(path, with: try body(now).clogBytes)
+        }
+    }
+
     public func accessEvents() throws -> [[UInt8]] {
         guard FileIO.exists(accessLogPath) else { return [] }
         return try ClogLog.records(ofType: .accessControl, in: accessLogPath)

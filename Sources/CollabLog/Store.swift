@@ -40,6 +40,11 @@ public protocol Store: Sendable {
     /// or makes it.
     func replace(_ document: StoredDocument, expectingRecords: Int?) throws
 
+    /// Rewrites a document's whole log in one step no other writer can enter (a
+    /// compaction): `body` gets its records as they are and returns what replaces them
+    /// (or throws, and nothing changes).
+    func rewrite(_ documentId: String, _ body: @escaping @Sendable (StoredDocument) throws -> StoredDocument) throws
+
     /// The store's access events, each the JSON of one, in the order they were made.
     func accessEvents() throws -> [[UInt8]]
 

@@ -7,7 +7,9 @@ import PostgresNIO
 
 /// A document on PostgreSQL as a server writes it. Its appends need not follow what it
 /// has seen: ops commute, so two servers append to one document at once and neither is
-/// refused; the database numbers the batches. What the others wrote is read by number:
+/// refused; the database numbers the batches. Only a rewrite (a compaction) refuses
+/// them, as changed: ops checked against the history before it may be ones the
+/// compacted document cannot take, so they are checked again after reading it. What the others wrote is read by number:
 /// every batch up to `floor` is in the document; batches above it that this writer wrote
 /// itself are skipped when read. A batch number is taken under the document's row lock
 /// and released at commit, so when batch N is seen every batch before it is too.
@@ -54,7 +56,8 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         // writer has read every batch before it and none of its own is pending.
         let checkpointIfNumbered = own.isEmpty ? floor + 1 : nil
         guard let seq = try store.appendBatch(
-            ops, to: documentId, expectingRecords: nil, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
+            ops, to: documentId, expectingRecords: nil, expectingBase: baseThrough ?? 0, checkpoint: checkpoint,
+            checkpointIfNumbered: checkpointIfNumbered)
         else { return }
         if baseThrough == nil { baseThrough = 0 }
         if seq == floor + 1 && own.isEmpty {

@@ -62,10 +62,13 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     /// Appends the ops not stored yet as one batch; returns the batch's number, or nil
     /// when every op was stored already. `checkpoint`, the state after the ops, is
     /// stored with them only if the batch is numbered `checkpointIfNumbered` and holds
-    /// every op: only then is it the state after every batch up to it.
+    /// every op: only then is it the state after every batch up to it. With
+    /// `expectingBase`, a log rewritten since (its compaction mark moved) is refused as
+    /// changed: the ops were checked against the history before the rewrite.
     @discardableResult
     func appendBatch(
-        _ ops: [Op], to documentId: String, expectingRecords: Int?, checkpoint: DocumentSnapshot? = nil, checkpointIfNumbered: Int64? = nil
+        _ ops: [Op], to documentId: String, expectingRecords: Int?, expectingBase: Int64? = nil, checkpoint: DocumentSnapshot? = nil,
+        checkpointIfNumbered: Int64? = nil
     ) throws -> Int64? {
         guard !ops.isEmpty else { return nil }
         let logger = connections.logger
@@ -76,6 +79,13 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
             let next = try await Self.lockRow(documentId, connection, logger)!
             if let expectingRecords, try await Self.recordCount(documentId, connection, logger) != expectingRecords {
                 throw LogError.changed(path: place)
+            }
+            if let expectingBase {
+                for try await through in try await connection.query(
+                    "SELECT base_through FROM collab_documents WHERE id = \(documentId)", logger: logger
+                ).decode(Int64.self) where through != expectingBase {
+                    throw LogError.changed(path: place)
+                }
             }
             let fresh = try await Self.unstored(ops, of: documentId, connection, logger)
             guard !fresh.isEmpty else { return nil }
@@ -148,13 +158,36 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
             if let expectingRecords, try await Self.recordCount(document.id, connection, logger) != expectingRecords {
                 throw LogError.changed(path: place)
             }
-            for table in ["collab_batches", "collab_tags", "collab_checkpoints", "collab_replica_versions"] {
-                try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE document = $1", binds: Self.binds(document.id)), logger: logger)
+            try await Self.replaceRecords(with: document, next: next, connection, logger)
+        }
+    }
+
+    /// Replaces a locked document's records, numbering its batches on from `next`: a
+    /// batch number never means two batches.
+    static func replaceRecords(with document: StoredDocument, next: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        for table in ["collab_batches", "collab_tags", "collab_checkpoints", "collab_replica_versions"] {
+            try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE document = $1", binds: binds(document.id)), logger: logger)
+        }
+        try await connection.query("UPDATE collab_documents SET base = NULL, base_through = 0 WHERE id = \(document.id)", logger: logger)
+        try await PostgresStore.insert(document, into: connection, firstBatch: next, logger: logger)
+        try await PostgresEvent.replaced(document.id).notify(connection, logger)
+    }
+
+    /// In one transaction holding the document's row lock: appends wait for it.
+    public func rewrite(_ documentId: String, _ body: @escaping @Sendable (StoredDocument) throws -> StoredDocument) throws {
+        let logger = connections.logger
+        let place = place(of: documentId)
+        try connections.blockingTransaction("rewriting \(documentId)") { connection in
+            guard let next = try await Self.lockRow(documentId, connection, logger) else { throw LogError.missingInput(path: place) }
+            var now = StoredDocument(id: documentId, records: [])
+            for try await base in try await connection.query(
+                "SELECT base FROM collab_documents WHERE id = \(documentId)", logger: logger
+            ).decode(ByteBuffer?.self) {
+                if let base { now.records.append(StoredRecord(.base, Array(buffer: base))) }
             }
-            try await connection.query("UPDATE collab_documents SET base = NULL, base_through = 0 WHERE id = \(document.id)", logger: logger)
-            // Numbered on from where the log was: a batch number never means two batches.
-            try await PostgresStore.insert(document, into: connection, firstBatch: next, logger: logger)
-            try await PostgresEvent.replaced(document.id).notify(connection, logger)
+            now.records += try await PostgresStore.records(of: documentId, from: connection, logger: logger)
+            let replacement = try body(now)
+            try await Self.replaceRecords(with: replacement, next: next, connection, logger)
         }
     }
 

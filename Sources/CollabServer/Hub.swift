@@ -60,7 +60,14 @@ package actor Hub {
     /// The store's access rules now (re-read whenever the access log changed, so
     /// `collab grant` and `revoke` on the same store take effect at once).
     package nonisolated func policy() throws -> AccessPolicy {
-        try policies.policy()
+        do {
+            return try policies.policy()
+        } catch let error as LogError {
+            throw error
+        } catch {
+            // The store is out of reach (its database), not wrong: try again later.
+            throw DocumentHost.Refusal.unavailable("the access rules cannot be read now: \(error)")
+        }
     }
 
     // MARK: Sessions
@@ -229,13 +236,19 @@ package actor Hub {
             observer: LogObserver(
                 wrote: { metrics.fsync(seconds: Self.seconds($0)) },
                 notice: { message, details in logger.warning("\(message)", metadata: details.mapValues { .string($0) }) }))
-        let document = try log.open()
-        let policies = self.policies
+        let document: Document
+        do {
+            document = try log.open()
+        } catch let error as LogError {
+            throw error
+        } catch {
+            throw DocumentHost.Refusal.unavailable("the document cannot be read now: \(error)")
+        }
         // A page's ops leave room in the message for its head and the version.
         let host = DocumentHost(
             documentId: documentId, document: document, log: log, checkpointEvery: ClogLog.checkpointInterval,
             pageBytes: limits.maxMessageBytes - 512 - documentId.utf8.count, maxClockSkew: limits.maxClockSkewMilliseconds,
-            policy: { try policies.policy() }, logger: logger)
+            policy: { [weak self] in try self?.policy() }, logger: logger)
         hosts[documentId] = host
         metrics.documentsOpen(hosts.count)
         logger.info("opened document", metadata: ["doc": "\(documentId)"])

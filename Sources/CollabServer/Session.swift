@@ -87,6 +87,8 @@ actor Session {
             case "leave": await leave(docId)
             default: refuse("bad_message", "unknown message type \(type)", docId: docId)
             }
+        } catch DocumentHost.Refusal.unavailable(let reason) {
+            refuse("unavailable", reason, docId: docId)
         } catch {
             refuse("internal", "\(error)", docId: docId)
         }

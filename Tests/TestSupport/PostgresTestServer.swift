@@ -53,30 +53,59 @@ public enum PostgresTestServer {
         if let given = ProcessInfo.processInfo.environment["COLLAB_TEST_POSTGRES"], !given.isEmpty {
             return String(given.prefix { $0 != "#" })
         }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/postgres-test-cluster").path
-        // system(), not Process: the server the script leaves running inherits what
-        // Foundation's Process watches for the child's end, so waiting for it never ends.
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("collab-pg-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let status = system("'\(script)' start > '\(output).out' 2> '\(output).err' < /dev/null")
-        let printed = ((try? String(contentsOfFile: output + ".out", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let complaint = (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: output + ".out")
-        try? FileManager.default.removeItem(atPath: output + ".err")
+        let (status, printed, complaint) = script("start")
         guard status == 0, printed.hasPrefix("postgres://") else {
-            throw Failure(description: "no PostgreSQL for the tests: COLLAB_TEST_POSTGRES is unset and \(script) start failed: \(complaint)")
+            throw Failure(description: "no PostgreSQL for the tests: COLLAB_TEST_POSTGRES is unset and scripts/postgres-test-cluster start failed: \(complaint)")
         }
-        started = (script, printed)
+        started = printed
         atexit {
-            guard let (script, url) = PostgresTestServer.started else { return }
-            _ = system("'\(script)' stop '\(url)' > /dev/null 2>&1")
+            guard let url = PostgresTestServer.started else { return }
+            PostgresTestServer.stop(url)
         }
         return String(printed.prefix { $0 != "#" })
     }
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var known: Result<String, any Error>?
+    /// A cluster of the caller's own, for a test that stops and starts its server: its
+    /// URL with the folder as the fragment (`down`, `up`, `stop` take it).
+    public static func privateCluster() throws -> String {
+        let (status, printed, complaint) = script("start")
+        guard status == 0, printed.hasPrefix("postgres://") else { throw Failure(description: "a private cluster did not start: \(complaint)") }
+        return printed
+    }
+
+    /// Stops a private cluster's server as a crash would; `up` starts it again.
+    public static func down(_ cluster: String) throws {
+        let (status, _, complaint) = script("down '\(cluster)'")
+        guard status == 0 else { throw Failure(description: "down: \(complaint)") }
+    }
+
+    public static func up(_ cluster: String) throws {
+        let (status, _, complaint) = script("up '\(cluster)'")
+        guard status == 0 else { throw Failure(description: "up: \(complaint)") }
+    }
+
+    /// Stops a private cluster and removes its folder.
+    public static func stop(_ cluster: String) {
+        _ = script("stop '\(cluster)'")
+    }
+
+    /// Runs scripts/postgres-test-cluster with `arguments`: its status, output and complaint.
+    private static func script(_ arguments: String) -> (Int32, String, String) {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/postgres-test-cluster").path
+        // system(), not Process: a server the script leaves running inherits what
+        // Foundation's Process watches for the child's end, so waiting for it never ends.
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("collab-pg-\(UUID().uuidString)").path
+        let status = system("'\(script)' \(arguments) > '\(output).out' 2> '\(output).err' < /dev/null")
+        let printed = ((try? String(contentsOfFile: output + ".out", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let complaint = (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: output + ".out")
+        try? FileManager.default.removeItem(atPath: output + ".err")
+        return (status, printed, complaint)
+    }
+
     /// The cluster this process started (the script and its URL), to stop at exit.
-    nonisolated(unsafe) private static var started: (String, String)?
+    nonisolated(unsafe) private static var started: String?
 }

@@ -95,9 +95,9 @@ struct CompactCommand: ParsableCommand {
         }
     }
 
-    /// A document in a store that is not a directory (PostgreSQL): its log is rewritten
-    /// in one transaction, if no other writer came in between (or read again and tried
-    /// again). Nothing is kept of the log before (`collab store copy` makes backups).
+    /// A document in a store that is not a directory (PostgreSQL): read, compacted and
+    /// rewritten in one transaction, which writers wait for. Nothing is kept of the log
+    /// before (`collab store copy` makes backups).
     private func compactStored(in store: any Store) throws {
         if let output {
             let log = try location.load()
@@ -105,14 +105,20 @@ struct CompactCommand: ParsableCommand {
             if !dryRun { try FileIO.replace(output, with: result.bytes) }
             return report(log: log, bytesBefore: log.storedBytes, result: result, backup: nil)
         }
-        try retryingWhenTheLogChanges {
+        if dryRun {
             let log = try location.load()
-            let result = try compacted(log)
-            if !dryRun {
-                try store.replace(try ClogLog.storedRecords(bytes: result.bytes, path: location.name), expectingRecords: log.recordCount ?? 0)
-            }
-            report(log: log, bytesBefore: log.storedBytes, result: result, backup: nil)
+            return report(log: log, bytesBefore: log.storedBytes, result: try compacted(log), backup: nil)
         }
+        let outcome = RewriteOutcome()
+        let command = self
+        try store.rewrite(location.log) { stored in
+            let log = try OpLogFile.load(bytes: stored.clogBytes, path: command.location.name)
+            let result = try command.compacted(log)
+            outcome.value = (log, result)
+            return try ClogLog.storedRecords(bytes: result.bytes, path: command.location.name)
+        }
+        let (log, result) = outcome.value!
+        report(log: log, bytesBefore: log.storedBytes, result: result, backup: nil)
     }
 
     private func compacted(_ log: OpLogFile) throws -> LogCompaction.Result {
@@ -165,4 +171,10 @@ struct CompactCommand: ParsableCommand {
         let written = dryRun ? " (dry run: nothing written)" : backup.map { "; the previous file is \($0)" } ?? ""
         print("\(location.name): \(before) → \(result.bytes.count) bytes, \(log.ops.count) → \(result.opsAfter) ops after the cutoff \(result.cutoff)\(result.droppedTags.isEmpty ? "" : ", \(result.droppedTags.count) tags dropped")\(written)")
     }
+}
+
+/// What a compaction inside `Store.rewrite` made, carried out of it: the body runs once,
+/// before `rewrite` returns.
+private final class RewriteOutcome: @unchecked Sendable {
+    var value: (OpLogFile, LogCompaction.Result)?
 }

@@ -1,0 +1,336 @@
+import CollabCore
+import CollabLog
+import CollabServer
+import CollabTestSupport
+import Foundation
+import Testing
+
+/// A value shared with a task started before it is known.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
+
+/// Several `collab serve` processes on one PostgreSQL store (docs/postgres.md), with
+/// clients on each, as a load balancer would spread them.
+@Suite("Several servers on one PostgreSQL store", .serialized, .timeLimit(.minutes(4)))
+struct MultiNodeTests {
+    typealias ServeProcess = ServeCommandTests.ServeProcess
+
+    /// A store with its schema, a key, alice as owner of `notes`, and her token.
+    struct Setup {
+        let url: String
+        let dir: URL
+        let token: String
+
+        init(url given: String? = nil) throws {
+            url = try given ?? PostgresTestServer.freshDatabase()
+            dir = try CLI.scratch()
+            for arguments in [
+                ["store", "init", url], ["keygen", "-o", "signing.key"], ["grant", "notes", "alice", "owner", "--as", "alice", "--store", url],
+            ] {
+                let result = try CLI.run(arguments, in: dir)
+                #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            }
+            token = try CLI.run(["token", "issue", "--user", "alice", "--key-file", "signing.key", "--store", url], in: dir).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        func node() throws -> ServeProcess {
+            try ServeProcess(in: dir, ["--store", url, "--key-file", "signing.key"])
+        }
+
+        func text() throws -> String {
+            try CLI.run(["materialize", "--store", url, "notes"], in: dir).stdout
+        }
+    }
+
+    /// What one client did: the characters it had acknowledged, and the ops of other
+    /// clients it was sent (as `client:seq`).
+    struct Typed {
+        var acknowledged: [Int] = []
+        /// The ops acknowledged, in order: what the client holds for sure.
+        var acknowledgedOps: [Op] = []
+        var heard: Set<String> = []
+        /// The errors the server sent.
+        var errors: [String] = []
+    }
+
+    /// One client on one server, as an editor is: it keeps the document (from its join's
+    /// catch-up and the ops it is sent), and types `count` characters at the start, one
+    /// after another (each sent when the last is acknowledged). It listens until it has
+    /// heard `expecting` of others' ops, or `timeout` passed, or the server went away, or
+    /// refused an op (the refusal is kept).
+    /// With `resuming`, the client goes on from those ops, joining with their version as
+    /// `since`, as a client that moves to another server does.
+    static func type(
+        _ count: Int, as client: String, on url: String, token: String, resuming: [Op]? = nil, expecting: Int = 0,
+        timeout: Duration = .seconds(20)
+    ) async throws -> Typed {
+        let connection = ProtocolClient(url: url, token: token)
+        let deadline = Task {
+            try await Task.sleep(for: timeout)
+            connection.cancel()
+        }
+        defer { deadline.cancel() }
+        var typed = Typed()
+        let document = Document()
+        for op in resuming ?? [] { try document.apply(op) }
+        let since = resuming.map { _ in document.version }
+        var sent: [Op] = []
+        var inbox = connection.messages.makeAsyncIterator()
+        func send() throws {
+            let start = document.historyCount
+            _ = try document.insert("x", at: 0, by: client, timestamp: document.tick(now: Int64(Date().timeIntervalSince1970 * 1000)))
+            sent = document.history(from: start)
+            connection.send(ProtocolMessages.ops("notes", sent))
+        }
+        while let text = await inbox.next() {
+            guard case .object(let fields) = try JSONParser.parse(text), case .string(let type)? = fields["type"] else { continue }
+            switch type {
+            case "auth_ok": connection.send(ProtocolMessages.join("notes", since: since))
+            case "sync_response", "ops":
+                if case .array(let ops)? = fields["ops"] {
+                    for value in ops {
+                        let op = try OpJSON.decode(value)
+                        try document.apply(op)
+                        if op.id.client != client { typed.heard.insert("\(op.id.client):\(op.id.seq)") }
+                    }
+                }
+                if type == "sync_response", case .bool(true)? = fields["last"], sent.isEmpty, count > 0 { try send() }
+            case "ack":
+                typed.acknowledged.append(sent[0].id.seq)
+                typed.acknowledgedOps += sent
+                if typed.acknowledged.count < count { try send() }
+            case "error":
+                typed.errors.append(text)
+                if text.contains(#""code":"unavailable""#) || text.contains(#""code":"invalid_op""#) { break }
+            default: break
+            }
+            if !typed.errors.isEmpty || (typed.acknowledged.count >= count && typed.heard.count >= expecting) { break }
+        }
+        return typed
+    }
+
+    @Test func clientsOnTwoServersConverge() async throws {
+        let setup = try Setup()
+        let (a, b) = (try setup.node(), try setup.node())
+        defer {
+            a.kill(SIGTERM)
+            b.kill(SIGTERM)
+        }
+        async let first = Self.type(40, as: "alice/a", on: a.url, token: setup.token, expecting: 40)
+        async let second = Self.type(40, as: "alice/b", on: b.url, token: setup.token, expecting: 40)
+        let (typedOnA, typedOnB) = try await (first, second)
+        #expect(typedOnA.acknowledged.count == 40 && typedOnB.acknowledged.count == 40)
+        // Each heard every op of the other, though they were written through another server.
+        #expect(typedOnA.heard == Set((0..<40).map { "alice/b:\($0)" }))
+        #expect(typedOnB.heard == Set((0..<40).map { "alice/a:\($0)" }))
+        #expect(try setup.text().count == 80)
+        let verified = try CLI.run(["verify", "--store", setup.url], in: setup.dir)
+        #expect(verified.status == 0, "\(verified.stdout)")
+        // Metrics say how long the database took; health says it answers.
+        let health = try await RawWebSocket.exchange(port: a.port, Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        #expect(health.head.hasPrefix("HTTP/1.1 200") && health.body == "ok\n", "\(health)")
+        let metrics = try await RawWebSocket.exchange(port: b.port, Array("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        #expect(metrics.body.contains("collab_database_latency_seconds_count"), "\(metrics.body.prefix(300))")
+    }
+
+    /// An operator's `collab edit` on the store reaches the clients of both servers.
+    @Test func anOfflineEditReachesEveryServersClients() async throws {
+        let setup = try Setup()
+        let (a, b) = (try setup.node(), try setup.node())
+        defer {
+            a.kill(SIGTERM)
+            b.kill(SIGTERM)
+        }
+        async let onA = Self.type(1, as: "alice/a", on: a.url, token: setup.token, expecting: 2, timeout: .seconds(10))
+        async let onB = Self.type(1, as: "alice/b", on: b.url, token: setup.token, expecting: 2, timeout: .seconds(10))
+        // Both have joined (and typed) before the edit is made.
+        try await Task.sleep(for: .seconds(1))
+        let edited = try CLI.run(["edit", "--store", setup.url, "notes", "--client", "alice/op", "insert", "0", "!"], in: setup.dir)
+        #expect(edited.status == 0, "\(edited.stderr)")
+        let madeAt = ContinuousClock.now
+        let (typedOnA, typedOnB) = try await (onA, onB)
+        #expect(ContinuousClock.now - madeAt < .seconds(1))
+        #expect(typedOnA.heard.contains("alice/op:0") && typedOnB.heard.contains("alice/op:0"), "\(typedOnA.heard) \(typedOnB.heard)")
+    }
+
+    /// `kill -9` of a server while its client types: every acknowledged op is in the
+    /// store, and the client, moving to the other server with `since`, goes on from there.
+    @Test func killingAServerLosesNoAcknowledgedOp() async throws {
+        let setup = try Setup()
+        let (a, b) = (try setup.node(), try setup.node())
+        defer { b.kill(SIGTERM) }
+        let killer = Task {
+            try await Task.sleep(for: .milliseconds(700))
+            a.kill()
+        }
+        let typed = try await Self.type(100_000, as: "alice/a", on: a.url, token: setup.token, timeout: .seconds(5))
+        try await killer.value
+        #expect(typed.acknowledged.count > 10, "only \(typed.acknowledged.count) acknowledged")
+        // Every character is one of alice/a's ops, typed in order.
+        let version = VersionVector(["alice/a": try setup.text().count])
+        #expect(version["alice/a"] >= (typed.acknowledged.last ?? 0) + 1, "the store has \(version), the client had \(typed.acknowledged.count) acknowledged")
+        let afterwards = try await Self.type(5, as: "alice/a", on: b.url, token: setup.token, resuming: typed.acknowledgedOps)
+        #expect(afterwards.acknowledged.first == version["alice/a"])
+        #expect(try setup.text().count == version["alice/a"] + 5)
+        #expect(try CLI.run(["verify", "--store", setup.url], in: setup.dir).status == 0)
+    }
+
+    /// A compaction while both servers serve: both read the document again and their
+    /// clients go on typing. An op made concurrently with ops the compaction squashed
+    /// may be refused (invalid_op: behind the cutoff); every acknowledged op is kept.
+    @Test func aCompactionWhileServingLosesNothing() async throws {
+        let setup = try Setup()
+        let (a, b) = (try setup.node(), try setup.node())
+        defer {
+            a.kill(SIGTERM)
+            b.kill(SIGTERM)
+        }
+        let compacted = Task {
+            try await Task.sleep(for: .milliseconds(500))
+            return try CLI.run(["compact", "--store", setup.url, "notes", "--before", "head"], in: setup.dir)
+        }
+        async let onA = Self.type(60, as: "alice/a", on: a.url, token: setup.token)
+        async let onB = Self.type(60, as: "alice/b", on: b.url, token: setup.token)
+        let (typedOnA, typedOnB) = try await (onA, onB)
+        let compaction = try await compacted.value
+        #expect(compaction.status == 0, "\(compaction.stderr)")
+        for typed in [typedOnA, typedOnB] {
+            #expect(typed.acknowledged.count == 60 || typed.errors.allSatisfy { $0.contains("compaction") }, "\(typed.errors)")
+        }
+        #expect(typedOnA.acknowledged.count + typedOnB.acknowledged.count > 60)
+        #expect(try setup.text().count == typedOnA.acknowledged.count + typedOnB.acknowledged.count)
+        #expect(try CLI.run(["verify", "--store", setup.url], in: setup.dir).status == 0)
+        #expect(try PostgresTestServer.psql(setup.url, "SELECT base IS NOT NULL FROM collab_documents WHERE id = 'notes'") == "t")
+    }
+
+    /// A grant revoked with `collab revoke` on one machine closes the sessions it allowed
+    /// on every server within a second.
+    @Test func aRevocationAppliesOnEveryServerWithinASecond() async throws {
+        let setup = try Setup()
+        let (a, b) = (try setup.node(), try setup.node())
+        defer {
+            a.kill(SIGTERM)
+            b.kill(SIGTERM)
+        }
+        #expect(try CLI.run(["grant", "notes", "bob", "editor", "--as", "alice", "--store", setup.url], in: setup.dir).status == 0)
+        let bob = try CLI.run(["token", "issue", "--user", "bob", "--key-file", "signing.key", "--store", setup.url], in: setup.dir).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        /// Bob follows `notes` on a server; how long after `revokedAt` (set once both
+        /// have joined) his session was ended.
+        let joined = AsyncStream<Void>.makeStream()
+        let revokedAt = Locked<ContinuousClock.Instant?>(nil)
+        @Sendable func follow(_ node: ServeProcess) async -> Duration? {
+            let connection = ProtocolClient(url: node.url, token: bob)
+            let watchdog = AnswerWatchdog(connection, timeout: .seconds(10))
+            defer { watchdog.stop() }
+            var inbox = connection.messages.makeAsyncIterator()
+            while let text = await inbox.next() {
+                if text.contains(#""type":"auth_ok""#) { connection.send(ProtocolMessages.join("notes")) }
+                if text.contains(#""type":"sync_response""#) { joined.continuation.yield() }
+                if text.contains(#""code":"revoked""#), let at = revokedAt.value { return ContinuousClock.now - at }
+            }
+            return nil
+        }
+        async let onA = follow(a)
+        async let onB = follow(b)
+        var joins = joined.stream.makeAsyncIterator()
+        _ = await joins.next()
+        _ = await joins.next()
+        revokedAt.value = .now
+        let revoke = try CLI.run(["revoke", "notes", "bob", "--as", "alice", "--store", setup.url], in: setup.dir)
+        #expect(revoke.status == 0, "\(revoke.stderr)")
+        let (afterOnA, afterOnB) = await (onA, onB)
+        // Within a second of the revocation landing (the command itself takes some of it).
+        #expect(afterOnA != nil && afterOnA! < .seconds(1.5), "\(String(describing: afterOnA))")
+        #expect(afterOnB != nil && afterOnB! < .seconds(1.5), "\(String(describing: afterOnB))")
+    }
+
+    /// Presence crosses servers: a client on one sees the other's join and cursor.
+    @Test func presenceCrossesServers() async throws {
+        let setup = try Setup()
+        let (a, b) = (try setup.node(), try setup.node())
+        defer {
+            a.kill(SIGTERM)
+            b.kill(SIGTERM)
+        }
+        let watcher = ProtocolClient(url: b.url, token: setup.token)
+        var inbox = watcher.messages.makeAsyncIterator()
+        var sawJoin = false
+        var sawName = false
+        let typist = Task { try await Self.type(1, as: "alice/a", on: a.url, token: setup.token, timeout: .seconds(5)) }
+        var named = false
+        while let text = await inbox.next() {
+            if text.contains(#""type":"auth_ok""#) { watcher.send(ProtocolMessages.join("notes")) }
+            if text.contains(#""type":"sync_response""#) && !named {
+                named = true
+                // A second client on server A, with a name: b's watcher must hear it.
+                let other = ProtocolClient(url: a.url, token: setup.token)
+                var otherInbox = other.messages.makeAsyncIterator()
+                Task {
+                    while let message = await otherInbox.next() {
+                        if message.contains(#""type":"auth_ok""#) { other.send(ProtocolMessages.join("notes")) }
+                        if message.contains(#""type":"sync_response""#) {
+                            other.send(#"{"type":"presence","docId":"notes","name":"Alice on A"}"#)
+                        }
+                    }
+                }
+            }
+            if text.contains(#""type":"presence""#) && text.contains(#""state":"joined""#) { sawJoin = true }
+            if text.contains(#""name":"Alice on A""#) { sawName = true }
+            if sawJoin && sawName { break }
+        }
+        #expect(sawJoin && sawName)
+        _ = try? await typist.value
+    }
+
+    /// The database stops under a server and starts again: meanwhile writes are refused
+    /// as unavailable, and afterwards the server takes writes again by itself.
+    @Test func aDatabaseRestartIsRefusedThenRecoveredFrom() async throws {
+        let cluster = try PostgresTestServer.privateCluster()
+        defer { PostgresTestServer.stop(cluster) }
+        let url = String(cluster.prefix { $0 != "#" })
+        let setup = try Setup(url: url)
+        let a = try setup.node()
+        defer { a.kill(SIGTERM) }
+        let before = try await Self.type(5, as: "alice/a", on: a.url, token: setup.token)
+        #expect(before.acknowledged.count == 5)
+        try PostgresTestServer.down(cluster)
+        let health = try await RawWebSocket.exchange(port: a.port, Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        #expect(health.head.hasPrefix("HTTP/1.1 503"), "\(health.head)")
+        // A write while the database is away is refused, not acknowledged.
+        let connection = ProtocolClient(url: a.url, token: setup.token)
+        var inbox = connection.messages.makeAsyncIterator()
+        var refusal: String?
+        while let text = await inbox.next() {
+            if text.contains(#""type":"auth_ok""#) { connection.send(ProtocolMessages.join("notes")) }
+            if text.contains(#""type":"sync_response""#) {
+                let op = Op(id: OpId("alice/a", 5), timestamp: Timestamp(wall: 1), payload: .textInsert(TextInsert(after: OpId("alice/a", 4), before: nil, text: "x")))
+                connection.send(ProtocolMessages.ops("notes", [op]))
+            }
+            if text.contains(#""type":"ack""#) || text.contains(#""type":"error""#) {
+                refusal = text
+                break
+            }
+        }
+        #expect(refusal?.contains(#""code":"unavailable""#) == true, "\(refusal ?? "nothing")")
+        try PostgresTestServer.up(cluster)
+        // Back by itself: the same client id goes on from what the store holds.
+        var after = Typed()
+        for _ in 0..<20 where after.acknowledged.count < 5 {
+            try await Task.sleep(for: .milliseconds(250))
+            after = (try? await Self.type(5, as: "alice/a", on: a.url, token: setup.token, resuming: before.acknowledgedOps, timeout: .seconds(3))) ?? Typed()
+        }
+        #expect(after.acknowledged == [5, 6, 7, 8, 9])
+        #expect(try setup.text().count == 10)
+    }
+}
