@@ -15,8 +15,9 @@ public protocol DocumentLog: AnyObject, Sendable {
     func append(_ ops: [Op], checkpoint: DocumentSnapshot?) throws
     /// What other writers did since this one last looked.
     func changes() throws -> LogChange
-    /// Op batches written since the log's last checkpoint.
-    var batchesSinceCheckpoint: Int { get }
+    /// Whether the next append should carry a checkpoint (`CheckpointSchedule`, counting
+    /// the batches since the log's last checkpoint, whoever wrote them).
+    var checkpointDue: Bool { get }
     /// Records that a replica holds a version, if the document exists.
     func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws
 }

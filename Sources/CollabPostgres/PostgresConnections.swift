@@ -49,9 +49,16 @@ final class PostgresConnections: @unchecked Sendable {
             giveBack(connection)
             return result
         } catch {
+            // The body's own refusals (a log that changed, a compaction's checks) come out
+            // as they are, and the connection (rolled back) is kept; what PostgreSQL or
+            // the network said closes it and names the step.
+            let rolledBack = (error as? PostgresTransactionError).map { $0.rollbackError == nil } ?? true
+            let inner = (error as? PostgresTransactionError).map { $0.closureError ?? $0 } ?? error
+            if rolledBack, !(inner is PSQLError || inner is PostgresTransactionError || inner is PostgresStoreError || inner is IOError || inner is ChannelError) {
+                giveBack(connection)
+                throw inner
+            }
             try? await connection.close()
-            if let error = error as? LogError { throw error }
-            if let error = error as? PostgresTransactionError, let inner = error.closureError as? LogError { throw inner }
             throw PostgresStore.unwrapped(error, step)
         }
     }

@@ -23,8 +23,10 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
     /// one means the log was rewritten.
     private var baseThrough: Int64?
     /// The store's announcements of the document at the last look (`changes`).
-    private var heard: (epoch: Int, count: Int)?
-    private(set) var batchesSinceCheckpoint = 0
+    private var heard: PostgresDocumentStore.Announced?
+    private var batchesSinceCheckpoint = 0
+
+    var checkpointDue: Bool { CheckpointSchedule.isDue(batchesSinceCheckpoint: batchesSinceCheckpoint) }
 
     init(store: PostgresDocumentStore, documentId: String, observer: LogObserver) {
         self.store = store
@@ -55,9 +57,8 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         // A checkpoint is the state after every batch up to this one: only if this
         // writer has read every batch before it and none of its own is pending.
         let checkpointIfNumbered = own.isEmpty ? floor + 1 : nil
-        guard let seq = try store.appendBatch(
-            ops, to: documentId, expectingRecords: nil, expectingBase: baseThrough ?? 0, checkpoint: checkpoint,
-            checkpointIfNumbered: checkpointIfNumbered)
+        guard let seq = try store.serverAppend(
+            ops, to: documentId, expectingBase: baseThrough ?? 0, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
         else { return }
         if baseThrough == nil { baseThrough = 0 }
         if seq == floor + 1 && own.isEmpty {
@@ -69,9 +70,10 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
     }
 
     func changes() throws -> LogChange {
-        // While the store listens, no announcement since the last look means no change.
+        // While the store listens, no batch announced past what this writer has (its own
+        // included) and no rewrite announced means no change: no query.
         let now = store.announcements(of: documentId)
-        if let now, let heard, now == heard { return .none }
+        if let now, let heard, now.epoch == heard.epoch, now.rewrites == heard.rewrites, now.lastBatch <= floor { return .none }
         guard let found = try store.batches(of: documentId, after: floor) else {
             return baseThrough == nil ? .none : .replaced
         }
@@ -147,26 +149,56 @@ extension PostgresDocumentStore {
         }
     }
 
-    /// The document's batches after `floor`, with its compaction mark, in one snapshot;
-    /// nil when there is no such document.
+    /// The document's batches after `floor`, with its compaction mark, in one statement
+    /// (one snapshot); nil when there is no such document.
     func batches(of documentId: String, after floor: Int64) throws -> (baseThrough: Int64, batches: [(Int64, [UInt8])])? {
         let logger = connections.logger
-        return try connections.blockingTransaction("reading \(documentId)") { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+        return try connections.blocking("reading \(documentId)") { connection in
             var baseThrough: Int64?
-            for try await through in try await connection.query(
-                "SELECT base_through FROM collab_documents WHERE id = \(documentId)", logger: logger
-            ).decode(Int64.self) {
+            var batches: [(Int64, [UInt8])] = []
+            for try await (through, seq, payload) in try await connection.query(
+                """
+                SELECT d.base_through, b.seq, b.payload FROM collab_documents d
+                LEFT JOIN collab_batches b ON b.document = d.id AND b.seq > \(floor)
+                WHERE d.id = \(documentId) ORDER BY b.seq
+                """, logger: logger
+            ).decode((Int64, Int64?, ByteBuffer?).self) {
                 baseThrough = through
+                if let seq, let payload { batches.append((seq, Array(buffer: payload))) }
             }
             guard let baseThrough else { return nil }
-            var batches: [(Int64, [UInt8])] = []
-            for try await (seq, payload) in try await connection.query(
-                "SELECT seq, payload FROM collab_batches WHERE document = \(documentId) AND seq > \(floor) ORDER BY seq", logger: logger
-            ).decode((Int64, ByteBuffer).self) {
-                batches.append((seq, Array(buffer: payload)))
-            }
             return (baseThrough, batches)
+        }
+    }
+
+    /// A server's append: `collab_append` (schema version 3), one round trip. When some
+    /// of the ops are stored already, the general path stores the new ones.
+    func serverAppend(
+        _ ops: [Op], to documentId: String, expectingBase: Int64, checkpoint: DocumentSnapshot?, checkpointIfNumbered: Int64?
+    ) throws -> Int64? {
+        guard !ops.isEmpty else { return nil }
+        let logger = connections.logger
+        let payload = OpBatchCodec.encode(ops[...])
+        let runs = try ClogLog.opIdRuns(inBatch: payload)
+        let checkpointPayload = checkpoint.map { ByteBuffer(bytes: CheckpointCodec.encode($0)) }
+        let outcome = try connections.blocking("an append to \(documentId)") { connection in
+            var outcome: Int64 = 0
+            for try await value in try await connection.query(
+                """
+                SELECT collab_append(\(documentId), \(ByteBuffer(bytes: payload)), \(runs.map(\.client))::text[], \(runs.map(\.first))::bigint[],
+                    \(runs.map(\.last))::bigint[], \(expectingBase), \(checkpointPayload), \(checkpointIfNumbered))
+                """, logger: logger
+            ).decode(Int64.self) {
+                outcome = value
+            }
+            return outcome
+        }
+        switch outcome {
+        case -1: throw LogError.changed(path: place(of: documentId))
+        case -2:
+            return try appendBatch(
+                ops, to: documentId, expectingRecords: nil, expectingBase: expectingBase, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
+        default: return outcome
         }
     }
 }

@@ -9,8 +9,10 @@ import Synchronization
 struct Heard: Sendable {
     /// Whether the listener is connected: only then does no announcement mean no change.
     var listening = false
-    /// Announcements heard per document, and of access changes.
-    var documents: [String: Int] = [:]
+    /// Per document: the last batch number announced, and how many rewrites were.
+    var batches: [String: Int64] = [:]
+    var rewrites: [String: Int] = [:]
+    /// Announcements of access changes heard.
     var access = 0
     /// Moves each time the listener connects again: what was counted before may have
     /// missed announcements made while it was away.
@@ -66,10 +68,20 @@ extension PostgresDocumentStore {
         heard.withLock { $0.listening ? [$0.epoch, $0.access] : [] }
     }
 
-    /// How many announcements of the document were heard, in which epoch; nil when not
-    /// listening.
-    func announcements(of documentId: String) -> (epoch: Int, count: Int)? {
-        heard.withLock { $0.listening ? ($0.epoch, $0.documents[documentId, default: 0]) : nil }
+    /// What was heard of a document, in which epoch of the listener.
+    struct Announced: Equatable, Sendable {
+        var epoch: Int
+        var lastBatch: Int64
+        var rewrites: Int
+    }
+
+    /// What was heard of the document; nil when not listening.
+    func announcements(of documentId: String) -> Announced? {
+        heard.withLock { state in
+            state.listening
+                ? Announced(epoch: state.epoch, lastBatch: state.batches[documentId, default: 0], rewrites: state.rewrites[documentId, default: 0])
+                : nil
+        }
     }
 
     private func listenUntilStopped(_ heard: @escaping @Sendable (StoreChange) -> Void) async {
@@ -87,8 +99,13 @@ extension PostgresDocumentStore {
                     for try await notification in events {
                         guard let event = PostgresEvent(payload: notification.payload) else { continue }
                         switch event {
-                        case .batch(let document, _), .replaced(let document):
-                            self.heard.withLock { $0.documents[document, default: 0] += 1 }
+                        case .batch(let document, let seq):
+                            // Heard by the server that wrote it too: its log knows the batch
+                            // is its own and asks nothing.
+                            self.heard.withLock { $0.batches[document] = max($0.batches[document, default: 0], seq) }
+                            heard(.document(document))
+                        case .replaced(let document):
+                            self.heard.withLock { $0.rewrites[document, default: 0] += 1 }
                             heard(.document(document))
                         case .access:
                             self.heard.withLock { $0.access += 1 }

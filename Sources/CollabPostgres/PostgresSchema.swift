@@ -87,6 +87,57 @@ public enum PostgresSchema {
                 )
                 """
             ]),
+        Migration(
+            version: 3, name: "collab_append: a server's append in one statement",
+            statements: [
+                // What `PostgresDocumentStore.appendBatch` does in eight statements, in one
+                // round trip: a server appends many small batches. Returns the batch's
+                // number; -1 when the document was rewritten since its writer read it
+                // (its compaction mark is not `expected_base`); -2, having written
+                // nothing, when some of the ids are stored already (the caller then
+                // stores only the new ops).
+                """
+                CREATE FUNCTION collab_append(
+                    doc text, batch bytea, clients text[], firsts bigint[], lasts bigint[], expected_base bigint,
+                    checkpoint bytea, checkpoint_if bigint
+                ) RETURNS bigint LANGUAGE plpgsql AS $$
+                DECLARE
+                    number bigint;
+                    through bigint;
+                BEGIN
+                    INSERT INTO collab_documents (id) VALUES (doc) ON CONFLICT (id) DO NOTHING;
+                    SELECT next_batch, base_through INTO number, through FROM collab_documents WHERE id = doc FOR UPDATE;
+                    IF expected_base IS NOT NULL AND through <> expected_base THEN
+                        RETURN -1;
+                    END IF;
+                    IF EXISTS (
+                        SELECT 1 FROM unnest(clients, firsts, lasts) AS run (client, first_seq, last_seq)
+                        WHERE EXISTS (
+                            SELECT 1 FROM collab_op_ranges r
+                            WHERE r.document = doc AND r.client = run.client AND r.first_seq BETWEEN run.first_seq AND run.last_seq)
+                        OR EXISTS (
+                            SELECT 1 FROM (
+                                SELECT r.last_seq FROM collab_op_ranges r
+                                WHERE r.document = doc AND r.client = run.client AND r.first_seq < run.first_seq
+                                ORDER BY r.first_seq DESC LIMIT 1) AS before
+                            WHERE before.last_seq >= run.first_seq)
+                    ) THEN
+                        RETURN -2;
+                    END IF;
+                    INSERT INTO collab_batches (document, seq, payload) VALUES (doc, number, batch);
+                    INSERT INTO collab_op_ranges (document, client, first_seq, last_seq, batch)
+                        SELECT doc, run.client, run.first_seq, run.last_seq, number
+                        FROM unnest(clients, firsts, lasts) AS run (client, first_seq, last_seq);
+                    UPDATE collab_documents SET next_batch = number + 1 WHERE id = doc;
+                    IF checkpoint IS NOT NULL AND number = checkpoint_if THEN
+                        INSERT INTO collab_checkpoints (document, through_batch, payload) VALUES (doc, number, checkpoint);
+                    END IF;
+                    PERFORM pg_notify('collab_events', 'b ' || number || ' ' || doc);
+                    RETURN number;
+                END
+                $$
+                """
+            ]),
     ]
 
     /// The newest version this `collab` knows.

@@ -42,12 +42,8 @@ package actor DocumentHost {
     private let logger: Logger
     /// The last version recorded for each replica by this host (not recorded again).
     private var acknowledged: [String: VersionVector] = [:]
-    /// Write a checkpoint with every this many group writes (0: never), counting from
-    /// the log's batches since its last checkpoint: opening the log then never replays more.
-    private let checkpointEvery: Int
     /// How far ahead of the server's clock an op's wall may be, in milliseconds.
     private let maxClockSkew: Int64
-    private var writesSinceCheckpoint: Int
     private let policy: @Sendable () throws -> AccessPolicy?
     private typealias Waiting = (ops: [Op], from: UUID?, done: CheckedContinuation<[OpId], any Error>)
     private var waiting: [Waiting] = []
@@ -76,15 +72,13 @@ package actor DocumentHost {
     /// `pageBytes`: the most op JSON one `sync_response` page holds; `maxClockSkew`: how
     /// far ahead of this clock, in milliseconds, an op's wall may be (`ClockSkew`).
     package init(
-        documentId: String, document: Document, log: any DocumentLog, checkpointEvery: Int = 0, pageBytes: Int = 1 << 20,
+        documentId: String, document: Document, log: any DocumentLog, pageBytes: Int = 1 << 20,
         maxClockSkew: Int64 = ClockSkew.limit, policy: @escaping @Sendable () throws -> AccessPolicy? = { nil },
         logger: Logger = Logger(label: "collab")
     ) {
         historyPages = CatchUpPages(budget: pageBytes)
         self.maxClockSkew = maxClockSkew
         self.logger = logger
-        self.checkpointEvery = checkpointEvery
-        writesSinceCheckpoint = log.batchesSinceCheckpoint
         self.documentId = documentId
         self.document = document
         self.log = log
@@ -319,12 +313,12 @@ package actor DocumentHost {
             }
             let new = next.history(from: base)
             if !new.isEmpty {
-                let checkpointDue = checkpointEvery > 0 && writesSinceCheckpoint + 1 >= checkpointEvery
+                // A checkpoint when the log's schedule says so: opening it then never
+                // replays more than the schedule's batches.
                 do {
-                    try await write(new, checkpoint: checkpointDue ? next.snapshot() : nil)
+                    try await write(new, checkpoint: log.checkpointDue ? next.snapshot() : nil)
                     catchUps = 0
                     writes += 1
-                    writesSinceCheckpoint = checkpointDue ? 0 : writesSinceCheckpoint + 1
                 } catch LogError.changed {
                     // Another process wrote the log: nothing of this group was written. Take
                     // its ops in, then check and write the group again, after them.
@@ -466,7 +460,6 @@ package actor DocumentHost {
             shadow = nil
             historyPages = CatchUpPages(budget: historyPages.budget)
             pagedCount = 0
-            writesSinceCheckpoint = log.batchesSinceCheckpoint
             if failure != nil { logger.notice("document read again after a failed write", metadata: ["doc": "\(documentId)"]) }
             failure = nil
             logger.info("read the document again from its log", metadata: ["doc": "\(documentId)"])

@@ -246,7 +246,7 @@ package actor Hub {
         }
         // A page's ops leave room in the message for its head and the version.
         let host = DocumentHost(
-            documentId: documentId, document: document, log: log, checkpointEvery: ClogLog.checkpointInterval,
+            documentId: documentId, document: document, log: log,
             pageBytes: limits.maxMessageBytes - 512 - documentId.utf8.count, maxClockSkew: limits.maxClockSkewMilliseconds,
             policy: { [weak self] in try self?.policy() }, logger: logger)
         hosts[documentId] = host

@@ -8,7 +8,9 @@ import Foundation
 /// from the moment its typist sent it.
 package enum LoadTest {
     package struct Plan: Sendable {
-        package var url: String
+        /// The servers (several of one store behind what would be a load balancer): each
+        /// document's followers are spread over them.
+        package var urls: [String]
         package var clients: Int
         /// How many of the clients type (the rest only follow).
         package var typists: Int
@@ -22,10 +24,10 @@ package enum LoadTest {
         package var credentials: @Sendable (Int) async throws -> String
 
         package init(
-            url: String, clients: Int, typists: Int, documents: Int, rate: Double, duration: Duration, documentPrefix: String,
+            urls: [String], clients: Int, typists: Int, documents: Int, rate: Double, duration: Duration, documentPrefix: String,
             credentials: @escaping @Sendable (Int) async throws -> String
         ) {
-            self.url = url
+            self.urls = urls
             self.clients = clients
             self.typists = typists
             self.documents = documents
@@ -44,6 +46,8 @@ package enum LoadTest {
         package var firstErrors: [String] = []
         package var ackMilliseconds: [Double] = []
         package var broadcastMilliseconds: [Double] = []
+        /// The broadcasts whose typist was on another server than the follower.
+        package var crossServerMilliseconds: [Double] = []
         package var seconds = 0.0
 
         package var opsPerSecond: Double { seconds > 0 ? Double(acknowledged) / seconds : 0 }
@@ -67,21 +71,23 @@ package enum LoadTest {
                 + "\"ackP50Ms\":\(ms(Self.percentile(ackMilliseconds, 50))),\"ackP95Ms\":\(ms(Self.percentile(ackMilliseconds, 95))),"
                 + "\"ackP99Ms\":\(ms(Self.percentile(ackMilliseconds, 99))),\"broadcastP50Ms\":\(ms(Self.percentile(broadcastMilliseconds, 50))),"
                 + "\"broadcastP95Ms\":\(ms(Self.percentile(broadcastMilliseconds, 95))),\"broadcastP99Ms\":\(ms(Self.percentile(broadcastMilliseconds, 99))),"
+                + "\"crossServerBroadcasts\":\(crossServerMilliseconds.count),\"crossServerP50Ms\":\(ms(Self.percentile(crossServerMilliseconds, 50))),"
+                + "\"crossServerP95Ms\":\(ms(Self.percentile(crossServerMilliseconds, 95))),"
                 + "\"opsPerSecond\":\(String(format: "%.1f", opsPerSecond)),\"errors\":\(errors),\"firstErrors\":"
                 + "[" + firstErrors.map { Self.quote($0) }.joined(separator: ",") + "]}"
         }
     }
 
-    /// When each op was sent, for the followers' broadcast latency.
+    /// When each op was sent, and through which server, for the followers' broadcast latency.
     final class SendTimes: @unchecked Sendable {
         private let lock = NSLock()
-        private var times: [OpId: ContinuousClock.Instant] = [:]
-        func record(_ id: OpId, _ at: ContinuousClock.Instant) {
+        private var times: [OpId: (at: ContinuousClock.Instant, server: Int)] = [:]
+        func record(_ id: OpId, _ at: ContinuousClock.Instant, server: Int) {
             lock.lock()
-            times[id] = at
+            times[id] = (at, server)
             lock.unlock()
         }
-        func time(of id: OpId) -> ContinuousClock.Instant? {
+        func time(of id: OpId) -> (at: ContinuousClock.Instant, server: Int)? {
             lock.lock()
             defer { lock.unlock() }
             return times[id]
@@ -116,6 +122,7 @@ package enum LoadTest {
             total.firstErrors += report.firstErrors.prefix(max(0, 5 - total.firstErrors.count))
             total.ackMilliseconds += report.ackMilliseconds
             total.broadcastMilliseconds += report.broadcastMilliseconds
+            total.crossServerMilliseconds += report.crossServerMilliseconds
         }
         total.seconds = Self.seconds(plan.duration)
         progress("done")
@@ -173,7 +180,10 @@ package enum LoadTest {
             return fail("no token: \(error)")
         }
         let docId = "\(plan.documentPrefix)\(k % max(1, plan.documents))"
-        let client = ProtocolClient(url: plan.url, token: token)
+        // The followers of a document are spread over the servers too: client k follows
+        // document k mod D, through server (k div D) mod S.
+        let server = (k / max(1, plan.documents)) % plan.urls.count
+        let client = ProtocolClient(url: plan.urls[server], token: token)
         var inbox = client.messages.makeAsyncIterator()
         // Connect (the server says who the token is for: client ids are USER/…) and join.
         var joined = false
@@ -209,7 +219,7 @@ package enum LoadTest {
                         payload: .textInsert(TextInsert(after: seq == 0 ? nil : OpId(clientId, seq - 1), before: nil, text: "x")))
                     let now = ContinuousClock.now
                     outstanding.withValue { $0[seq] = now }
-                    sendTimes.record(id, now)
+                    sendTimes.record(id, now, server: server)
                     client.send(ProtocolMessages.ops(docId, [op]))
                     seq += 1
                     next += interval
@@ -232,7 +242,10 @@ package enum LoadTest {
                     // Only the op ids are needed: found by their fixed prefix rather than
                     // by parsing every op (with 50 typists a client reads 5,000 ops/s).
                     for id in Self.opIds(in: text) {
-                        if let sent = sendTimes.time(of: id) { received.broadcastMilliseconds.append(seconds(now - sent) * 1000) }
+                        guard let sent = sendTimes.time(of: id) else { continue }
+                        let milliseconds = seconds(now - sent.at) * 1000
+                        received.broadcastMilliseconds.append(milliseconds)
+                        if sent.server != server { received.crossServerMilliseconds.append(milliseconds) }
                     }
                 } else if text.hasPrefix("{\"type\":\"error\"") {
                     received.errors += 1
@@ -254,6 +267,7 @@ package enum LoadTest {
         report.acknowledged = received.acknowledged
         report.ackMilliseconds = received.ackMilliseconds
         report.broadcastMilliseconds = received.broadcastMilliseconds
+        report.crossServerMilliseconds = received.crossServerMilliseconds
         report.errors += received.errors + (sent - received.acknowledged)
         report.firstErrors = received.firstErrors
         if sent > received.acknowledged && report.firstErrors.isEmpty {

@@ -12,12 +12,12 @@ struct StoreInitTests {
         let dir = try CLI.scratch()
         let first = try CLI.run(["store", "init", url, "--json"], in: dir)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains(#""schemaVersion":2,"previousVersion":0,"applied":[1,2]"#), "\(first.stdout)")
+        #expect(first.stdout.contains(#""schemaVersion":3,"previousVersion":0,"applied":[1,2,3]"#), "\(first.stdout)")
         #expect(try PostgresTestServer.psql(url, Self.tables) == "9")
         let again = try CLI.run(["store", "init", url], in: dir)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stdout.hasSuffix("schema at version 2, up to date\n"), "\(again.stdout)")
-        #expect(try PostgresTestServer.psql(url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM collab_schema") == "1,2")
+        #expect(again.stdout.hasSuffix("schema at version 3, up to date\n"), "\(again.stdout)")
+        #expect(try PostgresTestServer.psql(url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM collab_schema") == "1,2,3")
     }
 
     @Test func severalAtOnceApplyEachMigrationOnce() throws {
@@ -30,8 +30,8 @@ struct StoreInitTests {
             lock.withLock { all.append(result) }
         }
         #expect(all.count == 4 && all.allSatisfy { $0.status == 0 }, "\(all.map(\.stderr))")
-        #expect(all.filter { $0.stdout.contains(#""applied":[1,2]"#) }.count == 1, "\(all.map(\.stdout))")
-        #expect(try PostgresTestServer.psql(url, "SELECT count(*) FROM collab_schema") == "2")
+        #expect(all.filter { $0.stdout.contains(#""applied":[1,2,3]"#) }.count == 1, "\(all.map(\.stdout))")
+        #expect(try PostgresTestServer.psql(url, "SELECT count(*) FROM collab_schema") == "3")
     }
 
     @Test func aSchemaNewerThanThisCollabIsRefused() throws {
@@ -41,7 +41,7 @@ struct StoreInitTests {
         try PostgresTestServer.psql(url, "INSERT INTO collab_schema (version, name) VALUES (99, 'from the future')")
         let refused = try CLI.run(["store", "init", url], in: dir)
         #expect(refused.status == 69)
-        #expect(refused.stderr.hasPrefix("collab: the store's schema is version 99, newer than this collab knows (2)"), "\(refused.stderr)")
+        #expect(refused.stderr.hasPrefix("collab: the store's schema is version 99, newer than this collab knows (3)"), "\(refused.stderr)")
     }
 
     @Test func badURLsAndUnreachableServersSaySo() throws {
@@ -75,12 +75,12 @@ struct StoreInitTests {
         #expect(try CLI.run(["store", "init", url], in: dir).status == 0)
         #expect(try CLI.run(["edit", "--store", url, "notes", "--client", "alice", "insert", "0", "kept"], in: dir).status == 0)
         // Back to version 1, as a collab of that version left it.
-        try PostgresTestServer.psql(url, "DROP TABLE collab_settings; DELETE FROM collab_schema WHERE version = 2")
+        try PostgresTestServer.psql(url, "DROP FUNCTION collab_append; DROP TABLE collab_settings; DELETE FROM collab_schema WHERE version > 1")
         let refused = try CLI.run(["materialize", "--store", url, "notes"], in: dir)
         #expect(refused.status == 69)
-        #expect(refused.stderr.contains("has schema version 1, older than this collab's (2): `collab store init "), "\(refused.stderr)")
+        #expect(refused.stderr.contains("has schema version 1, older than this collab's (3): `collab store init "), "\(refused.stderr)")
         let migrated = try CLI.run(["store", "init", url, "--json"], in: dir)
-        #expect(migrated.stdout.contains(#""schemaVersion":2,"previousVersion":1,"applied":[2]"#), "\(migrated.stdout)")
+        #expect(migrated.stdout.contains(#""schemaVersion":3,"previousVersion":1,"applied":[2,3]"#), "\(migrated.stdout)")
         #expect(try CLI.run(["materialize", "--store", url, "notes"], in: dir).stdout == "kept")
     }
 

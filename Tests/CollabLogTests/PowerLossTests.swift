@@ -31,6 +31,7 @@ final class SimulatedDisk: LogFileIO {
     }
 
     func readAll() throws(LogError) -> [UInt8] { current }
+    func inode() throws(LogError) -> UInt64 { 1 }
     func write(_ bytes: [UInt8], at offset: Int) throws(LogError) { pending.append((offset, bytes)) }
     func truncate(to length: Int) throws(LogError) {
         durable = Array(current.prefix(length))
@@ -73,13 +74,17 @@ final class SimulatedDisk: LogFileIO {
 
 @Suite("power loss")
 struct PowerLossTests {
-    @Test(arguments: [1, 2, 3])
-    func appendsReportedDurableSurviveAnyPowerCut(seed: Int) throws {
+    /// Through `ClogLog.append` (a command: the appender opened for each append) and
+    /// through one long-lived `ClogAppender` (the server's document host), which is the
+    /// same append path kept open between appends.
+    @Test(arguments: [(1, false), (2, false), (3, false), (4, true), (5, true), (6, true)])
+    func appendsReportedDurableSurviveAnyPowerCut(seed: Int, longLived: Bool) throws {
         var random = SplitMix(seed: UInt64(seed))
         let disk = SimulatedDisk(ClogHeader(documentId: "doc").encoded())
         var document = Document()
         var acknowledged: [Op] = []
         var cuts = 0
+        var appender = longLived ? try ClogAppender(opening: disk) : nil
         for step in 0..<250 {
             // A few edits, some long enough to span several sectors.
             let before = document.historyCount
@@ -97,7 +102,11 @@ struct PowerLossTests {
             document.coalescingFloor = document.historyCount
             disk.cutPowerAtNextSync = random.next() % 4 == 0
             do {
-                try ClogLog.append(ops, through: disk)
+                if let appender {
+                    try appender.append(ops, through: disk) { nil }
+                } else {
+                    try ClogLog.append(ops, through: disk)
+                }
                 acknowledged += ops
                 continue
             } catch {
@@ -122,6 +131,8 @@ struct PowerLossTests {
             #expect(ClogScanner.scan(disk.durable).state == .clean)
             acknowledged = survivors
             document = try Document(ops: survivors)
+            // The server reopens the log after a crash: a new writer's place at its end.
+            if longLived { appender = try ClogAppender(opening: disk) }
         }
         #expect(cuts > 20)
         #expect(try ClogLog.ops(of: ClogScanner.scan(disk.durable), path: disk.path) == acknowledged)

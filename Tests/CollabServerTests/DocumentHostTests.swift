@@ -47,7 +47,7 @@ struct DocumentHostTests {
             if case .appended(let ops) = change { written.append(ops) }
             return change
         }
-        var batchesSinceCheckpoint: Int { 0 }
+        var checkpointDue: Bool { false }
         func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws {}
 
         var ops: [Op] {

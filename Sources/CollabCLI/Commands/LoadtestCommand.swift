@@ -25,11 +25,16 @@ struct LoadtestCommand: AsyncParsableCommand {
                 --rate 2 --duration 60 --key-file collab-data/signing.key --store collab-data --json
               collab loadtest ws://127.0.0.1:8080/ws --clients 50 --docs 1 --rate 100 --duration 20 \\
                 --key-file collab-data/signing.key --store collab-data
+              collab loadtest ws://127.0.0.1:8081/ws ws://127.0.0.1:8082/ws --clients 1000 --typists 500 \\
+                --docs 100 --key-file signing.key --store postgres://collab@db/collab --json
+
+            With several servers, the broadcasts whose typist was on another server than \
+            the follower are also timed on their own ("cross-server").
             """
     )
 
-    @Argument(help: "The server's WebSocket URL.")
-    var url: String
+    @Argument(help: "The server's WebSocket URL; several servers of one store: their URLs, clients spread over them in turn.")
+    var urls: [String] = []
 
     @Option(help: "Connections to open.")
     var clients = 10
@@ -62,6 +67,7 @@ struct LoadtestCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
+        guard !urls.isEmpty else { throw ValidationError("name the server's WebSocket URL") }
         guard clients >= 1, docs >= 1, rate > 0, duration > 0 else { throw ValidationError("--clients, --docs, --rate and --duration are positive") }
         if let typists, typists < 0 || typists > clients { throw ValidationError("--typists is between 0 and --clients") }
         if (keyFile == nil) != (store == nil) { throw ValidationError("--key-file and --store go together") }
@@ -89,7 +95,7 @@ struct LoadtestCommand: AsyncParsableCommand {
             credentials = { _ in token }
         }
         let plan = LoadTest.Plan(
-            url: url, clients: clients, typists: typists ?? clients, documents: docs, rate: rate,
+            urls: urls, clients: clients, typists: typists ?? clients, documents: docs, rate: rate,
             duration: .milliseconds(Int64(duration * 1000)), documentPrefix: prefix, credentials: credentials)
         if !json { standardError("collab: \(clients) clients, \(plan.typists) typing at \(rate) ops/s on \(docs) documents for \(duration) s…\n") }
         let report = await LoadTest.run(plan)
@@ -101,6 +107,9 @@ struct LoadtestCommand: AsyncParsableCommand {
             print("ops acknowledged   \(report.acknowledged) of \(report.sent) sent, \(String(format: "%.1f", report.opsPerSecond)) ops/s")
             print("ack latency        p50 \(ms(p(report.ackMilliseconds, 50)))  p95 \(ms(p(report.ackMilliseconds, 95)))  p99 \(ms(p(report.ackMilliseconds, 99)))")
             print("broadcast latency  p50 \(ms(p(report.broadcastMilliseconds, 50)))  p95 \(ms(p(report.broadcastMilliseconds, 95)))  p99 \(ms(p(report.broadcastMilliseconds, 99)))")
+            if urls.count > 1 {
+                print("  across servers   p50 \(ms(p(report.crossServerMilliseconds, 50)))  p95 \(ms(p(report.crossServerMilliseconds, 95)))  p99 \(ms(p(report.crossServerMilliseconds, 99)))")
+            }
             print("errors             \(report.errors)")
             for error in report.firstErrors { print("  \(error)") }
         }

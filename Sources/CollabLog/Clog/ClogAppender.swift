@@ -1,11 +1,11 @@
 import CollabCore
 import Foundation
 
-/// Appends to a `.clog` log that one long-lived writer holds (the server's document
-/// host): the log is read and verified once, when opened, and each append then costs one
-/// record and one fdatasync, not a re-read of the whole file (`ClogLog.append` verifies
-/// the whole log every time, which is right for a command run once, quadratic for a
-/// server appending thousands of times).
+/// The one way ops are appended to a `.clog`: the log is read and verified once, when
+/// opened, and each append then costs one record and one fdatasync, not a re-read of the
+/// whole file. The server's document host keeps one for as long as the document is open;
+/// a command (`ClogLog.append`) opens one for its single append. The power-cut tests
+/// drive it through a simulated disk.
 ///
 /// Other processes write the same log (`collab edit`, `tag`, `compact`, … on a live
 /// store). Each append takes the log's writer lock and checks that the file is the one
@@ -35,6 +35,11 @@ public final class ClogAppender: @unchecked Sendable {
         return (ClogAppender(path: path, scan), try ClogLog.document(of: scan.scan, path: path))
     }
 
+    /// The writer's place at the end of an open, clean log (a command's single append).
+    convenience init(opening file: some LogFileIO) throws(LogError) {
+        self.init(path: file.path, try Self.scanClean(file))
+    }
+
     private init(path: String, _ opened: (scan: ClogScan, length: Int, inode: UInt64)) {
         self.path = path
         length = opened.length
@@ -44,7 +49,10 @@ public final class ClogAppender: @unchecked Sendable {
             .filter { $0.type == ClogRecordType.opBatch.rawValue }.count
     }
 
-    private static func scanClean(_ file: OpenLogFile) throws(LogError) -> (scan: ClogScan, length: Int, inode: UInt64) {
+    /// Records the log had when the writer took its place (and has written since).
+    var recordCount: Int { records }
+
+    private static func scanClean(_ file: some LogFileIO) throws(LogError) -> (scan: ClogScan, length: Int, inode: UInt64) {
         let bytes = try file.readAll()
         guard ClogFormat.isClog(bytes) else { throw .badData(path: file.path, reason: "not a .clog log") }
         let scan = ClogScanner.scan(bytes)
@@ -52,11 +60,8 @@ public final class ClogAppender: @unchecked Sendable {
         return (scan, bytes.count, try file.inode())
     }
 
-    /// Whether the next append should carry a checkpoint (every
-    /// `ClogLog.checkpointInterval` op batches).
-    public var checkpointDue: Bool {
-        ClogLog.checkpointInterval > 0 && batchesSinceCheckpoint + 1 >= ClogLog.checkpointInterval
-    }
+    /// Whether the next append should carry a checkpoint (`CheckpointSchedule`).
+    public var checkpointDue: Bool { CheckpointSchedule.isDue(batchesSinceCheckpoint: batchesSinceCheckpoint) }
 
     /// Appends `ops` as one record and syncs it; then, best effort, `checkpoint` (the
     /// document's state after these ops) as another.
@@ -64,20 +69,28 @@ public final class ClogAppender: @unchecked Sendable {
         guard !ops.isEmpty else { return }
         try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
             try checkUnchanged(file)
-            try write(ClogRecord.frame(type: .opBatch, number: UInt64(records), payload: OpBatchCodec.encode(ops)), through: file)
-            batchesSinceCheckpoint += 1
-            guard let checkpoint else { return }
-            let frame = ClogRecord.frame(type: .checkpoint, number: UInt64(records), payload: CheckpointCodec.encode(checkpoint))
-            do {
-                try file.write(frame, at: length)
-                try file.syncData()
-                length += frame.count
-                records += 1
-                batchesSinceCheckpoint = 0
-            } catch {
-                // The ops are durable already; a checkpoint that cannot be written is given up.
-                try? file.truncate(to: length)
-            }
+            try append(ops, through: file) { checkpoint }
+        }
+    }
+
+    /// The append itself, through `file` (the locked log, or a simulated disk): one
+    /// op-batch record, synced; then, best effort, the checkpoint `checkpoint` makes (the
+    /// state after the ops; nil for none).
+    func append(_ ops: [Op], through file: some LogFileIO, checkpoint: () throws -> DocumentSnapshot?) throws(LogError) {
+        try write(ClogRecord.frame(type: .opBatch, number: UInt64(records), payload: OpBatchCodec.encode(ops)), through: file)
+        batchesSinceCheckpoint += 1
+        // The ops are durable already: the append has succeeded whatever happens to the
+        // checkpoint, and one that cannot be made or written is given up.
+        guard let state = try? checkpoint() else { return }
+        let frame = ClogRecord.frame(type: .checkpoint, number: UInt64(records), payload: CheckpointCodec.encode(state))
+        do {
+            try file.write(frame, at: length)
+            try file.syncData()
+            length += frame.count
+            records += 1
+            batchesSinceCheckpoint = 0
+        } catch {
+            try? file.truncate(to: length)
         }
     }
 }
@@ -140,7 +153,7 @@ extension ClogAppender {
     }
 
     /// Writes one framed record at the end and syncs it; on failure, cuts the file back.
-    private func write(_ record: [UInt8], through file: OpenLogFile) throws(LogError) {
+    private func write(_ record: [UInt8], through file: some LogFileIO) throws(LogError) {
         do throws(LogError) {
             try file.write(record, at: length)
             try file.syncData()
@@ -155,7 +168,7 @@ extension ClogAppender {
 }
 
 extension OpenLogFile {
-    func inode() throws(LogError) -> UInt64 {
+    public func inode() throws(LogError) -> UInt64 {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .io(path: path, reason: "fstat failed: \(String(cString: strerror(errno)))") }
         return UInt64(info.st_ino)

@@ -57,7 +57,7 @@ final class ClogDocumentLog: DocumentLog, @unchecked Sendable {
         return try appender.changes()
     }
 
-    var batchesSinceCheckpoint: Int { appender?.batchesSinceCheckpoint ?? 0 }
+    var checkpointDue: Bool { appender?.checkpointDue ?? CheckpointSchedule.isDue(batchesSinceCheckpoint: 0) }
 
     func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws {
         try appender?.appendSkippable(.replicaVersion, payload: acknowledgement.json)

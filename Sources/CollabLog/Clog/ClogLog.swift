@@ -241,10 +241,10 @@ public enum ClogLog {
         }
     }
 
-    /// Appends ops as one op-batch record: holds an exclusive lock while it writes, and
-    /// returns only after the bytes are on disk (fdatasync). The log must verify clean;
-    /// with `expectingRecords`, it must also still have the records the ops were made
-    /// against, or another writer came in between and the append is refused.
+    /// Appends ops as one op-batch record, under the writer's lock, durable (fdatasync)
+    /// before it returns, through a `ClogAppender` (the one append path). The log must
+    /// verify clean; with `expectingRecords`, it must also still have the records the ops
+    /// were made against, or another writer came in between and the append is refused.
     public static func append(_ ops: [Op], to path: String, expectingRecords: Int? = nil) throws(LogError) {
         guard !ops.isEmpty else { return }
         try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
@@ -252,50 +252,17 @@ public enum ClogLog {
         }
     }
 
-    /// The append itself, through `file`: read and verify, write one record at the end,
-    /// sync. Tests pass a simulated disk to cut power at any point.
+    /// The same through `file`; tests pass a simulated disk to cut power at any point.
+    /// When a checkpoint is due (`CheckpointSchedule`), the state after the ops is
+    /// checkpointed too, so opening the log and travelling in time never replay more.
     public static func append(_ ops: [Op], through file: some LogFileIO, expectingRecords: Int? = nil) throws(LogError) {
-        let bytes = try file.readAll()
-        let scan = ClogScanner.scan(bytes)
-        // The framing must verify clean; the ops need not be decoded to append after them.
-        try requireClean(scan, path: file.path)
-        if let expectingRecords, scan.records.count != expectingRecords {
-            throw .changed(path: file.path)
+        let appender = try ClogAppender(opening: file)
+        if let expectingRecords, appender.recordCount != expectingRecords { throw .changed(path: file.path) }
+        let due = appender.checkpointDue
+        try appender.append(ops, through: file) {
+            guard due else { return nil }
+            return try document(of: ClogScanner.scan(try file.readAll()), path: file.path).snapshot()
         }
-        let record = ClogRecord.frame(type: .opBatch, number: UInt64(scan.records.count), payload: OpBatchCodec.encode(ops))
-        do {
-            try file.write(record, at: bytes.count)
-        } catch {
-            // Leave no partial record behind if the file can still be cut back.
-            try? file.truncate(to: bytes.count)
-            throw error
-        }
-        try file.syncData()
-        // The ops are on disk. Every `checkpointInterval` op batches, a checkpoint too, so
-        // opening the log and travelling in time never replay more than that.
-        let sinceCheckpoint = scan.records.reversed().prefix { $0.type != ClogRecordType.checkpoint.rawValue }
-            .filter { $0.type == ClogRecordType.opBatch.rawValue }.count + 1
-        guard checkpointInterval > 0 && sinceCheckpoint >= checkpointInterval else { return }
-        // Best effort: the ops are durable already, and the append has succeeded whatever
-        // happens to the checkpoint; one that cannot be made or written is given up.
-        let grown = bytes + record
-        do {
-            let newScan = ClogScanner.scan(grown)
-            let state = try document(of: newScan, path: file.path).snapshot()
-            try file.write(ClogRecord.frame(type: .checkpoint, number: UInt64(newScan.records.count), payload: CheckpointCodec.encode(state)), at: grown.count)
-            try file.syncData()
-        } catch {
-            try? file.truncate(to: grown.count)
-        }
-    }
-
-    /// How many op batches an append lets pass before it adds a checkpoint: the
-    /// COLLAB_CHECKPOINT_EVERY environment variable, 1,000 by default; 0 turns automatic
-    /// checkpoints off. (Counted in batches, not ops: counting ops would mean inflating
-    /// every batch since the last checkpoint at every append.)
-    public static var checkpointInterval: Int {
-        if let text = getenv("COLLAB_CHECKPOINT_EVERY"), let value = Int(String(cString: text)), value >= 0 { return value }
-        return 1_000
     }
 
     /// Takes the writer's lock (a POSIX record lock on the whole file), waiting up to

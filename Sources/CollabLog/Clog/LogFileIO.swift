@@ -11,6 +11,8 @@ public protocol LogFileIO {
     func truncate(to length: Int) throws(LogError)
     /// Makes every write so far durable (fdatasync).
     func syncData() throws(LogError)
+    /// Which file this is: a rewrite renames another file over the path.
+    func inode() throws(LogError) -> UInt64
 }
 
 /// A log open on a file descriptor.
