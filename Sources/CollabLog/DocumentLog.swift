@@ -4,22 +4,32 @@ import CollabCore
 /// opened once (verified, restored from its last checkpoint), then appended to batch by
 /// batch, each durable before `append` returns, while it hears what other writers (an
 /// operator's `collab edit`, another server on the same store) did. A store makes one
-/// for each document it serves (`Store.documentLog`). Used from one thread at a time.
+/// for each document it serves (`Store.documentLog`). Used by one task at a time.
+///
+/// Asynchronous: a `.clog` does its file work on a thread of its own (an fdatasync takes
+/// milliseconds), a database log awaits the database without holding any thread.
 public protocol DocumentLog: AnyObject, Sendable {
     /// Reads the log, verified, and takes the writer's place at its end: the document it
     /// holds now (empty for a document the store does not have yet).
-    func open() throws -> Document
+    func open() async throws -> HandedOver<Document>
     /// Appends ops as one durable batch, then, best effort, `checkpoint` (the state
     /// after them). Throws `LogError.changed`, having written nothing, when the log
     /// takes batches only after what its writer has seen and another writer wrote since.
-    func append(_ ops: [Op], checkpoint: DocumentSnapshot?) throws
+    func append(_ ops: [Op], checkpoint: DocumentSnapshot?) async throws
     /// What other writers did since this one last looked.
-    func changes() throws -> LogChange
+    func changes() async throws -> LogChange
     /// Whether the next append should carry a checkpoint (`CheckpointSchedule`, counting
     /// the batches since the log's last checkpoint, whoever wrote them).
     var checkpointDue: Bool { get }
     /// Records that a replica holds a version, if the document exists.
-    func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws
+    func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) async throws
+}
+
+/// A value made by one task and handed over whole to another, which then owns it (a
+/// document read from its log).
+public struct HandedOver<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
 }
 
 /// What other writers did to a log since its writer last looked.

@@ -34,30 +34,30 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         self.observer = observer
     }
 
-    func open() throws -> Document {
+    func open() async throws -> HandedOver<Document> {
         heard = store.announcements(of: documentId)
         own = []
-        guard let opened = try store.openState(documentId) else {
+        guard let opened = try await store.openState(documentId) else {
             floor = 0
             baseThrough = nil
             batchesSinceCheckpoint = 0
-            return Document()
+            return HandedOver(Document())
         }
         let place = store.place(of: documentId)
         let document = try ClogLog.document(of: ClogScanner.scan(StoredDocument(id: documentId, records: opened.records).clogBytes), path: place)
         floor = opened.lastBatch
         baseThrough = opened.baseThrough
         batchesSinceCheckpoint = opened.batchesSinceCheckpoint
-        return document
+        return HandedOver(document)
     }
 
-    func append(_ ops: [Op], checkpoint: DocumentSnapshot?) throws {
+    func append(_ ops: [Op], checkpoint: DocumentSnapshot?) async throws {
         let start = ContinuousClock.now
         defer { observer.wrote(ContinuousClock.now - start) }
         // A checkpoint is the state after every batch up to this one: only if this
         // writer has read every batch before it and none of its own is pending.
         let checkpointIfNumbered = own.isEmpty ? floor + 1 : nil
-        guard let seq = try store.serverAppend(
+        guard let seq = try await store.serverAppend(
             ops, to: documentId, expectingBase: baseThrough ?? 0, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
         else { return }
         if baseThrough == nil { baseThrough = 0 }
@@ -69,12 +69,12 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         batchesSinceCheckpoint = checkpoint != nil && seq == checkpointIfNumbered ? 0 : batchesSinceCheckpoint + 1
     }
 
-    func changes() throws -> LogChange {
+    func changes() async throws -> LogChange {
         // While the store listens, no batch announced past what this writer has (its own
         // included) and no rewrite announced means no change: no query.
         let now = store.announcements(of: documentId)
         if let now, let heard, now.epoch == heard.epoch, now.rewrites == heard.rewrites, now.lastBatch <= floor { return .none }
-        guard let found = try store.batches(of: documentId, after: floor) else {
+        guard let found = try await store.batches(of: documentId, after: floor) else {
             return baseThrough == nil ? .none : .replaced
         }
         // Read after taking the count: an announcement that lands meanwhile is looked at again.
@@ -97,9 +97,9 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         return found.batches.isEmpty ? .none : .appended(ops)
     }
 
-    func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws {
+    func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) async throws {
         guard baseThrough != nil else { return }
-        try store.append(StoredRecord(.replicaVersion, acknowledgement.json), to: documentId, expectingRecords: nil)
+        try await store.appendRecord(StoredRecord(.replicaVersion, acknowledgement.json), to: documentId, expectingRecords: nil)
     }
 }
 
@@ -110,9 +110,9 @@ extension PostgresDocumentStore {
 
     /// What a server opens a document from, read in one snapshot: the last checkpoint
     /// (or the base) and the batches after it; nil when there is no such document.
-    func openState(_ documentId: String) throws -> (records: [StoredRecord], lastBatch: Int64, baseThrough: Int64, batchesSinceCheckpoint: Int)? {
+    func openState(_ documentId: String) async throws -> (records: [StoredRecord], lastBatch: Int64, baseThrough: Int64, batchesSinceCheckpoint: Int)? {
         let logger = connections.logger
-        return try connections.blockingTransaction("opening \(documentId)") { connection in
+        return try await connections.transaction("opening \(documentId)") { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var row: (next: Int64, base: ByteBuffer?, baseThrough: Int64)?
             for try await (next, base, through) in try await connection.query(
@@ -151,9 +151,9 @@ extension PostgresDocumentStore {
 
     /// The document's batches after `floor`, with its compaction mark, in one statement
     /// (one snapshot); nil when there is no such document.
-    func batches(of documentId: String, after floor: Int64) throws -> (baseThrough: Int64, batches: [(Int64, [UInt8])])? {
+    func batches(of documentId: String, after floor: Int64) async throws -> (baseThrough: Int64, batches: [(Int64, [UInt8])])? {
         let logger = connections.logger
-        return try connections.blocking("reading \(documentId)") { connection in
+        return try await connections.with("reading \(documentId)") { connection in
             var baseThrough: Int64?
             var batches: [(Int64, [UInt8])] = []
             for try await (through, seq, payload) in try await connection.query(
@@ -175,13 +175,13 @@ extension PostgresDocumentStore {
     /// of the ops are stored already, the general path stores the new ones.
     func serverAppend(
         _ ops: [Op], to documentId: String, expectingBase: Int64, checkpoint: DocumentSnapshot?, checkpointIfNumbered: Int64?
-    ) throws -> Int64? {
+    ) async throws -> Int64? {
         guard !ops.isEmpty else { return nil }
         let logger = connections.logger
         let payload = OpBatchCodec.encode(ops[...])
         let runs = try ClogLog.opIdRuns(inBatch: payload)
         let checkpointPayload = checkpoint.map { ByteBuffer(bytes: CheckpointCodec.encode($0)) }
-        let outcome = try connections.blocking("an append to \(documentId)") { connection in
+        let outcome = try await connections.with("an append to \(documentId)") { connection in
             var outcome: Int64 = 0
             for try await value in try await connection.query(
                 """
@@ -196,7 +196,7 @@ extension PostgresDocumentStore {
         switch outcome {
         case -1: throw LogError.changed(path: place(of: documentId))
         case -2:
-            return try appendBatch(
+            return try await appendBatch(
                 ops, to: documentId, expectingRecords: nil, expectingBase: expectingBase, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
         default: return outcome
         }

@@ -56,7 +56,7 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     }
 
     public func append(_ ops: [Op], to documentId: String, expectingRecords: Int?) throws {
-        _ = try appendBatch(ops, to: documentId, expectingRecords: expectingRecords)
+        try runBlocking { _ = try await self.appendBatch(ops, to: documentId, expectingRecords: expectingRecords) }
     }
 
     /// Appends the ops not stored yet as one batch; returns the batch's number, or nil
@@ -65,16 +65,15 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     /// every op: only then is it the state after every batch up to it. With
     /// `expectingBase`, a log rewritten since (its compaction mark moved) is refused as
     /// changed: the ops were checked against the history before the rewrite.
-    @discardableResult
     func appendBatch(
         _ ops: [Op], to documentId: String, expectingRecords: Int?, expectingBase: Int64? = nil, checkpoint: DocumentSnapshot? = nil,
         checkpointIfNumbered: Int64? = nil
-    ) throws -> Int64? {
+    ) async throws -> Int64? {
         guard !ops.isEmpty else { return nil }
         let logger = connections.logger
         let place = place(of: documentId)
         let checkpointPayload = checkpoint.map { ByteBuffer(bytes: CheckpointCodec.encode($0)) }
-        return try connections.blockingTransaction("an append to \(documentId)") { connection -> Int64? in
+        return try await connections.transaction("an append to \(documentId)") { connection -> Int64? in
             try await connection.query("INSERT INTO collab_documents (id) VALUES (\(documentId)) ON CONFLICT (id) DO NOTHING", logger: logger)
             let next = try await Self.lockRow(documentId, connection, logger)!
             if let expectingRecords, try await Self.recordCount(documentId, connection, logger) != expectingRecords {
@@ -111,9 +110,13 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     }
 
     public func append(_ record: StoredRecord, to documentId: String, expectingRecords: Int?) throws {
+        try runBlocking { try await self.appendRecord(record, to: documentId, expectingRecords: expectingRecords) }
+    }
+
+    func appendRecord(_ record: StoredRecord, to documentId: String, expectingRecords: Int?) async throws {
         let logger = connections.logger
         let place = place(of: documentId)
-        try connections.blockingTransaction("an append to \(documentId)") { connection in
+        try await connections.transaction("an append to \(documentId)") { connection in
             guard let next = try await Self.lockRow(documentId, connection, logger) else { throw LogError.missingInput(path: place) }
             if let expectingRecords, try await Self.recordCount(documentId, connection, logger) != expectingRecords {
                 throw LogError.changed(path: place)

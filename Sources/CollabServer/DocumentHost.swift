@@ -49,8 +49,6 @@ package actor DocumentHost {
     private var waiting: [Waiting] = []
     /// The validation replica (`validationReplica()`); nil when it must be made again.
     private var shadow: Document?
-    /// Where the log is written: one thread per document, off the shared pool.
-    private let disk: DispatchQueue
     /// Whether the disk is in use: a group write, or reading what others wrote. One at a time.
     private var writing = false
     private var failure: String?
@@ -83,7 +81,6 @@ package actor DocumentHost {
         self.document = document
         self.log = log
         self.policy = policy
-        disk = DispatchQueue(label: "collab.log.\(documentId)")
     }
 
     /// What a listener is told.
@@ -402,7 +399,7 @@ package actor DocumentHost {
         let change: LogChange
         do {
             let log = log
-            change = try await onDisk { try log.changes() }
+            change = try await log.changes()
         } catch {
             logger.warning("reading what others wrote failed", metadata: ["doc": "\(documentId)", "error": "\(error)"])
             return await reload()
@@ -423,7 +420,18 @@ package actor DocumentHost {
             }
             guard !ops.isEmpty else { return }
             document.coalescingFloor = document.historyCount
-            shadow = nil
+            // The validation replica is level with the document between writes: it takes
+            // the same ops, rather than being copied whole at the next write (with two
+            // servers writing one document, that would be at nearly every write).
+            if let replica = shadow {
+                do {
+                    for op in ops { try replica.apply(op) }
+                    replica.coalescingFloor = replica.historyCount
+                    if replica.historyCount != document.historyCount { shadow = nil }
+                } catch {
+                    shadow = nil
+                }
+            }
             logger.debug("took in ops another process appended", metadata: ["doc": "\(documentId)", "ops": "\(ops.count)"])
             wakePollers()
             tell(.ops(Delivery(batches: [.init(from: nil, ops: ops, budget: historyPages.budget)], budget: historyPages.budget)))
@@ -438,8 +446,8 @@ package actor DocumentHost {
         let previous = document
         let log = log
         do {
-            // Made on the disk thread and handed over whole: nothing else holds it.
-            let fresh = try await onDisk { HandedOver(try log.open()) }.value
+            // Made by the log and handed over whole: nothing else holds it.
+            let fresh = try await log.open().value
             var restored: [Op] = []
             for op in previous.history(since: fresh.version) {
                 do {
@@ -451,7 +459,7 @@ package actor DocumentHost {
             }
             if !restored.isEmpty {
                 let written = restored
-                try await onDisk { try log.append(written, checkpoint: nil) }
+                try await log.append(written, checkpoint: nil)
                 logger.warning("wrote back ops the log had lost", metadata: ["doc": "\(documentId)", "ops": "\(restored.count)"])
             }
             fresh.coalescingFloor = fresh.historyCount
@@ -494,22 +502,13 @@ package actor DocumentHost {
         guard failure == nil, acknowledged[replica] != held else { return }
         acknowledged[replica] = held
         let record = ReplicaAcknowledgement(replica: replica, version: held, at: Int64(Date().timeIntervalSince1970 * 1000))
-        let log = log
-        try? await onDisk { try log.recordAcknowledgement(record) }
+        try? await log.recordAcknowledgement(record)
     }
 
-    /// Appends and syncs on the document's own thread, not the shared pool: an fdatasync
-    /// takes milliseconds, and batches that arrive meanwhile join the next group.
+    /// Appends and makes durable (the log does its waiting off this actor); batches that
+    /// arrive meanwhile join the next group.
     private func write(_ ops: [Op], checkpoint: DocumentSnapshot?) async throws {
-        let log = log
-        try await onDisk { try log.append(ops, checkpoint: checkpoint) }
-    }
-
-    /// Runs `body` on the document's disk thread.
-    private func onDisk<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
-            disk.async { done.resume(with: Result { try body() }) }
-        }
+        try await log.append(ops, checkpoint: checkpoint)
     }
 
     /// A write failed: never retried and continued. Everything waiting is refused and the
@@ -528,8 +527,3 @@ package actor DocumentHost {
     }
 }
 
-/// A value made on one thread and handed over whole to another, which then owns it.
-private struct HandedOver<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

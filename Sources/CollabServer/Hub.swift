@@ -16,6 +16,8 @@ package actor Hub {
     let logger: Logger
     let policies: PolicyCache
     private var hosts: [String: DocumentHost] = [:]
+    /// Documents being opened: a second ask waits for the same opening.
+    private var opening: [String: Task<DocumentHost, any Error>] = [:]
     private var lastUsed: [String: ContinuousClock.Instant] = [:]
     private var rooms: [String: [UUID: Member]] = [:]
     /// Presence sent by polling clients, by document and session id, kept while fresh.
@@ -103,10 +105,12 @@ package actor Hub {
 
     /// Adds a session to a document's followers and opens the document; returns its
     /// host and the presence of the others, and tells the others it joined.
-    func enter(_ documentId: String, session: UUID, _ member: Member) throws -> (DocumentHost, others: [String]) {
+    func enter(_ documentId: String, session: UUID, _ member: Member) async throws -> (DocumentHost, others: [String]) {
+        if rooms[documentId]?[session] == nil && (rooms[documentId]?.count ?? 0) >= limits.connectionsPerDocument { throw JoinRefusal.full }
+        let host = try await host(documentId)
+        // Looked at again after opening: others may have come or gone meanwhile.
         var room = rooms[documentId] ?? [:]
         if room[session] == nil && room.count >= limits.connectionsPerDocument { throw JoinRefusal.full }
-        let host = try host(documentId)
         let others = room.filter { $0.key != session }.map { id, other in
             Presence.message(docId: documentId, session: other.name, user: other.user, state: "joined", other.presence)
         } + remoteFollowers(of: documentId)
@@ -225,30 +229,37 @@ package actor Hub {
 
     // MARK: Documents
 
-    /// The host of `documentId`, opening its log (or none yet) on first use. A damaged
-    /// log is refused, never half-read (`StoreLog.open`).
-    package func host(_ documentId: String) throws -> DocumentHost {
+    /// The host of `documentId`, opening its log (or none yet) on first use, once however
+    /// many ask at the same time. A damaged log is refused, never half-read.
+    package func host(_ documentId: String) async throws -> DocumentHost {
         lastUsed[documentId] = .now
         if let host = hosts[documentId] { return host }
-        let (metrics, logger) = (self.metrics, self.logger)
-        let log = try store.documentLog(
-            documentId,
-            observer: LogObserver(
-                wrote: { metrics.fsync(seconds: Self.seconds($0)) },
-                notice: { message, details in logger.warning("\(message)", metadata: details.mapValues { .string($0) }) }))
-        let document: Document
-        do {
-            document = try log.open()
-        } catch let error as LogError {
-            throw error
-        } catch {
-            throw DocumentHost.Refusal.unavailable("the document cannot be read now: \(error)")
+        if let pending = opening[documentId] { return try await pending.value }
+        let (metrics, logger, store, limits) = (self.metrics, self.logger, self.store, self.limits)
+        let policy: @Sendable () throws -> AccessPolicy? = { [weak self] in try self?.policy() }
+        let task = Task { () throws -> DocumentHost in
+            let log = try store.documentLog(
+                documentId,
+                observer: LogObserver(
+                    wrote: { metrics.fsync(seconds: Self.seconds($0)) },
+                    notice: { message, details in logger.warning("\(message)", metadata: details.mapValues { .string($0) }) }))
+            let document: HandedOver<Document>
+            do {
+                document = try await log.open()
+            } catch let error as LogError {
+                throw error
+            } catch {
+                throw DocumentHost.Refusal.unavailable("the document cannot be read now: \(error)")
+            }
+            // A page's ops leave room in the message for its head and the version.
+            return DocumentHost(
+                documentId: documentId, document: document.value, log: log,
+                pageBytes: limits.maxMessageBytes - 512 - documentId.utf8.count, maxClockSkew: limits.maxClockSkewMilliseconds,
+                policy: policy, logger: logger)
         }
-        // A page's ops leave room in the message for its head and the version.
-        let host = DocumentHost(
-            documentId: documentId, document: document, log: log,
-            pageBytes: limits.maxMessageBytes - 512 - documentId.utf8.count, maxClockSkew: limits.maxClockSkewMilliseconds,
-            policy: { [weak self] in try self?.policy() }, logger: logger)
+        opening[documentId] = task
+        defer { opening[documentId] = nil }
+        let host = try await task.value
         hosts[documentId] = host
         metrics.documentsOpen(hosts.count)
         logger.info("opened document", metadata: ["doc": "\(documentId)"])

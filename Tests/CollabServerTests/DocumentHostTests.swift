@@ -16,23 +16,23 @@ struct DocumentHostTests {
         var failing = false
         var delay: UInt32 = 0
 
-        func append(_ ops: [Op], checkpoint: DocumentSnapshot?) throws {
-            usleep(delay)  // an fdatasync's worth of time, so that batches queue up
-            lock.lock()
-            defer { lock.unlock() }
-            if failing { throw LogError.io(path: "disk", reason: "fdatasync failed: EIO") }
-            written.append(ops)
+        func append(_ ops: [Op], checkpoint: DocumentSnapshot?) async throws {
+            try await Task.sleep(for: .microseconds(delay))  // an fdatasync's worth of time, so that batches queue up
+            try lock.withLock {
+                if failing { throw LogError.io(path: "disk", reason: "fdatasync failed: EIO") }
+                written.append(ops)
+            }
         }
 
-        func open() throws -> Document {
+        func open() async throws -> HandedOver<Document> {
             if failing { throw LogError.io(path: "disk", reason: "read failed: EIO") }
-            lock.lock()
-            if let replaced = onDisk {
-                written = [replaced]
-                onDisk = nil
+            lock.withLock {
+                if let replaced = onDisk {
+                    written = [replaced]
+                    onDisk = nil
+                }
             }
-            lock.unlock()
-            return try Document(ops: ops)
+            return HandedOver(try Document(ops: ops))
         }
 
         /// What the next `changes()` reports: another process's doing.
@@ -40,15 +40,15 @@ struct DocumentHostTests {
         /// What the log holds when read again after a change (nil: what was written).
         var onDisk: [Op]?
 
-        func changes() throws -> LogChange {
-            lock.lock()
-            defer { lock.unlock() }
-            defer { change = .none }
-            if case .appended(let ops) = change { written.append(ops) }
-            return change
+        func changes() async throws -> LogChange {
+            lock.withLock {
+                defer { change = .none }
+                if case .appended(let ops) = change { written.append(ops) }
+                return change
+            }
         }
         var checkpointDue: Bool { false }
-        func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) throws {}
+        func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) async throws {}
 
         var ops: [Op] {
             lock.lock()
