@@ -32,6 +32,11 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         self.store = store
         self.documentId = documentId
         self.observer = observer
+        store.follow(documentId)
+    }
+
+    deinit {
+        store.unfollow(documentId)
     }
 
     func open() async throws -> HandedOver<Document> {
@@ -73,7 +78,14 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         // While the store listens, no batch announced past what this writer has (its own
         // included) and no rewrite announced means no change: no query.
         let now = store.announcements(of: documentId)
-        if let now, let heard, now.epoch == heard.epoch, now.rewrites == heard.rewrites, now.lastBatch <= floor { return .none }
+        if let now, let heard, now.epoch == heard.epoch, now.rewrites == heard.rewrites {
+            if now.lastBatch <= floor { return .none }
+            // The batches came with their announcements: nothing to read back.
+            if let announced = store.announcedBatches(of: documentId, after: floor, through: now.lastBatch) {
+                self.heard = now
+                return try take(announced)
+            }
+        }
         guard let found = try await store.batches(of: documentId, after: floor) else {
             return baseThrough == nil ? .none : .replaced
         }
@@ -81,8 +93,14 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         heard = now
         if let baseThrough, found.baseThrough != baseThrough { return .replaced }
         if baseThrough == nil { baseThrough = found.baseThrough }
+        return try take(found.batches)
+    }
+
+    /// Takes in batches read or heard, in number order: the ops of those this writer did
+    /// not write itself.
+    private func take(_ batches: [(Int64, [UInt8])]) throws -> LogChange {
         var ops: [Op] = []
-        for (seq, payload) in found.batches {
+        for (seq, payload) in batches {
             if !own.contains(seq) {
                 do {
                     ops += try OpBatchCodec.decode(payload)
@@ -94,7 +112,7 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
             batchesSinceCheckpoint += 1
         }
         own = own.filter { $0 > floor }
-        return found.batches.isEmpty ? .none : .appended(ops)
+        return batches.isEmpty ? .none : .appended(ops)
     }
 
     func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) async throws {

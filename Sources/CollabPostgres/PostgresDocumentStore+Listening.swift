@@ -11,6 +11,9 @@ struct Heard: Sendable {
     var listening = false
     /// Per document: the last batch number announced, and how many rewrites were.
     var batches: [String: Int64] = [:]
+    /// The announced payloads of the documents a server holds open (`follow`), by batch
+    /// number, until its log takes them.
+    var payloads: [String: [Int64: [UInt8]]] = [:]
     var rewrites: [String: Int] = [:]
     /// Announcements of access changes heard.
     var access = 0
@@ -75,6 +78,34 @@ extension PostgresDocumentStore {
         var rewrites: Int
     }
 
+    /// Keeps the payloads announced for the document from now on, for its open log.
+    func follow(_ documentId: String) {
+        heard.withLock { state in if state.payloads[documentId] == nil { state.payloads[documentId] = [:] } }
+    }
+
+    func unfollow(_ documentId: String) {
+        heard.withLock { $0.payloads[documentId] = nil }
+    }
+
+    /// The announced payloads of batches `after + 1` through `through`, if every one of
+    /// them was heard (and forgets those up to `through`); nil when any is missing.
+    func announcedBatches(of documentId: String, after floor: Int64, through last: Int64) -> [(Int64, [UInt8])]? {
+        heard.withLock { state in
+            guard var kept = state.payloads[documentId] else { return nil }
+            defer { state.payloads[documentId] = kept }
+            var batches: [(Int64, [UInt8])] = []
+            for seq in stride(from: floor + 1, through: last, by: 1) {
+                guard let payload = kept[seq] else {
+                    kept = kept.filter { $0.key > floor }
+                    return nil
+                }
+                batches.append((seq, payload))
+            }
+            kept = kept.filter { $0.key > last }
+            return batches
+        }
+    }
+
     /// What was heard of the document; nil when not listening.
     func announcements(of documentId: String) -> Announced? {
         heard.withLock { state in
@@ -99,10 +130,15 @@ extension PostgresDocumentStore {
                     for try await notification in events {
                         guard let event = PostgresEvent(payload: notification.payload) else { continue }
                         switch event {
-                        case .batch(let document, let seq):
+                        case .batch(let document, let seq, let payload):
                             // Heard by the server that wrote it too: its log knows the batch
                             // is its own and asks nothing.
-                            self.heard.withLock { $0.batches[document] = max($0.batches[document, default: 0], seq) }
+                            self.heard.withLock { state in
+                                state.batches[document] = max(state.batches[document, default: 0], seq)
+                                if let payload, state.payloads[document] != nil, state.payloads[document]!.count < 4096 {
+                                    state.payloads[document]![seq] = payload
+                                }
+                            }
                             heard(.document(document))
                         case .replaced(let document):
                             self.heard.withLock { $0.rewrites[document, default: 0] += 1 }

@@ -1,11 +1,13 @@
+import Foundation
 import Logging
 import PostgresNIO
 
 /// What a writer announces on the channel `collab_events` when its transaction commits,
 /// for the servers listening on the store: one line of text each.
 enum PostgresEvent: Equatable, Sendable {
-    /// `b SEQ DOCUMENT`: a batch was appended.
-    case batch(String, Int64)
+    /// `b SEQ DOCUMENT`: a batch was appended; a server's small batch comes with its
+    /// payload (`b SEQ DOCUMENT\nBASE64`), which the other servers take from here.
+    case batch(String, Int64, payload: [UInt8]? = nil)
     /// `r DOCUMENT`: the document's log was rewritten (compaction, an import).
     case replaced(String)
     /// `a`: the access events changed.
@@ -20,7 +22,8 @@ enum PostgresEvent: Equatable, Sendable {
 
     var payload: String {
         switch self {
-        case .batch(let document, let seq): "b \(seq) \(document)"
+        case .batch(let document, let seq, let payload):
+            "b \(seq) \(document)" + (payload.map { "\n" + Data($0).base64EncodedString() } ?? "")
         case .replaced(let document): "r \(document)"
         case .access: "a"
         case .message(let document, let message): "m \(document)\n\(message)"
@@ -33,7 +36,14 @@ enum PostgresEvent: Equatable, Sendable {
         switch kind {
         case "b":
             guard let space = rest.firstIndex(of: " "), let seq = Int64(rest[..<space]) else { return nil }
-            self = .batch(String(rest[rest.index(after: space)...]), seq)
+            let tail = rest[rest.index(after: space)...]
+            // Document ids hold no control characters: a line break ends one.
+            if let newline = tail.firstIndex(of: "\n") {
+                guard let payload = Data(base64Encoded: String(tail[tail.index(after: newline)...])) else { return nil }
+                self = .batch(String(tail[..<newline]), seq, payload: Array(payload))
+            } else {
+                self = .batch(String(tail), seq)
+            }
         case "r": self = .replaced(String(rest))
         case "a": self = .access
         case "m":

@@ -97,7 +97,7 @@ public enum PostgresSchema {
                 // nothing, when some of the ids are stored already (the caller then
                 // stores only the new ops).
                 """
-                CREATE FUNCTION collab_append(
+                CREATE OR REPLACE FUNCTION collab_append(
                     doc text, batch bytea, clients text[], firsts bigint[], lasts bigint[], expected_base bigint,
                     checkpoint bytea, checkpoint_if bigint
                 ) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -132,7 +132,13 @@ public enum PostgresSchema {
                     IF checkpoint IS NOT NULL AND number = checkpoint_if THEN
                         INSERT INTO collab_checkpoints (document, through_batch, payload) VALUES (doc, number, checkpoint);
                     END IF;
-                    PERFORM pg_notify('collab_events', 'b ' || number || ' ' || doc);
+                    -- A small batch travels in its announcement: the other servers take it
+                    -- from there instead of reading it back.
+                    IF length(batch) <= 4096 THEN
+                        PERFORM pg_notify('collab_events', 'b ' || number || ' ' || doc || E'\n' || encode(batch, 'base64'));
+                    ELSE
+                        PERFORM pg_notify('collab_events', 'b ' || number || ' ' || doc);
+                    END IF;
                     RETURN number;
                 END
                 $$
