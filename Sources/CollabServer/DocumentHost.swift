@@ -360,6 +360,9 @@ package actor DocumentHost {
                 delivered.append(.init(from: batch.from, ops: batch.ops, budget: historyPages.budget))
             }
             if !delivered.isEmpty { tell(.ops(Delivery(batches: delivered, budget: historyPages.budget))) }
+            // What others wrote meanwhile is taken in between groups: `refresh()` waits
+            // while a write is under way, and under steady writing there is always one.
+            if !waiting.isEmpty && failure == nil { await catchUpWithLog() }
         }
         writing = false
     }
