@@ -62,6 +62,8 @@ package actor DocumentHost {
     /// again makes another history: its positions start past every earlier one, so a
     /// poller from before is sent the history again rather than a wrong slice of it.
     private var firstPosition = 0
+    /// When the log was last asked what others wrote.
+    private var lastLook = ContinuousClock.now
     /// How many group writes were made (each one record and one fdatasync).
     package private(set) var writes = 0
 
@@ -360,9 +362,10 @@ package actor DocumentHost {
                 delivered.append(.init(from: batch.from, ops: batch.ops, budget: historyPages.budget))
             }
             if !delivered.isEmpty { tell(.ops(Delivery(batches: delivered, budget: historyPages.budget))) }
-            // What others wrote meanwhile is taken in between groups: `refresh()` waits
-            // while a write is under way, and under steady writing there is always one.
-            if !waiting.isEmpty && failure == nil { await catchUpWithLog() }
+            // What others wrote meanwhile is taken in between groups, at most every 20 ms:
+            // `refresh()` waits while a write is under way, and under steady writing there
+            // is always one.
+            if !waiting.isEmpty && failure == nil && ContinuousClock.now - lastLook >= .milliseconds(20) { await catchUpWithLog() }
         }
         writing = false
     }
@@ -399,6 +402,7 @@ package actor DocumentHost {
     /// Brings the document level with its log: ops another process appended are taken in
     /// and passed on to the followers; after any other change the document is read again.
     private func catchUpWithLog() async {
+        lastLook = .now
         let change: LogChange
         do {
             let log = log
