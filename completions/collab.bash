@@ -1046,7 +1046,7 @@ _collab_loadtest() {
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--clients --typists --docs --rate --duration --prefix --key-file --store --token)
-    __collab_offer_flags_options 1
+    __collab_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in

@@ -109,7 +109,7 @@ function __collab_parse_tokens -S
         case 'watch'
             __collab_parse_subcommand 1 'doc=' 'token=' 'token-file=' 'since=' 'from-now' 'presence' 'count=' 'version' 'h/help'
         case 'loadtest'
-            __collab_parse_subcommand 1 'clients=' 'typists=' 'docs=' 'rate=' 'duration=' 'prefix=' 'key-file=' 'store=' 'token=' 'json' 'version' 'h/help'
+            __collab_parse_subcommand -r 1 'clients=' 'typists=' 'docs=' 'rate=' 'duration=' 'prefix=' 'key-file=' 'store=' 'token=' 'json' 'version' 'h/help'
         case 'store'
             __collab_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -435,7 +435,7 @@ complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options 
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab share revoke" json' -l 'json' -d 'Print the access event recorded as one JSON object.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab share revoke" version' -l 'version' -d 'Show the version.'
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab share revoke" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab serve" store' -l 'store' -d 'The store directory.' -rfka ''
+complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab serve" store' -l 'store' -d 'The store: a directory or postgres://USER@HOST[:PORT]/DATABASE (default: $COLLAB_STORE, else collab-data).' -rfka ''
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab serve" host' -l 'host' -d 'The address to listen on.' -rfka ''
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab serve" port' -l 'port' -d 'The port to listen on (0: any free one).' -rfka ''
 complete -c 'collab' -n '__collab_should_offer_completions_for_flags_or_options "collab serve" key-file' -l 'key-file' -d 'The signing key file (default: STORE/signing.key, made when missing).' -rfka ''

@@ -23,6 +23,11 @@ struct ServeCommand: AsyncParsableCommand {
 
             With no key file, DIR/signing.key is made on first start; issue tokens with it.
 
+            On a PostgreSQL store (--store postgres://…, docs/postgres.md), run as many \
+            servers as wanted with the same --key-file: they serve the same documents, pass \
+            each other's ops and presence through the database, and refuse writes with \
+            `unavailable` while it cannot be reached; /healthz then answers 503.
+
             Examples:
               collab serve
               collab serve --store /srv/collab --port 9000 --key-file /etc/collab/signing.key
