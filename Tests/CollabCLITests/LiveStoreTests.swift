@@ -196,9 +196,11 @@ struct LiveStoreTests {
 extension CLI {
     /// `run`, on a thread of its own: waiting for the child process never holds one of
     /// the concurrency pool's few threads, which the server's clients need meanwhile.
-    static func runOffThePool(_ arguments: [String], in directory: URL, stdin: String? = nil) async throws -> CollabRun {
+    static func runOffThePool(
+        _ arguments: [String], in directory: URL, stdin: String? = nil, environment: [String: String] = [:]
+    ) async throws -> CollabRun {
         try await withCheckedThrowingContinuation { done in
-            Thread.detachNewThread { done.resume(with: Result { try CLI.run(arguments, in: directory, stdin: stdin) }) }
+            Thread.detachNewThread { done.resume(with: Result { try CLI.run(arguments, in: directory, stdin: stdin, environment: environment) }) }
         }
     }
 }

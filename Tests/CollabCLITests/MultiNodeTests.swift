@@ -24,13 +24,24 @@ final class Locked<Value>: @unchecked Sendable {
 struct MultiNodeTests {
     typealias ServeProcess = ServeCommandTests.ServeProcess
 
+    /// Blocking work (a process run, a cluster started) on a thread of its own: an async
+    /// test that blocks one of the shared pool's two threads starves every other test's
+    /// clients.
+    static func off<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await RawWebSocket.offThePool(body)
+    }
+
     /// A store with its schema, a key, alice as owner of `notes`, and her token.
-    struct Setup {
+    struct Setup: Sendable {
         let url: String
         let dir: URL
         let token: String
 
-        init(url given: String? = nil) throws {
+        static func make(url: String? = nil) async throws -> Setup {
+            try await MultiNodeTests.off { try Setup(url: url) }
+        }
+
+        private init(url given: String?) throws {
             url = try given ?? PostgresTestServer.freshDatabase()
             dir = try CLI.scratch()
             for arguments in [
@@ -43,12 +54,17 @@ struct MultiNodeTests {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
-        func node() throws -> ServeProcess {
-            try ServeProcess(in: dir, ["--store", url, "--key-file", "signing.key"])
+        func node() async throws -> ServeProcess {
+            let (dir, url) = (dir, url)
+            return try await MultiNodeTests.off { try ServeProcess(in: dir, ["--store", url, "--key-file", "signing.key"]) }
         }
 
-        func text() throws -> String {
-            try CLI.run(["materialize", "--store", url, "notes"], in: dir).stdout
+        func text() async throws -> String {
+            try await run(["materialize", "--store", url, "notes"]).stdout
+        }
+
+        func run(_ arguments: [String]) async throws -> CollabRun {
+            try await CLI.runOffThePool(arguments, in: dir)
         }
     }
 
@@ -120,8 +136,8 @@ struct MultiNodeTests {
     }
 
     @Test func clientsOnTwoServersConverge() async throws {
-        let setup = try Setup()
-        let (a, b) = (try setup.node(), try setup.node())
+        let setup = try await Setup.make()
+        let (a, b) = (try await setup.node(), try await setup.node())
         defer {
             a.kill(SIGTERM)
             b.kill(SIGTERM)
@@ -133,8 +149,8 @@ struct MultiNodeTests {
         // Each heard every op of the other, though they were written through another server.
         #expect(typedOnA.heard == Set((0..<40).map { "alice/b:\($0)" }))
         #expect(typedOnB.heard == Set((0..<40).map { "alice/a:\($0)" }))
-        #expect(try setup.text().count == 80)
-        let verified = try CLI.run(["verify", "--store", setup.url], in: setup.dir)
+        #expect(try await setup.text().count == 80)
+        let verified = try await setup.run(["verify", "--store", setup.url])
         #expect(verified.status == 0, "\(verified.stdout)")
         // Metrics say how long the database took; health says it answers.
         let health = try await RawWebSocket.exchange(port: a.port, Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
@@ -145,8 +161,8 @@ struct MultiNodeTests {
 
     /// An operator's `collab edit` on the store reaches the clients of both servers.
     @Test func anOfflineEditReachesEveryServersClients() async throws {
-        let setup = try Setup()
-        let (a, b) = (try setup.node(), try setup.node())
+        let setup = try await Setup.make()
+        let (a, b) = (try await setup.node(), try await setup.node())
         defer {
             a.kill(SIGTERM)
             b.kill(SIGTERM)
@@ -155,7 +171,7 @@ struct MultiNodeTests {
         async let onB = Self.type(1, as: "alice/b", on: b.url, token: setup.token, expecting: 2, timeout: .seconds(10))
         // Both have joined (and typed) before the edit is made.
         try await Task.sleep(for: .seconds(1))
-        let edited = try CLI.run(["edit", "--store", setup.url, "notes", "--client", "alice/op", "insert", "0", "!"], in: setup.dir)
+        let edited = try await setup.run(["edit", "--store", setup.url, "notes", "--client", "alice/op", "insert", "0", "!"])
         #expect(edited.status == 0, "\(edited.stderr)")
         let madeAt = ContinuousClock.now
         let (typedOnA, typedOnB) = try await (onA, onB)
@@ -166,8 +182,8 @@ struct MultiNodeTests {
     /// `kill -9` of a server while its client types: every acknowledged op is in the
     /// store, and the client, moving to the other server with `since`, goes on from there.
     @Test func killingAServerLosesNoAcknowledgedOp() async throws {
-        let setup = try Setup()
-        let (a, b) = (try setup.node(), try setup.node())
+        let setup = try await Setup.make()
+        let (a, b) = (try await setup.node(), try await setup.node())
         defer { b.kill(SIGTERM) }
         let killer = Task {
             try await Task.sleep(for: .milliseconds(700))
@@ -177,27 +193,27 @@ struct MultiNodeTests {
         try await killer.value
         #expect(typed.acknowledged.count > 10, "only \(typed.acknowledged.count) acknowledged")
         // Every character is one of alice/a's ops, typed in order.
-        let version = VersionVector(["alice/a": try setup.text().count])
+        let version = VersionVector(["alice/a": try await setup.text().count])
         #expect(version["alice/a"] >= (typed.acknowledged.last ?? 0) + 1, "the store has \(version), the client had \(typed.acknowledged.count) acknowledged")
         let afterwards = try await Self.type(5, as: "alice/a", on: b.url, token: setup.token, resuming: typed.acknowledgedOps)
         #expect(afterwards.acknowledged.first == version["alice/a"])
-        #expect(try setup.text().count == version["alice/a"] + 5)
-        #expect(try CLI.run(["verify", "--store", setup.url], in: setup.dir).status == 0)
+        #expect(try await setup.text().count == version["alice/a"] + 5)
+        #expect(try await setup.run(["verify", "--store", setup.url]).status == 0)
     }
 
     /// A compaction while both servers serve: both read the document again and their
     /// clients go on typing. An op made concurrently with ops the compaction squashed
     /// may be refused (invalid_op: behind the cutoff); every acknowledged op is kept.
     @Test func aCompactionWhileServingLosesNothing() async throws {
-        let setup = try Setup()
-        let (a, b) = (try setup.node(), try setup.node())
+        let setup = try await Setup.make()
+        let (a, b) = (try await setup.node(), try await setup.node())
         defer {
             a.kill(SIGTERM)
             b.kill(SIGTERM)
         }
         let compacted = Task {
             try await Task.sleep(for: .milliseconds(500))
-            return try CLI.run(["compact", "--store", setup.url, "notes", "--before", "head"], in: setup.dir)
+            return try await setup.run(["compact", "--store", setup.url, "notes", "--before", "head"])
         }
         async let onA = Self.type(60, as: "alice/a", on: a.url, token: setup.token)
         async let onB = Self.type(60, as: "alice/b", on: b.url, token: setup.token)
@@ -208,22 +224,23 @@ struct MultiNodeTests {
             #expect(typed.acknowledged.count == 60 || typed.errors.allSatisfy { $0.contains("compaction") }, "\(typed.errors)")
         }
         #expect(typedOnA.acknowledged.count + typedOnB.acknowledged.count > 60)
-        #expect(try setup.text().count == typedOnA.acknowledged.count + typedOnB.acknowledged.count)
-        #expect(try CLI.run(["verify", "--store", setup.url], in: setup.dir).status == 0)
-        #expect(try PostgresTestServer.psql(setup.url, "SELECT base IS NOT NULL FROM collab_documents WHERE id = 'notes'") == "t")
+        #expect(try await setup.text().count == typedOnA.acknowledged.count + typedOnB.acknowledged.count)
+        #expect(try await setup.run(["verify", "--store", setup.url]).status == 0)
+        let url = setup.url
+        #expect(try await Self.off { try PostgresTestServer.psql(url, "SELECT base IS NOT NULL FROM collab_documents WHERE id = 'notes'") } == "t")
     }
 
     /// A grant revoked with `collab revoke` on one machine closes the sessions it allowed
     /// on every server within a second.
     @Test func aRevocationAppliesOnEveryServerWithinASecond() async throws {
-        let setup = try Setup()
-        let (a, b) = (try setup.node(), try setup.node())
+        let setup = try await Setup.make()
+        let (a, b) = (try await setup.node(), try await setup.node())
         defer {
             a.kill(SIGTERM)
             b.kill(SIGTERM)
         }
-        #expect(try CLI.run(["grant", "notes", "bob", "editor", "--as", "alice", "--store", setup.url], in: setup.dir).status == 0)
-        let bob = try CLI.run(["token", "issue", "--user", "bob", "--key-file", "signing.key", "--store", setup.url], in: setup.dir).stdout
+        #expect(try await setup.run(["grant", "notes", "bob", "editor", "--as", "alice", "--store", setup.url]).status == 0)
+        let bob = try await setup.run(["token", "issue", "--user", "bob", "--key-file", "signing.key", "--store", setup.url]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         /// Bob follows `notes` on a server; how long after `revokedAt` (set once both
         /// have joined) his session was ended.
@@ -247,7 +264,7 @@ struct MultiNodeTests {
         _ = await joins.next()
         _ = await joins.next()
         revokedAt.value = .now
-        let revoke = try CLI.run(["revoke", "notes", "bob", "--as", "alice", "--store", setup.url], in: setup.dir)
+        let revoke = try await setup.run(["revoke", "notes", "bob", "--as", "alice", "--store", setup.url])
         #expect(revoke.status == 0, "\(revoke.stderr)")
         let (afterOnA, afterOnB) = await (onA, onB)
         // Within a second of the revocation landing (the command itself takes some of it).
@@ -257,8 +274,8 @@ struct MultiNodeTests {
 
     /// Presence crosses servers: a client on one sees the other's join and cursor.
     @Test func presenceCrossesServers() async throws {
-        let setup = try Setup()
-        let (a, b) = (try setup.node(), try setup.node())
+        let setup = try await Setup.make()
+        let (a, b) = (try await setup.node(), try await setup.node())
         defer {
             a.kill(SIGTERM)
             b.kill(SIGTERM)
@@ -296,15 +313,15 @@ struct MultiNodeTests {
     /// The database stops under a server and starts again: meanwhile writes are refused
     /// as unavailable, and afterwards the server takes writes again by itself.
     @Test func aDatabaseRestartIsRefusedThenRecoveredFrom() async throws {
-        let cluster = try PostgresTestServer.privateCluster()
+        let cluster = try await Self.off { try PostgresTestServer.privateCluster() }
         defer { PostgresTestServer.stop(cluster) }
         let url = String(cluster.prefix { $0 != "#" })
-        let setup = try Setup(url: url)
-        let a = try setup.node()
+        let setup = try await Setup.make(url: url)
+        let a = try await setup.node()
         defer { a.kill(SIGTERM) }
         let before = try await Self.type(5, as: "alice/a", on: a.url, token: setup.token)
         #expect(before.acknowledged.count == 5)
-        try PostgresTestServer.down(cluster)
+        try await Self.off { try PostgresTestServer.down(cluster) }
         let health = try await RawWebSocket.exchange(port: a.port, Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
         #expect(health.head.hasPrefix("HTTP/1.1 503"), "\(health.head)")
         // A write while the database is away is refused, not acknowledged.
@@ -323,7 +340,7 @@ struct MultiNodeTests {
             }
         }
         #expect(refusal?.contains(#""code":"unavailable""#) == true, "\(refusal ?? "nothing")")
-        try PostgresTestServer.up(cluster)
+        try await Self.off { try PostgresTestServer.up(cluster) }
         // Back by itself: the same client id goes on from what the store holds.
         var after = Typed()
         for _ in 0..<20 where after.acknowledged.count < 5 {
@@ -331,6 +348,6 @@ struct MultiNodeTests {
             after = (try? await Self.type(5, as: "alice/a", on: a.url, token: setup.token, resuming: before.acknowledgedOps, timeout: .seconds(3))) ?? Typed()
         }
         #expect(after.acknowledged == [5, 6, 7, 8, 9])
-        #expect(try setup.text().count == 10)
+        #expect(try await setup.text().count == 10)
     }
 }

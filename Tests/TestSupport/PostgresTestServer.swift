@@ -13,6 +13,17 @@ public enum PostgresTestServer {
         return server.prefix { $0 != "/" } + "//" + server.dropFirst("postgres://".count).prefix { $0 != "/" } + "/" + name
     }
 
+    /// `freshDatabase` and `psql` on a thread of their own, for async tests: blocking one
+    /// of the shared pool's threads starves the other tests' clients.
+    public static func freshDatabaseOffThePool() async throws -> String {
+        try await RawWebSocket.offThePool { try freshDatabase() }
+    }
+
+    @discardableResult
+    public static func psqlOffThePool(_ url: String, _ statement: String) async throws -> String {
+        try await RawWebSocket.offThePool { try psql(url, statement) }
+    }
+
     /// Runs one statement with psql against `url`; returns what it printed, trimmed.
     @discardableResult
     public static func psql(_ url: String, _ statement: String) throws -> String {
