@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "collab-bench", targets: ["collab-bench"]),
         .library(name: "CollabCore", targets: ["CollabCore"]),
         .library(name: "CollabLog", targets: ["CollabLog"]),
+        .library(name: "CollabStorage", targets: ["CollabStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,13 +48,18 @@ let package = Package(
         .target(name: "CollabCore"),
         // zlib from the system, for gzip-compressed inputs (and, later, checkpoint compression).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Files and formats: JSON lines, foreign import formats, safe file writing.
+        // Formats: JSON and the op form, JSON lines, foreign import formats, the .clog
+        // framing and codecs, rendering and diff output, safe file writing.
         .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib"]),
-        // A store on PostgreSQL: its URL and its versioned schema (docs/postgres.md).
+        // Storage: the Store and DocumentLog interfaces, the directory store and its .clog
+        // logs (appends, checkpoints, repair, salvage, compaction), log files read whole.
+        .target(name: "CollabStorage", dependencies: ["CollabCore", "CollabLog"]),
+        // A store on PostgreSQL: its URL, versioned schema, the Store and DocumentLog on it
+        // (docs/postgres.md).
         .target(
             name: "CollabPostgres",
             dependencies: [
-                "CollabCore", "CollabLog", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                "CollabCore", "CollabLog", "CollabStorage", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
@@ -61,7 +67,7 @@ let package = Package(
         .target(
             name: "CollabAccess",
             dependencies: [
-                "CollabCore", "CollabLog", .product(name: "JWTKit", package: "jwt-kit"),
+                "CollabCore", "CollabLog", "CollabStorage", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
@@ -69,7 +75,7 @@ let package = Package(
         .target(
             name: "CollabServer",
             dependencies: [
-                "CollabCore", "CollabLog", "CollabAccess", .product(name: "Hummingbird", package: "hummingbird"),
+                "CollabCore", "CollabLog", "CollabStorage", "CollabAccess", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -87,7 +93,7 @@ let package = Package(
         .target(
             name: "CollabCLI",
             dependencies: [
-                "CollabCore", "CollabLog", "CollabAccess", "CollabServer", "CollabPostgres",
+                "CollabCore", "CollabLog", "CollabStorage", "CollabAccess", "CollabServer", "CollabPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,11 +102,11 @@ let package = Package(
             name: "collab", dependencies: ["CollabCLI"]
         ),
         .executableTarget(
-            name: "collab-bench", dependencies: ["CollabCore", "CollabLog", "CHeapStats"], path: "Benchmarks/collab-bench"),
+            name: "collab-bench", dependencies: ["CollabCore", "CollabLog", "CollabStorage", "CHeapStats"], path: "Benchmarks/collab-bench"),
         // glibc's heap statistics, for collab-bench --memory.
         .target(name: "CHeapStats", path: "Benchmarks/CHeapStats"),
         // What the test targets share: a seeded random generator, a JSON Schema validator.
-        .target(name: "CollabTestSupport", dependencies: ["CollabLog", "CZlib"], path: "Tests/TestSupport"),
+        .target(name: "CollabTestSupport", dependencies: ["CollabLog", "CollabStorage", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(
             name: "CollabCoreTests",
             dependencies: [
@@ -110,15 +116,15 @@ let package = Package(
         .testTarget(
             name: "CollabLogTests",
             dependencies: [
-                "CollabCore", "CollabLog", "CollabTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+                "CollabCore", "CollabLog", "CollabStorage", "CollabTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "CollabAccessTests", dependencies: ["CollabAccess", "CollabCore", "CollabLog"]),
+        .testTarget(name: "CollabAccessTests", dependencies: ["CollabAccess", "CollabCore", "CollabLog", "CollabStorage"]),
         .testTarget(
             name: "CollabServerTests",
             dependencies: [
-                "CollabServer", "CollabAccess", "CollabCore", "CollabLog", "CollabTestSupport", "CZlib",
+                "CollabServer", "CollabAccess", "CollabCore", "CollabLog", "CollabStorage", "CollabTestSupport", "CZlib",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -128,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "CollabCLITests",
             dependencies: [
-                "CollabCLI", "collab", "CollabTestSupport", "CollabServer", "CollabAccess", "CollabLog", "CollabCore",
+                "CollabCLI", "collab", "CollabTestSupport", "CollabServer", "CollabAccess", "CollabLog", "CollabStorage", "CollabCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -4,6 +4,7 @@
 import CZlib
 import CollabCore
 import CollabLog
+import CollabStorage
 
 /// The first byte picks what the rest of the input is fed to.
 @_cdecl("LLVMFuzzerTestOneInput")

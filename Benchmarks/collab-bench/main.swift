@@ -3,6 +3,7 @@
 import CHeapStats
 import CollabCore
 import CollabLog
+import CollabStorage
 import Foundation
 
 func milliseconds(_ body: () throws -> Void) rethrows -> Double {

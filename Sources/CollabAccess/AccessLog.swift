@@ -1,4 +1,5 @@
 import CollabLog
+import CollabStorage
 import Foundation
 
 /// A store's access events (grants, revocations, transfers, shares: the audit trail) as

@@ -1,4 +1,5 @@
 import CollabLog
+import CollabStorage
 import Foundation
 import Logging
 import PostgresNIO

@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabStorage
 import Foundation
 import Logging
 import NIOCore

@@ -1,4 +1,5 @@
 import CollabLog
+import CollabStorage
 import Logging
 import NIOCore
 import PostgresNIO

@@ -1,5 +1,6 @@
 import CollabAccess
 import CollabLog
+import CollabStorage
 import Foundation
 
 /// The store's access rules, read again only when its access signature changed

@@ -1,6 +1,7 @@
 import CollabAccess
 import CollabCore
 import CollabLog
+import CollabStorage
 import Foundation
 
 extension Server {

@@ -1,6 +1,7 @@
 import CollabCore
 import CollabLog
 import CollabServer
+import CollabStorage
 import Foundation
 import Testing
 

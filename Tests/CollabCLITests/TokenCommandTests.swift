@@ -1,5 +1,6 @@
 import CollabAccess
 import CollabLog
+import CollabStorage
 import Foundation
 import Testing
 

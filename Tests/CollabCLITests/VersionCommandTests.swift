@@ -1,7 +1,8 @@
 import CollabCore
 import CollabLog
-import Foundation
+import CollabStorage
 import CollabTestSupport
+import Foundation
 import Testing
 
 /// Naming versions: tags, times, `collab version` and `collab versions`.

@@ -4,6 +4,7 @@ import CollabTestSupport
 import Testing
 
 @testable import CollabLog
+@testable import CollabStorage
 
 /// The `.clog` format: round trips, and how every kind of damage is classified.
 @Suite("clog format")

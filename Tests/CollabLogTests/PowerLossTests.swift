@@ -3,6 +3,7 @@ import CollabTestSupport
 import Testing
 
 @testable import CollabLog
+@testable import CollabStorage
 
 /// A disk that keeps what was synced and can lose, tear or reorder what was not, the
 /// way a power cut does.

@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabStorage
 import CollabTestSupport
 import Foundation
 import Testing

@@ -2,6 +2,7 @@ import CollabAccess
 import CollabCore
 import CollabLog
 import CollabServer
+import CollabStorage
 import CollabTestSupport
 import Foundation
 #if canImport(FoundationNetworking)

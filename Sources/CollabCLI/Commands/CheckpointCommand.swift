@@ -1,5 +1,6 @@
 import ArgumentParser
 import CollabLog
+import CollabStorage
 
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import CollabAccess
 import CollabCore
 import CollabLog
+import CollabStorage
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

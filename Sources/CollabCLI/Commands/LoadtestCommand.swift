@@ -2,6 +2,7 @@ import ArgumentParser
 import CollabAccess
 import CollabLog
 import CollabServer
+import CollabStorage
 import Foundation
 
 struct LoadtestCommand: AsyncParsableCommand {

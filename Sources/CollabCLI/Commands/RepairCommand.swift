@@ -1,5 +1,6 @@
 import ArgumentParser
 import CollabLog
+import CollabStorage
 import Foundation
 
 struct RepairCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollabCore
 import CollabLog
+import CollabStorage
 
 struct SalvageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import CollabAccess
 import CollabLog
 import CollabPostgres
+import CollabStorage
 import Foundation
 
 /// `collab store`: operations on a whole store.

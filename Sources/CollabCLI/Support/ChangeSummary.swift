@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabStorage
 
 /// What a stretch of history did, in one line: "+120 −14 chars, 2 comments, by alice,
 /// bob" (for `collab versions`).

@@ -2,6 +2,7 @@ import ArgumentParser
 import CollabAccess
 import CollabCore
 import CollabLog
+import CollabStorage
 
 /// Where a command's log is: a file, or with `--store DIR` a document id in a store.
 struct LogLocation: ParsableArguments {

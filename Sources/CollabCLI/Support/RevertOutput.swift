@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabStorage
 
 /// What `revert` and `undo` share: append the ops a revert made (unless it is a dry run)
 /// and say what they were.

@@ -1,5 +1,6 @@
 import CollabLog
 import CollabPostgres
+import CollabStorage
 import Foundation
 
 /// A `--store` value as the store it names: a PostgreSQL URL (docs/postgres.md) or a

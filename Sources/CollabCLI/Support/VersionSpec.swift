@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabStorage
 
 /// A version as the user names it, one syntax for every `--at`, `--from`, `--to`,
 /// `--base`, `--since` (docs/versions.md, `collab help versions`): `head`, `@N` (the

@@ -1,14 +1,14 @@
 /// The constants and framing of the `.clog` format, specified in docs/format.md.
 public enum ClogFormat {
     /// `\x89CLOG\r\n\x1a`: not text, and mangled by text-mode transfers in a visible way.
-    static let magic: [UInt8] = [0x89, 0x43, 0x4C, 0x4F, 0x47, 0x0D, 0x0A, 0x1A]
-    static let version: UInt16 = 1
-    static let maxDocumentIdBytes = 1024
-    static let recordHeaderSize = 24
+    package static let magic: [UInt8] = [0x89, 0x43, 0x4C, 0x4F, 0x47, 0x0D, 0x0A, 0x1A]
+    package static let version: UInt16 = 1
+    package static let maxDocumentIdBytes = 1024
+    package static let recordHeaderSize = 24
     /// No record is bigger: a corrupt length can never cause a huge allocation.
     public static let maxPayloadSize = 16 << 20
     /// Record flag: a reader that does not know the record's type may skip it.
-    static let skippableFlag: UInt8 = 0x01
+    package static let skippableFlag: UInt8 = 0x01
 
     /// Why a document id cannot be used, or nil when it can: 1 to 1024 UTF-8 bytes, no
     /// control characters.
@@ -47,16 +47,20 @@ public enum ClogRecordType: UInt8, Sendable {
 
     /// The flags a record of this type is written with: tags and replica versions are
     /// skippable (a reader that does not know them still reads the ops), nothing else.
-    var writtenFlags: UInt8 {
+    package var writtenFlags: UInt8 {
         self == .namedVersion || self == .replicaVersion ? ClogFormat.skippableFlag : 0
     }
 }
 
 /// The file header: which document the log belongs to.
-struct ClogHeader: Equatable {
-    var documentId: String
+package struct ClogHeader: Equatable {
+    package var documentId: String
 
-    func encoded() -> [UInt8] {
+    package init(documentId: String) {
+        self.documentId = documentId
+    }
+
+    package func encoded() -> [UInt8] {
         var writer = ByteWriter()
         writer.bytes.append(contentsOf: ClogFormat.magic)
         writer.u16(ClogFormat.version)
@@ -70,7 +74,7 @@ struct ClogHeader: Equatable {
     }
 
     /// Reads the header and returns it with its size, or says what is wrong with it.
-    static func decode(_ bytes: [UInt8]) -> Result<(header: ClogHeader, size: Int), ClogHeaderProblem> {
+    package static func decode(_ bytes: [UInt8]) -> Result<(header: ClogHeader, size: Int), ClogHeaderProblem> {
         guard ClogFormat.looksLikeClog(bytes) else {
             return .failure(bytes.count < ClogFormat.magic.count && ClogFormat.magic.starts(with: bytes) ? .truncated : .notAClog)
         }
@@ -96,7 +100,7 @@ struct ClogHeader: Equatable {
     }
 }
 
-enum ClogHeaderProblem: Error, Equatable {
+package enum ClogHeaderProblem: Error, Equatable {
     case notAClog
     case truncated
     case damaged(String)

@@ -29,7 +29,7 @@ public enum ClogScanner {
     /// The records from `start` to the end of `bytes`, the first numbered `first`: what
     /// verifies up to the first problem, where it ends, and what the problem is. Record
     /// offsets count from the start of `bytes`.
-    static func records(
+    package static func records(
         in bytes: [UInt8], from start: Int, numberedFrom first: Int
     ) -> (records: [ClogRecord], validLength: Int, state: ClogScan.State) {
         var records: [ClogRecord] = []
@@ -58,14 +58,14 @@ public enum ClogScanner {
         return (records, offset, .clean)
     }
 
-    enum Frame {
+    package enum Frame {
         case valid(ClogRecord)
         /// `provablyDamaged`: the record header verifies yet says something impossible, so
         /// this is not the end of an interrupted write.
         case invalid(String, provablyDamaged: Bool)
     }
 
-    static func frame(at offset: Int, in bytes: [UInt8]) -> Frame {
+    package static func frame(at offset: Int, in bytes: [UInt8]) -> Frame {
         let size = ClogFormat.recordHeaderSize
         guard bytes.count - offset >= size else { return .invalid("incomplete record header", provablyDamaged: false) }
         var reader = ByteReader(bytes, from: offset)
@@ -96,7 +96,7 @@ public enum ClogScanner {
 
     /// Whether a whole, verifying record starts anywhere after `offset`: then damage at
     /// `offset` is in the middle of the log, not at its end.
-    static func validRecordExists(after offset: Int, in bytes: [UInt8]) -> Bool {
+    package static func validRecordExists(after offset: Int, in bytes: [UInt8]) -> Bool {
         var candidate = offset + 1
         while candidate + ClogFormat.recordHeaderSize <= bytes.count {
             // Cheap filter first: the reserved bytes are zero in every record.

@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 import Foundation
 
 /// A directory store's document as its server writes it: one `.clog`, appended through

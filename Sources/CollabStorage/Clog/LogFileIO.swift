@@ -1,3 +1,4 @@
+import CollabLog
 import Foundation
 
 /// The few file operations an append needs, on one open log. The real one is a file

@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 
 /// A document's log as its one long-lived writer holds it (the server's document host):
 /// opened once (verified, restored from its last checkpoint), then appended to batch by

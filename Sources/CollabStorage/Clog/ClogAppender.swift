@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 import Foundation
 
 /// The one way ops are appended to a `.clog`: the log is read and verified once, when

@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 
 /// Recovering what verifies from a damaged `.clog`: every record whose checksums hold,
 /// resynchronising after damage, and the ops of those records that still replay.

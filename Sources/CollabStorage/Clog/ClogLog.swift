@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 import Foundation
 
 /// Reading and writing whole `.clog` op logs, and appending to one under a lock.

@@ -1,3 +1,4 @@
+import CollabLog
 import Foundation
 
 /// A directory of documents: one `.clog` per document, filed under a hash of its id, so

@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 
 /// `collab compact`: a log rewritten to start from a squashed base at a cutoff, with the
 /// ops after the cutoff unchanged (docs/versions.md). Refused rather than lossy: the

@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 
 /// A document's log as its records, payloads as they are: what `collab store copy` moves
 /// between a directory store and a PostgreSQL one without decoding ops or snapshots.

@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 
 /// Where documents are kept: a directory of `.clog` files (`DocumentStore`, the embedded
 /// default) or a PostgreSQL database (`PostgresDocumentStore`). Commands and the server

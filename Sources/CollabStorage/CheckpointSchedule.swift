@@ -1,3 +1,4 @@
+import CollabLog
 import Foundation
 
 /// When a log gets a checkpoint: after every `interval` op batches since its last one,

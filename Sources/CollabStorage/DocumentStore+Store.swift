@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 import Foundation
 
 /// The directory store as a `Store`: each document a `.clog` (`path(for:)`), the access

@@ -1,3 +1,4 @@
+import CollabLog
 import Foundation
 
 /// Cutting a torn tail off a `.clog` log, keeping what was cut.

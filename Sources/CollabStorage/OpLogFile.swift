@@ -1,4 +1,5 @@
 import CollabCore
+import CollabLog
 import Foundation
 
 /// An op log on disk: a binary `.clog` file or a JSON-lines file, told apart by content
