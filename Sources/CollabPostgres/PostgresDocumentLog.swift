@@ -8,21 +8,24 @@ import PostgresNIO
 
 /// A document on PostgreSQL as a server writes it. Its appends need not follow what it
 /// has seen: ops commute, so two servers append to one document at once and neither is
-/// refused; the database numbers the batches. Only a rewrite (a compaction) refuses
-/// them, as changed: ops checked against the history before it may be ones the
-/// compacted document cannot take, so they are checked again after reading it. What the others wrote is read by number:
-/// every batch up to `floor` is in the document; batches above it that this writer wrote
-/// itself are skipped when read. A batch number is taken under the document's row lock
-/// and released at commit, so when batch N is seen every batch before it is too.
+/// refused; the database numbers the batches. Only a rewrite (a compaction, an import
+/// with --force: the document's generation moves) refuses them, as changed: ops checked
+/// against the history before it may be ones the new log cannot take, so they are
+/// checked again after reading it.
+///
+/// What the others wrote is read by number: every batch up to `floor` is in the
+/// document; batches above it that this writer wrote itself are skipped when read. A
+/// batch number is taken under the document's row lock and released at commit, so when
+/// batch N is seen every batch before it is too.
 final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
     let store: PostgresDocumentStore
     let documentId: String
     let observer: LogObserver
     private var floor: Int64 = 0
     private var own: Set<Int64> = []
-    /// The compaction mark the document had when opened (nil: no document yet); another
-    /// one means the log was rewritten.
-    private var baseThrough: Int64?
+    /// The document's generation when opened (nil: no document yet); another one means
+    /// the log was rewritten.
+    private var generation: Int64?
     /// The store's announcements of the document at the last look (`changes`).
     private var heard: PostgresDocumentStore.Announced?
     private var batchesSinceCheckpoint = 0
@@ -45,14 +48,14 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         own = []
         guard let opened = try await store.openState(documentId) else {
             floor = 0
-            baseThrough = nil
+            generation = nil
             batchesSinceCheckpoint = 0
             return HandedOver(Document())
         }
         let place = store.place(of: documentId)
         let document = try ClogLog.document(of: ClogScanner.scan(StoredDocument(id: documentId, records: opened.records).clogBytes), path: place)
         floor = opened.lastBatch
-        baseThrough = opened.baseThrough
+        generation = opened.generation
         batchesSinceCheckpoint = opened.batchesSinceCheckpoint
         return HandedOver(document)
     }
@@ -64,9 +67,9 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         // writer has read every batch before it and none of its own is pending.
         let checkpointIfNumbered = own.isEmpty ? floor + 1 : nil
         guard let seq = try await store.serverAppend(
-            ops, to: documentId, expectingBase: baseThrough ?? 0, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
+            ops, to: documentId, expectingGeneration: generation ?? 0, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
         else { return }
-        if baseThrough == nil { baseThrough = 0 }
+        if generation == nil { generation = 0 }
         if seq == floor + 1 && own.isEmpty {
             floor = seq
         } else {
@@ -79,6 +82,8 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         // While the store listens, no batch announced past what this writer has (its own
         // included) and no rewrite announced means no change: no query.
         let now = store.announcements(of: documentId)
+        // A rewrite announced: read again whatever the generation says.
+        if let now, let heard, now.epoch == heard.epoch, now.rewrites != heard.rewrites, generation != nil { return .replaced }
         if let now, let heard, now.epoch == heard.epoch, now.rewrites == heard.rewrites {
             if now.lastBatch <= floor { return .none }
             // The batches came with their announcements: nothing to read back.
@@ -88,12 +93,12 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
             }
         }
         guard let found = try await store.batches(of: documentId, after: floor) else {
-            return baseThrough == nil ? .none : .replaced
+            return generation == nil ? .none : .replaced
         }
         // Read after taking the count: an announcement that lands meanwhile is looked at again.
         heard = now
-        if let baseThrough, found.baseThrough != baseThrough { return .replaced }
-        if baseThrough == nil { baseThrough = found.baseThrough }
+        if let generation, found.generation != generation { return .replaced }
+        if generation == nil { generation = found.generation }
         return try take(found.batches)
     }
 
@@ -117,7 +122,7 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
     }
 
     func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) async throws {
-        guard baseThrough != nil else { return }
+        guard generation != nil else { return }
         try await store.appendRecord(StoredRecord(.replicaVersion, acknowledgement.json), to: documentId, expectingRecords: nil)
     }
 }
@@ -129,15 +134,15 @@ extension PostgresDocumentStore {
 
     /// What a server opens a document from, read in one snapshot: the last checkpoint
     /// (or the base) and the batches after it; nil when there is no such document.
-    func openState(_ documentId: String) async throws -> (records: [StoredRecord], lastBatch: Int64, baseThrough: Int64, batchesSinceCheckpoint: Int)? {
+    func openState(_ documentId: String) async throws -> (records: [StoredRecord], lastBatch: Int64, generation: Int64, batchesSinceCheckpoint: Int)? {
         let logger = connections.logger
         return try await connections.transaction("opening \(documentId)") { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var row: (next: Int64, base: ByteBuffer?, baseThrough: Int64)?
-            for try await (next, base, through) in try await connection.query(
-                "SELECT next_batch, base, base_through FROM collab_documents WHERE id = \(documentId)", logger: logger
-            ).decode((Int64, ByteBuffer?, Int64).self) {
-                row = (next, base, through)
+            var row: (next: Int64, base: ByteBuffer?, baseThrough: Int64, generation: Int64)?
+            for try await (next, base, through, generation) in try await connection.query(
+                "SELECT next_batch, base, base_through, generation FROM collab_documents WHERE id = \(documentId)", logger: logger
+            ).decode((Int64, ByteBuffer?, Int64, Int64).self) {
+                row = (next, base, through, generation)
             }
             guard let row else { return nil }
             var records: [StoredRecord] = []
@@ -164,36 +169,36 @@ extension PostgresDocumentStore {
                 records.append(StoredRecord(.opBatch, Array(buffer: payload)))
                 batches += 1
             }
-            return (records, row.next - 1, row.baseThrough, batches)
+            return (records, row.next - 1, row.generation, batches)
         }
     }
 
-    /// The document's batches after `floor`, with its compaction mark, in one statement
-    /// (one snapshot); nil when there is no such document.
-    func batches(of documentId: String, after floor: Int64) async throws -> (baseThrough: Int64, batches: [(Int64, [UInt8])])? {
+    /// The document's batches after `floor`, with its generation, in one statement (one
+    /// snapshot); nil when there is no such document.
+    func batches(of documentId: String, after floor: Int64) async throws -> (generation: Int64, batches: [(Int64, [UInt8])])? {
         let logger = connections.logger
         return try await connections.with("reading \(documentId)") { connection in
-            var baseThrough: Int64?
+            var generation: Int64?
             var batches: [(Int64, [UInt8])] = []
-            for try await (through, seq, payload) in try await connection.query(
+            for try await (current, seq, payload) in try await connection.query(
                 """
-                SELECT d.base_through, b.seq, b.payload FROM collab_documents d
+                SELECT d.generation, b.seq, b.payload FROM collab_documents d
                 LEFT JOIN collab_batches b ON b.document = d.id AND b.seq > \(floor)
                 WHERE d.id = \(documentId) ORDER BY b.seq
                 """, logger: logger
             ).decode((Int64, Int64?, ByteBuffer?).self) {
-                baseThrough = through
+                generation = current
                 if let seq, let payload { batches.append((seq, Array(buffer: payload))) }
             }
-            guard let baseThrough else { return nil }
-            return (baseThrough, batches)
+            guard let generation else { return nil }
+            return (generation, batches)
         }
     }
 
     /// A server's append: `collab_append` (schema version 3), one round trip. When some
     /// of the ops are stored already, the general path stores the new ones.
     func serverAppend(
-        _ ops: [Op], to documentId: String, expectingBase: Int64, checkpoint: DocumentSnapshot?, checkpointIfNumbered: Int64?
+        _ ops: [Op], to documentId: String, expectingGeneration: Int64, checkpoint: DocumentSnapshot?, checkpointIfNumbered: Int64?
     ) async throws -> Int64? {
         guard !ops.isEmpty else { return nil }
         let logger = connections.logger
@@ -205,7 +210,7 @@ extension PostgresDocumentStore {
             for try await value in try await connection.query(
                 """
                 SELECT collab_append(\(documentId), \(ByteBuffer(bytes: payload)), \(runs.map(\.client))::text[], \(runs.map(\.first))::bigint[],
-                    \(runs.map(\.last))::bigint[], \(expectingBase), \(checkpointPayload), \(checkpointIfNumbered))
+                    \(runs.map(\.last))::bigint[], \(expectingGeneration), \(checkpointPayload), \(checkpointIfNumbered))
                 """, logger: logger
             ).decode(Int64.self) {
                 outcome = value
@@ -216,7 +221,7 @@ extension PostgresDocumentStore {
         case -1: throw LogError.changed(path: place(of: documentId))
         case -2:
             return try await appendBatch(
-                ops, to: documentId, expectingRecords: nil, expectingBase: expectingBase, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
+                ops, to: documentId, expectingRecords: nil, expectingGeneration: expectingGeneration, checkpoint: checkpoint, checkpointIfNumbered: checkpointIfNumbered)
         default: return outcome
         }
     }

@@ -64,10 +64,10 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     /// when every op was stored already. `checkpoint`, the state after the ops, is
     /// stored with them only if the batch is numbered `checkpointIfNumbered` and holds
     /// every op: only then is it the state after every batch up to it. With
-    /// `expectingBase`, a log rewritten since (its compaction mark moved) is refused as
+    /// `expectingGeneration`, a log rewritten since (its generation moved) is refused as
     /// changed: the ops were checked against the history before the rewrite.
     func appendBatch(
-        _ ops: [Op], to documentId: String, expectingRecords: Int?, expectingBase: Int64? = nil, checkpoint: DocumentSnapshot? = nil,
+        _ ops: [Op], to documentId: String, expectingRecords: Int?, expectingGeneration: Int64? = nil, checkpoint: DocumentSnapshot? = nil,
         checkpointIfNumbered: Int64? = nil
     ) async throws -> Int64? {
         guard !ops.isEmpty else { return nil }
@@ -80,10 +80,10 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
             if let expectingRecords, try await Self.recordCount(documentId, connection, logger) != expectingRecords {
                 throw LogError.changed(path: place)
             }
-            if let expectingBase {
-                for try await through in try await connection.query(
-                    "SELECT base_through FROM collab_documents WHERE id = \(documentId)", logger: logger
-                ).decode(Int64.self) where through != expectingBase {
+            if let expectingGeneration {
+                for try await generation in try await connection.query(
+                    "SELECT generation FROM collab_documents WHERE id = \(documentId)", logger: logger
+                ).decode(Int64.self) where generation != expectingGeneration {
                     throw LogError.changed(path: place)
                 }
             }
@@ -172,7 +172,7 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
         for table in ["collab_batches", "collab_tags", "collab_checkpoints", "collab_replica_versions"] {
             try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE document = $1", binds: binds(document.id)), logger: logger)
         }
-        try await connection.query("UPDATE collab_documents SET base = NULL, base_through = 0 WHERE id = \(document.id)", logger: logger)
+        try await connection.query("UPDATE collab_documents SET base = NULL, base_through = 0, generation = generation + 1 WHERE id = \(document.id)", logger: logger)
         try await PostgresStore.insert(document, into: connection, firstBatch: next, logger: logger)
         try await PostgresEvent.replaced(document.id).notify(connection, logger)
     }

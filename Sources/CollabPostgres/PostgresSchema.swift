@@ -88,26 +88,29 @@ public enum PostgresSchema {
                 """
             ]),
         Migration(
-            version: 3, name: "collab_append: a server's append in one statement",
+            version: 3, name: "a document's generation; collab_append: a server's append in one statement",
             statements: [
+                // Moved by every rewrite of a document's log (a compaction, an import with
+                // --force): a server's append made against an older generation is refused.
+                "ALTER TABLE collab_documents ADD COLUMN generation bigint NOT NULL DEFAULT 0",
                 // What `PostgresDocumentStore.appendBatch` does in eight statements, in one
                 // round trip: a server appends many small batches. Returns the batch's
                 // number; -1 when the document was rewritten since its writer read it
-                // (its compaction mark is not `expected_base`); -2, having written
+                // (its generation is not `expected_generation`); -2, having written
                 // nothing, when some of the ids are stored already (the caller then
                 // stores only the new ops).
                 """
                 CREATE OR REPLACE FUNCTION collab_append(
-                    doc text, batch bytea, clients text[], firsts bigint[], lasts bigint[], expected_base bigint,
+                    doc text, batch bytea, clients text[], firsts bigint[], lasts bigint[], expected_generation bigint,
                     checkpoint bytea, checkpoint_if bigint
                 ) RETURNS bigint LANGUAGE plpgsql AS $$
                 DECLARE
                     number bigint;
-                    through bigint;
+                    current bigint;
                 BEGIN
                     INSERT INTO collab_documents (id) VALUES (doc) ON CONFLICT (id) DO NOTHING;
-                    SELECT next_batch, base_through INTO number, through FROM collab_documents WHERE id = doc FOR UPDATE;
-                    IF expected_base IS NOT NULL AND through <> expected_base THEN
+                    SELECT next_batch, generation INTO number, current FROM collab_documents WHERE id = doc FOR UPDATE;
+                    IF expected_generation IS NOT NULL AND current <> expected_generation THEN
                         RETURN -1;
                     END IF;
                     IF EXISTS (

@@ -230,6 +230,28 @@ struct MultiNodeTests {
         #expect(try await Self.off { try PostgresTestServer.psql(url, "SELECT base IS NOT NULL FROM collab_documents WHERE id = 'notes'") } == "t")
     }
 
+    /// An import that replaces a document while a server serves it (`--force`): the
+    /// server reads the new log again (its generation moved), and writes back the ops it
+    /// had acknowledged that the new log lacks (an acknowledged op is never lost), as it
+    /// does after a salvage on a directory store.
+    @Test func anImportReplacingADocumentWhileServingIsReadAgain() async throws {
+        let setup = try await Setup.make()
+        let a = try await setup.node()
+        defer { a.kill(SIGTERM) }
+        let before = try await Self.type(3, as: "alice/a", on: a.url, token: setup.token)
+        #expect(before.acknowledged.count == 3)
+        let op = #"{"id":{"clientId":"alice/x","seq":0},"type":"text_insert","timestamp":{"wall":1,"logical":0},"payload":{"block":null,"after":null,"before":null,"text":"NEW"}}"#
+        try setup.dir.write("new.jsonl", op + "\n")
+        let imported = try await setup.run(["import", "--format", "jsonl", "new.jsonl", "--store", setup.url, "--document", "notes", "--force"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let after = try await Self.type(2, as: "alice/b", on: a.url, token: setup.token, timeout: .seconds(10))
+        #expect(after.acknowledged.count == 2, "\(after.errors)")
+        #expect(after.heard == ["alice/x:0", "alice/a:0", "alice/a:1", "alice/a:2"], "\(after.heard)")
+        let text = try await setup.text()
+        #expect(text.count == 8 && text.contains("NEW"), "\(text)")
+        #expect(try await setup.run(["verify", "--store", setup.url]).status == 0)
+    }
+
     /// A grant revoked with `collab revoke` on one machine closes the sessions it allowed
     /// on every server within a second.
     @Test func aRevocationAppliesOnEveryServerWithinASecond() async throws {

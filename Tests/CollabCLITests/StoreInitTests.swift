@@ -75,7 +75,7 @@ struct StoreInitTests {
         #expect(try await CLI.runOffThePool(["store", "init", url], in: dir).status == 0)
         #expect(try await CLI.runOffThePool(["edit", "--store", url, "notes", "--client", "alice", "insert", "0", "kept"], in: dir).status == 0)
         // Back to version 1, as a collab of that version left it.
-        try await PostgresTestServer.psqlOffThePool(url, "DROP FUNCTION collab_append; DROP TABLE collab_settings; DELETE FROM collab_schema WHERE version > 1")
+        try await PostgresTestServer.psqlOffThePool(url, "DROP FUNCTION collab_append; ALTER TABLE collab_documents DROP COLUMN generation; DROP TABLE collab_settings; DELETE FROM collab_schema WHERE version > 1")
         let refused = try await CLI.runOffThePool(["materialize", "--store", url, "notes"], in: dir)
         #expect(refused.status == 69)
         #expect(refused.stderr.contains("has schema version 1, older than this collab's (3): `collab store init "), "\(refused.stderr)")
