@@ -57,7 +57,7 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     }
 
     public func append(_ ops: [Op], to documentId: String, expectingRecords: Int?) throws {
-        try runBlocking { _ = try await self.appendBatch(ops, to: documentId, expectingRecords: expectingRecords) }
+        try runBlocking { _ = try await self.appendBatch(ops, to: documentId, expectingRecords: expectingRecords, mayWait: false) }
     }
 
     /// Appends the ops not stored yet as one batch; returns the batch's number, or nil
@@ -68,13 +68,13 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     /// changed: the ops were checked against the history before the rewrite.
     func appendBatch(
         _ ops: [Op], to documentId: String, expectingRecords: Int?, expectingGeneration: Int64? = nil, checkpoint: DocumentSnapshot? = nil,
-        checkpointIfNumbered: Int64? = nil
+        checkpointIfNumbered: Int64? = nil, mayWait: Bool = true
     ) async throws -> Int64? {
         guard !ops.isEmpty else { return nil }
         let logger = connections.logger
         let place = place(of: documentId)
         let checkpointPayload = checkpoint.map { ByteBuffer(bytes: CheckpointCodec.encode($0)) }
-        return try await connections.transaction("an append to \(documentId)") { connection -> Int64? in
+        return try await connections.transaction("an append to \(documentId)", mayWait: mayWait) { connection -> Int64? in
             try await connection.query("INSERT INTO collab_documents (id) VALUES (\(documentId)) ON CONFLICT (id) DO NOTHING", logger: logger)
             let next = try await Self.lockRow(documentId, connection, logger)!
             if let expectingRecords, try await Self.recordCount(documentId, connection, logger) != expectingRecords {
@@ -111,13 +111,13 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     }
 
     public func append(_ record: StoredRecord, to documentId: String, expectingRecords: Int?) throws {
-        try runBlocking { try await self.appendRecord(record, to: documentId, expectingRecords: expectingRecords) }
+        try runBlocking { try await self.appendRecord(record, to: documentId, expectingRecords: expectingRecords, mayWait: false) }
     }
 
-    func appendRecord(_ record: StoredRecord, to documentId: String, expectingRecords: Int?) async throws {
+    func appendRecord(_ record: StoredRecord, to documentId: String, expectingRecords: Int?, mayWait: Bool = true) async throws {
         let logger = connections.logger
         let place = place(of: documentId)
-        try await connections.transaction("an append to \(documentId)") { connection in
+        try await connections.transaction("an append to \(documentId)", mayWait: mayWait) { connection in
             guard let next = try await Self.lockRow(documentId, connection, logger) else { throw LogError.missingInput(path: place) }
             if let expectingRecords, try await Self.recordCount(documentId, connection, logger) != expectingRecords {
                 throw LogError.changed(path: place)

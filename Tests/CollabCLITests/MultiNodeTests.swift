@@ -54,9 +54,9 @@ struct MultiNodeTests {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
-        func node() async throws -> ServeProcess {
+        func node(environment: [String: String] = [:]) async throws -> ServeProcess {
             let (dir, url) = (dir, url)
-            return try await MultiNodeTests.off { try ServeProcess(in: dir, ["--store", url, "--key-file", "signing.key"]) }
+            return try await MultiNodeTests.off { try ServeProcess(in: dir, ["--store", url, "--key-file", "signing.key"], environment: environment) }
         }
 
         func text() async throws -> String {
@@ -135,9 +135,12 @@ struct MultiNodeTests {
         return typed
     }
 
+    /// Each server with a pool of two connections: they wait for each other's
+    /// connections, never for more, and never stop.
     @Test func clientsOnTwoServersConverge() async throws {
         let setup = try await Setup.make()
-        let (a, b) = (try await setup.node(), try await setup.node())
+        let small = ["COLLAB_POSTGRES_CONNECTIONS": "2"]
+        let (a, b) = (try await setup.node(environment: small), try await setup.node(environment: small))
         defer {
             a.kill(SIGTERM)
             b.kill(SIGTERM)
@@ -149,6 +152,10 @@ struct MultiNodeTests {
         // Each heard every op of the other, though they were written through another server.
         #expect(typedOnA.heard == Set((0..<40).map { "alice/b:\($0)" }))
         #expect(typedOnB.heard == Set((0..<40).map { "alice/a:\($0)" }))
+        // Two servers, each with two pooled connections and a listener's, and this query's.
+        let url = setup.url
+        let connections = try await Self.off { try PostgresTestServer.psql(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()") }
+        #expect(Int(connections).map { $0 <= 7 } == true, "\(connections) connections")
         #expect(try await setup.text().count == 80)
         let verified = try await setup.run(["verify", "--store", setup.url])
         #expect(verified.status == 0, "\(verified.stdout)")

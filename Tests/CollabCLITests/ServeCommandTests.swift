@@ -15,9 +15,10 @@ struct ServeCommandTests {
         let port: Int
         let firstLines: String
 
-        init(in directory: URL, _ arguments: [String] = []) throws {
+        init(in directory: URL, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
             process.executableURL = CLI.binary
             process.arguments = ["serve", "--port", "0"] + arguments
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             process.currentDirectoryURL = directory
             let err = Pipe()
             process.standardError = err
