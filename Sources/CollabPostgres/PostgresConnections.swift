@@ -102,14 +102,6 @@ final class PostgresConnections: @unchecked Sendable {
         try runBlocking { try await self.transaction(step, mayWait: false, body) }
     }
 
-    func closeAll() async {
-        let all = lock.withLock {
-            defer { idle = [] }
-            return idle
-        }
-        for connection in all { try? await connection.close() }
-    }
-
     private func take(mayWait: Bool) async throws -> PostgresConnection {
         enum Next { case reuse(PostgresConnection), connect(Int), wait }
         let next = lock.withLock { () -> Next in

@@ -33,15 +33,7 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
         let logger = connections.logger
         return try connections.blockingTransaction("reading \(documentId)") { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var found: StoredDocument?
-            for try await base in try await connection.query(
-                "SELECT base FROM collab_documents WHERE id = \(documentId)", logger: logger
-            ).decode(ByteBuffer?.self) {
-                found = StoredDocument(id: documentId, records: base.map { [StoredRecord(.base, Array(buffer: $0))] } ?? [])
-            }
-            guard var document = found else { return nil }
-            document.records += try await PostgresStore.records(of: documentId, from: connection, logger: logger)
-            return document
+            return try await PostgresStore.storedDocument(documentId, from: connection, logger: logger)
         }
     }
 
@@ -153,15 +145,11 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
         }
     }
 
-    public func replace(_ document: StoredDocument, expectingRecords: Int?) throws {
+    public func replace(_ document: StoredDocument) throws {
         let logger = connections.logger
-        let place = place(of: document.id)
         try connections.blockingTransaction("rewriting \(document.id)") { connection in
             try await connection.query("INSERT INTO collab_documents (id) VALUES (\(document.id)) ON CONFLICT (id) DO NOTHING", logger: logger)
             let next = try await Self.lockRow(document.id, connection, logger)!
-            if let expectingRecords, try await Self.recordCount(document.id, connection, logger) != expectingRecords {
-                throw LogError.changed(path: place)
-            }
             try await Self.replaceRecords(with: document, next: next, connection, logger)
         }
     }
@@ -182,14 +170,9 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
         let logger = connections.logger
         let place = place(of: documentId)
         try connections.blockingTransaction("rewriting \(documentId)") { connection in
-            guard let next = try await Self.lockRow(documentId, connection, logger) else { throw LogError.missingInput(path: place) }
-            var now = StoredDocument(id: documentId, records: [])
-            for try await base in try await connection.query(
-                "SELECT base FROM collab_documents WHERE id = \(documentId)", logger: logger
-            ).decode(ByteBuffer?.self) {
-                if let base { now.records.append(StoredRecord(.base, Array(buffer: base))) }
-            }
-            now.records += try await PostgresStore.records(of: documentId, from: connection, logger: logger)
+            guard let next = try await Self.lockRow(documentId, connection, logger),
+                let now = try await PostgresStore.storedDocument(documentId, from: connection, logger: logger)
+            else { throw LogError.missingInput(path: place) }
             let replacement = try body(now)
             try await Self.replaceRecords(with: replacement, next: next, connection, logger)
         }
@@ -260,11 +243,6 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
         } catch {
             return "\(error)"
         }
-    }
-
-    /// Closes the connections the store holds open.
-    public func close() {
-        try? runBlocking { await self.connections.closeAll() }
     }
 
     // MARK: Statements

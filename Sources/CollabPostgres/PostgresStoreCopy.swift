@@ -96,16 +96,13 @@ extension PostgresStore {
         try await withConnection(url, "reading the store", logger: logger) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-                var documents: [StoredDocument] = []
-                for try await (id, base) in try await connection.query(
-                    "SELECT id, base FROM collab_documents ORDER BY id", logger: logger
-                ).decode((String, ByteBuffer?).self) {
-                    var document = StoredDocument(id: id, records: [])
-                    if let base { document.records.append(StoredRecord(.base, Array(buffer: base))) }
-                    documents.append(document)
+                var ids: [String] = []
+                for try await id in try await connection.query("SELECT id FROM collab_documents ORDER BY id", logger: logger).decode(String.self) {
+                    ids.append(id)
                 }
-                for k in documents.indices {
-                    documents[k].records += try await records(of: documents[k].id, from: connection, logger: logger)
+                var documents: [StoredDocument] = []
+                for id in ids {
+                    if let document = try await storedDocument(id, from: connection, logger: logger) { documents.append(document) }
                 }
                 var events: [[UInt8]] = []
                 for try await event in try await connection.query("SELECT event FROM collab_access_events ORDER BY seq", logger: logger).decode(String.self) {
@@ -114,6 +111,18 @@ extension PostgresStore {
                 return Contents(documents: documents, accessEvents: events)
             }
         }
+    }
+
+    /// One document's records as a log keeps them (its base first), read on
+    /// `connection`; nil when there is no such document.
+    static func storedDocument(_ id: String, from connection: PostgresConnection, logger: Logger) async throws -> StoredDocument? {
+        var found: StoredDocument?
+        for try await base in try await connection.query("SELECT base FROM collab_documents WHERE id = \(id)", logger: logger).decode(ByteBuffer?.self) {
+            found = StoredDocument(id: id, records: base.map { [StoredRecord(.base, Array(buffer: $0))] } ?? [])
+        }
+        guard var document = found else { return nil }
+        document.records += try await records(of: id, from: connection, logger: logger)
+        return document
     }
 
     static func records(of document: String, from connection: PostgresConnection, logger: Logger) async throws -> [StoredRecord] {

@@ -242,7 +242,7 @@ package actor Hub {
             let log = try store.documentLog(
                 documentId,
                 observer: LogObserver(
-                    wrote: { metrics.fsync(seconds: Self.seconds($0)) },
+                    wrote: { metrics.fsync(seconds: $0.inSeconds) },
                     notice: { message, details in logger.warning("\(message)", metadata: details.mapValues { .string($0) }) }))
             let document: HandedOver<Document>
             do {
@@ -307,11 +307,6 @@ package actor Hub {
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
-        seconds(ContinuousClock.now - start)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        (ContinuousClock.now - start).inSeconds
     }
 }

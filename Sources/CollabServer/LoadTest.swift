@@ -124,7 +124,7 @@ package enum LoadTest {
             total.broadcastMilliseconds += report.broadcastMilliseconds
             total.crossServerMilliseconds += report.crossServerMilliseconds
         }
-        total.seconds = Self.seconds(plan.duration)
+        total.seconds = plan.duration.inSeconds
         progress("done")
         return total
     }
@@ -161,10 +161,6 @@ package enum LoadTest {
         }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
 
     private static func client(_ k: Int, plan: Plan, run: String, stopAt: ContinuousClock.Instant, sendTimes: SendTimes) async -> Report {
         var report = Report()
@@ -237,13 +233,13 @@ package enum LoadTest {
                         let seq = Int(text[range.upperBound..<end]), let sent = outstanding.withValue({ $0.removeValue(forKey: seq) })
                     else { continue }
                     received.acknowledged += 1
-                    received.ackMilliseconds.append(seconds(now - sent) * 1000)
+                    received.ackMilliseconds.append((now - sent).inSeconds * 1000)
                 } else if text.hasPrefix("{\"type\":\"ops\"") {
                     // Only the op ids are needed: found by their fixed prefix rather than
                     // by parsing every op (with 50 typists a client reads 5,000 ops/s).
                     for id in Self.opIds(in: text) {
                         guard let sent = sendTimes.time(of: id) else { continue }
-                        let milliseconds = seconds(now - sent.at) * 1000
+                        let milliseconds = (now - sent.at).inSeconds * 1000
                         received.broadcastMilliseconds.append(milliseconds)
                         if sent.server != server { received.crossServerMilliseconds.append(milliseconds) }
                     }

@@ -25,7 +25,7 @@ struct RateLimiter {
     }
 
     mutating func take(now: ContinuousClock.Instant = .now) -> Verdict {
-        tokens = min(2 * rate, tokens + rate * Self.seconds(now - last))
+        tokens = min(2 * rate, tokens + rate * (now - last).inSeconds)
         last = now
         if tokens >= 1 {
             tokens -= 1
@@ -40,10 +40,5 @@ struct RateLimiter {
         let tell = toldAt.map { now - $0 >= .seconds(1) } ?? true
         if tell { toldAt = now }
         return .dropped(tellClient: tell)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

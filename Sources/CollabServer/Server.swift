@@ -21,7 +21,7 @@ package enum Server {
     ) throws -> [any Service] {
         let hub = Hub(store: options.store, limits: options.limits, metrics: metrics, logger: logger)
         hub.listenToStore()
-        options.store.observeRoundTrips { metrics.database(seconds: Hub.seconds($0)) }
+        options.store.observeRoundTrips { metrics.database(seconds: $0.inSeconds) }
         return [try application(options, hub: hub, logger: logger, onRunning: onRunning), AccessWatch(hub: hub), ShutdownHerald(hub: hub)]
     }
 

@@ -57,20 +57,11 @@ extension DocumentStore: Store {
         try ClogLog.append(record, to: path, expectingRecords: expectingRecords)
     }
 
-    public func replace(_ document: StoredDocument, expectingRecords: Int?) throws {
+    /// Under the log's writer lock when it exists, so that no append lands in between.
+    public func replace(_ document: StoredDocument) throws {
         let path = try prepare(for: document.id)
-        guard FileIO.exists(path) else {
-            guard expectingRecords == nil || expectingRecords == 0 else { throw LogError.changed(path: path) }
-            return try FileIO.replace(path, with: document.clogBytes)
-        }
-        try ClogLog.withWriterLock(path) {
-            if let expectingRecords {
-                let now = ClogScanner.scan(try FileIO.read(path))
-                try ClogLog.requireClean(now, path: path)
-                guard now.records.count == expectingRecords else { throw LogError.changed(path: path) }
-            }
-            try FileIO.replace(path, with: document.clogBytes)
-        }
+        guard FileIO.exists(path) else { return try FileIO.replace(path, with: document.clogBytes) }
+        try ClogLog.withWriterLock(path) { try FileIO.replace(path, with: document.clogBytes) }
     }
 
     /// Under the log's writer lock.
@@ -160,7 +151,4 @@ extension DocumentStore: Store {
         }
     }
 
-    private func misfiled(_ path: String, _ documentId: String, header: String) -> LogError {
-        .badData(path: path, reason: "filed for \(documentId.debugDescription) but its header says \(header.debugDescription) (a hash collision or a misplaced file)")
-    }
 }

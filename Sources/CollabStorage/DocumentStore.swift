@@ -37,9 +37,12 @@ public struct DocumentStore: Sendable {
 
     /// Refuses a log whose header names another document than the one asked for.
     public func check(_ file: OpLogFile, isFor documentId: String) throws(LogError) {
-        if let stored = file.documentId, stored != documentId {
-            throw .badData(path: file.path, reason: "filed for \(documentId.debugDescription) but its header says \(stored.debugDescription) (a hash collision or a misplaced file)")
-        }
+        if let stored = file.documentId, stored != documentId { throw misfiled(file.path, documentId, header: stored) }
+    }
+
+    /// A log whose header names another document than the one it is filed for.
+    func misfiled(_ path: String, _ documentId: String, header: String) -> LogError {
+        .badData(path: path, reason: "filed for \(documentId.debugDescription) but its header says \(header.debugDescription) (a hash collision or a misplaced file)")
     }
 
     /// Every log in the store, with the document id its header names, sorted by id.

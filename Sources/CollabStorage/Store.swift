@@ -36,10 +36,9 @@ public protocol Store: Sendable {
     /// an existing document. A tag whose name the document has already is refused.
     func append(_ record: StoredRecord, to documentId: String, expectingRecords: Int?) throws
 
-    /// Replaces a document's whole log (a compaction), if it still has
-    /// `expectingRecords` records; with nil, whatever it has (an import with --force),
-    /// or makes it.
-    func replace(_ document: StoredDocument, expectingRecords: Int?) throws
+    /// Replaces a document's whole log with these records, whatever it holds (an import
+    /// with --force), or makes it. A rewrite made from what it holds is `rewrite`.
+    func replace(_ document: StoredDocument) throws
 
     /// Rewrites a document's whole log in one step no other writer can enter (a
     /// compaction): `body` gets its records as they are and returns what replaces them

@@ -2,6 +2,7 @@ import CollabCore
 import CollabLog
 import CollabServer
 import CollabStorage
+import CollabTestSupport
 import Foundation
 import Testing
 
@@ -200,8 +201,6 @@ extension CLI {
     static func runOffThePool(
         _ arguments: [String], in directory: URL, stdin: String? = nil, environment: [String: String] = [:]
     ) async throws -> CollabRun {
-        try await withCheckedThrowingContinuation { done in
-            Thread.detachNewThread { done.resume(with: Result { try CLI.run(arguments, in: directory, stdin: stdin, environment: environment) }) }
-        }
+        try await RawWebSocket.offThePool { try CLI.run(arguments, in: directory, stdin: stdin, environment: environment) }
     }
 }

@@ -24,13 +24,6 @@ final class Locked<Value>: @unchecked Sendable {
 struct MultiNodeTests {
     typealias ServeProcess = ServeCommandTests.ServeProcess
 
-    /// Blocking work (a process run, a cluster started) on a thread of its own: an async
-    /// test that blocks one of the shared pool's two threads starves every other test's
-    /// clients.
-    static func off<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await RawWebSocket.offThePool(body)
-    }
-
     /// A store with its schema, a key, alice as owner of `notes`, and her token.
     struct Setup: Sendable {
         let url: String
@@ -38,7 +31,7 @@ struct MultiNodeTests {
         let token: String
 
         static func make(url: String? = nil) async throws -> Setup {
-            try await MultiNodeTests.off { try Setup(url: url) }
+            try await RawWebSocket.offThePool { try Setup(url: url) }
         }
 
         private init(url given: String?) throws {
@@ -56,7 +49,7 @@ struct MultiNodeTests {
 
         func node(environment: [String: String] = [:]) async throws -> ServeProcess {
             let (dir, url) = (dir, url)
-            return try await MultiNodeTests.off { try ServeProcess(in: dir, ["--store", url, "--key-file", "signing.key"], environment: environment) }
+            return try await RawWebSocket.offThePool { try ServeProcess(in: dir, ["--store", url, "--key-file", "signing.key"], environment: environment) }
         }
 
         func text() async throws -> String {
@@ -154,7 +147,7 @@ struct MultiNodeTests {
         #expect(typedOnB.heard == Set((0..<40).map { "alice/a:\($0)" }))
         // Two servers, each with two pooled connections and a listener's, and this query's.
         let url = setup.url
-        let connections = try await Self.off { try PostgresTestServer.psql(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()") }
+        let connections = try await RawWebSocket.offThePool { try PostgresTestServer.psql(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()") }
         #expect(Int(connections).map { $0 <= 7 } == true, "\(connections) connections")
         #expect(try await setup.text().count == 80)
         let verified = try await setup.run(["verify", "--store", setup.url])
@@ -234,7 +227,7 @@ struct MultiNodeTests {
         #expect(try await setup.text().count == typedOnA.acknowledged.count + typedOnB.acknowledged.count)
         #expect(try await setup.run(["verify", "--store", setup.url]).status == 0)
         let url = setup.url
-        #expect(try await Self.off { try PostgresTestServer.psql(url, "SELECT base IS NOT NULL FROM collab_documents WHERE id = 'notes'") } == "t")
+        #expect(try await RawWebSocket.offThePool { try PostgresTestServer.psql(url, "SELECT base IS NOT NULL FROM collab_documents WHERE id = 'notes'") } == "t")
     }
 
     /// An import that replaces a document while a server serves it (`--force`): the
@@ -342,7 +335,7 @@ struct MultiNodeTests {
     /// The database stops under a server and starts again: meanwhile writes are refused
     /// as unavailable, and afterwards the server takes writes again by itself.
     @Test func aDatabaseRestartIsRefusedThenRecoveredFrom() async throws {
-        let cluster = try await Self.off { try PostgresTestServer.privateCluster() }
+        let cluster = try await RawWebSocket.offThePool { try PostgresTestServer.privateCluster() }
         defer { PostgresTestServer.stop(cluster) }
         let url = String(cluster.prefix { $0 != "#" })
         let setup = try await Setup.make(url: url)
@@ -350,7 +343,7 @@ struct MultiNodeTests {
         defer { a.kill(SIGTERM) }
         let before = try await Self.type(5, as: "alice/a", on: a.url, token: setup.token)
         #expect(before.acknowledged.count == 5)
-        try await Self.off { try PostgresTestServer.down(cluster) }
+        try await RawWebSocket.offThePool { try PostgresTestServer.down(cluster) }
         let health = try await RawWebSocket.exchange(port: a.port, Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
         #expect(health.head.hasPrefix("HTTP/1.1 503"), "\(health.head)")
         // A write while the database is away is refused, not acknowledged.
@@ -369,7 +362,7 @@ struct MultiNodeTests {
             }
         }
         #expect(refusal?.contains(#""code":"unavailable""#) == true, "\(refusal ?? "nothing")")
-        try await Self.off { try PostgresTestServer.up(cluster) }
+        try await RawWebSocket.offThePool { try PostgresTestServer.up(cluster) }
         // Back by itself: the same client id goes on from what the store holds.
         var after = Typed()
         for _ in 0..<20 where after.acknowledged.count < 5 {

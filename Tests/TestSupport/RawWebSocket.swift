@@ -87,7 +87,9 @@ public final class RawWebSocket {
         try await offThePool { try exchangeBlocking(port: port, request) }
     }
 
-    /// Runs blocking socket work on a thread of its own.
+    /// Runs blocking work (a socket, a process, a cluster) on a thread of its own: an
+    /// async test that blocks one of the shared pool's two threads starves the other
+    /// tests' clients.
     public static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { done in
             Thread.detachNewThread { done.resume(with: Result { try body() }) }

@@ -136,7 +136,7 @@ struct ImportCommand: ParsableCommand {
         for write in writes {
             if let opened, let id = write.documentId {
                 let bytes = ClogLog.encode(documentId: id, ops: write.ops, tags: write.tags)
-                try opened.replace(try ClogLog.storedRecords(bytes: bytes, path: write.path), expectingRecords: nil)
+                try opened.replace(try ClogLog.storedRecords(bytes: bytes, path: write.path))
             } else {
                 try OpLogFile.write(write.ops, tags: write.tags, to: write.path, documentId: write.documentId)
             }

@@ -91,15 +91,10 @@ struct StoreCopyCommand: AsyncParsableCommand {
         try await write(contents, to: destination)
         let records = contents.documents.reduce(0) { $0 + $1.records.count }
         if json {
-            print("{\"source\":\(quoted(Self.shown(source), limit: .max)),\"destination\":\(quoted(Self.shown(destination), limit: .max)),\"documents\":\(contents.documents.count),\"records\":\(records),\"accessEvents\":\(contents.accessEvents.count)}")
+            print("{\"source\":\(quoted(StoreLocation.shown(source), limit: .max)),\"destination\":\(quoted(StoreLocation.shown(destination), limit: .max)),\"documents\":\(contents.documents.count),\"records\":\(records),\"accessEvents\":\(contents.accessEvents.count)}")
         } else {
-            print("copied \(contents.documents.count) documents (\(records) records) and \(contents.accessEvents.count) access events from \(Self.shown(source)) to \(Self.shown(destination))")
+            print("copied \(contents.documents.count) documents (\(records) records) and \(contents.accessEvents.count) access events from \(StoreLocation.shown(source)) to \(StoreLocation.shown(destination))")
         }
-    }
-
-    /// A store as messages name it: a URL without its password.
-    static func shown(_ store: String) -> String {
-        (try? PostgresURL(store)).map(\.description) ?? store
     }
 
     private func read(_ store: String) async throws -> PostgresStore.Contents {

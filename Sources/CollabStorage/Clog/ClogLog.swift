@@ -42,12 +42,6 @@ public enum ClogLog {
         ClogRecord.frame(type: .namedVersion, number: number, payload: tag.json, flags: ClogRecordType.namedVersion.writtenFlags)
     }
 
-    /// The checkpoints of a scanned log: each one's record number and how many of the
-    /// log's ops come before it.
-    public static func checkpoints(of scan: ClogScan, path: String) throws(LogError) -> [(record: UInt64, ops: Int)] {
-        try contents(of: scan, path: path).checkpoints
-    }
-
     /// Replaces (or creates) a log holding just these records, atomically.
     public static func writeRecords(type: ClogRecordType, payloads: [[UInt8]], documentId: String, to path: String) throws(LogError) {
         try write(StoredDocument(id: documentId, records: payloads.map { StoredRecord(type, $0) }), to: path)

@@ -23,10 +23,6 @@ extension StoredDocument {
         return bytes
     }
 
-    /// The names of its tags.
-    public func tagNames() -> [String] {
-        records.filter { $0.type == .namedVersion }.compactMap { (try? VersionTag.decode($0.payload))??.name }
-    }
 }
 
 public struct StoredRecord: Sendable, Equatable {
