@@ -52,8 +52,21 @@ var appendOnly = false
 var richOnly = false
 /// Set by `--versions`: time time travel and diff on the trace's .clog instead.
 var versionsOnly = false
+/// Set by `--generate PATH`: write the generated long-branch history there instead.
+var generatePath: String?
+var seed: UInt64 = 1
 var index = 0
 while index < arguments.count {
+    if arguments[index] == "--generate", index + 1 < arguments.count {
+        generatePath = arguments[index + 1]
+        index += 2
+        continue
+    }
+    if arguments[index] == "--seed", index + 1 < arguments.count, let n = UInt64(arguments[index + 1]) {
+        seed = n
+        index += 2
+        continue
+    }
     if arguments[index] == "--rich" {
         richOnly = true
         index += 1
@@ -102,12 +115,34 @@ while index < arguments.count {
             --versions writes the trace's .clog and times, from reading the file on, the
             document after the first 130,000 edits (at_ms; agent0:130000, or half the edits of a
             shorter trace) and the diff from the first 100,000 edits to head in markup (diff_ms).
+            --generate PATH [--seed N] writes the long-branch history GeneratedHistory makes from the
+            seed (204 agents, 1,000 transactions, ~54,000 patches; docs/benchmarks.md) to PATH as a
+            concurrent trace, and prints its shape.
             example: swift run -c release collab-bench ../shared/traces/sequential/automerge-paper.json.gz
             """)
         exit(0)
     }
     paths.append(arguments[index])
     index += 1
+}
+if let generatePath {
+    var history = GeneratedHistory()
+    history.seed = seed
+    let trace = try history.trace()
+    FileManager.default.createFile(atPath: generatePath, contents: Data(trace.json()))
+    var branch = [Int](repeating: 1, count: trace.transactions.count)
+    for (index, transaction) in trace.transactions.enumerated() {
+        if let own = trace.parents(of: transaction).first(where: { trace.transactions[$0].agent == transaction.agent }) {
+            branch[index] = branch[own] + 1
+        }
+    }
+    let parents = trace.transactions.map { trace.parents(of: $0).count }
+    print(
+        "{\"path\":\"\(generatePath)\",\"agents\":\(Set(trace.transactions.map(\.agent)).count),"
+            + "\"transactions\":\(trace.transactions.count),\"patches\":\(trace.patchCount),"
+            + "\"longest_branch\":\(branch.max() ?? 0),\"merges\":\(parents.filter { $0 >= 2 }.count),"
+            + "\"most_parents\":\(parents.max() ?? 0),\"final_length\":\(trace.endContent.unicodeScalars.count)}")
+    exit(0)
 }
 if paths.isEmpty {
     FileHandle.standardError.write("usage: collab-bench [--runs N] TRACE.json[.gz]…\n".data(using: .utf8)!)

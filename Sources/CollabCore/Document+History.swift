@@ -120,6 +120,18 @@ extension Document {
         }
     }
 
+    /// The indexes in `records` of the client's records holding ids in `[from, to)`.
+    func recordPositions(of client: Int32, from: Int32, to: Int32) -> [Int] {
+        let indexes = recordsByClient[Int(client)]
+        var k = firstRecordPosition(of: client, endingAfter: from)
+        var result: [Int] = []
+        while k < indexes.count, records[Int(indexes[k])].seq < to {
+            result.append(Int(indexes[k]))
+            k += 1
+        }
+        return result
+    }
+
     /// The index in `records` of the client's record holding `seq`.
     func recordIndex(of client: Int32, containing seq: Int32) -> Int? {
         let indexes = recordsByClient[Int(client)]

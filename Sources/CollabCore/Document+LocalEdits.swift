@@ -146,6 +146,39 @@ extension Document {
         return last.client == client && last.kind == kind && last.endSeq == seq
     }
 
+    /// Folds the last record into the one before when it continues it as local editing
+    /// would have: the same client's next ids, an insert typed on at the previous one's
+    /// end towards the same right origin, or a delete whose targets follow. For ops made
+    /// one patch at a time (`HistoryWalker`), so a log keeps one op per stretch of typing.
+    func coalesceLastRecords() {
+        let n = records.count
+        guard n >= 2, n - 2 >= coalescingFloor else { return }
+        let previous = records[n - 2]
+        let last = records[n - 1]
+        guard previous.client == last.client, previous.kind == last.kind, previous.endSeq == last.seq else { return }
+        switch last.kind {
+        case .insert:
+            guard last.origin == CharId(client: previous.client, seq: previous.endSeq - 1),
+                last.rightOrigin == previous.rightOrigin, previous.start + previous.span == last.start
+            else { return }
+            records[n - 2].span += last.span
+        case .delete:
+            guard previous.start + previous.targetCount == last.start, Int(last.start + last.targetCount) == targets.count
+            else { return }
+            records[n - 2].span += last.span
+            records[n - 2].targetCount += last.targetCount
+            let boundary = Int(last.start)
+            if boundary > 0, targets[boundary - 1].join(targets[boundary]) {
+                targets.remove(at: boundary)
+                records[n - 2].targetCount -= 1
+            }
+        default:
+            return
+        }
+        records.removeLast()
+        recordsByClient[Int(last.client)].removeLast()
+    }
+
     /// Grows the last record by a local insert that continues it: typing on at its end,
     /// towards the same right origin.
     private func coalesceInsert(_ record: OpRecord) -> Bool {

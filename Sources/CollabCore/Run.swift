@@ -24,8 +24,14 @@ struct Run {
     var origin: CharId
     var rightOrigin: CharId
     var deleted: Bool
+    /// The characters' state at the version a `HistoryWalker` has prepared (docs/engine.md):
+    /// 0 not inserted yet, 1 inserted and shown, 1 + k deleted by k ops. A document no
+    /// walker tracks keeps every run at 1.
+    var state: Int16 = 1
 
     var visibleLength: Int { deleted ? 0 : Int(length) }
+    /// The characters shown at the prepared version.
+    var preparedLength: Int { state == 1 ? Int(length) : 0 }
     var lastId: CharId { CharId(client: client, seq: seq + length - 1) }
 
     /// Whether the character `id` is one of this run's. One unsigned compare checks both
@@ -40,7 +46,7 @@ struct Run {
     /// right origin. Characters may then move between the two (deletion state aside).
     func isContinued(by next: Run) -> Bool {
         next.client == client && next.seq == seq + length && next.content == content + length
-            && next.origin == lastId && next.rightOrigin == rightOrigin
+            && next.origin == lastId && next.rightOrigin == rightOrigin && next.state == state
     }
 
     /// Splits off the characters from `offset` on; `self` keeps the ones before it.

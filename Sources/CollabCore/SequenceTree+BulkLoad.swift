@@ -17,6 +17,7 @@ extension SequenceTree {
             for run in leaf.runs {
                 leaf.visible += run.visibleLength
                 leaf.total += Int(run.length)
+                leaf.prepared += run.preparedLength
             }
             if let previous = leaves.last {
                 previous.next = leaf
@@ -37,6 +38,7 @@ extension SequenceTree {
                         child.parent = parent
                         parent.visible += child.visible
                         parent.total += child.total
+                        parent.prepared += child.prepared
                     }
                     parents.append(parent)
                     k += Self.maxChildren

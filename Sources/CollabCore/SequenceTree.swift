@@ -15,6 +15,8 @@ final class TreeNode {
     @exclusivity(unchecked) var children: [TreeNode] = []
     @exclusivity(unchecked) var visible = 0
     @exclusivity(unchecked) var total = 0
+    /// Characters shown at the version a `HistoryWalker` prepared (runs with state 1).
+    @exclusivity(unchecked) var prepared = 0
     /// Neighbouring leaves, so scans can walk the sequence without climbing the tree.
     unowned(unsafe) var next: TreeNode?
     unowned(unsafe) var prev: TreeNode?
@@ -148,7 +150,7 @@ final class SequenceTree {
     @exclusivity(unchecked) private var cachedRunStart = 0
     /// Counts changes to the sequence, so a caller can tell whether a place it kept is
     /// still valid.
-    @exclusivity(unchecked) private(set) var changes = 0
+    @exclusivity(unchecked) var changes = 0
 
     init() {
         let leaf = TreeNode(isLeaf: true)
@@ -246,7 +248,7 @@ final class SequenceTree {
 
     /// Records that run `index` of `leaf` changed, or runs were inserted there: the runs
     /// after it may have moved, so a cached run past it is forgotten.
-    private func runsChanged(in leaf: TreeNode, at index: Int) {
+    func runsChanged(in leaf: TreeNode, at index: Int) {
         if leaf === cachedLeaf && index < cachedRunIndex { forgetCachedRun() }
     }
 
@@ -376,7 +378,7 @@ final class SequenceTree {
             index = cursor.index + 1
         }
         assignIds(of: run, to: leaf)
-        addCounts(leaf, visible: run.visibleLength, total: Int(run.length))
+        addCounts(leaf, visible: run.visibleLength, total: Int(run.length), prepared: run.preparedLength)
         if let (sibling, half) = splitIfNeeded(leaf), index >= half {
             return RunPlace(leaf: sibling, index: index - half)
         }
@@ -394,20 +396,20 @@ final class SequenceTree {
         let end = leaf.runs[i].seq + leaf.runs[i].length
         leaf.runs[i].length += count
         index[Int(leaf.runs[i].client)].assign(end, end + count, to: leaf)
-        addCounts(leaf, visible: Int(count), total: Int(count))
+        addCounts(leaf, visible: Int(count), total: Int(count), prepared: leaf.runs[i].state == 1 ? Int(count) : 0)
     }
 
     private func extend(_ leaf: TreeNode, at i: Int, with run: Run) -> Bool {
         let previous = leaf.runs[i]
         guard previous.client == run.client, previous.seq + previous.length == run.seq,
             previous.content + previous.length == run.content, !previous.deleted, !run.deleted,
-            run.origin == previous.lastId, run.rightOrigin == previous.rightOrigin
+            run.origin == previous.lastId, run.rightOrigin == previous.rightOrigin, run.state == previous.state
         else { return false }
         // Typing on: the cached run after this one moves right by what was typed.
         if leaf === cachedLeaf && i < cachedRunIndex { cachedRunStart += Int(run.length) }
         leaf.runs[i].length += run.length
         index[Int(run.client)].assign(run.seq, run.seq + run.length, to: leaf)
-        addCounts(leaf, visible: Int(run.length), total: Int(run.length))
+        addCounts(leaf, visible: Int(run.length), total: Int(run.length), prepared: run.preparedLength)
         return true
     }
 
@@ -417,7 +419,7 @@ final class SequenceTree {
         changes &+= 1
         let leaf = cursor.leaf
         var i = cursor.index
-        addCounts(leaf, visible: -Int(count), total: 0)
+        addCounts(leaf, visible: -Int(count), total: 0, prepared: 0)
         // Backspace and Delete over typed text would leave one deleted run per character:
         // hand the characters to a deleted neighbour they continue instead.
         if moveTail(of: leaf, at: i, count: count, cursor: cursor) { return }
@@ -476,7 +478,7 @@ final class SequenceTree {
         index[client].assign(run.seq, run.seq + run.length, to: leaf)
     }
 
-    private func addCounts(_ leaf: TreeNode, visible: Int, total: Int) {
+    func addCounts(_ leaf: TreeNode, visible: Int, total: Int, prepared: Int) {
         if leaf !== cachedLeaf { cachedLeaf = nil }
         // The tree owns every node: walk up without reference counting.
         var node = Unmanaged.passUnretained(leaf)
@@ -484,6 +486,7 @@ final class SequenceTree {
             let parent = node._withUnsafeGuaranteedRef { current -> Unmanaged<TreeNode>? in
                 current.visible += visible
                 current.total += total
+                current.prepared += prepared
                 return current.parentReference
             }
             guard let parent else { return }
@@ -494,7 +497,7 @@ final class SequenceTree {
     /// Splits a leaf that grew too big; returns the new right sibling and the index in
     /// the old leaf where its runs began.
     @discardableResult
-    private func splitIfNeeded(_ leaf: TreeNode) -> (sibling: TreeNode, half: Int)? {
+    func splitIfNeeded(_ leaf: TreeNode) -> (sibling: TreeNode, half: Int)? {
         guard leaf.runs.count > Self.maxRuns else { return nil }
         let sibling = TreeNode(isLeaf: true)
         let half = leaf.runs.count / 2
@@ -504,9 +507,11 @@ final class SequenceTree {
         for run in sibling.runs {
             sibling.visible += run.visibleLength
             sibling.total += Int(run.length)
+            sibling.prepared += run.preparedLength
         }
         leaf.visible -= sibling.visible
         leaf.total -= sibling.total
+        leaf.prepared -= sibling.prepared
         sibling.next = leaf.next
         sibling.prev = leaf
         leaf.next?.prev = sibling
@@ -523,6 +528,7 @@ final class SequenceTree {
             newRoot.children = [node, sibling]
             newRoot.visible = node.visible + sibling.visible
             newRoot.total = node.total + sibling.total
+            newRoot.prepared = node.prepared + sibling.prepared
             node.parent = newRoot
             sibling.parent = newRoot
             root = newRoot
@@ -539,9 +545,11 @@ final class SequenceTree {
             child.parent = uncle
             uncle.visible += child.visible
             uncle.total += child.total
+            uncle.prepared += child.prepared
         }
         parent.visible -= uncle.visible
         parent.total -= uncle.total
+        parent.prepared -= uncle.prepared
         attach(uncle, after: parent)
     }
 

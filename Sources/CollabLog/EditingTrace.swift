@@ -7,6 +7,12 @@ public struct EditingTrace: Sendable {
         public var position: Int
         public var deleteCount: Int
         public var text: String
+
+        public init(position: Int, deleteCount: Int, text: String) {
+            self.position = position
+            self.deleteCount = deleteCount
+            self.text = text
+        }
     }
 
     public struct Transaction: Sendable {
@@ -18,6 +24,13 @@ public struct EditingTrace: Sendable {
         public var time: Int64?
         /// This transaction's patches, as indexes into the trace's `patches`.
         public var patchRange: Range<Int>
+
+        public init(parentRange: Range<Int>, agent: Int, time: Int64?, patchRange: Range<Int>) {
+            self.parentRange = parentRange
+            self.agent = agent
+            self.time = time
+            self.patchRange = patchRange
+        }
     }
 
     public var isConcurrent: Bool
@@ -37,6 +50,64 @@ public struct EditingTrace: Sendable {
 
     public struct FormatError: Error, CustomStringConvertible, Sendable {
         public var description: String
+    }
+
+    /// A concurrent trace made in memory (`GeneratedHistory`).
+    public init(
+        concurrentWith agentCount: Int, endContent: String, transactions: [Transaction], parentIndexes: [Int], patches: [Patch]
+    ) {
+        isConcurrent = true
+        self.agentCount = agentCount
+        self.endContent = endContent
+        self.transactions = transactions
+        self.parentIndexes = parentIndexes
+        self.patches = patches
+    }
+
+    /// The trace in the josephg/editing-traces JSON form (`init(bytes:)` reads it back).
+    public func json() -> [UInt8] {
+        var out = JSONWriter()
+        out.raw("{")
+        if isConcurrent {
+            out.raw("\"kind\":\"concurrent\",\"numAgents\":")
+            out.int(agentCount)
+            out.raw(",")
+        }
+        out.raw("\"endContent\":")
+        out.string(endContent)
+        out.raw(",\"txns\":[")
+        var children = [Int](repeating: 0, count: transactions.count)
+        for parent in parentIndexes { children[parent] += 1 }
+        for (index, transaction) in transactions.enumerated() {
+            out.raw(index > 0 ? ",{" : "{")
+            if isConcurrent {
+                out.raw("\"parents\":")
+                out.list(parents(of: transaction)) { $0.int($1) }
+                out.raw(",\"numChildren\":")
+                out.int(children[index])
+                out.raw(",\"agent\":")
+                out.int(transaction.agent)
+                out.raw(",")
+            }
+            if let time = transaction.time {
+                out.raw("\"time\":")
+                out.string(ISO8601.format(milliseconds: time))
+                out.raw(",")
+            }
+            out.raw("\"patches\":")
+            out.list(patches[transaction.patchRange]) { out, patch in
+                out.raw("[")
+                out.int(patch.position)
+                out.raw(",")
+                out.int(patch.deleteCount)
+                out.raw(",")
+                out.string(patch.text)
+                out.raw("]")
+            }
+            out.raw("}")
+        }
+        out.raw("]}\n")
+        return out.bytes
     }
 
     /// Reads a trace from JSON bytes, gzip-compressed or not. The file is read with the

@@ -33,38 +33,52 @@ public struct TraceReplay {
         }
     }
 
+    /// Each transaction is made at exactly its parents' version, prepared in the one
+    /// document by a `HistoryWalker`: no replica per agent, no rebuilds.
     private init(concurrent trace: EditingTrace, progress: ((Int, Int) -> Void)?) throws {
+        let document = Document()
+        let walker = try HistoryWalker(document)
         let clients = (0..<trace.agentCount).map(Self.clientId(ofAgent:))
-        var replicas = clients.map { _ in Document() }
-        var versionAfter: [VersionVector] = []
+        let slots = clients.map(walker.clientIndex)
+        // Per transaction: the ids of each interned client it has seen, and the latest
+        // timestamp, which a replica at that version would have observed.
+        var versionAfter: [[Int32]] = []
+        var clockAfter: [Timestamp] = []
         versionAfter.reserveCapacity(trace.transactions.count)
-        var log: [Op] = []
+        clockAfter.reserveCapacity(trace.transactions.count)
+        var target = [Int32](repeating: 0, count: slots.count)
         for (index, transaction) in trace.transactions.enumerated() {
             if index & 0x3FF == 0 { progress?(index, trace.transactions.count) }
-            var target = VersionVector()
-            for parent in trace.parents(of: transaction) { target.formUnion(versionAfter[parent]) }
-            var replica = replicas[transaction.agent]
-            if !replica.version.isIncluded(in: target) {
-                // The agent's replica saw something its parents did not: start from the parents' state.
-                replica = try Document.at(target, of: log)
-                replicas[transaction.agent] = replica
+            for k in target.indices { target[k] = 0 }
+            var clock = HybridLogicalClock()
+            for parent in trace.parents(of: transaction) {
+                let seen = versionAfter[parent]
+                for k in seen.indices where seen[k] > target[k] { target[k] = seen[k] }
+                clock.observe(clockAfter[parent])
             }
-            for (client, count) in target.counts where replica.seen(client) < count {
-                let owner = replicas[clients.firstIndex(of: client)!]
-                for op in owner.ops(of: client, from: replica.seen(client), to: count) { try replica.apply(op) }
-            }
-            if let (op, missing) = replica.firstMissingDependency() {
-                throw EngineError.missingDependency(op: op, missing: missing)
-            }
+            try walker.move(toCounts: target)
             let client = clients[transaction.agent]
-            let before = replica.seen(client)
-            try Self.apply(trace.patches[transaction.patchRange], to: replica, as: client, now: transaction.time)
-            log.append(contentsOf: replica.ops(of: client, from: before, to: replica.seen(client)))
-            versionAfter.append(replica.version)
+            for patch in trace.patches[transaction.patchRange] {
+                if patch.deleteCount > 0 {
+                    try walker.delete(at: patch.position, count: patch.deleteCount, by: client, timestamp: clock.tick(now: transaction.time ?? 0))
+                }
+                if !patch.text.isEmpty {
+                    try walker.insert(patch.text, at: patch.position, by: client, timestamp: clock.tick(now: transaction.time ?? 0))
+                }
+            }
+            versionAfter.append(walker.preparedCounts)
+            clockAfter.append(clock.latest)
         }
-        ops = log
-        let last = trace.transactions.count - 1
-        text = try Document.at(versionAfter[last], of: log).text
+        ops = document.history
+        // The text the last transaction saw (a trace's last one sees everything).
+        let last = versionAfter.last ?? []
+        try walker.moveToHead()
+        if walker.preparedCounts == last {
+            text = document.text
+        } else {
+            try walker.move(toCounts: last)
+            text = walker.text
+        }
     }
 
     private static func apply(_ patches: ArraySlice<EditingTrace.Patch>, to document: Document, as client: ClientId, now: Int64?) throws {

@@ -1,0 +1,131 @@
+/// The sequence as it was at another version, kept in the same tree: every run carries
+/// its characters' state at the prepared version and every node counts the characters
+/// shown there, so a position at that version is found by descending, like one at head
+/// (Eg-walker's prepare state; docs/engine.md).
+extension SequenceTree {
+    var preparedCount: Int { root.prepared }
+
+    /// Sets every run's state to 1 (inserted, shown) and the counts to match.
+    func resetStates() {
+        changes &+= 1
+        func reset(_ node: TreeNode) {
+            if node.isLeaf {
+                for i in node.runs.indices { node.runs[i].state = 1 }
+                node.prepared = node.total
+            } else {
+                for child in node.children { reset(child) }
+                node.prepared = node.total
+            }
+        }
+        reset(root)
+    }
+
+    /// Adds `delta` to the state of `count` characters of `client` from `seq`: one op
+    /// retreated (-1) or advanced (+1). The characters must exist. Runs are split where
+    /// the state now changes, and joined back where it no longer does.
+    func shiftState(client: Int32, seq first: Int32, count: Int32, by delta: Int16) {
+        changes &+= 1
+        var seq = first
+        var remaining = count
+        while remaining > 0 {
+            guard let cursor = cursor(of: CharId(client: client, seq: seq)) else {
+                preconditionFailure("a tracked op names a character the tree lacks")
+            }
+            let leaf = cursor.leaf
+            var i = cursor.index
+            runsChanged(in: leaf, at: max(i - 1, 0))
+            if cursor.offset > 0 {
+                let tail = leaf.runs[i].split(at: cursor.offset)
+                i += 1
+                leaf.runs.insert(tail, at: i)
+            }
+            let taken = min(remaining, leaf.runs[i].length)
+            if taken < leaf.runs[i].length {
+                let tail = leaf.runs[i].split(at: taken)
+                leaf.runs.insert(tail, at: i + 1)
+            }
+            let before = leaf.runs[i].preparedLength
+            leaf.runs[i].state += delta
+            let change = leaf.runs[i].preparedLength - before
+            if change != 0 { addCounts(leaf, visible: 0, total: 0, prepared: change) }
+            // Join with neighbours now in the same state, so going back and forth over
+            // the same history does not leave the tree in pieces.
+            if i + 1 < leaf.runs.count, joinable(leaf.runs[i], leaf.runs[i + 1]) {
+                leaf.runs[i].length += leaf.runs[i + 1].length
+                leaf.runs.remove(at: i + 1)
+            }
+            if i > 0, joinable(leaf.runs[i - 1], leaf.runs[i]) {
+                leaf.runs[i - 1].length += leaf.runs[i].length
+                leaf.runs.remove(at: i)
+            }
+            splitIfNeeded(leaf)
+            seq += taken
+            remaining -= taken
+        }
+    }
+
+    private func joinable(_ run: Run, _ next: Run) -> Bool {
+        run.isContinued(by: next) && run.deleted == next.deleted
+    }
+
+    /// The character shown at prepared position `position`, or the end.
+    func cursor(atPrepared position: Int) -> Cursor {
+        if position >= root.prepared { return endCursor }
+        var node = root
+        var remaining = position
+        while !node.isLeaf {
+            var next = node.children[node.children.count - 1]
+            for child in node.children {
+                if remaining < child.prepared {
+                    next = child
+                    break
+                }
+                remaining -= child.prepared
+            }
+            node = next
+        }
+        for (i, run) in node.runs.enumerated() where run.state == 1 {
+            if remaining < Int(run.length) { return Cursor(leaf: node, index: i, offset: Int32(remaining)) }
+            remaining -= Int(run.length)
+        }
+        preconditionFailure("prepared counts out of step with the runs")
+    }
+
+    /// The nearest character before the cursor that the prepared version holds (shown or
+    /// deleted there), or `.none`: the left origin an insert there gets.
+    func preparedCharBefore(_ cursor: Cursor) -> CharId {
+        if cursor.offset > 0 {
+            let run = cursor.leaf.runs[cursor.index]
+            return CharId(client: run.client, seq: run.seq + cursor.offset - 1)
+        }
+        var leaf: TreeNode? = cursor.leaf
+        var i = cursor.index - 1
+        while let current = leaf {
+            while i >= 0 {
+                if current.runs[i].state != 0 { return current.runs[i].lastId }
+                i -= 1
+            }
+            leaf = current.prev
+            i = (leaf?.runs.count ?? 0) - 1
+        }
+        return .none
+    }
+
+    /// The characters shown at prepared positions `[position, position + count)`, as
+    /// runs of consecutive ids in sequence order.
+    func preparedPieces(from position: Int, count: Int) -> [(id: CharId, length: Int32)] {
+        var pieces: [(id: CharId, length: Int32)] = []
+        var cursor = cursor(atPrepared: position)
+        var remaining = Int32(count)
+        while remaining > 0 {
+            let run = cursor.run
+            if run.state == 1 {
+                let taken = min(remaining, run.length - cursor.offset)
+                pieces.append((CharId(client: run.client, seq: run.seq + cursor.offset), taken))
+                remaining -= taken
+            }
+            cursor = normalized(Cursor(leaf: cursor.leaf, index: cursor.index + 1, offset: 0))
+        }
+        return pieces
+    }
+}
