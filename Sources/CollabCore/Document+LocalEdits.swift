@@ -39,6 +39,20 @@ extension Document {
         {
             return typeOn(text, at: point, client: c, timestamp: timestamp)
         }
+        let cursor = insertionCursor(atVisible: position)
+        let (place, count) = try insertRun(text, at: cursor, after: tree.charBefore(cursor), before: tree.charAt(cursor), client: c, timestamp: timestamp)
+        typing = TypingPoint(client: c, position: position + Int(count), place: place, treeChanges: tree.changes)
+        return OpId(client, Int(seq))
+    }
+
+    /// Puts a new run of `client`'s next ids at `cursor`, between origins `left` and
+    /// `right` that nothing lies between (so no concurrent insert needs ordering), and
+    /// records it, growing the last record when typing on. Returns where the run went
+    /// and its length.
+    func insertRun(
+        _ text: String, at cursor: Cursor, after left: CharId, before right: CharId, client c: Int32, timestamp: Timestamp
+    ) throws -> (RunPlace, Int32) {
+        let seq = nextSeq[Int(c)]
         let contentStart = Int32(content.count)
         var utf8 = text.utf8.makeIterator()
         if text.utf8.count == 1, let byte = utf8.next(), byte < 0x80 {
@@ -47,10 +61,7 @@ extension Document {
             for scalar in text.unicodeScalars { content.append(scalar.value) }
         }
         let count = Int32(content.count) - contentStart
-        guard count > 0 else { throw EngineError.invalidOp(OpId(client, Int(seq)), "an insert needs text") }
-        let cursor = insertionCursor(atVisible: position)
-        let left = tree.charBefore(cursor)
-        let right = tree.charAt(cursor)
+        guard count > 0 else { throw EngineError.invalidOp(OpId(clientNames[Int(c)], Int(seq)), "an insert needs text") }
         let run = Run(
             client: c, seq: seq, length: count, content: contentStart, origin: left, rightOrigin: right,
             deleted: false)
@@ -62,8 +73,7 @@ extension Document {
             kind: .insert, client: c, seq: seq, span: count, timestamp: timestamp, origin: left, rightOrigin: right,
             start: contentStart, targetCount: 0)
         if !coalesceInsert(record) { append(record) }
-        typing = TypingPoint(client: c, position: position + Int(count), place: place, treeChanges: tree.changes)
-        return OpId(client, Int(seq))
+        return (place, count)
     }
 
     /// Whether the last record is this client's insert that typing on may grow: not yet

@@ -14,11 +14,11 @@
 public final class HistoryWalker {
     public let document: Document
     /// Per interned client: how many of its ids the prepared version holds.
-    private var prepared: [Int32] = []
+    @exclusivity(unchecked) private var prepared: [Int32] = []
     /// Per interned client: how many of its ids the states account for.
-    private var accounted: [Int32] = []
+    @exclusivity(unchecked) private var accounted: [Int32] = []
     /// The records before this index are accounted for (the last one maybe in part).
-    private var accountedRecords = 0
+    @exclusivity(unchecked) private var accountedRecords = 0
 
     /// Starts tracking `document` at its head. Documents whose blocks were moved or
     /// deleted are shown in an order the sequence does not have: refused.
@@ -102,6 +102,8 @@ public final class HistoryWalker {
     /// entries: none).
     public func move(toCounts counts: [Int32]) throws {
         while prepared.count < document.clientNames.count { prepared.append(0) }
+        // Walking a history, the next transaction most often follows the last one.
+        if counts.count == prepared.count && counts == prepared { return }
         // The records to retreat and to advance, by their index in the history.
         var retreats: [(record: Int, from: Int32, to: Int32)] = []
         var advances: [(record: Int, from: Int32, to: Int32)] = []
@@ -190,6 +192,15 @@ public final class HistoryWalker {
         let left = tree.preparedCharBefore(cursor)
         let right = cursor.isEnd ? CharId.none : tree.charAt(cursor)
         let id = OpId(client, Int(document.nextSeq[c]))
+        if tree.charBefore(cursor) == left {
+            // Nothing the prepared version lacks lies between the origins: no concurrent
+            // insert to order against, the run goes right there (most edits).
+            _ = try document.insertRun(text, at: cursor, after: left, before: right, client: Int32(c), timestamp: timestamp)
+            prepared[c] = document.nextSeq[c]
+            accounted[c] = prepared[c]
+            accountedRecords = document.records.count
+            return id
+        }
         let insert = TextInsert(after: document.opId(left), before: document.opId(right), text: text)
         guard insert.length > 0 else { throw EngineError.invalidEdit("an insert needs text") }
         try integrate(Op(id: id, timestamp: timestamp, payload: .textInsert(insert)), client: c)

@@ -74,21 +74,24 @@ extension SequenceTree {
         var node = root
         var remaining = position
         while !node.isLeaf {
-            var next = node.children[node.children.count - 1]
-            for child in node.children {
-                if remaining < child.prepared {
-                    next = child
-                    break
+            let k = node.children.withUnsafeBufferPointer { children -> Int in
+                for k in 0..<(children.count - 1) {
+                    let count = children[k].prepared
+                    if remaining < count { return k }
+                    remaining -= count
                 }
-                remaining -= child.prepared
+                return children.count - 1
             }
-            node = next
+            node = node.children[k]
         }
-        for (i, run) in node.runs.enumerated() where run.state == 1 {
-            if remaining < Int(run.length) { return Cursor(leaf: node, index: i, offset: Int32(remaining)) }
-            remaining -= Int(run.length)
+        let (index, offset) = node.runs.withUnsafeBufferPointer { runs -> (Int, Int32) in
+            for i in 0..<runs.count where runs[i].state == 1 {
+                if remaining < Int(runs[i].length) { return (i, Int32(remaining)) }
+                remaining -= Int(runs[i].length)
+            }
+            preconditionFailure("prepared counts out of step with the runs")
         }
-        preconditionFailure("prepared counts out of step with the runs")
+        return Cursor(leaf: node, index: index, offset: offset)
     }
 
     /// The nearest character before the cursor that the prepared version holds (shown or

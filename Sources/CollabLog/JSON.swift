@@ -197,6 +197,8 @@ public struct JSONParser {
 
     mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         guard depth < 512 else { throw error("nested too deeply") }
+        // Pretty-printed input has space wherever JSON allows it, before a value too.
+        skipSpace()
         guard i < length else { throw error("unexpected end of input") }
         switch bytes[i] {
         case UInt8(ascii: "{"):

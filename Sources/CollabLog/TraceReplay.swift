@@ -40,20 +40,21 @@ public struct TraceReplay {
         let walker = try HistoryWalker(document)
         let clients = (0..<trace.agentCount).map(Self.clientId(ofAgent:))
         let slots = clients.map(walker.clientIndex)
-        // Per transaction: the ids of each interned client it has seen, and the latest
-        // timestamp, which a replica at that version would have observed.
-        var versionAfter: [[Int32]] = []
+        // Per transaction: the ids of each interned client it has seen (one flat array,
+        // `width` counts a transaction), and the latest timestamp, which a replica at
+        // that version would have observed.
+        let width = slots.count
+        var versionAfter: [Int32] = []
         var clockAfter: [Timestamp] = []
-        versionAfter.reserveCapacity(trace.transactions.count)
+        versionAfter.reserveCapacity(trace.transactions.count * width)
         clockAfter.reserveCapacity(trace.transactions.count)
-        var target = [Int32](repeating: 0, count: slots.count)
+        var target = [Int32](repeating: 0, count: width)
         for (index, transaction) in trace.transactions.enumerated() {
             if index & 0x3FF == 0 { progress?(index, trace.transactions.count) }
             for k in target.indices { target[k] = 0 }
             var clock = HybridLogicalClock()
             for parent in trace.parents(of: transaction) {
-                let seen = versionAfter[parent]
-                for k in seen.indices where seen[k] > target[k] { target[k] = seen[k] }
+                for k in 0..<width where versionAfter[parent * width + k] > target[k] { target[k] = versionAfter[parent * width + k] }
                 clock.observe(clockAfter[parent])
             }
             try walker.move(toCounts: target)
@@ -66,12 +67,12 @@ public struct TraceReplay {
                     try walker.insert(patch.text, at: patch.position, by: client, timestamp: clock.tick(now: transaction.time ?? 0))
                 }
             }
-            versionAfter.append(walker.preparedCounts)
+            versionAfter += walker.preparedCounts
             clockAfter.append(clock.latest)
         }
         ops = document.history
         // The text the last transaction saw (a trace's last one sees everything).
-        let last = versionAfter.last ?? []
+        let last = Array(versionAfter.suffix(width))
         try walker.moveToHead()
         if walker.preparedCounts == last {
             text = document.text

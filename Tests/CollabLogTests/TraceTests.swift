@@ -60,6 +60,18 @@ struct TraceTests {
         #expect(result.byAgent == result.expected)
     }
 
+    /// `json.dump(trace, indent=1)` and the like: space wherever JSON allows it, before
+    /// colons and values too, and every non-ASCII character escaped.
+    @Test func aPrettyPrintedTraceReadsAsTheCompactOne() throws {
+        let compact = try Gzip.decompress(fixture("traces/concurrent/clownschool.json.gz"))
+        let object = try JSONSerialization.jsonObject(with: Data(compact))
+        let pretty = [UInt8](try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted]))
+        #expect(pretty.count > compact.count + 100_000)
+        let trace = try EditingTrace(bytes: pretty)
+        #expect(trace.patchCount == 23_182)
+        #expect(try TraceReplay(trace).text == trace.endContent)
+    }
+
     @Test func logRoundTripsThroughJSONLines() throws {
         let trace = try EditingTrace(bytes: fixture("traces/sequential/friendsforever_flat.json.gz"))
         let ops = try TraceReplay(trace).ops
