@@ -131,6 +131,53 @@ public final class HistoryWalker {
         for piece in advances { shift(piece, by: 1) }
     }
 
+    /// Why `version` is no version of this document, or nil: it names ids the document
+    /// has not seen, or ops whose dependencies it leaves out (not causally closed).
+    /// Only the records after the first one the version leaves out can depend on what it
+    /// leaves out, so the check costs what moving there costs.
+    public func problem(with version: VersionVector) -> EngineError? {
+        let document = self.document
+        var counts = [Int32](repeating: 0, count: document.clientNames.count)
+        for (client, count) in version.counts {
+            guard let c = document.clientIndex(of: client), count <= Int(document.nextSeq[Int(c)]) else {
+                return .invalidEdit("version names \(client):\(count), which this document has not seen")
+            }
+            counts[Int(c)] = Int32(count)
+        }
+        func holds(_ id: CharId) -> Bool { id.isNone || id.seq < counts[Int(id.client)] }
+        let records = document.records
+        guard let first = records.firstIndex(where: { $0.endSeq > counts[Int($0.client)] }) else { return nil }
+        for record in records[first...] where record.seq < counts[Int(record.client)] {
+            var missing: CharId?
+            switch record.kind {
+            case .insert, .block, .blockMove:
+                missing = [record.origin, record.rightOrigin].first { !holds($0) }
+            case .delete:
+                // The targets of the ids the version holds: the k-th id deletes the k-th character.
+                var offset = record.seq
+                let held = min(record.endSeq, counts[Int(record.client)])
+                for target in document.targets[Int(record.start)..<Int(record.start + record.targetCount)] where offset < held {
+                    let taken = min(target.length, held - offset)
+                    let (low, high) = target.backward ? (target.seq - taken + 1, target.seq) : (target.seq, target.seq + taken - 1)
+                    if !holds(CharId(client: target.client, seq: max(low, high))) { missing = CharId(client: target.client, seq: high) }
+                    offset += target.length
+                }
+            case .format, .comment, .blockOp:
+                let op = document.op(of: record)
+                if let id = op.dependencies.first(where: { !version.includes($0) }) {
+                    return .versionNotCausallyClosed(missing: id, neededBy: op.id)
+                }
+            case .compacted:
+                break
+            }
+            if let missing {
+                return .versionNotCausallyClosed(
+                    missing: document.opId(missing)!, neededBy: OpId(document.clientNames[Int(record.client)], Int(record.seq)))
+            }
+        }
+        return nil
+    }
+
     /// Prepares the document's head again.
     public func moveToHead() throws {
         try move(toCounts: document.nextSeq)

@@ -65,6 +65,38 @@ struct CommandTests {
         #expect(refused.status == 64)
     }
 
+    /// With a checkpoint near the head, text edits at a base are made on the head
+    /// document at the base's positions (the history walker); without one, on the base
+    /// built from its ops. Both make the same ops.
+    @Test func editAtABaseGivesTheSameOpsOnEitherPath() throws {
+        let dir = try CLI.scratch()
+        try CLI.run(["edit", "d.clog", "--client", "a", "insert", "0", "the quick brown fox"], in: dir)
+        try CLI.run(["edit", "d.clog", "--client", "b", "delete", "4", "6"], in: dir)
+        try CLI.run(["edit", "d.clog", "--client", "a", "insert", "4", "slow "], in: dir)
+        try CLI.run(["edit", "d.clog", "--client", "b", "insert", "0", ">> "], in: dir)
+        try FileManager.default.copyItem(at: dir.file("d.clog"), to: dir.file("plain.clog"))
+        #expect(try CLI.run(["checkpoint", "d.clog"], in: dir).status == 0)
+        let edit = ["--client", "z", "--base", "@3", "insert", "10", "X", "--then", "delete", "0", "4", "--then", "insert", "0", "Y"]
+        let walked = try CLI.run(["edit", "d.clog"] + edit + ["--json"], in: dir)
+        let built = try CLI.run(["edit", "plain.clog"] + edit + ["--json"], in: dir)
+        #expect(walked.status == 0 && built.status == 0)
+        func payloads(_ lines: String) throws -> [String] {
+            try lines.split(separator: "\n").map { line in
+                var op = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                op["timestamp"] = nil
+                return String(decoding: try JSONSerialization.data(withJSONObject: op, options: [.sortedKeys]), as: UTF8.self)
+            }
+        }
+        #expect(try payloads(walked.stdout) == payloads(built.stdout))
+        let text = try CLI.run(["materialize", "d.clog"], in: dir).stdout
+        #expect(text == (try CLI.run(["materialize", "plain.clog"], in: dir).stdout))
+        #expect(text.contains("Y"))
+        // A vector that leaves out what the ops it holds depend on is no version.
+        let open = try CLI.run(["edit", "d.clog", "--client", "y", "--base", "b:6", "insert", "0", "?"], in: dir)
+        #expect(open.status == 64)
+        #expect(open.stderr.contains("not causally closed"))
+    }
+
     @Test func exportAndImportRoundTripThroughPipes() throws {
         let dir = try branches()
         let export = try CLI.run(["export", "bob.jsonl"], in: dir)

@@ -96,4 +96,28 @@ import Testing
         try reference.insert("!", at: 5, by: "bob", timestamp: Timestamp(wall: 4))
         #expect(Self.perId(reference.history.filter { $0.id.client == "bob" }) == Self.perId(document.history.filter { $0.id.client == "bob" }))
     }
+
+    @Test func aVersionThatLeavesOutWhatItsOpsNeedIsRefused() throws {
+        let document = Document()
+        try document.insert("hello", at: 0, by: "alice", timestamp: Timestamp(wall: 1))
+        try document.delete(at: 1, count: 2, by: "bob", timestamp: Timestamp(wall: 2))
+        try document.insert("!", at: 3, by: "carol", timestamp: Timestamp(wall: 3))
+        let walker = try HistoryWalker(document)
+        #expect(walker.problem(with: VersionVector(["alice": 5, "bob": 2])) == nil)
+        #expect(walker.problem(with: VersionVector(["alice": 5])) == nil)
+        #expect(walker.problem(with: VersionVector([:])) == nil)
+        #expect(walker.problem(with: VersionVector(["bob": 2]))
+            == .versionNotCausallyClosed(missing: OpId("alice", 2), neededBy: OpId("bob", 0)))
+        // Alice's first three characters are enough for bob's delete, not for carol's insert.
+        #expect(walker.problem(with: VersionVector(["alice": 3, "bob": 2])) == nil)
+        #expect(walker.problem(with: VersionVector(["alice": 3, "bob": 2, "carol": 1])) != nil)
+        #expect(walker.problem(with: VersionVector(["alice": 6])) != nil)
+        #expect(walker.problem(with: VersionVector(["dave": 1])) != nil)
+        try walker.move(to: VersionVector(["alice": 3, "bob": 2]))
+        #expect(walker.text == "h")
+        try walker.move(to: VersionVector(["alice": 5]))
+        #expect(walker.text == "hello")
+        try walker.moveToHead()
+        #expect(walker.text == document.text)
+    }
 }

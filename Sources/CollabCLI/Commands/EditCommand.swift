@@ -120,20 +120,43 @@ struct EditCommand: ParsableCommand {
         // Made again from the log as it is now if another writer appended meanwhile.
         try retryingWhenTheLogChanges {
             let file = try location.load(allowMissing: true)
-            let head = try file.document()
             let spec = try VersionSpec(parsing: base)
-            let document = spec == .head ? head : try spec.document(of: file)
-            if document.version[client] < head.version[client] {
-                throw CommandFailure(
-                    .usage,
-                    "\(client) has ops after the base version (up to \(client):\(head.version[client])); edit from a newer base or as another client")
-            }
-            document.clock.observe(head.clock.latest)
+            let steps = try self.steps
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            // Every edit is made before anything is written: one append, all or nothing.
-            document.coalescingFloor = document.historyCount
-            let start = document.historyCount
-            for step in try steps { try step.apply(to: document, by: client, timestamp: document.tick(now: now)) }
+            let headVersion = VersionSpec.vector(of: file.ops[...], from: file.baseVersion ?? VersionVector())
+            let version = try spec.vector(in: file)
+            try requireNoOpsAfter(version, head: headVersion)
+            // The document to edit: the head opened from its last checkpoint, with the base
+            // prepared in it when the edits are text ones and few ops lie after the base;
+            // else the base built from the ops it holds (docs/engine.md).
+            let after = file.ops.count { $0.endSeq > version[$0.id.client] }
+            let textOnly = steps.allSatisfy { $0.action == .insert || $0.action == .delete }
+            let document: Document
+            let start: Int
+            if spec != .head, textOnly, !file.checkpoints.isEmpty, after < file.ops.count - after,
+                let head = try? file.document(at: headVersion), let walker = try? HistoryWalker(head)
+            {
+                if spec.mayBeOpen, let problem = walker.problem(with: version) {
+                    throw CommandFailure(.usage, "version \(version): \(problem)")
+                }
+                try walker.move(to: version)
+                head.coalescingFloor = head.historyCount
+                start = head.historyCount
+                for step in steps { try step.apply(to: walker, by: client, timestamp: head.tick(now: now)) }
+                document = head
+            } else {
+                if spec == .head {
+                    document = file.checkpoints.isEmpty ? try file.document() : try file.document(at: headVersion)
+                } else {
+                    document = try spec.document(of: file)
+                }
+                // Later than every op of the log, not just those of the base.
+                for op in file.ops { document.clock.observe(op.timestamp) }
+                // Every edit is made before anything is written: one append, all or nothing.
+                document.coalescingFloor = document.historyCount
+                start = document.historyCount
+                for step in steps { try step.apply(to: document, by: client, timestamp: document.tick(now: now)) }
+            }
             let ops = document.history(from: start)
             if let user {
                 guard let store = try location.openedStore() else { throw CommandFailure(.usage, "--as checks access, which a store keeps: add --store DIR") }
@@ -141,6 +164,15 @@ struct EditCommand: ParsableCommand {
             }
             try file.append(ops)
             for op in ops { print(json ? OpJSON.line(op) : "\(op.id) \(op.typeName) \(summary(of: op))") }
+        }
+    }
+
+    /// A client's history is a line: its new op must follow every op it made.
+    private func requireNoOpsAfter(_ version: VersionVector, head: VersionVector) throws {
+        if version[client] < head[client] {
+            throw CommandFailure(
+                .usage,
+                "\(client) has ops after the base version (up to \(client):\(head[client])); edit from a newer base or as another client")
         }
     }
 }

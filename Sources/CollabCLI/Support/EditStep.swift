@@ -137,6 +137,15 @@ struct EditStep {
 
     /// Makes the edit on `document` as `client` (the ops are in its history; local typing
     /// may coalesce them with the edit before).
+    /// A text edit at the version `walker` prepared.
+    func apply(to walker: HistoryWalker, by client: ClientId, timestamp: Timestamp) throws {
+        switch action {
+        case .insert: try walker.insert(arguments[1], at: Int(arguments[0])!, by: client, timestamp: timestamp)
+        case .delete: try walker.delete(at: Int(arguments[0])!, count: Int(arguments[1])!, by: client, timestamp: timestamp)
+        default: preconditionFailure("only text edits are made at a prepared version")
+        }
+    }
+
     func apply(to document: Document, by client: ClientId, timestamp: Timestamp) throws {
         switch action {
         case .insert: try document.insert(arguments[1], at: Int(arguments[0])!, by: client, timestamp: timestamp)

@@ -35,6 +35,15 @@ enum VersionSpec: Equatable {
         }
     }
 
+    /// Whether the version may leave out ops that ops it holds depend on: a prefix of a
+    /// log written in a causal order cannot, a vector typed by hand, a time or a tag can.
+    var mayBeOpen: Bool {
+        switch self {
+        case .head, .prefix: false
+        case .time, .vector, .tag: true
+        }
+    }
+
     /// The version vector this names in `log`, checked against what the log holds.
     func vector(in log: OpLogFile) throws(CommandFailure) -> VersionVector {
         // A compacted log starts from its base: every version includes it.
