@@ -227,6 +227,20 @@ public final class HistoryWalker {
         return String(scalars)
     }
 
+    /// `count` characters of the prepared version's text from `position`, or nil when
+    /// out of range.
+    public func text(at position: Int, count: Int) -> String? {
+        guard position >= 0, count >= 0, position + count <= length else { return nil }
+        var scalars = String.UnicodeScalarView()
+        guard count > 0 else { return "" }
+        for piece in document.tree.preparedPieces(from: position, count: count) {
+            guard let cursor = document.tree.cursor(of: piece.id) else { return nil }
+            let start = Int(cursor.run.content + cursor.offset)
+            for value in document.content[start..<(start + Int(piece.length))] { scalars.append(Unicode.Scalar(value)!) }
+        }
+        return String(scalars)
+    }
+
     /// Inserts `text` at a position of the prepared version, as `client` (whose every
     /// op the prepared version must hold), and returns the op's id. The document
     /// integrates the op; the prepared version then includes it.

@@ -5,28 +5,94 @@ import CollabCore
 /// timestamp, vector_clock (JSON)`. Rows are position-based edits applied one after
 /// another in file order; docs/formats.md gives the mapping.
 public enum RelationalRows {
-    /// Replays the rows as local edits of their authors, one document per document_id.
+    /// Replays the rows as edits of their authors, one document per document_id: a row
+    /// with a `vector_clock` at the version its clock names, one without after every
+    /// row before it.
     public static func read(
         _ bytes: [UInt8], path: String, skipInvalid: Bool
     ) throws(LogError) -> (documents: [JSONLinesImport.ImportedDocument], rejected: [JSONLinesImport.RejectedLine]) {
         var rejected: [JSONLinesImport.RejectedLine] = []
         var order: [String] = []
-        var documents: [String: Document] = [:]
+        var documents: [String: Replay] = [:]
         try JSONLines.forEachLine(of: bytes) { (number, line) throws(LogError) in
             do {
                 let row = try Row(line)
                 if documents[row.documentId] == nil {
                     order.append(row.documentId)
-                    documents[row.documentId] = Document()
+                    documents[row.documentId] = try Replay()
                 }
-                try row.apply(to: documents[row.documentId]!)
+                try documents[row.documentId]!.apply(row)
             } catch {
                 guard skipInvalid else { throw .badLine(path: path, line: number, reason: "\(error)") }
                 rejected.append(.init(line: number, reason: "\(error)", text: String(decoding: line, as: UTF8.self)))
             }
         }
-        let imported = order.map { JSONLinesImport.ImportedDocument(documentId: $0, ops: documents[$0]!.history) }
+        let imported = order.map { JSONLinesImport.ImportedDocument(documentId: $0, ops: documents[$0]!.document.history) }
         return (imported, rejected)
+    }
+
+    /// One document's rows so far: the document, and per author how many ids it had
+    /// after each of its rows, which a vector clock's row counts are turned into.
+    final class Replay {
+        let document = Document()
+        let walker: HistoryWalker
+        var idsAfterRow: [String: [Int]] = [:]
+
+        init() throws {
+            walker = try HistoryWalker(document)
+        }
+
+        func apply(_ row: Row) throws {
+            try walker.moveToHead()
+            let base = try base(of: row)
+            let timestamp = document.tick(now: row.wall)
+            if let base, base != document.version {
+                if let problem = walker.problem(with: base) {
+                    throw RowError(description: "vector_clock: \(problem)")
+                }
+                try walker.move(to: base)
+            }
+            switch row.kind {
+            case .insert:
+                try walker.insert(row.content!, at: row.position, by: row.author, timestamp: timestamp)
+            case .delete:
+                if let content = row.content, let actual = walker.text(at: row.position, count: row.length), actual != content {
+                    throw RowError(description: "the text at \(row.position) is \(actual.debugDescription), not the deleted \(content.debugDescription)")
+                }
+                try walker.delete(at: row.position, count: row.length, by: row.author, timestamp: timestamp)
+            case .format:
+                // Made on a replica at the base (rows mostly insert and delete), then
+                // merged; at head, on the document itself.
+                try walker.moveToHead()
+                let replica = try base.flatMap { $0 == document.version ? nil : try Document.at($0, of: document.history) } ?? document
+                let start = replica.historyCount
+                for (key, value) in row.attributes {
+                    try replica.format(at: row.position, count: row.length, key: key, value: value, by: row.author, timestamp: timestamp)
+                }
+                if replica !== document {
+                    for op in replica.history(from: start) { try document.apply(op) }
+                }
+                try walker.catchUp()
+            }
+            idsAfterRow[row.author, default: []].append(document.seen(row.author))
+        }
+
+        /// The version a row's clock names: per author, the ids of as many of its rows as
+        /// the clock counts; all of the row's own author's. Nil without a clock (or an
+        /// empty one, which no real clock is: its own entry counts the row).
+        private func base(of row: Row) throws -> VersionVector? {
+            guard let clock = row.vectorClock, !clock.isEmpty else { return nil }
+            var counts: [ClientId: Int] = [:]
+            for (author, rows) in clock where author != row.author && rows > 0 {
+                let after = idsAfterRow[author] ?? []
+                guard rows <= after.count else {
+                    throw RowError(description: "vector_clock: \(author):\(rows), but only \(after.count) of \(author)'s rows come before")
+                }
+                counts[author] = after[rows - 1]
+            }
+            counts[row.author] = document.seen(row.author)
+            return VersionVector(counts)
+        }
     }
 
     struct RowError: Error, CustomStringConvertible {
@@ -45,6 +111,8 @@ public enum RelationalRows {
         var wall: Int64
         /// A format row's attributes, by name.
         var attributes: [(key: String, value: AttributeValue)] = []
+        /// Per author, how many of its rows this row's author had seen (its own included).
+        var vectorClock: [String: Int]?
 
         init(_ line: ArraySlice<UInt8>) throws {
             guard case .object(let fields) = try JSONParser.parse(Array(line)) else { throw RowError(description: "expected an object") }
@@ -76,6 +144,19 @@ public enum RelationalRows {
                     explicitLength = Int(length)
                 }
             default: throw RowError(description: "position: expected an index or {\"index\":…,\"length\":…}")
+            }
+            switch fields["vector_clock"] {
+            case .object(let entries)?:
+                var clock: [String: Int] = [:]
+                for (author, value) in entries {
+                    guard case .int(let rows) = value, rows >= 0 else {
+                        throw RowError(description: "vector_clock.\(author): expected a count of rows")
+                    }
+                    clock[author] = Int(rows)
+                }
+                vectorClock = clock
+            case .null?, nil: vectorClock = nil
+            default: throw RowError(description: "vector_clock: expected an object of row counts by author")
             }
             switch fields["content"] {
             case .string(let text)?: content = text
@@ -115,33 +196,20 @@ public enum RelationalRows {
                 throw RowError(description: "operation_type: unknown \"\(other)\" (insert, delete, format)")
             }
         }
-
-        func apply(to document: Document) throws {
-            let timestamp = document.tick(now: wall)
-            switch kind {
-            case .insert:
-                try document.insert(content!, at: position, by: author, timestamp: timestamp)
-            case .delete:
-                if let content, let actual = document.text(at: position, count: length), actual != content {
-                    throw RowError(description: "the text at \(position) is \(actual.debugDescription), not the deleted \(content.debugDescription)")
-                }
-                try document.delete(at: position, count: length, by: author, timestamp: timestamp)
-            case .format:
-                for (key, value) in attributes {
-                    try document.format(at: position, count: length, key: key, value: value, by: author, timestamp: timestamp)
-                }
-            }
-        }
     }
 
     /// A document's ops as rows, replayed in log order: each insert one row at the index
-    /// it landed, each delete one row per run of visible characters it removed.
+    /// it landed, each delete one row per run of visible characters it removed. Each
+    /// row's clock counts the rows before it and itself, so the rows read back linearly.
     public static func encode(documentId: String, ops: [Op]) -> [UInt8] {
         let document = Document()
         var writer = JSONWriter()
         var number = 0
+        // Each author's rows so far: a row's clock counts every row before it and itself.
+        var rowsByAuthor: [String: Int] = [:]
         func row(_ op: Op, _ type: StaticString, index: Int, length: Int?, content: String) {
             number += 1
+            rowsByAuthor[op.id.client, default: 0] += 1
             writer.raw("{\"id\":")
             writer.int(number)
             writer.raw(",\"document_id\":")
@@ -161,7 +229,7 @@ public enum RelationalRows {
             writer.raw(",\"timestamp\":")
             writer.string(ISO8601.format(milliseconds: op.timestamp.wall))
             writer.raw(",\"vector_clock\":{")
-            for (k, entry) in document.version.counts.sorted(by: { $0.key < $1.key }).enumerated() {
+            for (k, entry) in rowsByAuthor.sorted(by: { $0.key < $1.key }).enumerated() {
                 if k > 0 { writer.raw(",") }
                 writer.string(entry.key)
                 writer.raw(":")
