@@ -55,14 +55,22 @@ extension AccessPolicy {
     /// and made by one of the holder's clients (the user id, or it and `/`, as
     /// `alice/laptop`; `anyone/…` for a share's holder); one op refused refuses the batch.
     package func decide(ops: [Op], as holder: TokenHolder, on document: String, at now: Int64) -> AccessDecision {
+        decide(writes: ops.map { ($0.id.client, $0.typeName, $0.id.description) }, as: holder, on: document, at: now)
+    }
+
+    /// The same for writes named by their client, op type and a name for messages: for
+    /// edits whose ops are made later (position edits), checked before they are queued.
+    package func decide(
+        writes: [(client: ClientId, type: String, name: String)], as holder: TokenHolder, on document: String, at now: Int64
+    ) -> AccessDecision {
         let user = holder.user
         var last = decide(holder, .read, on: document, at: now)
-        for op in ops {
-            guard op.id.client == user || op.id.client.hasPrefix(user + "/") else {
-                return AccessDecision(allowed: false, reason: "op \(op.id) is by client \(op.id.client), which is not one of \(user)'s (\(user) or \(user)/…)")
+        for write in writes {
+            guard write.client == user || write.client.hasPrefix(user + "/") else {
+                return AccessDecision(allowed: false, reason: "op \(write.name) is by client \(write.client), which is not one of \(user)'s (\(user) or \(user)/…)")
             }
-            last = decide(holder, .op(op.typeName), on: document, at: now)
-            guard last.allowed else { return AccessDecision(allowed: false, reason: "op \(op.id): " + last.reason) }
+            last = decide(holder, .op(write.type), on: document, at: now)
+            guard last.allowed else { return AccessDecision(allowed: false, reason: "op \(write.name): " + last.reason) }
         }
         return last
     }

@@ -46,10 +46,13 @@ package actor DocumentHost {
     /// How far ahead of the server's clock an op's wall may be, in milliseconds.
     private let maxClockSkew: Int64
     private let policy: @Sendable () throws -> AccessPolicy?
-    private typealias Waiting = (ops: [Op], from: UUID?, done: CheckedContinuation<[OpId], any Error>)
+    /// A batch: its ops, or a position edit whose ops are made when its turn comes.
+    private typealias Waiting = (ops: [Op], edit: PositionEdit?, from: UUID?, done: CheckedContinuation<[OpId], any Error>)
     private var waiting: [Waiting] = []
     /// The validation replica (`validationReplica()`); nil when it must be made again.
     private var shadow: Document?
+    /// What position edits are read through, on the validation replica (`walker(on:)`).
+    private var shadowWalker: HistoryWalker?
     /// Whether the disk is in use: a group write, or reading what others wrote. One at a time.
     private var writing = false
     private var failure: String?
@@ -255,14 +258,41 @@ package actor DocumentHost {
             let decision = policy.decide(ops: ops, as: holder, on: documentId, at: now)
             guard decision.allowed else { throw Refusal.forbidden(decision.reason) }
         }
-        return try await withCheckedThrowingContinuation { done in
-            waiting.append((ops, listener, done))
+        return try await enqueue(ops: ops, edit: nil, from: listener, queued: queued)
+    }
+
+    /// Takes a position edit: its ops are made when its turn in the order of writes
+    /// comes, against the document as it is then; otherwise as `submit`.
+    package func submit(
+        _ edit: PositionEdit, as holder: TokenHolder?, from listener: UUID? = nil, queued: @Sendable () -> Void = {}
+    ) async throws -> [OpId] {
+        if let failure { throw Refusal.unavailable(failure) }
+        if let holder, let policy = try policy() {
+            let decision = policy.decide(writes: edit.writes, as: holder, on: documentId, at: Int64(Date().timeIntervalSince1970 * 1000))
+            guard decision.allowed else { throw Refusal.forbidden(decision.reason) }
+        }
+        return try await enqueue(ops: [], edit: edit, from: listener, queued: queued)
+    }
+
+    private func enqueue(
+        ops: [Op], edit: PositionEdit?, from listener: UUID?, queued: @Sendable () -> Void
+    ) async throws -> [OpId] {
+        try await withCheckedThrowingContinuation { done in
+            waiting.append((ops, edit, listener, done))
             queued()
             if !writing {
                 writing = true
                 Task { await self.writeWaiting() }
             }
         }
+    }
+
+    /// The walker over the validation replica, made again when the replica was.
+    private func walker(on replica: Document) throws -> HistoryWalker {
+        if let shadowWalker, shadowWalker.document === replica { return shadowWalker }
+        let walker = try HistoryWalker(replica)
+        shadowWalker = walker
+        return walker
     }
 
     /// Writes every waiting batch in one record: each is checked in arrival order on the
@@ -292,11 +322,16 @@ package actor DocumentHost {
             var taken: [Waiting] = []
             for batch in group {
                 do {
-                    for op in batch.ops { try next.apply(op) }
+                    var ops = batch.ops
+                    if let edit = batch.edit {
+                        ops = try edit.ops(on: walker(on: next), now: Int64(Date().timeIntervalSince1970 * 1000))
+                    } else {
+                        for op in batch.ops { try next.apply(op) }
+                    }
                     if let (op, missing) = next.firstMissingDependency() {
                         throw EngineError.missingDependency(op: op, missing: missing)
                     }
-                    taken.append(batch)
+                    taken.append((ops, nil, batch.from, batch.done))
                 } catch {
                     batch.done.resume(throwing: Refusal.invalid("\(error)"))
                     // The refused batch may have left part of itself in the replica: make

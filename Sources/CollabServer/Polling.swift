@@ -98,21 +98,28 @@ enum Polling {
             let docId = request.uri.queryParameters["document_id"].map(String.init)
                 ?? body["document_id"].flatMap { if case .string(let id) = $0 { id } else { nil } }
             guard let docId else { throw failure(.badRequest, "bad_message", "document_id is required") }
-            guard case .array(let items)? = body["operations"], !items.isEmpty else {
-                throw failure(.badRequest, "bad_message", "operations is a non-empty array of ops")
-            }
             let holder = try await authorize(TokenGate.token(in: request), password: sharePassword(request), to: .read, on: docId, hub: hub, gate: gate)
-            var ops: [Op] = []
-            for item in items {
-                do {
-                    ops.append(try OpJSON.decode(item))
-                } catch {
-                    throw failure(.unprocessableContent, "invalid_op", "\(error)", hub)
-                }
-            }
+            let host = try await hub.host(docId)
             do {
-                let ids = try await hub.host(docId).submit(ops, as: holder)
-                hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))
+                let ids: [OpId]
+                if let edit = try await positionEdit(body, by: holder, head: host.version) {
+                    ids = try await host.submit(edit, as: holder)
+                    hub.metrics.acknowledged(ops: edit.patches.count, seconds: Hub.seconds(since: arrived))
+                } else {
+                    guard case .array(let items)? = body["operations"], !items.isEmpty else {
+                        throw failure(.badRequest, "bad_message", "operations is a non-empty array of ops or rows, or patches are given")
+                    }
+                    var ops: [Op] = []
+                    for item in items {
+                        do {
+                            ops.append(try OpJSON.decode(item))
+                        } catch {
+                            throw failure(.unprocessableContent, "invalid_op", "\(error)", hub)
+                        }
+                    }
+                    ids = try await host.submit(ops, as: holder)
+                    hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))
+                }
                 var writer = JSONWriter()
                 writer.raw("{\"ack\":")
                 writer.list(ids) { $0.string($1.description) }
@@ -125,6 +132,41 @@ enum Polling {
                 case .unavailable(let reason): throw failure(.serviceUnavailable, "unavailable", reason, hub)
                 }
             }
+        }
+    }
+
+    /// The position edit a body holds, or nil when it sends ops: `patches` with
+    /// `client_id` and `version` (as the WebSocket `edit` message), or `operations` of
+    /// rows in the seed's form, each read against its `vector_clock`. The client is
+    /// `client_id`, else the rows' `author_id`, else the token's user.
+    private static func positionEdit(_ body: [String: JSONValue], by holder: TokenHolder, head: VersionVector) throws -> PositionEdit? {
+        var client = holder.user
+        if case .string(let given)? = body["client_id"] { client = given }
+        let rows: [JSONValue]
+        if body["patches"] != nil {
+            rows = []
+        } else if case .array(let items)? = body["operations"], case .object(let first)? = items.first, first["operation_type"] != nil {
+            rows = items
+            if body["client_id"] == nil, case .object(let fields) = items[0], case .string(let author)? = fields["author_id"] { client = author }
+        } else {
+            return nil
+        }
+        if let problem = ClientIdGrammar.problem(with: client) { throw failure(.badRequest, "bad_message", "client_id: \(problem)") }
+        do {
+            if rows.isEmpty {
+                guard let version = Messages.version(from: body["version"]), body["version"] != nil else {
+                    throw failure(.badRequest, "bad_message", "version is the version vector {client: count} the patches are read against")
+                }
+                return try PositionEdit(client: client, version: version, patches: body["patches"])
+            }
+            for row in rows {
+                if case .object(let fields) = row, case .string(let author)? = fields["author_id"], author != client {
+                    throw failure(.badRequest, "bad_message", "the rows of one request are by one client (\(client), not \(author))")
+                }
+            }
+            return try PositionEdit(client: client, rows: rows, head: head)
+        } catch let error as PositionEditError {
+            throw failure(.badRequest, "bad_message", error.description)
         }
     }
 

@@ -83,6 +83,7 @@ actor Session {
             case "join": try await join(docId, since: fields["since"], replica: fields["replica"])
             case "sync_request": try await sync(docId, since: fields["since"])
             case "ops": await receive(docId, fields["ops"], arrived: arrived)
+            case "edit": await receiveEdit(docId, fields, arrived: arrived)
             case "presence": await presence(docId, fields)
             case "leave": await leave(docId)
             default: refuse("bad_message", "unknown message type \(type)", docId: docId)
@@ -183,7 +184,7 @@ actor Session {
     }
 
     private func receive(_ docId: String, _ value: JSONValue?, arrived: ContinuousClock.Instant) async {
-        guard let (host, listener) = joined[docId] else { return refuse("not_joined", "join \(docId) first", docId: docId) }
+        guard let (host, _) = joined[docId] else { return refuse("not_joined", "join \(docId) first", docId: docId) }
         guard case .array(let items)? = value, !items.isEmpty else { return refuse("bad_message", "ops is a non-empty array of ops", docId: docId) }
         var ops: [Op] = []
         ops.reserveCapacity(items.count)
@@ -194,6 +195,40 @@ actor Session {
                 return refuse("invalid_op", "\(error)", docId: docId)
             }
         }
+        let batch = ops
+        await submit(docId, opCount: batch.count, arrived: arrived) { holder, listener, place in
+            try await host.submit(batch, as: holder, from: listener, queued: place)
+        }
+    }
+
+    /// A position edit (docs/protocol.md, `edit`): splices against a version the client
+    /// has seen, made ops of its client id by the server.
+    private func receiveEdit(_ docId: String, _ fields: [String: JSONValue], arrived: ContinuousClock.Instant) async {
+        guard let (host, _) = joined[docId] else { return refuse("not_joined", "join \(docId) first", docId: docId) }
+        guard case .string(let client)? = fields["clientId"], ClientIdGrammar.problem(with: client) == nil else {
+            return refuse("bad_message", "clientId is a client id (\(user) or \(user)/…)", docId: docId)
+        }
+        guard fields["version"] != nil, let version = Messages.version(from: fields["version"]) else {
+            return refuse("bad_message", "version is the version vector {client: count} the positions are read against", docId: docId)
+        }
+        let edit: PositionEdit
+        do {
+            edit = try PositionEdit(client: client, version: version, patches: fields["patches"])
+        } catch {
+            return refuse("bad_message", error.description, docId: docId)
+        }
+        await submit(docId, opCount: edit.patches.count, arrived: arrived) { holder, listener, place in
+            try await host.submit(edit, as: holder, from: listener, queued: place)
+        }
+    }
+
+    /// Hands a batch to its document and answers with an ack once it is durable, or with
+    /// the refusal.
+    private func submit(
+        _ docId: String, opCount: Int, arrived: ContinuousClock.Instant,
+        _ send: @escaping @Sendable (TokenHolder, UUID, @escaping @Sendable () -> Void) async throws -> [OpId]
+    ) async {
+        guard let (_, listener) = joined[docId] else { return refuse("not_joined", "join \(docId) first", docId: docId) }
         guard credentials.expiresAt > Self.now else { return refuse("token_expired", "the token has expired", docId: docId) }
         let holder = credentials.holder
         // Pipelined: the next message is read as soon as this batch has its place in the
@@ -208,9 +243,9 @@ actor Session {
             Task {
                 defer { place() }
                 do {
-                    let ids = try await host.submit(ops, as: holder, from: listener, queued: place)
+                    let ids = try await send(holder, listener, place)
                     outbox.send(Messages.ack(docId, ids))
-                    hub.metrics.acknowledged(ops: ops.count, seconds: Hub.seconds(since: arrived))
+                    hub.metrics.acknowledged(ops: opCount, seconds: Hub.seconds(since: arrived))
                 } catch let refusal as DocumentHost.Refusal {
                     switch refusal {
                     case .forbidden(let reason): refuse("forbidden", reason, docId: docId)

@@ -36,6 +36,7 @@ struct ProtocolSchemaTests {
             var sent: [String] = [
                 Wire.join(), Wire.ops([Wire.insert("alice", 0, after: nil, "hi")]), #"{"type":"sync_request","docId":"notes","since":{"alice":1}}"#,
                 ##"{"type":"presence","docId":"notes","cursor":{"anchor":{"clientId":"alice","seq":1},"head":null},"name":"Alice","color":"#aa00ff","typing":false}"##,
+                #"{"type":"edit","docId":"notes","clientId":"alice/web","version":{"alice":2},"patches":[[0,0,"o"],[3,0,"!"]]}"#,
                 #"{"type":"leave","docId":"notes"}"#,
             ]
             bob.send(Wire.join())

@@ -3,7 +3,8 @@ import CollabLog
 /// A validator for the part of JSON Schema 2020-12 that docs/op.schema.json and
 /// docs/protocol.schema.json use:
 /// `type`, `const`, `enum`, `properties`, `required`, `additionalProperties: false`,
-/// `items`, `minItems`, string and number bounds, `oneOf`, `anyOf` and local `$ref`s.
+/// `items`, `prefixItems`, `minItems`, `maxItems`, string and number bounds, `oneOf`,
+/// `anyOf` and local `$ref`s.
 /// A keyword outside that part is reported, so the schema cannot quietly outgrow it.
 public struct JSONSchemaSubset {
     public let root: JSONValue
@@ -14,7 +15,7 @@ public struct JSONSchemaSubset {
 
     static let understood: Set<String> = [
         "$schema", "$id", "$defs", "$ref", "title", "description", "type", "const", "enum", "properties",
-        "required", "additionalProperties", "items", "minItems", "minLength", "maxLength", "minimum",
+        "required", "additionalProperties", "items", "prefixItems", "minItems", "maxItems", "minLength", "maxLength", "minimum",
         "maximum", "oneOf", "anyOf",
     ]
 
@@ -52,6 +53,12 @@ public struct JSONSchemaSubset {
         if case .array(let items) = value {
             if case .int(let minimum)? = keywords["minItems"], items.count < minimum {
                 found.append("\(path): fewer than \(minimum) items")
+            }
+            if case .int(let maximum)? = keywords["maxItems"], items.count > maximum {
+                found.append("\(path): more than \(maximum) items")
+            }
+            if case .array(let prefix)? = keywords["prefixItems"] {
+                for (k, item) in items.prefix(prefix.count).enumerated() { found += violations(of: item, against: prefix[k], at: "\(path)/\(k)") }
             }
             if let itemSchema = keywords["items"] {
                 for (k, item) in items.enumerated() { found += violations(of: item, against: itemSchema, at: "\(path)/\(k)") }
