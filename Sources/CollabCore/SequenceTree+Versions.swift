@@ -27,9 +27,18 @@ extension SequenceTree {
         changes &+= 1
         var seq = first
         var remaining = count
+        // Where the last piece ended: a run's characters mostly go on in the next run.
+        var after: (leaf: TreeNode, index: Int)?
         while remaining > 0 {
-            guard let cursor = cursor(of: CharId(client: client, seq: seq)) else {
-                preconditionFailure("a tracked op names a character the tree lacks")
+            let id = CharId(client: client, seq: seq)
+            let cursor: Cursor
+            if let (leaf, index) = after, index < leaf.runs.count, leaf.runs[index].contains(id) {
+                cursor = Cursor(leaf: leaf, index: index, offset: id.seq - leaf.runs[index].seq)
+            } else {
+                guard let found = self.cursor(of: id) else {
+                    preconditionFailure("a tracked op names a character the tree lacks")
+                }
+                cursor = found
             }
             let leaf = cursor.leaf
             var i = cursor.index
@@ -57,8 +66,9 @@ extension SequenceTree {
             if i > 0, joinable(leaf.runs[i - 1], leaf.runs[i]) {
                 leaf.runs[i - 1].length += leaf.runs[i].length
                 leaf.runs.remove(at: i)
+                i -= 1
             }
-            splitIfNeeded(leaf)
+            after = splitIfNeeded(leaf) == nil ? (leaf, i + 1) : nil
             seq += taken
             remaining -= taken
         }
