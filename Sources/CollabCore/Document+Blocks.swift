@@ -29,12 +29,13 @@ extension Document {
         return try makeBlockOp(op, by: client, timestamp: timestamp)
     }
 
-    /// Where a local insert at a visible position goes: before the character there, or,
-    /// once blocks have been deleted, right after the visible character before it, so
-    /// that text typed at the end of a block never lands among the hidden characters of
-    /// a deleted block that follows (which would hide it).
+    /// Where a local insert at a visible position goes, as FugueMax defines it (docs/engine.md,
+    /// the tie-break rule): right after the visible character before the position (its left
+    /// origin; the start at 0), before whatever follows that, deleted or not (its right
+    /// origin). So text typed at the end of a block never lands among the hidden
+    /// characters of a deleted block that follows either.
     func insertionCursor(atVisible position: Int) -> Cursor {
-        guard !deletedBlockRanges.isEmpty || hasMovedBlocks, position > 0 else { return tree.cursor(atVisible: position) }
+        guard position > 0 else { return tree.startCursor }
         var cursor = tree.cursor(atVisible: position - 1)
         tree.advance(&cursor, by: 1)
         return cursor

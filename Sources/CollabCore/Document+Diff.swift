@@ -184,7 +184,9 @@ extension Document {
         }
         var result: [DiffHunk] = []
         func keep(_ hunk: DiffHunk) {
-            if hunk.kind == .equal, let before = result.last, before.kind == .equal {
+            if let before = result.last, before.kind == hunk.kind,
+                hunk.kind == .equal || ([.insert, .delete].contains(hunk.kind) && before.author == hunk.author)
+            {
                 result[result.count - 1].text += hunk.text
             } else {
                 result.append(hunk)
@@ -192,20 +194,27 @@ extension Document {
         }
         var k = 0
         while k < hunks.count {
-            // A stretch of deletes then inserts (or inserts then deletes) of the same text —
-            // what a restore does — is no change to a reader.
+            // A stretch of inserts and deletes with nothing unchanged between.
             var end = k
             while end < hunks.count && (hunks[end].kind == .insert || hunks[end].kind == .delete) { end += 1 }
             if end > k + 1 {
                 let stretch = hunks[k..<end]
-                let split = stretch.firstIndex { $0.kind != stretch.first!.kind }
-                if let split, stretch[split...].allSatisfy({ $0.kind == stretch[split].kind }),
-                    stretch[..<split].map(\.text).joined() == stretch[split...].map(\.text).joined()
-                {
-                    keep(DiffHunk(kind: .equal, text: stretch[..<split].map(\.text).joined()))
+                let deleted = stretch.filter { $0.kind == .delete }
+                let inserted = stretch.filter { $0.kind == .insert }
+                // The same text deleted and inserted again — what a restore does — is no
+                // change to a reader.
+                if !deleted.isEmpty && !inserted.isEmpty && deleted.map(\.text).joined() == inserted.map(\.text).joined() {
+                    keep(DiffHunk(kind: .equal, text: inserted.map(\.text).joined()))
                     k = end
                     continue
                 }
+                // Otherwise what went, then what came: how track changes reads a
+                // replacement, whichever order the sequence holds the two in (text typed
+                // where other text was deleted goes before its tombstones: docs/engine.md).
+                for hunk in deleted { keep(hunk) }
+                for hunk in inserted { keep(hunk) }
+                k = end
+                continue
             }
             keep(hunks[k])
             k += 1

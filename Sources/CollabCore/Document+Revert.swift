@@ -149,21 +149,23 @@ extension Document {
                 stretches.append((entry.whole, [([entry.scalar], entry.block)]))
             }
         }
-        // From the end backwards, so the visible positions of the ones before stay right;
-        // within a stretch, piece by piece from its start.
+        // From the end backwards, so the places of the ones before stay right; within a
+        // stretch, piece by piece from its start. Each piece goes exactly where its
+        // characters stood, just before them (whatever tombstones lie around).
+        let c = intern(client)
         for stretch in stretches.reversed() {
-            var position = tree.visiblePosition(of: tree.cursor(atWhole: stretch.first))
+            var whole = stretch.first
             for piece in stretch.pieces {
+                let cursor = tree.cursor(atWhole: whole)
+                let (left, right) = (tree.charBefore(cursor), tree.charAt(cursor))
                 if let attributes = piece.block {
-                    let cursor = insertionCursor(atVisible: position)
-                    let op = BlockOp.insert(after: opId(tree.charBefore(cursor)), before: opId(tree.charAt(cursor)), attributes: attributes)
-                    try makeBlockOp(op, by: client, timestamp: tick(now: now))
+                    try makeBlockOp(BlockOp.insert(after: opId(left), before: opId(right), attributes: attributes), by: client, timestamp: tick(now: now))
                 } else {
                     var text = String.UnicodeScalarView()
                     for scalar in piece.scalars { text.append(Unicode.Scalar(scalar)!) }
-                    try insertSequence(String(text), at: position, by: client, timestamp: tick(now: now))
+                    _ = try insertRun(String(text), at: cursor, after: left, before: right, client: c, timestamp: tick(now: now))
                 }
-                position += piece.scalars.count
+                whole += piece.scalars.count
             }
         }
     }

@@ -249,11 +249,18 @@ public final class HistoryWalker {
         guard position >= 0 && position <= length else { throw EngineError.positionOutOfRange(position: position, length: length) }
         let c = try ownClient(client)
         let tree = document.tree
-        let cursor = tree.cursor(atPrepared: position)
-        let left = tree.preparedCharBefore(cursor)
-        let right = cursor.isEnd ? CharId.none : tree.charAt(cursor)
+        // As a replica at the prepared version would (`insertionCursor`): after the
+        // character shown before the position, before the next one it holds at all.
+        var cursor = tree.startCursor
+        var left = CharId.none
+        if position > 0 {
+            cursor = tree.cursor(atPrepared: position - 1)
+            left = tree.charAt(cursor)
+            tree.advance(&cursor, by: 1)
+        }
+        let right = tree.preparedChar(atOrAfter: cursor)
         let id = OpId(client, Int(document.nextSeq[c]))
-        if tree.charBefore(cursor) == left {
+        if tree.charAt(cursor) == right {
             // Nothing the prepared version lacks lies between the origins: no concurrent
             // insert to order against, the run goes right there (most edits).
             _ = try document.insertRun(text, at: cursor, after: left, before: right, client: Int32(c), timestamp: timestamp)

@@ -104,22 +104,14 @@ extension SequenceTree {
         return Cursor(leaf: node, index: index, offset: offset)
     }
 
-    /// The nearest character before the cursor that the prepared version holds (shown or
-    /// deleted there), or `.none`: the left origin an insert there gets.
-    func preparedCharBefore(_ cursor: Cursor) -> CharId {
-        if cursor.offset > 0 {
-            let run = cursor.leaf.runs[cursor.index]
-            return CharId(client: run.client, seq: run.seq + cursor.offset - 1)
-        }
-        var leaf: TreeNode? = cursor.leaf
-        var i = cursor.index - 1
-        while let current = leaf {
-            while i >= 0 {
-                if current.runs[i].state != 0 { return current.runs[i].lastId }
-                i -= 1
-            }
-            leaf = current.prev
-            i = (leaf?.runs.count ?? 0) - 1
+    /// The first character at or after the cursor that the prepared version holds (shown
+    /// or deleted there), or `.none`: the right origin an insert there gets.
+    func preparedChar(atOrAfter cursor: Cursor) -> CharId {
+        var cursor = normalized(cursor)
+        while !cursor.isEnd {
+            let run = cursor.run
+            if run.state != 0 { return CharId(client: run.client, seq: run.seq + cursor.offset) }
+            cursor = normalized(Cursor(leaf: cursor.leaf, index: cursor.index + 1, offset: 0))
         }
         return .none
     }

@@ -284,7 +284,7 @@ struct CompactCommandTests {
         #expect(try CLI.run(["import", "--format", "trace", trace, "-o", "paper.clog"], in: dir).status == 0)
         let text = try CLI.run(["materialize", "paper.clog"], in: dir).stdout
         let compacted = try CLI.run(["compact", "paper.clog", "--before", "head", "--json"], in: dir)
-        #expect(compacted.stdout.contains(#""bytesBefore":121069,"bytesAfter":"#), "\(compacted.stdout)")
+        #expect(compacted.stdout.contains(#""bytesBefore":117419,"bytesAfter":"#), "\(compacted.stdout)")
         #expect(try Data(contentsOf: dir.file("paper.clog")).count <= 60_000)
         #expect(try CLI.run(["materialize", "paper.clog"], in: dir).stdout == text)
     }

@@ -90,8 +90,8 @@ import Testing
         // Bob saw only "hello world" and puts "!" after "hello".
         try walker.insert("!", at: 5, by: "bob", timestamp: Timestamp(wall: 4))
         try walker.moveToHead()
-        // Where "hello" was: before the text alice typed after deleting it.
-        #expect(document.text == "!big world")
+        // Where bob put it: after "hello", which alice deleted; her "big " went before it.
+        #expect(document.text == "big !world")
         let reference = try Document.at(v1, of: document.history.filter { $0.id.client == "alice" })
         try reference.insert("!", at: 5, by: "bob", timestamp: Timestamp(wall: 4))
         #expect(Self.perId(reference.history.filter { $0.id.client == "bob" }) == Self.perId(document.history.filter { $0.id.client == "bob" }))
