@@ -86,7 +86,7 @@ public final class HistoryWalker {
     public var preparedCounts: [Int32] { prepared }
 
     /// Prepares `version`, which must be causally closed and seen by the document
-    /// (`Document.problem(with:)` checks a version that came from outside).
+    /// (`problem(with:)` checks a version that came from outside).
     public func move(to version: VersionVector) throws {
         var counts = [Int32](repeating: 0, count: document.clientNames.count)
         for (client, count) in version.counts {
@@ -112,8 +112,9 @@ public final class HistoryWalker {
             let current = prepared[c]
             guard target != current else { continue }
             if target < document.baseSeq[c] {
-                throw EngineError.compacted(
-                    OpId(document.clientNames[c], Int(target)), needs: OpId(document.clientNames[c], Int(target)))
+                let client = document.clientNames[c]
+                throw EngineError.invalidEdit(
+                    "the version holds \(client):\(target), before this document's compaction cutoff (\(client):\(document.baseSeq[c])): that history was squashed")
             }
             let (low, high) = (min(target, current), max(target, current))
             for k in document.recordPositions(of: Int32(c), from: low, to: high) {

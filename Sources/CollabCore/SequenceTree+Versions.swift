@@ -54,7 +54,10 @@ extension SequenceTree {
                 leaf.runs.insert(tail, at: i + 1)
             }
             let before = leaf.runs[i].preparedLength
-            leaf.runs[i].state += delta
+            // Saturating: a character deleted by more than 32,766 ops (only a crafted log
+            // does that) may show wrongly at older versions, rather than trap.
+            let state = Int32(leaf.runs[i].state) + Int32(delta)
+            leaf.runs[i].state = Int16(clamping: state)
             let change = leaf.runs[i].preparedLength - before
             if change != 0 { addCounts(leaf, visible: 0, total: 0, prepared: change) }
             // Join with neighbours now in the same state, so going back and forth over
