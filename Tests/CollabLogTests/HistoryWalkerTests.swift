@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabTestSupport
 import PropertyBased
 import Testing
 
@@ -31,16 +32,6 @@ import Testing
         return (log, try Document.at(versionAfter.last!, of: log).text)
     }
 
-    /// Each id's part of the ops, whatever ops it was written in: how many ids an op
-    /// covers is an encoding matter.
-    static func perId(_ ops: [Op]) -> [OpId: Op.Payload] {
-        var result: [OpId: Op.Payload] = [:]
-        for op in ops {
-            for seq in op.id.seq..<op.endSeq { result[OpId(op.id.client, seq)] = op.slice(from: seq, to: seq + 1).payload }
-        }
-        return result
-    }
-
     @Test func generatedHistoriesReplayAsAReplicaAtEachVersionWould() async throws {
         await propertyCheck(
             count: 60, input: Gen.int(in: 2...9), Gen.int(in: 2...40), Gen.int(in: 1...8), Gen.int(in: 0...Int(Int32.max))
@@ -52,7 +43,7 @@ import Testing
             let reference = try Self.referenceReplay(trace)
             #expect(walked.text == reference.text)
             #expect(walked.text == trace.endContent)
-            #expect(Self.perId(walked.ops) == Self.perId(reference.ops))
+            #expect(opsById(walked.ops) == opsById(reference.ops))
             // The log is a causal order that loads on its own.
             #expect(try Document(ops: walked.ops).text == reference.text)
         }
@@ -94,7 +85,7 @@ import Testing
         #expect(document.text == "big !world")
         let reference = try Document.at(v1, of: document.history.filter { $0.id.client == "alice" })
         try reference.insert("!", at: 5, by: "bob", timestamp: Timestamp(wall: 4))
-        #expect(Self.perId(reference.history.filter { $0.id.client == "bob" }) == Self.perId(document.history.filter { $0.id.client == "bob" }))
+        #expect(opsById(reference.history.filter { $0.id.client == "bob" }) == opsById(document.history.filter { $0.id.client == "bob" }))
     }
 
     @Test func aVersionThatLeavesOutWhatItsOpsNeedIsRefused() throws {

@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabTestSupport
 import CollabServer
 import Foundation
 import Testing
@@ -10,15 +11,6 @@ import Testing
 struct PositionEditTests {
     static func edit(_ client: String, version: String, _ patches: String) -> String {
         #"{"type":"edit","docId":"notes","clientId":""# + client + #"","version":"# + version + #","patches":"# + patches + "}"
-    }
-
-    /// Each id's part of the ops, whatever ops it was written in.
-    static func perId(_ ops: [Op]) -> [OpId: Op.Payload] {
-        var result: [OpId: Op.Payload] = [:]
-        for op in ops {
-            for seq in op.id.seq..<op.endSeq { result[OpId(op.id.client, seq)] = op.slice(from: seq, to: seq + 1).payload }
-        }
-        return result
     }
 
     @Test func anEditAtAnOldVersionIsWhatAReplicaThereWouldHaveMade() async throws {
@@ -50,7 +42,7 @@ struct PositionEditTests {
             try replica.insert(" again", at: 12, by: "bob/web", timestamp: Timestamp(wall: 3))
             #expect(replica.text == "Hello! world again")
             let made = logged.history.filter { $0.id.client == "bob/web" }
-            #expect(Self.perId(made) == Self.perId(replica.history.filter { $0.id.client == "bob/web" }))
+            #expect(opsById(made) == opsById(replica.history.filter { $0.id.client == "bob/web" }))
             // Alice's client got bob's ops as ops.
             #expect(try await alice.next(ServerTests.isOps).contains(#""clientId":"bob/web""#))
         }
