@@ -15,16 +15,19 @@ import Testing
         return try Document(ops: read.documents[0].ops).text
     }
 
+    /// Two authors' rows, made concurrently.
+    static let concurrentRows = [
+        row(1, "insert", "0", "The cat sat", "ann", clock: #""ann":1"#),
+        // Bob has seen ann's first row.
+        row(2, "insert", "0", "Look: ", "bob", clock: #""ann":1,"bob":1"#),
+        // Ann has not seen bob's row: her 4 is before "cat" in "The cat sat".
+        row(3, "insert", "4", "black ", "ann", clock: #""ann":2"#),
+        // Bob has not seen ann's second row: "cat" is at 10 in "Look: The cat sat".
+        row(4, "delete", #"{"index":10,"length":3}"#, "cat", "bob", clock: #""ann":1,"bob":2"#),
+    ]
+
     @Test func concurrentRowsLandWhereTheirAuthorsMeantThem() throws {
-        let rows = [
-            Self.row(1, "insert", "0", "The cat sat", "ann", clock: #""ann":1"#),
-            // Bob has seen ann's first row.
-            Self.row(2, "insert", "0", "Look: ", "bob", clock: #""ann":1,"bob":1"#),
-            // Ann has not seen bob's row: her 4 is before "cat" in "The cat sat".
-            Self.row(3, "insert", "4", "black ", "ann", clock: #""ann":2"#),
-            // Bob has not seen ann's second row: "cat" is at 10 in "Look: The cat sat".
-            Self.row(4, "delete", #"{"index":10,"length":3}"#, "cat", "bob", clock: #""ann":1,"bob":2"#),
-        ]
+        let rows = Self.concurrentRows
         #expect(try Self.text(of: rows) == "Look: The black  sat")
         // Read linearly, the same positions name other characters.
         let linear = rows.map { $0.replacingOccurrences(of: #","vector_clock":\{[^}]*\}"#, with: "", options: .regularExpression) }
@@ -44,12 +47,7 @@ import Testing
     }
 
     @Test func exportedRowsReadBackToTheSameText() throws {
-        let rows = [
-            Self.row(1, "insert", "0", "The cat sat", "ann", clock: #""ann":1"#),
-            Self.row(2, "insert", "0", "Look: ", "bob", clock: #""ann":1,"bob":1"#),
-            Self.row(3, "insert", "4", "black ", "ann", clock: #""ann":2"#),
-            Self.row(4, "delete", #"{"index":10,"length":3}"#, "cat", "bob", clock: #""ann":1,"bob":2"#),
-        ]
+        let rows = Self.concurrentRows
         let read = try RelationalRows.read(Array((rows.joined(separator: "\n") + "\n").utf8), path: "rows.jsonl", skipInvalid: false)
         let exported = RelationalRows.encode(documentId: "d", ops: read.documents[0].ops)
         let again = try RelationalRows.read(exported, path: "export.jsonl", skipInvalid: false)
