@@ -10,13 +10,13 @@ public struct GeneratedHistory {
     public var transactions = 1_000
     /// The mean number of patches per transaction.
     public var patchesPerTransaction = 54
-    /// The most branches open at once.
+    /// The most short topic branches open at once (besides the few long-lived lines).
     public var openBranches = 24
     public var seed: UInt64 = 1
 
     public init() {}
 
-    public init(agents: Int, transactions: Int, patchesPerTransaction: Int, openBranches: Int = 16, seed: UInt64) {
+    public init(agents: Int, transactions: Int, patchesPerTransaction: Int, openBranches: Int = 24, seed: UInt64) {
         self.agents = agents
         self.transactions = transactions
         self.patchesPerTransaction = patchesPerTransaction
@@ -24,8 +24,8 @@ public struct GeneratedHistory {
         self.seed = seed
     }
 
-    /// The trace. Each agent's transactions are totally ordered (a branch is one agent's
-    /// until it is merged), and the last transaction merges every open branch.
+    /// The trace. Each agent's transactions are totally ordered (a topic branch is one
+    /// agent's until it is merged), and the last transaction merges every open branch.
     public func trace() throws -> EditingTrace {
         precondition(agents >= 2 && transactions >= 2 && patchesPerTransaction >= 1)
         var random = Random(seed: seed)
