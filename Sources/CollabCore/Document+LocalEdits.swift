@@ -157,36 +157,29 @@ extension Document {
     }
 
     /// Folds the last record into the one before when it continues it as local editing
-    /// would have: the same client's next ids, an insert typed on at the previous one's
-    /// end towards the same right origin, or a delete whose targets follow. For ops made
-    /// one patch at a time (`HistoryWalker`), so a log keeps one op per stretch of typing.
+    /// would have grown it (`coalesceInsert`, `coalesceDelete`). For ops made one patch
+    /// at a time (`HistoryWalker`), so a log keeps one op per stretch of typing.
     func coalesceLastRecords() {
-        let n = records.count
-        guard n >= 2, n - 2 >= coalescingFloor else { return }
-        let previous = records[n - 2]
-        let last = records[n - 1]
-        guard previous.client == last.client, previous.kind == last.kind, previous.endSeq == last.seq else { return }
-        switch last.kind {
-        case .insert:
-            guard last.origin == CharId(client: previous.client, seq: previous.endSeq - 1),
-                last.rightOrigin == previous.rightOrigin, previous.start + previous.span == last.start
-            else { return }
-            records[n - 2].span += last.span
-        case .delete:
-            guard previous.start + previous.targetCount == last.start, Int(last.start + last.targetCount) == targets.count
-            else { return }
-            records[n - 2].span += last.span
-            records[n - 2].targetCount += last.targetCount
-            let boundary = Int(last.start)
-            if boundary > 0, targets[boundary - 1].join(targets[boundary]) {
-                targets.remove(at: boundary)
-                records[n - 2].targetCount -= 1
-            }
-        default:
-            return
-        }
+        guard let last = records.last, last.kind == .insert || last.kind == .delete else { return }
         records.removeLast()
         recordsByClient[Int(last.client)].removeLast()
+        if !(last.kind == .insert ? coalesceInsert(last) : coalesceDelete(last)) { append(last) }
+    }
+
+    /// Grows the last record by a delete record (its targets already at the end of the
+    /// target buffer) that continues it, joining the targets where they meet.
+    private func coalesceDelete(_ record: OpRecord) -> Bool {
+        guard continuesLastRecord(of: record.client, kind: .delete, at: record.seq) else { return false }
+        let last = records[records.count - 1]
+        guard last.start + last.targetCount == record.start, Int(record.start + record.targetCount) == targets.count else { return false }
+        records[records.count - 1].span += record.span
+        records[records.count - 1].targetCount += record.targetCount
+        let boundary = Int(record.start)
+        if boundary > 0, targets[boundary - 1].join(targets[boundary]) {
+            targets.remove(at: boundary)
+            records[records.count - 1].targetCount -= 1
+        }
+        return true
     }
 
     /// Grows the last record by a local insert that continues it: typing on at its end,

@@ -154,14 +154,10 @@ public final class HistoryWalker {
             case .insert, .block, .blockMove:
                 missing = [record.origin, record.rightOrigin].first { !holds($0) }
             case .delete:
-                // The targets of the ids the version holds: the k-th id deletes the k-th character.
-                var offset = record.seq
-                let held = min(record.endSeq, counts[Int(record.client)])
-                for target in document.targets[Int(record.start)..<Int(record.start + record.targetCount)] where offset < held {
-                    let taken = min(target.length, held - offset)
-                    let (low, high) = target.backward ? (target.seq - taken + 1, target.seq) : (target.seq, target.seq + taken - 1)
-                    if !holds(CharId(client: target.client, seq: max(low, high))) { missing = CharId(client: target.client, seq: high) }
-                    offset += target.length
+                // The characters the ids the version holds deleted.
+                forEachTarget(of: record, from: record.seq, to: min(record.endSeq, counts[Int(record.client)])) { client, first, count in
+                    let highest = CharId(client: client, seq: first + count - 1)
+                    if !holds(highest) { missing = highest }
                 }
             case .format, .comment, .blockOp:
                 let op = document.op(of: record)
@@ -196,9 +192,17 @@ public final class HistoryWalker {
         }
     }
 
-    /// Shifts the characters that ids `[from, to)` of a delete record deleted: its k-th
-    /// id deletes the k-th character of its targets.
+    /// Shifts the characters that ids `[from, to)` of a delete record deleted.
     private func shiftTargets(of record: OpRecord, from: Int32, to: Int32, by delta: Int16) {
+        forEachTarget(of: record, from: from, to: to) { client, first, count in
+            document.tree.shiftState(client: client, seq: first, count: count, by: delta)
+        }
+    }
+
+    /// The characters that ids `[from, to)` of a delete record deleted, as ranges of
+    /// consecutive ids (client, lowest seq, count): its k-th id deletes the k-th
+    /// character of its targets.
+    private func forEachTarget(of record: OpRecord, from: Int32, to: Int32, _ body: (Int32, Int32, Int32) -> Void) {
         var offset = record.seq
         for t in Int(record.start)..<Int(record.start + record.targetCount) {
             let target = document.targets[t]
@@ -206,8 +210,7 @@ public final class HistoryWalker {
             let upper = min(to, offset + target.length)
             if lower < upper {
                 let (a, b) = (lower - offset, upper - offset)
-                let first = target.backward ? target.seq - b + 1 : target.seq + a
-                document.tree.shiftState(client: target.client, seq: first, count: b - a, by: delta)
+                body(target.client, target.backward ? target.seq - b + 1 : target.seq + a, b - a)
             }
             offset += target.length
         }
@@ -219,24 +222,15 @@ public final class HistoryWalker {
     public var length: Int { document.tree.preparedCount }
 
     /// The text at the prepared version.
-    public var text: String {
-        var scalars = String.UnicodeScalarView()
-        document.tree.forEachRun { run in
-            guard run.state == 1 else { return }
-            for k in 0..<Int(run.length) { scalars.append(Unicode.Scalar(document.content[Int(run.content) + k])!) }
-        }
-        return String(scalars)
-    }
+    public var text: String { text(at: 0, count: length)! }
 
     /// `count` characters of the prepared version's text from `position`, or nil when
     /// out of range.
     public func text(at position: Int, count: Int) -> String? {
         guard position >= 0, count >= 0, position + count <= length else { return nil }
         var scalars = String.UnicodeScalarView()
-        guard count > 0 else { return "" }
         for piece in document.tree.preparedPieces(from: position, count: count) {
-            guard let cursor = document.tree.cursor(of: piece.id) else { return nil }
-            let start = Int(cursor.run.content + cursor.offset)
+            let start = Int(piece.content)
             for value in document.content[start..<(start + Int(piece.length))] { scalars.append(Unicode.Scalar(value)!) }
         }
         return String(scalars)
@@ -248,6 +242,7 @@ public final class HistoryWalker {
     @discardableResult
     public func insert(_ text: String, at position: Int, by client: ClientId, timestamp: Timestamp) throws -> OpId {
         guard position >= 0 && position <= length else { throw EngineError.positionOutOfRange(position: position, length: length) }
+        guard !text.isEmpty else { throw EngineError.invalidEdit("an insert needs text") }
         let c = try ownClient(client)
         let tree = document.tree
         // As a replica at the prepared version would (`insertionCursor`): after the
@@ -265,13 +260,10 @@ public final class HistoryWalker {
             // Nothing the prepared version lacks lies between the origins: no concurrent
             // insert to order against, the run goes right there (most edits).
             _ = try document.insertRun(text, at: cursor, after: left, before: right, client: Int32(c), timestamp: timestamp)
-            prepared[c] = document.nextSeq[c]
-            accounted[c] = prepared[c]
-            accountedRecords = document.records.count
+            madeOwnOp(client: c)
             return id
         }
         let insert = TextInsert(after: document.opId(left), before: document.opId(right), text: text)
-        guard insert.length > 0 else { throw EngineError.invalidEdit("an insert needs text") }
         try integrate(Op(id: id, timestamp: timestamp, payload: .textInsert(insert)), client: c)
         return id
     }
@@ -314,9 +306,14 @@ public final class HistoryWalker {
         }
         let record = document.records[document.records.count - 1]
         if record.kind == .delete { shiftTargets(of: record, from: record.seq, to: record.endSeq, by: 1) }
-        accounted[c] = record.endSeq
-        prepared[c] = record.endSeq
         document.coalesceLastRecords()
+        madeOwnOp(client: c)
+    }
+
+    /// After an op of `c` made here: the prepared version and the states include it.
+    private func madeOwnOp(client c: Int) {
+        prepared[c] = document.nextSeq[c]
+        accounted[c] = prepared[c]
         accountedRecords = document.records.count
     }
 }

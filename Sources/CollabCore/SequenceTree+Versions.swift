@@ -41,18 +41,9 @@ extension SequenceTree {
                 cursor = found
             }
             let leaf = cursor.leaf
-            var i = cursor.index
-            runsChanged(in: leaf, at: max(i - 1, 0))
-            if cursor.offset > 0 {
-                let tail = leaf.runs[i].split(at: cursor.offset)
-                i += 1
-                leaf.runs.insert(tail, at: i)
-            }
-            let taken = min(remaining, leaf.runs[i].length)
-            if taken < leaf.runs[i].length {
-                let tail = leaf.runs[i].split(at: taken)
-                leaf.runs.insert(tail, at: i + 1)
-            }
+            runsChanged(in: leaf, at: max(cursor.index - 1, 0))
+            let taken = min(remaining, cursor.run.length - cursor.offset)
+            var i = isolate(cursor, count: taken)
             let before = leaf.runs[i].preparedLength
             // Saturating: a character deleted by more than 32,766 ops (only a crafted log
             // does that) may show wrongly at older versions, rather than trap.
@@ -120,16 +111,17 @@ extension SequenceTree {
     }
 
     /// The characters shown at prepared positions `[position, position + count)`, as
-    /// runs of consecutive ids in sequence order.
-    func preparedPieces(from position: Int, count: Int) -> [(id: CharId, length: Int32)] {
-        var pieces: [(id: CharId, length: Int32)] = []
+    /// runs of consecutive ids in sequence order, with where their text starts in the
+    /// content buffer.
+    func preparedPieces(from position: Int, count: Int) -> [(id: CharId, length: Int32, content: Int32)] {
+        var pieces: [(id: CharId, length: Int32, content: Int32)] = []
         var cursor = cursor(atPrepared: position)
         var remaining = Int32(count)
         while remaining > 0 {
             let run = cursor.run
             if run.state == 1 {
                 let taken = min(remaining, run.length - cursor.offset)
-                pieces.append((CharId(client: run.client, seq: run.seq + cursor.offset), taken))
+                pieces.append((CharId(client: run.client, seq: run.seq + cursor.offset), taken, run.content + cursor.offset))
                 remaining -= taken
             }
             cursor = normalized(Cursor(leaf: cursor.leaf, index: cursor.index + 1, offset: 0))

@@ -418,13 +418,22 @@ final class SequenceTree {
     func markDeleted(at cursor: Cursor, count: Int32) {
         changes &+= 1
         let leaf = cursor.leaf
-        var i = cursor.index
+        let i = cursor.index
         addCounts(leaf, visible: -Int(count), total: 0, prepared: 0)
         // Backspace and Delete over typed text would leave one deleted run per character:
         // hand the characters to a deleted neighbour they continue instead.
         if moveTail(of: leaf, at: i, count: count, cursor: cursor) { return }
         if moveHead(of: leaf, at: i, count: count, cursor: cursor) { return }
         runsChanged(in: leaf, at: i)
+        leaf.runs[isolate(cursor, count: count)].deleted = true
+        splitIfNeeded(leaf)
+    }
+
+    /// Splits the cursor's run so that the `count` characters from the cursor (within
+    /// the run) are a run of their own, and returns its index in the leaf.
+    func isolate(_ cursor: Cursor, count: Int32) -> Int {
+        let leaf = cursor.leaf
+        var i = cursor.index
         if cursor.offset > 0 {
             let tail = leaf.runs[i].split(at: cursor.offset)
             i += 1
@@ -434,8 +443,7 @@ final class SequenceTree {
             let tail = leaf.runs[i].split(at: count)
             leaf.runs.insert(tail, at: i + 1)
         }
-        leaf.runs[i].deleted = true
-        splitIfNeeded(leaf)
+        return i
     }
 
     /// Deleting the end of a run whose deleted continuation follows it: the continuation

@@ -54,8 +54,8 @@ struct PositionEditTests {
             bob.send(Wire.join())
             bob.send(Wire.ops([Wire.insert("bob", 0, after: nil, "abc")]))
             _ = try await bob.next(ServerTests.isAck)
-            // A version the server has not seen; positions out of range at the version;
-            // a version that leaves out what its ops need; no patches.
+            // A version the server has not seen; a range out of the text at the version;
+            // no patches; a malformed patch; no version.
             bob.send(Self.edit("bob", version: #"{"bob":9}"#, #"[[0,0,"x"]]"#))
             #expect(try await bob.next(ServerTests.isError("invalid_op")).contains("has not seen"))
             bob.send(Self.edit("bob", version: #"{"bob":3}"#, #"[[1,0,"x"],[4,1,""]]"#))
