@@ -48,9 +48,12 @@ let package = Package(
         .target(name: "CollabCore"),
         // zlib from the system, for gzip-compressed inputs (and, later, checkpoint compression).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // zstd from the system, for op batches and checkpoints: fast to inflate, and its
+        // window reaches text pasted again far apart (docs/format.md).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Formats: JSON and the op form, JSON lines, foreign import formats, the .clog
         // framing and codecs, rendering and diff output, safe file writing.
-        .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib"]),
+        .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib", "CZstd"]),
         // Storage: the Store and DocumentLog interfaces, the directory store and its .clog
         // logs (appends, checkpoints, repair, salvage, compaction), log files read whole.
         .target(name: "CollabStorage", dependencies: ["CollabCore", "CollabLog"]),

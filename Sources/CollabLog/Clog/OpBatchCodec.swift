@@ -1,11 +1,17 @@
 import CollabCore
 
-/// The payload of an op-batch record: ops in log order, with a client table, in
-/// columns of varints (ids and timestamps as deltas) and one text block; the whole body
-/// zlib-compressed (docs/format.md).
+/// The payload of an op-batch record: ops in log order, with a client table, in thirteen
+/// columns, each zstd-compressed when that saves (docs/format.md, encoding 2).
+///
+/// What an editing history mostly holds is ids that can be guessed from the ops before
+/// them: the seq after the author's last op, an insert's right origin just after its left
+/// one, or where the run its left origin ends pointed; a left origin just before what the
+/// author last deleted; a deleted range that is the rest of a run. Such values are
+/// written as a mode in the op's kind byte instead of an id, and every id that is written
+/// is a difference from the last one written, since edits cluster. Encoder and decoder
+/// make the same guesses from the same ops (`Predictions`).
 package enum OpBatchCodec {
-    static let rawEncoding: UInt8 = 0
-    static let zlibEncoding: UInt8 = 1
+    static let columnsEncoding: UInt8 = 2
     static let maxClients = 1 << 16
     static let maxOps = 1 << 22
     /// Kind bytes of the ops stored as their JSON payload (bit 7 set): comment and
@@ -15,22 +21,46 @@ package enum OpBatchCodec {
         "block_insert": 0x84, "block_set": 0x85, "block_delete": 0x86, "block_move": 0x87,
     ]
 
-    /// The body is column-oriented: one byte stream per field, each op's values in its
-    /// column, so that zlib finds the regularities of each field (mostly-zero deltas).
+    /// How an insert's left origin (`after`) is stored: absent, written, or the id just
+    /// before the first character the author's previous op deleted (typing over a
+    /// selection, or after backspacing).
+    enum AfterMode: UInt8 { case none = 0, written = 1, beforeDeleted = 2 }
+    /// How an insert's right origin (`before`) is stored: absent, written, the id just
+    /// after `after` (typing inside a run), or the right origin of the run `after` ends
+    /// (typing on where a run left off, after something in between).
+    enum BeforeMode: UInt8 { case none = 0, written = 1, nextId = 2, runsRightOrigin = 3 }
+
+    /// Where a deleted range after an op's first starts: at the run inserted right after
+    /// the previous range's last character, at the right origin of the run that range
+    /// ends, or at a written id.
+    enum TargetStart: Int { case runAfterPrevious = 0, rightOriginOfPrevious = 1, written = 2 }
+
+    /// One byte stream per field: like values together, which is what the compressor
+    /// feeds on.
     struct Columns {
+        static let count = 14
         var kinds = ByteWriter()
         var authors = ByteWriter()
         /// Zigzag of seq minus the author's next expected seq (the end of its previous op).
         var seqs = ByteWriter()
         var walls = ByteWriter()
         var logicals = ByteWriter()
-        /// Referenced ids: client index, then zigzag of their seq minus the op's seq.
-        var references = ByteWriter()
+        /// Written ids (`Predictions.code(of:)`), with their client when the code does not
+        /// imply it.
+        var referenceClients = ByteWriter()
+        var referenceCodes = ByteWriter()
         var textLengths = ByteWriter()
-        var targets = ByteWriter()
         var text = ByteWriter()
+        var targetCounts = ByteWriter()
+        var targetStarts = ByteWriter()
+        var targetClients = ByteWriter()
+        var targetCodes = ByteWriter()
+        var targetLengths = ByteWriter()
 
-        var all: [ByteWriter] { [kinds, authors, seqs, walls, logicals, references, textLengths, targets, text] }
+        var all: [ByteWriter] {
+            [kinds, authors, seqs, walls, logicals, referenceClients, referenceCodes, textLengths, text,
+             targetCounts, targetStarts, targetClients, targetCodes, targetLengths]
+        }
     }
 
     package static func encode(_ ops: some Collection<Op>) -> [UInt8] {
@@ -43,51 +73,95 @@ package enum OpBatchCodec {
             return table.count - 1
         }
         var columns = Columns()
-        var previousWall: Int64 = 0
-        var expected: [Int: Int] = [:]
-        func reference(_ id: OpId, from op: Op, into writer: inout ByteWriter) {
-            writer.varint(index(id.client))
-            writer.signedVarint(Int64(id.seq) - Int64(op.id.seq))
+        var guesses = Predictions()
+        /// A written id's code, and its client when the code does not imply it.
+        func code(of id: OpId) -> (code: UInt64, client: Int?) {
+            let ref = Predictions.Ref(client: index(id.client), seq: id.seq)
+            let (code, writesClient) = guesses.code(of: ref)
+            return (code, writesClient ? ref.client : nil)
+        }
+        func reference(_ id: OpId) {
+            let (code, client) = code(of: id)
+            columns.referenceCodes.varint(code)
+            if let client { columns.referenceClients.varint(client) }
         }
         for op in ops {
             let author = index(op.id.client)
             columns.authors.varint(author)
-            columns.seqs.signedVarint(Int64(op.id.seq) - Int64(expected[author] ?? 0))
-            expected[author] = op.endSeq
-            columns.walls.signedVarint(op.timestamp.wall &- previousWall)
-            previousWall = op.timestamp.wall
-            columns.logicals.varint(Int(op.timestamp.logical))
+            columns.seqs.signedVarint(Int64(op.id.seq) - Int64(guesses.expectedSeq(of: author)))
+            let (wall, logical) = guesses.timestampCodes(op.timestamp)
+            columns.walls.varint(wall)
+            if wall == 0 { columns.walls.varint(zigzag(op.timestamp.wall &- guesses.wall)) }
+            columns.logicals.signedVarint(logical)
+            guesses.saw(op.timestamp)
             switch op.payload {
             case .textInsert(let insert):
-                var presence: UInt8 = 0
-                if insert.after != nil { presence |= 1 }
-                if insert.before != nil { presence |= 2 }
-                if insert.block != nil { presence |= 4 }
-                columns.kinds.u8(presence << 1)  // low bit 0: insert
-                for id in [insert.after, insert.before, insert.block].compactMap({ $0 }) {
-                    reference(id, from: op, into: &columns.references)
+                let after = insert.after.map { Predictions.Ref(client: index($0.client), seq: $0.seq) }
+                let before = insert.before.map { Predictions.Ref(client: index($0.client), seq: $0.seq) }
+                let afterMode: AfterMode =
+                    after == nil ? .none : after == guesses.beforeDeleted(by: author) ? .beforeDeleted : .written
+                let beforeMode: BeforeMode
+                if before == nil {
+                    beforeMode = .none
+                } else if let after, before == Predictions.Ref(client: after.client, seq: after.seq + 1) {
+                    beforeMode = .nextId
+                } else if let after, let guess = guesses.rightOriginOfRun(endingAt: after), guess == before {
+                    beforeMode = .runsRightOrigin
+                } else {
+                    beforeMode = .written
                 }
+                columns.kinds.u8(afterMode.rawValue << 2 | beforeMode.rawValue << 4 | (insert.block == nil ? 0 : 1 << 6))
+                if afterMode == .written, let id = insert.after { reference(id) }
+                if afterMode == .beforeDeleted, let after { guesses.touch(after) }
+                if beforeMode == .written, let id = insert.before { reference(id) }
+                if let block = insert.block { reference(block) }
                 let utf8 = Array(insert.text.utf8)
                 columns.textLengths.varint(utf8.count)
                 columns.text.bytes.append(contentsOf: utf8)
+                guesses.inserted(by: author, seq: op.id.seq, length: insert.length, after: after, before: before)
             case .textDelete(let delete):
-                columns.kinds.u8(1)
-                columns.targets.varint(delete.targets.count)
+                columns.kinds.u8(delete.targets.count == 1 ? 1 | 4 : 1)
+                if delete.targets.count != 1 { columns.targetCounts.varint(delete.targets.count) }
+                var previousHigh: Predictions.Ref?
                 for target in delete.targets {
-                    reference(target.start, from: op, into: &columns.targets)
-                    columns.targets.varint(target.length * 2 + (target.backward ? 1 : 0))
+                    let start = Predictions.Ref(client: index(target.start.client), seq: target.start.seq)
+                    let low = target.backward ? start.seq - target.length + 1 : start.seq
+                    var how = TargetStart.written
+                    if !target.backward, let previousHigh {
+                        if guesses.runStart(after: previousHigh) == start {
+                            how = .runAfterPrevious
+                        } else if guesses.rightOriginOfRun(endingAt: previousHigh) == start {
+                            how = .rightOriginOfPrevious
+                        }
+                    }
+                    if previousHigh != nil { columns.targetStarts.varint(how.rawValue) }
+                    if how == .written {
+                        let (code, client) = code(of: target.start)
+                        columns.targetCodes.varint(code)
+                        if let client { columns.targetClients.varint(client) }
+                    }
+                    let backward = target.backward ? 1 : 0
+                    if guesses.restOfRun(from: start, backward: target.backward) == target.length {
+                        columns.targetLengths.varint(backward)
+                    } else {
+                        columns.targetLengths.varint(2 + (target.length - 1) * 2 + backward)
+                    }
+                    guesses.deletedRange(client: start.client, low: low, high: low + target.length - 1)
+                    previousHigh = Predictions.Ref(client: start.client, seq: low + target.length - 1)
                 }
+                guesses.deleted(by: author, first: delete.targets.first.map {
+                    Predictions.Ref(client: index($0.start.client), seq: $0.backward ? $0.start.seq - $0.length + 1 : $0.start.seq)
+                })
             case .formatSet(let format):
                 var flags: UInt8 = 0
                 if let start = format.start { flags |= start.side == .after ? 3 : 1 }
                 if let end = format.end { flags |= end.side == .after ? 12 : 4 }
-                columns.kinds.u8(3 | flags << 2)  // low bits 11: format_set
-                for anchor in [format.start, format.end].compactMap({ $0 }) {
-                    reference(anchor.id, from: op, into: &columns.references)
-                }
+                columns.kinds.u8(3 | flags << 2)
+                for anchor in [format.start, format.end].compactMap({ $0 }) { reference(anchor.id) }
                 let attribute = encodeAttribute(format.key, format.value)
                 columns.textLengths.varint(attribute.count)
                 columns.text.bytes.append(contentsOf: attribute)
+                guesses.other(by: author)
             case .comment, .block:
                 // Comment and block ops are few: their payload as JSON (docs/ops.md) in the
                 // text column.
@@ -95,46 +169,22 @@ package enum OpBatchCodec {
                 let payload = OpJSON.payload(of: op.payload)
                 columns.textLengths.varint(payload.count)
                 columns.text.bytes.append(contentsOf: payload)
+                guesses.other(by: author)
             }
-        }
-        var body = ByteWriter()
-        body.varint(table.count)
-        for client in table { body.string(client) }
-        body.varint(ops.count)
-        for column in columns.all {
-            body.varint(column.bytes.count)
-            body.bytes.append(contentsOf: column.bytes)
+            guesses.ended(author: author, at: op.endSeq)
         }
         var payload = ByteWriter()
-        let compressed = Zlib.compress(body.bytes)
-        if compressed.count < body.bytes.count {
-            payload.u8(zlibEncoding)
-            payload.varint(body.bytes.count)
-            payload.bytes.append(contentsOf: compressed)
-        } else {
-            payload.u8(rawEncoding)
-            payload.bytes.append(contentsOf: body.bytes)
-        }
+        payload.u8(columnsEncoding)
+        payload.varint(table.count)
+        for client in table { payload.string(client) }
+        payload.varint(ops.count)
+        payload.columns(columns.all.map(\.bytes))
         return payload.bytes
     }
 
     package static func decode(_ payload: [UInt8]) throws(DecodeError) -> [Op] {
-        var outer = ByteReader(payload)
-        let encoding = try outer.u8()
-        let body: [UInt8]
-        switch encoding {
-        case rawEncoding:
-            body = Array(payload[1...])
-        case zlibEncoding:
-            let size = try outer.count(max: ClogFormat.maxPayloadSize * 64)
-            guard let inflated = Zlib.decompress(payload[outer.offset...], size: size) else {
-                throw DecodeError(offset: outer.offset, reason: "compressed op batch does not inflate to \(size) bytes")
-            }
-            body = inflated
-        default:
-            throw DecodeError(offset: 0, reason: "unknown op-batch encoding \(encoding)")
-        }
-        var reader = ByteReader(body)
+        guard payload.first == columnsEncoding else { return try decodeVersion1(payload) }
+        var reader = ByteReader(payload, from: 1)
         let clientCount = try reader.count(max: maxClients)
         var table: [ClientId] = []
         for _ in 0..<clientCount {
@@ -144,18 +194,16 @@ package enum OpBatchCodec {
             table.append(client)
         }
         let opCount = try reader.count(max: maxOps)
-        var columns: [ByteReader] = []
-        for _ in 0..<9 {
-            let length = try reader.count(max: body.count)
-            let start = reader.offset
-            _ = try reader.bytes(length)
-            columns.append(ByteReader(body, from: start, to: start + length))
-        }
+        let columns = try reader.columns(Columns.count)
         guard reader.isAtEnd else { throw DecodeError(offset: reader.offset, reason: "bytes after the op batch") }
         var kinds = columns[0], authors = columns[1], seqs = columns[2], walls = columns[3], logicals = columns[4]
-        var references = columns[5], textLengths = columns[6], targetColumn = columns[7], text = columns[8]
-        func client(_ reader: inout ByteReader) throws(DecodeError) -> ClientId {
-            table[try reader.count(max: table.count - 1)]
+        var referenceClients = columns[5], referenceCodes = columns[6], textLengths = columns[7], text = columns[8]
+        var targetCounts = columns[9], targetStarts = columns[10], targetClients = columns[11], targetCodes = columns[12]
+        var targetLengths = columns[13]
+
+        var guesses = Predictions()
+        func clientIndex(_ reader: inout ByteReader) throws(DecodeError) -> Int {
+            try reader.count(max: table.count - 1)
         }
         func seq(_ value: Int64, at reader: ByteReader) throws(DecodeError) -> Int {
             guard value >= 0 && value <= Int64(Int32.max) else {
@@ -163,73 +211,134 @@ package enum OpBatchCodec {
             }
             return Int(value)
         }
-        func reference(_ reader: inout ByteReader, from base: Int) throws(DecodeError) -> OpId {
-            let referenced = try client(&reader)
-            return OpId(referenced, try seq(Int64(base) + (try reader.signedVarint()), at: reader))
+        func opId(_ ref: Predictions.Ref) -> OpId { OpId(table[ref.client], ref.seq) }
+        func read(clients: inout ByteReader, codes: inout ByteReader) throws(DecodeError) -> Predictions.Ref {
+            let code = try codes.varint()
+            return try guesses.ref(code: code, client: { () throws(DecodeError) -> Int in try clientIndex(&clients) }, at: codes.offset)
         }
+        func reference() throws(DecodeError) -> Predictions.Ref { try read(clients: &referenceClients, codes: &referenceCodes) }
+        func bytes() throws(DecodeError) -> (ArraySlice<UInt8>, at: Int) {
+            let count = try textLengths.count(max: text.end - text.offset)
+            let start = text.offset
+            return (try text.bytes(count), start)
+        }
+
         var ops: [Op] = []
         ops.reserveCapacity(opCount)
-        var previousWall: Int64 = 0
-        var expected: [String: Int] = [:]
         for _ in 0..<opCount {
             let kind = try kinds.u8()
-            let author = try client(&authors)
-            let id = OpId(author, try seq(Int64(expected[author] ?? 0) + (try seqs.signedVarint()), at: seqs))
-            let wall = previousWall &+ (try walls.signedVarint())
-            guard wall >= 0 else { throw DecodeError(offset: walls.offset, reason: "negative timestamp") }
-            previousWall = wall
-            let timestamp = Timestamp(wall: wall, logical: Int32(try logicals.count(max: Int(Int32.max))))
+            let author = try clientIndex(&authors)
+            let id = OpId(table[author], try seq(Int64(guesses.expectedSeq(of: author)) + (try seqs.signedVarint()), at: seqs))
+            let wallCode = try walls.varint()
+            let timestamp = try guesses.timestamp(wallCode: wallCode, walls: &walls, logicalCode: try logicals.signedVarint())
+            guesses.saw(timestamp)
             let op: Op
             if kind >= 0x80 {
                 guard let type = jsonOpKinds.first(where: { $0.value == kind })?.key else {
                     throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)")
                 }
-                let byteCount = try textLengths.count(max: body.count)
-                let start = text.offset
-                op = Op(id: id, timestamp: timestamp, payload: try OpJSON.payload(type: type, json: try text.bytes(byteCount), at: start))
+                let (json, start) = try bytes()
+                op = Op(id: id, timestamp: timestamp, payload: try OpJSON.payload(type: type, json: json, at: start))
+                guesses.other(by: author)
             } else if kind & 3 == 3 {
                 let flags = kind >> 2
                 guard flags < 16 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
-                let start = flags & 1 == 0 ? nil : MarkAnchor(try reference(&references, from: id.seq), flags & 2 == 0 ? .before : .after)
-                let end = flags & 4 == 0 ? nil : MarkAnchor(try reference(&references, from: id.seq), flags & 8 == 0 ? .before : .after)
-                let byteCount = try textLengths.count(max: body.count)
-                let (key, value) = try decodeAttribute(try text.bytes(byteCount), at: text.offset)
+                let start = flags & 1 == 0 ? nil : MarkAnchor(opId(try reference()), flags & 2 == 0 ? .before : .after)
+                let end = flags & 4 == 0 ? nil : MarkAnchor(opId(try reference()), flags & 8 == 0 ? .before : .after)
+                let (attribute, at) = try bytes()
+                let (key, value) = try decodeAttribute(attribute, at: at)
                 op = Op(id: id, timestamp: timestamp, payload: .formatSet(FormatSet(start: start, end: end, key: key, value: value)))
-            } else if kind & 1 == 0 {
-                let presence = kind >> 1
-                guard presence < 8 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
-                var ids: [OpId?] = [nil, nil, nil]
-                for slot in 0..<3 where presence & (1 << slot) != 0 {
-                    ids[slot] = try reference(&references, from: id.seq)
+                guesses.other(by: author)
+            } else if kind & 3 == 0 {
+                guard let afterMode = AfterMode(rawValue: kind >> 2 & 3), let beforeMode = BeforeMode(rawValue: kind >> 4 & 3),
+                    kind >> 6 <= 1
+                else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
+                let after: Predictions.Ref?
+                switch afterMode {
+                case .none: after = nil
+                case .written: after = try reference()
+                case .beforeDeleted:
+                    guard let guess = guesses.beforeDeleted(by: author) else {
+                        throw DecodeError(offset: kinds.offset, reason: "an insert after a deletion its author did not make")
+                    }
+                    after = guess
+                    guesses.touch(guess)
                 }
-                let byteCount = try textLengths.count(max: body.count)
-                let start = text.offset
-                guard byteCount > 0, let inserted = String(validating: try text.bytes(byteCount), as: UTF8.self) else {
+                let before: Predictions.Ref?
+                switch beforeMode {
+                case .none: before = nil
+                case .written: before = try reference()
+                case .nextId:
+                    guard let after, after.seq < Int(Int32.max) else {
+                        throw DecodeError(offset: kinds.offset, reason: "a right origin next to a missing left origin")
+                    }
+                    before = Predictions.Ref(client: after.client, seq: after.seq + 1)
+                case .runsRightOrigin:
+                    guard let after, let guess = guesses.rightOriginOfRun(endingAt: after) else {
+                        throw DecodeError(offset: kinds.offset, reason: "a right origin of a run not in the batch")
+                    }
+                    before = guess
+                }
+                let block = kind & 0x40 == 0 ? nil : try reference()
+                let (utf8, start) = try bytes()
+                guard !utf8.isEmpty, let inserted = String(validating: utf8, as: UTF8.self) else {
                     throw DecodeError(offset: start, reason: "insert text missing or not UTF-8")
                 }
-                op = Op(id: id, timestamp: timestamp, payload: .textInsert(
-                    TextInsert(block: ids[2], after: ids[0], before: ids[1], text: inserted)))
+                let insert = TextInsert(block: block.map(opId), after: after.map(opId), before: before.map(opId), text: inserted)
+                op = Op(id: id, timestamp: timestamp, payload: .textInsert(insert))
+                guesses.inserted(by: author, seq: id.seq, length: insert.length, after: after, before: before)
             } else {
-                guard kind == 1 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
-                let targetCount = try targetColumn.count(max: body.count)
-                guard targetCount > 0 else { throw DecodeError(offset: targetColumn.offset, reason: "a delete without targets") }
+                guard kind & 3 == 1, kind >> 3 == 0 else { throw DecodeError(offset: kinds.offset, reason: "unknown op kind \(kind)") }
+                let targetCount = kind & 4 != 0 ? 1 : try targetCounts.count(max: targetLengths.end - targetLengths.offset)
+                guard targetCount > 0 else { throw DecodeError(offset: targetCounts.offset, reason: "a delete without targets") }
                 var targets: [DeleteTarget] = []
+                targets.reserveCapacity(targetCount)
+                var first: Predictions.Ref?
+                var previousHigh: Predictions.Ref?
                 for _ in 0..<targetCount {
-                    let start = try reference(&targetColumn, from: id.seq)
-                    let packed = try targetColumn.count(max: Int(Int32.max) * 2 + 1)
-                    let length = packed >> 1
-                    let backward = packed & 1 == 1
-                    guard length > 0, !backward || length <= start.seq + 1 else {
-                        throw DecodeError(offset: targetColumn.offset, reason: "a delete target out of range")
+                    let how = previousHigh == nil ? .written : TargetStart(rawValue: try targetStarts.count(max: TargetStart.written.rawValue))!
+                    let start: Predictions.Ref
+                    if how == .written {
+                        start = try read(clients: &targetClients, codes: &targetCodes)
+                    } else {
+                        guard let previousHigh,
+                            let guess = how == .runAfterPrevious
+                                ? guesses.runStart(after: previousHigh) : guesses.rightOriginOfRun(endingAt: previousHigh)
+                        else { throw DecodeError(offset: targetStarts.offset, reason: "a deleted range guessed from nothing") }
+                        start = guess
                     }
-                    targets.append(DeleteTarget(start: start, length: length, backward: backward))
+                    let code = try targetLengths.count(max: Int(Int32.max) * 2 + 2)
+                    let backward = code & 1 == 1
+                    guard how == .written || !backward else {
+                        throw DecodeError(offset: targetLengths.offset, reason: "a guessed deleted range that is backward")
+                    }
+                    let length: Int
+                    if code < 2 {
+                        guard let rest = guesses.restOfRun(from: start, backward: backward) else {
+                            throw DecodeError(offset: targetLengths.offset, reason: "a deleted range guessed from a run not in the batch")
+                        }
+                        length = rest
+                    } else {
+                        length = (code - 2) / 2 + 1
+                    }
+                    guard !backward || length <= start.seq + 1 else {
+                        throw DecodeError(offset: targetLengths.offset, reason: "a delete target out of range")
+                    }
+                    let low = backward ? start.seq - length + 1 : start.seq
+                    if first == nil { first = Predictions.Ref(client: start.client, seq: low) }
+                    guesses.deletedRange(client: start.client, low: low, high: low + length - 1)
+                    previousHigh = Predictions.Ref(client: start.client, seq: low + length - 1)
+                    targets.append(DeleteTarget(start: opId(start), length: length, backward: backward))
                 }
                 op = Op(id: id, timestamp: timestamp, payload: .textDelete(TextDelete(targets: targets)))
+                guesses.deleted(by: author, first: first)
             }
-            expected[author] = op.endSeq
+            guesses.ended(author: author, at: op.endSeq)
             ops.append(op)
         }
-        for column in [kinds, authors, seqs, walls, logicals, references, textLengths, targetColumn, text] where !column.isAtEnd {
+        for column in [kinds, authors, seqs, walls, logicals, referenceClients, referenceCodes, textLengths, text,
+            targetCounts, targetStarts, targetClients, targetCodes, targetLengths] where !column.isAtEnd
+        {
             throw DecodeError(offset: column.offset, reason: "unused bytes in a column")
         }
         return ops
@@ -274,5 +383,68 @@ package enum OpBatchCodec {
         }
         guard reader.isAtEnd else { throw fail("bytes after an attribute") }
         return (key, value)
+    }
+}
+
+/// Zigzag: small negative and positive numbers both stay small.
+@inline(__always)
+func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+
+extension ByteWriter {
+    /// Columns: a `varint` of `mask << 1 | compressed`, where bit *i* of the mask says
+    /// column *i* holds bytes; then per such column its `varint` byte count and, when
+    /// compressed, its `varint` stored count, then the stored bytes: raw when the two
+    /// counts are equal, else one zstd frame. Compression is kept only where it saves, and
+    /// a small batch (most appends) spends two bytes on the framing of each column.
+    mutating func columns(_ columns: [[UInt8]]) {
+        var mask: UInt64 = 0
+        for (index, column) in columns.enumerated() where !column.isEmpty { mask |= 1 << UInt64(index) }
+        let level = Zstd.level(forSize: columns.reduce(0) { $0 + $1.count })
+        let stored = columns.map { column -> [UInt8] in
+            guard column.count > 32 else { return column }
+            let compressed = Zstd.compress(column, level: level)
+            return compressed.count < column.count ? compressed : column
+        }
+        let compressed = zip(columns, stored).contains { $0.count != $1.count }
+        varint(mask << 1 | (compressed ? 1 : 0))
+        for (column, kept) in zip(columns, stored) where !column.isEmpty {
+            varint(column.count)
+            if compressed { varint(kept.count) }
+            bytes += kept
+        }
+    }
+}
+
+extension ByteReader {
+    /// `count` columns as `ByteWriter.columns` wrote them. All of them together may
+    /// inflate to at most 64 times the largest payload.
+    mutating func columns(_ count: Int) throws(DecodeError) -> [ByteReader] {
+        let start = offset
+        let header = try varint()
+        guard header >> 1 < 1 << UInt64(count) else { throw DecodeError(offset: start, reason: "unknown op-batch columns") }
+        let compressed = header & 1 == 1
+        var inflated = 0
+        var columns: [ByteReader] = []
+        for index in 0..<count {
+            guard header >> 1 & 1 << UInt64(index) != 0 else {
+                columns.append(ByteReader([]))
+                continue
+            }
+            let columnStart = offset
+            let size = try self.count(max: ClogFormat.maxPayloadSize * 64 - inflated)
+            guard size > 0 else { throw DecodeError(offset: columnStart, reason: "an empty column marked present") }
+            inflated += size
+            let storedSize = compressed ? try self.count(max: end - offset) : size
+            let stored = try bytes(storedSize)
+            if storedSize == size {
+                columns.append(ByteReader(bytes, from: stored.startIndex, to: stored.endIndex))
+                continue
+            }
+            guard storedSize < size, let inflated = Zstd.decompress(stored, size: size) else {
+                throw DecodeError(offset: columnStart, reason: "column does not inflate to \(size) bytes")
+            }
+            columns.append(ByteReader(inflated))
+        }
+        return columns
     }
 }
