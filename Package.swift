@@ -51,9 +51,12 @@ let package = Package(
         // zstd from the system, for op batches and checkpoints: fast to inflate, and its
         // window reaches text pasted again far apart (docs/format.md).
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // CRC-32 folded with carry-less multiplication, for checking records as fast as
+        // they are read (zlib's crc32 where the CPU lacks it).
+        .target(name: "CCRC32"),
         // Formats: JSON and the op form, JSON lines, foreign import formats, the .clog
         // framing and codecs, rendering and diff output, safe file writing.
-        .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib", "CZstd"]),
+        .target(name: "CollabLog", dependencies: ["CollabCore", "CZlib", "CZstd", "CCRC32"]),
         // Storage: the Store and DocumentLog interfaces, the directory store and its .clog
         // logs (appends, checkpoints, repair, salvage, compaction), log files read whole.
         .target(name: "CollabStorage", dependencies: ["CollabCore", "CollabLog"]),
