@@ -183,7 +183,28 @@ struct CheckpointTests {
         #expect(snapshot.marks.count == 2)
         #expect(try CheckpointCodec.decode(CheckpointCodec.encode(snapshot)) == snapshot)
         // Writers may compress either section; readers take both.
-        #expect(try CheckpointCodec.decode(CheckpointCodec.encode(snapshot, compressed: true)) == snapshot)
+        #expect(try CheckpointCodec.decode(CheckpointCodec.encode(snapshot, compressTables: true)) == snapshot)
+    }
+
+    /// A compacted log written before layout 6: its base (layout 5, zlib sections) and
+    /// its checkpoint (layout 5, raw) are restored, not passed over, and give the text
+    /// the log had when it was written.
+    @Test func aLogOfLayoutFiveStillOpensFromItsBaseAndCheckpoint() throws {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/earlier-formats/compacted-layout5", withExtension: "clog"))
+        let text = try String(contentsOf: #require(Bundle.module.url(forResource: "Fixtures/earlier-formats/compacted-layout5", withExtension: "txt")), encoding: .utf8)
+        let scan = ClogScanner.scan([UInt8](try Data(contentsOf: url)))
+        #expect(scan.state == .clean)
+        let base = try #require(try ClogLog.base(of: scan, path: "fixture"))
+        let checkpoint = try #require(scan.records.last { $0.type == ClogRecordType.checkpoint.rawValue })
+        #expect(checkpoint.payload.first == 5 && scan.records[0].payload.first == 5)
+        let restored = try Document(snapshot: CheckpointCodec.decode(checkpoint.payload))
+        #expect(restored.text == text)
+        #expect(try ClogLog.document(of: scan, path: "fixture").text == text)
+        // The base holds the squashed start; the ops after it bring the document to the text.
+        let replayed = try Document(snapshot: base)
+        for op in try ClogLog.ops(of: scan, path: "fixture") { try replayed.apply(op) }
+        #expect(replayed.text == text)
+        #expect(replayed.version == restored.version)
     }
 
     @Test func richTextOpsRoundTripThroughBothLogFormats() throws {

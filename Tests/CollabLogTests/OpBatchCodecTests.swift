@@ -41,11 +41,11 @@ import Testing
     /// Written by the encoding before this one (zlib over nine columns): the rich-text
     /// sample, and a concurrent trace.
     @Test func logsOfTheFirstEncodingStillRead() throws {
-        let rich = try OpLogFile.load(try Self.fixture("encoding1/rich.clog").path)
-        let expected = try OpLogFile.load(try Self.fixture("encoding1/rich.jsonl").path)
+        let rich = try OpLogFile.load(try Self.fixture("earlier-formats/rich.clog").path)
+        let expected = try OpLogFile.load(try Self.fixture("earlier-formats/rich.jsonl").path)
         #expect(rich.ops == expected.ops && !rich.ops.isEmpty)
 
-        let concurrent = try OpLogFile.load(try Self.fixture("encoding1/concurrent.clog").path)
+        let concurrent = try OpLogFile.load(try Self.fixture("earlier-formats/concurrent.clog").path)
         let trace = try EditingTrace(bytes: [UInt8](Data(contentsOf: Self.fixture("traces/concurrent/clownschool.json.gz"))))
         #expect(concurrent.ops == (try TraceReplay(trace).ops))
     }

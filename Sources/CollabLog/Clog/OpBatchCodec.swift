@@ -399,12 +399,7 @@ extension ByteWriter {
     mutating func columns(_ columns: [[UInt8]]) {
         var mask: UInt64 = 0
         for (index, column) in columns.enumerated() where !column.isEmpty { mask |= 1 << UInt64(index) }
-        let level = Zstd.level(forSize: columns.reduce(0) { $0 + $1.count })
-        let stored = columns.map { column -> [UInt8] in
-            guard column.count > 32 else { return column }
-            let compressed = Zstd.compress(column, level: level)
-            return compressed.count < column.count ? compressed : column
-        }
+        let stored = Zstd.compressEach(columns)
         let compressed = zip(columns, stored).contains { $0.count != $1.count }
         varint(mask << 1 | (compressed ? 1 : 0))
         for (column, kept) in zip(columns, stored) where !column.isEmpty {

@@ -15,7 +15,7 @@ public enum ClogLog {
         var bytes = ClogHeader(documentId: documentId).encoded()
         var number: UInt64 = 0
         if let base {
-            bytes += ClogRecord.frame(type: .base, number: number, payload: CheckpointCodec.encode(base, compressed: true))
+            bytes += ClogRecord.frame(type: .base, number: number, payload: CheckpointCodec.encode(base, compressTables: true))
             number += 1
         }
         var start = 0
