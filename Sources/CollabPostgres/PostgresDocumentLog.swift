@@ -203,7 +203,7 @@ extension PostgresDocumentStore {
         guard !ops.isEmpty else { return nil }
         let logger = connections.logger
         let payload = OpBatchCodec.encode(ops[...])
-        let runs = try ClogLog.opIdRuns(inBatch: payload)
+        let runs = ClogLog.opIdRuns(of: ops)
         let checkpointPayload = checkpoint.map { ByteBuffer(bytes: CheckpointCodec.encode($0)) }
         let outcome = try await connections.with("an append to \(documentId)") { connection in
             var outcome: Int64 = 0

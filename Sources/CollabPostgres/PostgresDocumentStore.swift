@@ -84,7 +84,7 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
             let payload = OpBatchCodec.encode(fresh[...])
             try await connection.query(
                 "INSERT INTO collab_batches (document, seq, payload) VALUES (\(documentId), \(next), \(ByteBuffer(bytes: payload)))", logger: logger)
-            let runs = try ClogLog.opIdRuns(inBatch: payload)
+            let runs = ClogLog.opIdRuns(of: fresh)
             try await connection.query(
                 """
                 INSERT INTO collab_op_ranges (document, client, first_seq, last_seq, batch)
@@ -281,7 +281,7 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
     /// overlap, so those a run meets are the ones starting inside it and the last one
     /// starting before it: two index lookups per run.
     static func unstored(_ ops: [Op], of documentId: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> [Op] {
-        let runs = try ClogLog.opIdRuns(inBatch: OpBatchCodec.encode(ops[...]))
+        let runs = ClogLog.opIdRuns(of: ops)
         var stored: [(client: String, first: Int64, last: Int64)] = []
         let rows = try await connection.query(
             """

@@ -24,14 +24,7 @@ extension OpBatchCodec {
             throw DecodeError(offset: 0, reason: "unknown op-batch encoding \(encoding)")
         }
         var reader = ByteReader(body)
-        let clientCount = try reader.count(max: maxClients)
-        var table: [ClientId] = []
-        for _ in 0..<clientCount {
-            let start = reader.offset
-            let client = try reader.string(maxBytes: 256)
-            guard !client.isEmpty else { throw DecodeError(offset: start, reason: "empty client id") }
-            table.append(client)
-        }
+        let table = try clientTable(&reader)
         let opCount = try reader.count(max: maxOps)
         var columns: [ByteReader] = []
         for _ in 0..<9 {

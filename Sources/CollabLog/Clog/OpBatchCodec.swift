@@ -1,14 +1,15 @@
 import CollabCore
 
-/// The payload of an op-batch record: ops in log order, with a client table, in thirteen
+/// The payload of an op-batch record: ops in log order, with a client table, in fourteen
 /// columns, each zstd-compressed when that saves (docs/format.md, encoding 2).
 ///
 /// What an editing history mostly holds is ids that can be guessed from the ops before
 /// them: the seq after the author's last op, an insert's right origin just after its left
 /// one, or where the run its left origin ends pointed; a left origin just before what the
-/// author last deleted; a deleted range that is the rest of a run. Such values are
-/// written as a mode in the op's kind byte instead of an id, and every id that is written
-/// is a difference from the last one written, since edits cluster. Encoder and decoder
+/// author last deleted; a deleted range that is the rest of a run, or that starts where
+/// the previous range of the selection led. Such values are written as a mode instead of
+/// an id, and an id that is written names one of the last few places edited (or the id
+/// next to one), else its distance from the last, since edits cluster. Encoder and decoder
 /// make the same guesses from the same ops (`Predictions`).
 package enum OpBatchCodec {
     static let columnsEncoding: UInt8 = 2
@@ -185,14 +186,7 @@ package enum OpBatchCodec {
     package static func decode(_ payload: [UInt8]) throws(DecodeError) -> [Op] {
         guard payload.first == columnsEncoding else { return try decodeVersion1(payload) }
         var reader = ByteReader(payload, from: 1)
-        let clientCount = try reader.count(max: maxClients)
-        var table: [ClientId] = []
-        for _ in 0..<clientCount {
-            let start = reader.offset
-            let client = try reader.string(maxBytes: 256)
-            guard !client.isEmpty else { throw DecodeError(offset: start, reason: "empty client id") }
-            table.append(client)
-        }
+        let table = try clientTable(&reader)
         let opCount = try reader.count(max: maxOps)
         let columns = try reader.columns(Columns.count)
         guard reader.isAtEnd else { throw DecodeError(offset: reader.offset, reason: "bytes after the op batch") }
@@ -342,6 +336,20 @@ package enum OpBatchCodec {
             throw DecodeError(offset: column.offset, reason: "unused bytes in a column")
         }
         return ops
+    }
+
+    /// The client table every encoding starts with: a `varint` count, then each client
+    /// id as a `varint` length and 1 to 256 bytes of UTF-8.
+    static func clientTable(_ reader: inout ByteReader) throws(DecodeError) -> [ClientId] {
+        let clientCount = try reader.count(max: maxClients)
+        var table: [ClientId] = []
+        for _ in 0..<clientCount {
+            let start = reader.offset
+            let client = try reader.string(maxBytes: 256)
+            guard !client.isEmpty else { throw DecodeError(offset: start, reason: "empty client id") }
+            table.append(client)
+        }
+        return table
     }
 
     /// A `format_set`'s attribute, stored where an insert's text goes: `varint` name

@@ -2,7 +2,7 @@ import CollabCore
 
 extension OpBatchCodec {
     /// What the op-batch encoder and decoder both know after the same ops, and so can
-    /// guess from: the last id written, each author's next seq and last deletion, the
+    /// guess from: where edits last were, each author's next seq and last deletion, the
     /// runs inserted in this batch, the last timestamp. Ids are client-table indexes.
     struct Predictions {
         struct Ref: Hashable {

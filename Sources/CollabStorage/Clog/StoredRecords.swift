@@ -66,12 +66,15 @@ extension ClogLog {
     /// The op ids an op-batch payload holds, as runs of consecutive sequence numbers per
     /// client, in the batch's order.
     public static func opIdRuns(inBatch payload: [UInt8]) throws(LogError) -> [(client: String, first: Int64, last: Int64)] {
-        let ops: [Op]
         do {
-            ops = try OpBatchCodec.decode(payload)
+            return opIdRuns(of: try OpBatchCodec.decode(payload))
         } catch {
             throw .badData(path: "(op batch)", reason: "\(error)")
         }
+    }
+
+    /// The id ranges of ops, consecutive ones of a client joined.
+    public static func opIdRuns(of ops: [Op]) -> [(client: String, first: Int64, last: Int64)] {
         var runs: [(client: String, first: Int64, last: Int64)] = []
         for op in ops {
             let first = Int64(op.id.seq)
