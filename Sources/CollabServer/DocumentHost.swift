@@ -187,6 +187,10 @@ package actor DocumentHost {
         return "version \(version) is before this document's compaction cutoff (\(cutoff)): that history was squashed; the replica was behind the cutoff and must resync from a snapshot"
     }
 
+    /// The document as it is now, rendered as HTML (escaped; safe links only): what the
+    /// browser pages show a reader.
+    package func html() -> String { RichTextRendering.html(document) }
+
     /// The ops from `position` of the server's history on as JSON objects, as many as
     /// fit one page (at least one), the position after them (the polling fallback's
     /// `last_operation`), and whether more follow. The history only grows: what is

@@ -228,7 +228,7 @@ enum Polling {
         writer.raw(page.more ? "true" : "false")
     }
 
-    private static func respond(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    static func respond(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 

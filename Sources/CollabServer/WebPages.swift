@@ -1,0 +1,114 @@
+import CollabAccess
+import CollabCore
+import CollabLog
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The pages `collab serve` serves to a browser (docs/web.md), from `WebAssets`, and the
+/// API they read, on the same tokens and authorization rule as every other client:
+///
+/// - `GET /`, `GET /d/DOC`: the page (the script routes by path);
+/// - `GET /assets/NAME`: its script and style;
+/// - `GET /api/v2/documents` → `{"user":U,"documents":[{"id":D,"level":L},…]}`, the documents
+///   the token may read, sorted;
+/// - `GET /api/v2/documents/DOC` → `{"id":D,"user":U,"level":L,"html":H}`, the document
+///   at its head rendered as HTML (escaped, links limited to safe schemes).
+///
+/// The token comes as `Authorization: Bearer` (the page keeps it in `sessionStorage`, and
+/// never puts it in a URL it requests).
+enum WebPages {
+    /// No inline script or style, nothing from elsewhere: the page's script, its style,
+    /// and its WebSocket back to this server.
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+        + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+    static func routes(_ router: Router<ConnectionContext>, hub: Hub, gate: TokenGate) {
+        router.get("/") { _, _ in page() }
+        router.get("/d/**") { _, _ in page() }
+        router.get("/assets/:name") { _, context -> Response in
+            guard let name = context.parameters.get("name"), name != "index.html", let file = WebAssets.files[name] else {
+                throw Polling.failure(.notFound, "not_found", "no such asset")
+            }
+            return answer(file.body, contentType: file.contentType)
+        }
+        router.get("/api/v2/documents") { request, _ -> Response in
+            let (credentials, policy) = try await authenticate(request, hub: hub, gate: gate)
+            var writer = JSONWriter()
+            writer.raw("{\"user\":")
+            writer.string(credentials.user)
+            writer.raw(",\"documents\":[")
+            var first = true
+            for id in try await documentIds(hub) where credentials.reaches(id) {
+                guard let level = level(of: credentials.holder, on: id, policy) else { continue }
+                writer.raw(first ? "{\"id\":" : ",{\"id\":")
+                first = false
+                writer.string(id)
+                writer.raw(",\"level\":")
+                writer.string(level.description)
+                writer.raw("}")
+            }
+            writer.raw("]}")
+            return Polling.respond(writer.text)
+        }
+        router.get("/api/v2/documents/**") { request, context -> Response in
+            let id = context.parameters.getCatchAll().joined(separator: "/")
+            guard DocumentPath.problem(with: id) == nil else { throw Polling.failure(.badRequest, "bad_message", "not a valid document id", hub) }
+            let (credentials, policy) = try await authenticate(request, hub: hub, gate: gate)
+            guard credentials.reaches(id), let level = level(of: credentials.holder, on: id, policy) else {
+                throw Polling.failure(.forbidden, "forbidden", "\(credentials.user) may not read \(id)", hub)
+            }
+            guard try await documentIds(hub).contains(id) else { throw Polling.failure(.notFound, "not_found", "no document \(id)", hub) }
+            let html = await (try hub.host(id)).html()
+            var writer = JSONWriter()
+            writer.raw("{\"id\":")
+            writer.string(id)
+            writer.raw(",\"user\":")
+            writer.string(credentials.user)
+            writer.raw(",\"level\":")
+            writer.string(level.description)
+            writer.raw(",\"html\":")
+            writer.string(html)
+            writer.raw("}")
+            return Polling.respond(writer.text)
+        }
+    }
+
+    /// The highest level `holder` has on `document`, or nil when it may not read it.
+    static func level(of holder: TokenHolder, on document: String, _ policy: AccessPolicy) -> AccessLevel? {
+        let checks: [(AccessLevel, AccessAction)] = [
+            (.owner, .grant), (.editor, .op("text_insert")), (.commenter, .op("comment_add")), (.viewer, .read),
+        ]
+        return checks.first { policy.decide(holder, $0.1, on: document, at: Session.now).allowed }?.0
+    }
+
+    private static func page() -> Response {
+        answer(WebAssets.files["index.html"]!.body, contentType: WebAssets.files["index.html"]!.contentType)
+    }
+
+    private static func answer(_ body: String, contentType: String) -> Response {
+        var headers: HTTPFields = [.contentType: contentType, .cacheControl: "no-cache"]
+        headers[HTTPField.Name("Content-Security-Policy")!] = contentSecurityPolicy
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    private static func authenticate(_ request: Request, hub: Hub, gate: TokenGate) async throws -> (Credentials, AccessPolicy) {
+        guard let token = TokenGate.token(in: request) else { throw Polling.failure(.unauthorized, "unauthenticated", "a token is required", hub) }
+        let claims: AccessToken
+        do {
+            claims = try await gate.verify(token)
+        } catch {
+            throw Polling.failure(.unauthorized, "unauthenticated", "\(error)", hub)
+        }
+        return (Credentials(claims), try hub.policy())
+    }
+
+    /// The store's document ids, read as the hub opens documents: in a task of its own.
+    private static func documentIds(_ hub: Hub) async throws -> [String] {
+        let store = hub.store
+        return try await Task { try store.documentIds() }.value
+    }
+}

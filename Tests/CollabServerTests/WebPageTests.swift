@@ -1,0 +1,145 @@
+import CollabAccess
+import CollabCore
+import CollabStorage
+import CollabTestSupport
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@testable import CollabServer
+
+/// The pages `collab serve` gives a browser and the API they read (docs/web.md): over
+/// HTTP, then in headless Chromium.
+@Suite("web pages", .serialized)
+struct WebPageTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func fetch(_ server: ServerHarness, _ path: String, token: String? = nil) async throws -> (Int, [String: String], String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(server.port)\(path)")!)
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { headers["\(name)".lowercased()] = "\(value)" }
+        return (http.statusCode, headers, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Adds the harness's `notes` (alice owns, vic views), whose text looks like markup,
+    /// and `secret/plans`, which only bob may read.
+    static func documents(_ server: ServerHarness) throws {
+        let store = DocumentStore(server.store)
+        let notes = Document()
+        try notes.insert(#"Hello <b>world</b> & "friends""#, at: 0, by: "alice", timestamp: Timestamp(wall: 1))
+        try store.append(notes.history, to: "notes", expectingRecords: nil)
+        let plans = Document()
+        try plans.insert("top secret", at: 0, by: "bob", timestamp: Timestamp(wall: 1))
+        try store.append(plans.history, to: "secret/plans", expectingRecords: nil)
+        try AccessLog.record(AccessEvent(kind: .grant, target: "secret/", subject: "bob", level: .owner, by: "bob", at: 20), in: store, at: 30)
+    }
+
+    @Test func everyPageAndAssetCarriesTheSecurityHeaders() async throws {
+        try await ServerHarness.run { server in
+            for path in ["/", "/d/notes", "/d/team/specs/roadmap", "/assets/app.js", "/assets/app.css"] {
+                let (status, headers, body) = try await Self.fetch(server, path)
+                #expect(status == 200, "\(path)")
+                #expect(headers["content-security-policy"] == WebPages.contentSecurityPolicy, "\(path)")
+                #expect(headers["x-content-type-options"] == "nosniff" && headers["referrer-policy"] == "no-referrer", "\(path)")
+                #expect(!body.isEmpty)
+            }
+            // The policy allows no inline script and nothing from elsewhere.
+            #expect(WebPages.contentSecurityPolicy.contains("script-src 'self';") && !WebPages.contentSecurityPolicy.contains("unsafe"))
+            #expect(try await Self.fetch(server, "/assets/index.html").0 == 404)
+            #expect(try await Self.fetch(server, "/assets/nothing.js").0 == 404)
+            // The page has no inline script for the policy to block.
+            let page = try await Self.fetch(server, "/").2
+            #expect(page.contains(#"<script type="module" src="/assets/app.js"></script>"#))
+            #expect(!page.contains("<script>") && !page.contains("onclick"))
+        }
+    }
+
+    @Test func theDocumentListHoldsWhatTheTokenMayReadWithItsLevel() async throws {
+        try await ServerHarness.run { server in
+            try Self.documents(server)
+            let (status, _, alice) = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("alice"))
+            #expect(status == 200)
+            #expect(alice == #"{"user":"alice","documents":[{"id":"notes","level":"owner"}]}"#)
+            let bob = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("bob")).2
+            #expect(bob == #"{"user":"bob","documents":[{"id":"notes","level":"editor"},{"id":"secret/plans","level":"owner"}]}"#)
+            let vic = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("vic")).2
+            #expect(vic == #"{"user":"vic","documents":[{"id":"notes","level":"viewer"}]}"#)
+            // A token limited to one document lists only it.
+            let scoped = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("bob", document: "secret/plans")).2
+            #expect(scoped == #"{"user":"bob","documents":[{"id":"secret/plans","level":"owner"}]}"#)
+            let nobody = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("mallory")).2
+            #expect(nobody == #"{"user":"mallory","documents":[]}"#)
+            #expect(try await Self.fetch(server, "/api/v2/documents").0 == 401)
+            #expect(try await Self.fetch(server, "/api/v2/documents", token: "not-a-token").0 == 401)
+        }
+    }
+
+    @Test func aDocumentIsServedRenderedAndEscapedOnlyToItsReaders() async throws {
+        try await ServerHarness.run { server in
+            try Self.documents(server)
+            let (status, _, body) = try await Self.fetch(server, "/api/v2/documents/notes", token: try await server.token("vic"))
+            #expect(status == 200)
+            #expect(body.contains(#""level":"viewer""#))
+            #expect(body.contains(#""html":"<p>Hello &lt;b&gt;world&lt;/b&gt; &amp; &quot;friends&quot;</p>\n""#), "\(body)")
+            let nested = try await Self.fetch(server, "/api/v2/documents/secret/plans", token: try await server.token("bob"))
+            #expect(nested.0 == 200 && nested.2.contains("top secret"))
+            // No access: the reason, and nothing of the document; whether it exists is not told.
+            let refused = try await Self.fetch(server, "/api/v2/documents/secret/plans", token: try await server.token("alice"))
+            #expect(refused.0 == 403 && !refused.2.contains("top secret"))
+            #expect(try await Self.fetch(server, "/api/v2/documents/secret/none", token: try await server.token("alice")).0 == 403)
+            #expect(try await Self.fetch(server, "/api/v2/documents/secret/none", token: try await server.token("bob")).0 == 404)
+        }
+    }
+
+    /// The committed `WebAssets.swift` is what scripts/embed-web makes of web/ now.
+    @Test func theEmbeddedAssetsAreTheFilesOfWeb() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.repository.appendingPathComponent("scripts/embed-web").path, "--stdout"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let generated = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let committed = try Data(contentsOf: Self.repository.appendingPathComponent("Sources/CollabServer/WebAssets.swift"))
+        #expect(process.terminationStatus == 0)
+        #expect(generated == committed, "run scripts/embed-web")
+    }
+
+    /// Tests/Browser/pages.py in headless Chromium: sign in from a link, the list, a
+    /// document, a reload, a refusal, signing out; screenshots in .build/browser-screenshots.
+    @Test func thePagesWorkInABrowser() async throws {
+        try await ServerHarness.run { server in
+            try Self.documents(server)
+            let shots = Self.repository.appendingPathComponent(".build/browser-screenshots/pages").path
+            try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
+            let alice = try await server.token("alice")
+            let mallory = try await server.token("mallory")
+            let script = Self.repository.appendingPathComponent("Tests/Browser/pages.py").path
+            let (status, printed) = try await RawWebSocket.offThePool {
+                try Self.run(["python3", script, "http://127.0.0.1:\(server.port)", alice, mallory, shots])
+            }
+            #expect(status == 0, "\(printed)")
+            #expect(printed.contains("ok   the document shows its text as written"), "\(printed)")
+        }
+    }
+
+    static func run(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let printed = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
+    }
+}

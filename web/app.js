@@ -1,0 +1,111 @@
+// The pages of `collab serve` (docs/web.md): sign in with a token, list the documents
+// the token may read, show one. Plain ES module, no dependencies. Every string from the
+// server or the user goes into the page as text, never as markup; the one exception is a
+// document's HTML, which the server renders and escapes (RichTextRendering.html).
+
+const tokenKey = "collab.token";
+const main = document.getElementById("main");
+
+/// The token: from the URL fragment (then taken out of the address bar and history),
+/// else from this tab's sessionStorage. Never put in a query string.
+function token() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const given = fragment.get("token");
+  if (given) {
+    sessionStorage.setItem(tokenKey, given);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem(tokenKey);
+}
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function show(...nodes) {
+  main.replaceChildren(...nodes);
+}
+
+/// A GET of the API with the token; the JSON answer, or an Error carrying the server's
+/// message. 401 forgets the token, which no longer works.
+async function api(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 401) sessionStorage.removeItem(tokenKey);
+  if (!response.ok) throw new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
+  return body;
+}
+
+function signIn(message) {
+  const field = element("textarea", { name: "token", required: "", autocomplete: "off", spellcheck: "false" });
+  const form = element("form", { class: "sign-in" },
+    element("label", { for: "token" }, "Paste your token (from ", element("code", {}, "collab token issue"), ")"),
+    field,
+    element("button", { class: "primary", type: "submit" }, "Sign in"));
+  field.id = "token";
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(tokenKey, field.value.trim());
+    route();
+  });
+  show(...(message ? [element("p", { class: "error" }, message)] : []), form);
+}
+
+function documentLink(id) {
+  return "/d/" + id.split("/").map(encodeURIComponent).join("/");
+}
+
+async function listDocuments() {
+  const { user, documents } = await api("/api/v2/documents");
+  document.getElementById("who").textContent = user;
+  if (documents.length === 0) {
+    show(element("p", { class: "notice" }, "No documents you may read yet."));
+    return;
+  }
+  const list = element("ul", { class: "documents" });
+  for (const entry of documents) {
+    list.append(element("li", {},
+      element("a", { href: documentLink(entry.id) }, entry.id),
+      element("span", { class: "level" }, entry.level)));
+  }
+  show(element("h1", {}, "Documents"), list);
+}
+
+async function showDocument(id) {
+  const { user, level, html } = await api("/api/v2/documents/" + id.split("/").map(encodeURIComponent).join("/"));
+  document.getElementById("who").textContent = `${user} · ${level}`;
+  const article = element("article", { class: "document" });
+  // Rendered and escaped by the server; links limited to safe schemes there.
+  article.innerHTML = html;
+  show(element("h1", {}, id), article);
+}
+
+async function route() {
+  const signedIn = Boolean(token());
+  document.getElementById("sign-out").hidden = !signedIn;
+  if (!signedIn) return signIn();
+  try {
+    const path = decodeURIComponent(location.pathname);
+    if (path.startsWith("/d/")) await showDocument(path.slice(3));
+    else await listDocuments();
+  } catch (error) {
+    if (!token()) return signIn(error.message);
+    show(element("p", { class: "error" }, error.message));
+  }
+}
+
+document.getElementById("sign-out").addEventListener("click", () => {
+  sessionStorage.removeItem(tokenKey);
+  document.getElementById("who").textContent = "";
+  history.pushState(null, "", "/");
+  route();
+});
+
+// A link with `#token=` opened on this page, and back and forward, route again.
+window.addEventListener("hashchange", route);
+window.addEventListener("popstate", route);
+
+route();
