@@ -25,16 +25,7 @@ import Testing
 
     /// Runs Tests/Node/crosscheck.mjs with these arguments: its exit status and output.
     static func node(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["node", repository.appendingPathComponent("Tests/Node/crosscheck.mjs").path] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let printed = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
+        try runProgram(["node", repository.appendingPathComponent("Tests/Node/crosscheck.mjs").path] + arguments)
     }
 
     @Test(arguments: [

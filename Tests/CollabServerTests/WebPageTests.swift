@@ -99,16 +99,9 @@ struct WebPageTests {
 
     /// The committed `WebAssets.swift` is what scripts/embed-web makes of web/ now.
     @Test func theEmbeddedAssetsAreTheFilesOfWeb() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.repository.appendingPathComponent("scripts/embed-web").path, "--stdout"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let generated = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let committed = try Data(contentsOf: Self.repository.appendingPathComponent("Sources/CollabServer/WebAssets.swift"))
-        #expect(process.terminationStatus == 0)
+        let (status, generated) = try runProgram(["python3", Self.repository.appendingPathComponent("scripts/embed-web").path, "--stdout"])
+        let committed = try String(contentsOf: Self.repository.appendingPathComponent("Sources/CollabServer/WebAssets.swift"), encoding: .utf8)
+        #expect(status == 0)
         #expect(generated == committed, "run scripts/embed-web")
     }
 
@@ -123,23 +116,10 @@ struct WebPageTests {
             let mallory = try await server.token("mallory")
             let script = Self.repository.appendingPathComponent("Tests/Browser/pages.py").path
             let (status, printed) = try await RawWebSocket.offThePool {
-                try Self.run(["python3", script, "http://127.0.0.1:\(server.port)", alice, mallory, shots])
+                try runProgram(["python3", script, "http://127.0.0.1:\(server.port)", alice, mallory, shots])
             }
             #expect(status == 0, "\(printed)")
             #expect(printed.contains("ok   the document shows its text as written"), "\(printed)")
         }
-    }
-
-    static func run(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let printed = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
     }
 }
