@@ -1,6 +1,7 @@
 import CollabAccess
 import CollabCore
 import CollabLog
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -53,8 +54,12 @@ enum WebPages {
             return Polling.respond(writer.text)
         }
         router.get("/api/v2/documents/**") { request, context -> Response in
-            let id = context.parameters.getCatchAll().joined(separator: "/")
-            guard DocumentPath.problem(with: id) == nil else { throw Polling.failure(.badRequest, "bad_message", "not a valid document id", hub) }
+            // The page percent-encodes each segment of the id.
+            let segments = context.parameters.getCatchAll().map { String($0).removingPercentEncoding }
+            let id = segments.compactMap { $0 }.joined(separator: "/")
+            guard !segments.contains(nil), DocumentPath.problem(with: id) == nil else {
+                throw Polling.failure(.badRequest, "bad_message", "not a valid document id", hub)
+            }
             let (credentials, policy) = try await authenticate(request, hub: hub, gate: gate)
             guard credentials.reaches(id), let level = level(of: credentials.holder, on: id, policy) else {
                 throw Polling.failure(.forbidden, "forbidden", "\(credentials.user) may not read \(id)", hub)

@@ -94,6 +94,18 @@ struct WebPageTests {
             #expect(refused.0 == 403 && !refused.2.contains("top secret"))
             #expect(try await Self.fetch(server, "/api/v2/documents/secret/none", token: try await server.token("alice")).0 == 403)
             #expect(try await Self.fetch(server, "/api/v2/documents/secret/none", token: try await server.token("bob")).0 == 404)
+            // An id the page percent-encodes, segment by segment.
+            let spaced = Document()
+            try spaced.insert("spaced out", at: 0, by: "bob", timestamp: Timestamp(wall: 1))
+            try DocumentStore(server.store).append(spaced.history, to: "secret/my notés", expectingRecords: nil)
+            let encoded = try await Self.fetch(server, "/api/v2/documents/secret/my%20not%C3%A9s", token: try await server.token("bob"))
+            #expect(encoded.0 == 200 && encoded.2.contains(#""id":"secret/my notés""#) && encoded.2.contains("spaced out"), "\(encoded)")
+            // Percent-encoding that decodes to nothing (sent raw: URLSession would fix it).
+            let bob = try await server.token("bob")
+            let bad = try await RawWebSocket.exchange(
+                port: server.port,
+                Array("GET /api/v2/documents/secret/bad%zz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(bob)\r\nConnection: close\r\n\r\n".utf8))
+            #expect(bad.head.hasPrefix("HTTP/1.1 400"), "\(bad.head)")
         }
     }
 
