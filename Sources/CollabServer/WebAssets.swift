@@ -87,8 +87,9 @@ function signIn(message) {
   show(...(message ? [element("p", { class: "error" }, message)] : []), form);
 }
 
-function documentLink(id) {
-  return "/d/" + id.split("/").map(encodeURIComponent).join("/");
+/// A document id in a path: each segment percent-encoded, the slashes kept.
+function pathOf(id) {
+  return id.split("/").map(encodeURIComponent).join("/");
 }
 
 async function listDocuments() {
@@ -101,14 +102,14 @@ async function listDocuments() {
   const list = element("ul", { class: "documents" });
   for (const entry of documents) {
     list.append(element("li", {},
-      element("a", { href: documentLink(entry.id) }, entry.id),
+      element("a", { href: "/d/" + pathOf(entry.id) }, entry.id),
       element("span", { class: "level" }, entry.level)));
   }
   show(element("h1", {}, "Documents"), list);
 }
 
 async function showDocument(id) {
-  const { user, level, html } = await api("/api/v2/documents/" + id.split("/").map(encodeURIComponent).join("/"));
+  const { user, level, html } = await api("/api/v2/documents/" + pathOf(id));
   document.getElementById("who").textContent = `${user} · ${level}`;
   const article = element("article", { class: "document" });
   // Rendered and escaped by the server; links limited to safe schemes there.
