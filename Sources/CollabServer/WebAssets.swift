@@ -385,8 +385,8 @@ export class TextDocument {
       if (i === rightPosition || i === total) break;
       const run = this.blocks[at.b].runs[at.r];
       const offset = at.offset;
-      const otherOrigin = offset > 0 ? { client: run.client, seq: run.seq + offset - 1 } : run.origin;
-      const otherLeft = offset > 0 ? i - 1 : this.position(otherOrigin, -1);
+      // Inside a run, a character's left origin is the one before it.
+      const otherLeft = offset > 0 ? i - 1 : this.position(run.origin, -1);
       if (otherLeft < leftPosition) break;
       if (otherLeft === leftPosition) {
         const otherRight = this.position(run.rightOrigin, total);
