@@ -3,6 +3,8 @@
 // server or the user goes into the page as text, never as markup; the one exception is a
 // document's HTML, which the server renders and escapes (RichTextRendering.html).
 
+import { Editor } from "/assets/editor.js";
+
 const tokenKey = "collab.token";
 const main = document.getElementById("main");
 
@@ -75,13 +77,26 @@ async function listDocuments() {
   show(element("h1", {}, "Documents"), list);
 }
 
+/// A document: live in the editor (read-only below editor level), or, when it holds rich
+/// text the editor cannot show yet, as the server renders it.
 async function showDocument(id) {
   const { user, level, html } = await api("/api/v2/documents/" + pathOf(id));
   document.getElementById("who").textContent = `${user} · ${level}`;
-  const article = element("article", { class: "document" });
-  // Rendered and escaped by the server; links limited to safe schemes there.
-  article.innerHTML = html;
-  show(element("h1", {}, id), article);
+  const state = element("span", { class: "state", id: "state" }, "connecting");
+  const problem = element("p", { class: "error", hidden: "" });
+  const surface = element("div", { class: "editor", id: "editor", spellcheck: "false" });
+  show(element("h1", {}, id, " ", state), problem, surface);
+  new Editor(surface, {
+    docId: id, token: token(), user, editable: level === "editor" || level === "owner",
+    onState: (now) => { state.textContent = now; state.dataset.state = now; },
+    onError: (message) => { problem.hidden = false; problem.textContent = message; },
+    onUnsupported: () => {
+      const article = element("article", { class: "document" });
+      // Rendered and escaped by the server; links limited to safe schemes there.
+      article.innerHTML = html;
+      show(element("h1", {}, id), element("p", { class: "notice" }, "Rich text is shown read-only here for now."), article);
+    },
+  });
 }
 
 async function route() {

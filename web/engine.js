@@ -322,6 +322,33 @@ export class TextDocument {
     }
   }
 
+  /** The id of the shown character at `position`, or null past the end: what a caret
+   *  after it holds on to while others edit. */
+  shownId(position) {
+    if (position < 0 || position >= this.totalShown) return null;
+    const b = this.pointAt(position, true);
+    let shown = this.finger.shown;
+    for (const run of this.blocks[b].runs) {
+      if (run.deleted) continue;
+      if (position < shown + run.chars.length) return { client: run.client, seq: run.seq + position - shown };
+      shown += run.chars.length;
+    }
+    return null;
+  }
+
+  /** How many shown characters come before `id`'s character (deleted or not). */
+  shownBefore(id) {
+    const run = this.runOf(id);
+    if (run === null) throw new Error(`no character ${id.client}:${id.seq}`);
+    this.point(run.block.index);
+    let shown = this.finger.shown;
+    for (const other of run.block.runs) {
+      if (other === run) return shown + (run.deleted ? 0 : id.seq - run.seq);
+      if (!other.deleted) shown += other.chars.length;
+    }
+    throw new Error("a run outside its block");
+  }
+
   /** A local insert of `text` at shown position `position` by `client`: the op made,
    *  applied. Its origins are those the Swift engine gives: after the shown character
    *  before the position, before whatever follows that one (deleted characters too). */

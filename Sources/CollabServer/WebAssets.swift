@@ -26,6 +26,10 @@ ul.documents .level { color: var(--muted); }
 article.document { line-height: 1.6; }
 article.document blockquote { border-left: 3px solid #8886; margin-left: 0; padding-left: 1rem; color: var(--muted); }
 article.document pre { background: #8881; padding: .75rem; overflow-x: auto; }
+.editor { white-space: pre-wrap; min-height: 12rem; padding: .75rem; border: 1px solid #8886; border-radius: .4rem; outline: none; }
+.editor[contenteditable="plaintext-only"]:focus { border-color: var(--accent); }
+h1 .state { font-size: .8rem; font-weight: 400; color: var(--muted); vertical-align: middle; }
+h1 .state[data-state="offline"] { color: #c0392b; }
 """##### + "\n"
         ),
         "app.js": (
@@ -35,6 +39,8 @@ article.document pre { background: #8881; padding: .75rem; overflow-x: auto; }
 // the token may read, show one. Plain ES module, no dependencies. Every string from the
 // server or the user goes into the page as text, never as markup; the one exception is a
 // document's HTML, which the server renders and escapes (RichTextRendering.html).
+
+import { Editor } from "/assets/editor.js";
 
 const tokenKey = "collab.token";
 const main = document.getElementById("main");
@@ -108,13 +114,26 @@ async function listDocuments() {
   show(element("h1", {}, "Documents"), list);
 }
 
+/// A document: live in the editor (read-only below editor level), or, when it holds rich
+/// text the editor cannot show yet, as the server renders it.
 async function showDocument(id) {
   const { user, level, html } = await api("/api/v2/documents/" + pathOf(id));
   document.getElementById("who").textContent = `${user} · ${level}`;
-  const article = element("article", { class: "document" });
-  // Rendered and escaped by the server; links limited to safe schemes there.
-  article.innerHTML = html;
-  show(element("h1", {}, id), article);
+  const state = element("span", { class: "state", id: "state" }, "connecting");
+  const problem = element("p", { class: "error", hidden: "" });
+  const surface = element("div", { class: "editor", id: "editor", spellcheck: "false" });
+  show(element("h1", {}, id, " ", state), problem, surface);
+  new Editor(surface, {
+    docId: id, token: token(), user, editable: level === "editor" || level === "owner",
+    onState: (now) => { state.textContent = now; state.dataset.state = now; },
+    onError: (message) => { problem.hidden = false; problem.textContent = message; },
+    onUnsupported: () => {
+      const article = element("article", { class: "document" });
+      // Rendered and escaped by the server; links limited to safe schemes there.
+      article.innerHTML = html;
+      show(element("h1", {}, id), element("p", { class: "notice" }, "Rich text is shown read-only here for now."), article);
+    },
+  });
 }
 
 async function route() {
@@ -143,6 +162,200 @@ window.addEventListener("hashchange", route);
 window.addEventListener("popstate", route);
 
 route();
+"""##### + "\n"
+        ),
+        "editor.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// The editor of /d/DOC (docs/web.md): a contenteditable element over a replica of the
+// document's text (engine.js), kept in step with the server over the WebSocket of
+// docs/protocol.md: `join` and `sync_response` to catch up, `ops` both ways, `ack` for
+// what is durable. Typing goes into the replica at once and is sent when connected;
+// offline, it waits and is sent after the next catch-up. Plain text so far.
+
+import { TextDocument } from "/assets/engine.js";
+
+export class Editor {
+  /** `onState` hears "connecting", "syncing", "connected" and "offline". */
+  /** `onUnsupported` hears that the document holds ops this editor cannot show yet. */
+  constructor(element, { docId, token, user, editable, onState, onError, onUnsupported }) {
+    this.element = element;
+    this.docId = docId;
+    this.token = token;
+    this.editable = editable;
+    this.onState = onState;
+    this.onError = onError;
+    this.onUnsupported = onUnsupported;
+    this.document = new TextDocument();
+    // One client id per tab and document, kept across reloads (its ops come back in the
+    // catch-up, so its next seq is known again).
+    const key = `collab.client.${docId}`;
+    this.client = sessionStorage.getItem(key) ?? `${user}/web-${crypto.getRandomValues(new Uint32Array(1))[0].toString(16)}`;
+    sessionStorage.setItem(key, this.client);
+    /** Ops made here and not yet acknowledged, in order. */
+    this.unacknowledged = [];
+    /** Caught up once: typing is allowed from then on, connected or not. */
+    this.synced = false;
+    /** Joined and caught up on the current connection: ops may be sent. */
+    this.live = false;
+    this.retry = 250;
+    element.contentEditable = "false";
+    element.addEventListener("beforeinput", (event) => this.input(event));
+    this.connect();
+  }
+
+  connect() {
+    this.onState("connecting");
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}/ws`);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      socket.send(JSON.stringify({ type: "auth", token: this.token }));
+      const since = Object.fromEntries(this.document.next);
+      socket.send(JSON.stringify({ type: "join", docId: this.docId, since }));
+      this.onState("syncing");
+    });
+    socket.addEventListener("message", (event) => {
+      try {
+        this.receive(JSON.parse(event.data));
+      } catch (error) {
+        // Rich text the port does not hold yet: stop, and let the page show it otherwise.
+        this.stopped = true;
+        socket.close();
+        this.onUnsupported(error.message);
+      }
+    });
+    socket.addEventListener("close", () => {
+      this.socket = null;
+      this.live = false;
+      if (this.stopped) return;
+      this.onState("offline");
+      setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(this.retry * 2, 4000);
+    });
+  }
+
+  receive(message) {
+    if (message.docId !== undefined && message.docId !== this.docId) return;
+    switch (message.type) {
+      case "sync_response":
+      case "ops":
+        this.applyRemote(message.ops);
+        if (message.type === "sync_response" && message.last) {
+          this.synced = true;
+          this.live = true;
+          this.retry = 250;
+          this.element.contentEditable = this.editable ? "plaintext-only" : "false";
+          // What was typed offline (or sent and not acknowledged) goes now.
+          if (this.unacknowledged.length > 0) this.send(this.unacknowledged);
+          this.onState("connected");
+        }
+        break;
+      case "ack": {
+        const done = new Set(message.opIds);
+        this.unacknowledged = this.unacknowledged.filter((op) => !done.has(`${op.id.clientId}:${op.id.seq}`));
+        break;
+      }
+      case "error":
+        this.onError(message.message);
+        break;
+    }
+  }
+
+  send(ops) {
+    if (this.live && this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "ops", docId: this.docId, ops }));
+    }
+  }
+
+  /** Others' ops into the replica; the caret stays after the character it was after. */
+  applyRemote(ops) {
+    if (ops.length === 0) return;
+    const [start, end] = this.selection();
+    const anchor = start > 0 ? this.document.shownId(start - 1) : null;
+    const width = end - start;
+    for (const op of ops) this.document.apply(op);
+    this.render();
+    if (document.activeElement === this.element) {
+      const at = anchor === null ? 0 : this.document.shownBefore(anchor) + 1;
+      this.select(at, Math.min(at + width, this.document.length));
+    }
+  }
+
+  /** An edit typed here: made into ops on the replica, shown, sent. */
+  input(event) {
+    event.preventDefault();
+    if (!this.editable || !this.synced) return;
+    let [start, end] = this.selection();
+    let text = "";
+    switch (event.inputType) {
+      case "insertText":
+      case "insertReplacementText":
+        text = event.data ?? event.dataTransfer?.getData("text/plain") ?? "";
+        break;
+      case "insertParagraph":
+      case "insertLineBreak":
+        text = "\n";
+        break;
+      case "insertFromPaste":
+      case "insertFromDrop":
+        text = event.dataTransfer?.getData("text/plain") ?? "";
+        break;
+      case "deleteContentBackward":
+        if (start === end && start > 0) start -= 1;
+        break;
+      case "deleteContentForward":
+        if (start === end && end < this.document.length) end += 1;
+        break;
+      case "deleteByCut":
+      case "deleteByDrag":
+        break;
+      default:
+        return;
+    }
+    const timestamp = { wall: Date.now(), logical: 0 };
+    const made = [];
+    if (end > start) made.push(this.document.delete(start, end - start, this.client, timestamp));
+    if (text.length > 0) made.push(this.document.insert(text, start, this.client, timestamp));
+    if (made.length === 0) return;
+    this.unacknowledged.push(...made);
+    this.render();
+    const caret = start + [...text].length;
+    this.select(caret, caret);
+    this.send(made);
+  }
+
+  render() {
+    this.element.textContent = this.document.text;
+  }
+
+  /** The selection as code-point offsets into the text (0, 0 when it is elsewhere). */
+  selection() {
+    const selection = getSelection();
+    if (!selection || selection.rangeCount === 0 || !this.element.contains(selection.anchorNode)) return [0, 0];
+    const range = selection.getRangeAt(0);
+    const offset = (node, at) => {
+      const before = document.createRange();
+      before.selectNodeContents(this.element);
+      before.setEnd(node, at);
+      return [...before.toString()].length;
+    };
+    return [offset(range.startContainer, range.startOffset), offset(range.endContainer, range.endOffset)];
+  }
+
+  select(start, end) {
+    const node = this.element.firstChild ?? this.element;
+    const text = node.textContent ?? "";
+    // Code points to UTF-16 units, which the DOM counts.
+    const units = (points) => [...text].slice(0, points).join("").length;
+    const range = document.createRange();
+    range.setStart(node, node === this.element ? 0 : units(start));
+    range.setEnd(node, node === this.element ? 0 : units(end));
+    const selection = getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+}
 """##### + "\n"
         ),
         "engine.js": (
@@ -470,6 +683,33 @@ export class TextDocument {
       }
       seq += here;
     }
+  }
+
+  /** The id of the shown character at `position`, or null past the end: what a caret
+   *  after it holds on to while others edit. */
+  shownId(position) {
+    if (position < 0 || position >= this.totalShown) return null;
+    const b = this.pointAt(position, true);
+    let shown = this.finger.shown;
+    for (const run of this.blocks[b].runs) {
+      if (run.deleted) continue;
+      if (position < shown + run.chars.length) return { client: run.client, seq: run.seq + position - shown };
+      shown += run.chars.length;
+    }
+    return null;
+  }
+
+  /** How many shown characters come before `id`'s character (deleted or not). */
+  shownBefore(id) {
+    const run = this.runOf(id);
+    if (run === null) throw new Error(`no character ${id.client}:${id.seq}`);
+    this.point(run.block.index);
+    let shown = this.finger.shown;
+    for (const other of run.block.runs) {
+      if (other === run) return shown + (run.deleted ? 0 : id.seq - run.seq);
+      if (!other.deleted) shown += other.chars.length;
+    }
+    throw new Error("a run outside its block");
   }
 
   /** A local insert of `text` at shown position `position` by `client`: the op made,
