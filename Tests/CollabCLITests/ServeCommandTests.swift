@@ -53,6 +53,34 @@ struct ServeCommandTests {
         let description: String
     }
 
+    /// Tests/Browser/offline.py: two editors in headless Chromium keep typing while this
+    /// `collab serve` is stopped, and converge, with the server holding every keystroke,
+    /// once it is started again (docs/web.md); screenshots in .build/browser-screenshots.
+    @Test func browserEditorsTypeThroughARestartOfTheServer() throws {
+        let dir = try CLI.scratch()
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("collab-data"), withIntermediateDirectories: true)
+        var tokens: [String] = []
+        for step in [
+            ["edit", "notes", "--store", "collab-data", "--client", "alice", "insert", "0", "shared"],
+            ["keygen", "-o", "collab-data/signing.key"],
+            ["grant", "notes", "alice", "owner", "--as", "alice", "--store", "collab-data"],
+            ["grant", "notes", "bob", "editor", "--as", "alice", "--store", "collab-data"],
+        ] {
+            let done = try CLI.run(step, in: dir)
+            #expect(done.status == 0, "\(step): \(done.stderr)")
+        }
+        for user in ["alice", "bob"] {
+            let issued = try CLI.run(["token", "issue", "--user", user, "--key-file", "collab-data/signing.key", "--store", "collab-data"], in: dir)
+            tokens.append("\(user)=\(issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        let shots = OutputFormatTests.repository.appendingPathComponent(".build/browser-screenshots/offline").path
+        try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
+        let script = OutputFormatTests.repository.appendingPathComponent("Tests/Browser/offline.py").path
+        let (status, printed) = try runProgram(["python3", script, CLI.binary.path, dir.path, shots] + tokens)
+        #expect(status == 0, "\(printed)")
+        #expect(printed.contains("ok   both converge once the server is back"), "\(printed)")
+    }
+
     /// 255-odd KiB of permessage-deflate that would inflate to 256 MiB: the server closes
     /// with 1009 and its peak memory (VmHWM, read from /proc for the server's own process)
     /// grows by far less than the bomb, since inflating stops at the message limit.
