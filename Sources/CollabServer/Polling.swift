@@ -176,18 +176,22 @@ enum Polling {
         _ token: String?, password: String? = nil, to action: AccessAction, on docId: String, hub: Hub, gate: TokenGate
     ) async throws -> TokenHolder {
         guard DocumentPath.problem(with: docId) == nil else { throw failure(.badRequest, "bad_message", "not a valid document id", hub) }
-        guard let token else { throw failure(.unauthorized, "unauthenticated", "a token is required", hub) }
-        let claims: AccessToken
-        do {
-            claims = try await gate.verify(token)
-        } catch {
-            throw failure(.unauthorized, "unauthenticated", "\(error)", hub)
-        }
-        let credentials = Credentials(claims, password: password)
+        let credentials = try await Self.credentials(token, password: password, hub: hub, gate: gate)
         guard credentials.reaches(docId) else { throw failure(.forbidden, "forbidden", "the token is limited to \(credentials.scope!)", hub) }
         let decision = try hub.policy().decide(credentials.holder, action, on: docId, at: Session.now)
         guard decision.allowed else { throw failure(.forbidden, "forbidden", decision.reason, hub) }
         return credentials.holder
+    }
+
+    /// Who a token is (401 when there is none or it does not verify); what it may do is
+    /// for the caller to ask.
+    static func credentials(_ token: String?, password: String? = nil, hub: Hub, gate: TokenGate) async throws -> Credentials {
+        guard let token else { throw failure(.unauthorized, "unauthenticated", "a token is required", hub) }
+        do {
+            return Credentials(try await gate.verify(token), password: password)
+        } catch {
+            throw failure(.unauthorized, "unauthenticated", "\(error)", hub)
+        }
     }
 
     /// A link share's password on a request after connect: the `X-Share-Password` header

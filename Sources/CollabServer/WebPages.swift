@@ -101,14 +101,7 @@ enum WebPages {
     }
 
     private static func authenticate(_ request: Request, hub: Hub, gate: TokenGate) async throws -> (Credentials, AccessPolicy) {
-        guard let token = TokenGate.token(in: request) else { throw Polling.failure(.unauthorized, "unauthenticated", "a token is required", hub) }
-        let claims: AccessToken
-        do {
-            claims = try await gate.verify(token)
-        } catch {
-            throw Polling.failure(.unauthorized, "unauthenticated", "\(error)", hub)
-        }
-        return (Credentials(claims), try hub.policy())
+        (try await Polling.credentials(TokenGate.token(in: request), hub: hub, gate: gate), try hub.policy())
     }
 
     /// The store's document ids, read as the hub opens documents: in a task of its own.
