@@ -90,9 +90,9 @@ package enum OpBatchCodec {
             let author = index(op.id.client)
             columns.authors.varint(author)
             columns.seqs.signedVarint(Int64(op.id.seq) - Int64(guesses.expectedSeq(of: author)))
-            let (wall, logical) = guesses.timestampCodes(op.timestamp)
+            let (wall, escaped, logical) = guesses.timestampCodes(op.timestamp)
             columns.walls.varint(wall)
-            if wall == 0 { columns.walls.varint(zigzag(op.timestamp.wall &- guesses.wall)) }
+            if let escaped { columns.walls.varint(escaped) }
             columns.logicals.signedVarint(logical)
             guesses.saw(op.timestamp)
             switch op.payload {

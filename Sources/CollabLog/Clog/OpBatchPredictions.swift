@@ -43,7 +43,7 @@ extension OpBatchCodec {
         private var runs: [Int: Runs] = [:]
         /// The latest run in this batch inserted right after an id, by that id.
         private var runAfter: [Ref: Ref] = [:]
-        private(set) var wall: Int64 = 0
+        private var wall: Int64 = 0
         private var logical: Int32 = 0
 
         /// Makes `ref` the cursor and the most recent id.
@@ -139,18 +139,17 @@ extension OpBatchCodec {
         // for that; logicals against the HLC's own rule (the previous + 1 within a
         // millisecond, 0 after it advanced).
 
-        func timestampCodes(_ timestamp: Timestamp) -> (wall: UInt64, logical: Int64) {
+        /// The walls column's code for a timestamp (and, after the escape code 0, the plain
+        /// difference) and its logical's difference from the guess.
+        func timestampCodes(_ timestamp: Timestamp) -> (wall: UInt64, escaped: UInt64?, logical: Int64) {
             let difference = timestamp.wall &- wall
             let limit: UInt64 = 1 << 60
-            let wallCode: UInt64
+            let logical = Int64(timestamp.logical) - predictedLogical(after: difference)
             if difference % 1000 == 0 && (difference / 1000).magnitude < limit {
-                wallCode = zigzag(difference / 1000) << 1 | 1
-            } else if difference.magnitude < limit {
-                wallCode = zigzag(difference) << 1
-            } else {
-                wallCode = 0
+                return (zigzag(difference / 1000) << 1 | 1, nil, logical)
             }
-            return (wallCode, Int64(timestamp.logical) - predictedLogical(after: difference))
+            if difference.magnitude < limit { return (zigzag(difference) << 1, nil, logical) }
+            return (0, zigzag(difference), logical)
         }
 
         func timestamp(wallCode: UInt64, walls: inout ByteReader, logicalCode: Int64) throws(DecodeError) -> Timestamp {

@@ -10,12 +10,12 @@ enum Zstd {
     /// append writes while a client waits.
     static func level(forSize size: Int) -> Int32 { size >= 16 << 10 ? 15 : 3 }
 
-    static func compress(_ input: [UInt8], level: Int32? = nil) -> [UInt8] {
+    static func compress(_ input: [UInt8], level: Int32) -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
         var output = [UInt8](repeating: 0, count: bound)
         let written = output.withUnsafeMutableBytes { out in
             input.withUnsafeBytes { source in
-                ZSTD_compress(out.baseAddress, bound, source.baseAddress, source.count, level ?? Self.level(forSize: input.count))
+                ZSTD_compress(out.baseAddress, bound, source.baseAddress, source.count, level)
             }
         }
         precondition(ZSTD_isError(written) == 0, "zstd compress failed: \(String(cString: ZSTD_getErrorName(written)))")
