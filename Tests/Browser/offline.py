@@ -13,19 +13,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from checks import check, finish, launch
 from playwright.sync_api import expect, sync_playwright
 
 collab, directory, shots = sys.argv[1:4]
 tokens = dict(argument.split("=", 1) for argument in sys.argv[4:])
-failures = []
-
-
-def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + (f": {detail}" if detail and not ok else ""))
-    if not ok:
-        failures.append(name)
-
-
 with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
@@ -49,7 +41,7 @@ def start():
 server = start()
 try:
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        browser = launch(p)
         pages = {}
         for user in ["alice", "bob"]:
             page = browser.new_page()
@@ -89,4 +81,4 @@ finally:
     server.terminate()
     server.wait()
 
-sys.exit(1 if failures else 0)
+finish()

@@ -6,26 +6,19 @@ by Playwright for Python with the system browser's executable; docs/web.md).
 
 The server at URL holds notes (alice owns it, bob edits it, vic views it; its text looks
 like markup), rich (samples/rich.jsonl, alice's) and secret/plans (alice has no access);
-mallory has no grants. Prints one
-line per check and exits 1 when any fails. Run by CollabServerTests/WebPageTests.
+mallory has no grants. Prints one line per check and exits 1 when any fails. Run by
+CollabServerTests/WebPageTests.
 """
 import sys
+from checks import check, finish, launch
 from playwright.sync_api import expect, sync_playwright
 
 url, shots = sys.argv[1:3]
 tokens = dict(argument.split("=", 1) for argument in sys.argv[3:])
 alice, mallory = tokens["alice"], tokens["mallory"]
-failures = []
-
-
-def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + (f": {detail}" if detail and not ok else ""))
-    if not ok:
-        failures.append(name)
-
 
 with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+    browser = launch(p)
     page = browser.new_page()
     problems = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
@@ -131,4 +124,4 @@ with sync_playwright() as p:
     check("no script errors, policy violations or missing files", not unexpected, str(unexpected))
     browser.close()
 
-sys.exit(1 if failures else 0)
+finish()
