@@ -7,19 +7,10 @@ import Testing
 /// delays: every replica must end with the same text, formatting, comments and version.
 @Suite("Convergence")
 struct ConvergenceTests {
-    struct Step: Sendable {
-        var replica: Int
-        /// What to do; `textOnly` steps only insert and delete.
-        var kind: Int
-        var position: Int
-        var length: Int
-        var text: String
-    }
-
-    static func steps(kinds: ClosedRange<Int>) -> Generator<Step, some SendableSequenceType> {
+    static func steps(kinds: ClosedRange<Int>) -> Generator<RandomEdit, some SendableSequenceType> {
         PropertyBased.zip(
             Gen.int(in: 0...4), Gen.int(in: kinds), Gen.int(in: 0...1000), Gen.int(in: 1...4), Gen.letterOrNumber.string(of: 1...4)
-        ).map { value in Step(replica: value.0, kind: value.1, position: value.2, length: value.3, text: value.4) }
+        ).map { value in RandomEdit(replica: value.0, kind: value.1, position: value.2, length: value.3, text: value.4) }
     }
 
     @Test func textReplicasConverge() async throws {
@@ -50,81 +41,10 @@ struct ConvergenceTests {
         }
     }
 
-    /// The op a step makes on `doc` (applied there already), or nil when it cannot.
-    static func makeOp(_ step: Step, on doc: Document, client: ClientId, now: Int64) -> Op? {
-        let timestamp = doc.tick(now: now)
-        let length = doc.length
-        let position = step.position % max(length, 1)
-        let count = min(step.length, length - position)
-        let id: OpId?
-        switch step.kind {
-        case 0:
-            id = try! doc.insert(step.text, at: step.position % (length + 1), by: client, timestamp: timestamp)
-        case 1 where length > 0:
-            id = try! doc.delete(at: position, count: count, by: client, timestamp: timestamp)
-        case 2 where length > 0:  // formatting: expanding, non-expanding, and removal
-            let (key, value): (String, AttributeValue) = [
-                ("bold", .bool(true)), ("bold", .null), ("link", .string(step.text)), ("size", .int(Int64(step.length))),
-            ][step.position % 4]
-            id = try! doc.format(at: position, count: count, key: key, value: value, by: client, timestamp: timestamp)
-        case 3 where length > 0:
-            // Refused (nil) when the range crosses a moved block.
-            id = try? doc.comment(at: position, count: count, text: step.text, by: client, timestamp: timestamp)
-        case 4, 5, 6:  // act on a comment this replica knows: reply, edit, resolve or delete
-            guard let thread = doc.commentThreads.first(where: { _ in true }) else { return nil }
-            let op: CommentOp = [
-                .add(start: nil, end: nil, replyTo: thread.id, text: step.text), .edit(comment: thread.id, text: step.text),
-                .resolve(comment: thread.id, resolved: step.length % 2 == 0), .delete(comment: thread.id),
-            ][(step.kind - 4 + step.position) % 4]
-            id = try! doc.makeCommentOp(op, by: client, timestamp: timestamp)
-        case 7:  // split a block
-            id = try! doc.insertBlock(at: step.position % (length + 1), attributes: ["type": .string("paragraph")], by: client, timestamp: timestamp)
-        case 8, 9:  // set a block's type, or delete the block, at a random place
-            let block = doc.block(atVisible: position)  // nil: the first block
-            if step.kind == 8 {
-                let type = ["heading", "quote", "list_item", "table", "row", "cell"][(step.length + step.position) % 6]
-                id = try! doc.makeBlockOp(.set(block: block, key: "type", value: .string(type)), by: client, timestamp: timestamp)
-            } else {
-                guard let block else { return nil }
-                id = try! doc.deleteBlock(block, by: client, timestamp: timestamp)
-            }
-        case 10:  // move the block at a random place after the block at another
-            guard let block = doc.block(atVisible: position) else { return nil }
-            let target = doc.block(atVisible: (step.position / 7 + step.length) % max(length, 1))
-            // Refused (nil) for table parts and for a move after itself.
-            id = try? doc.moveBlock(block, after: target, by: client, timestamp: timestamp)
-        default:
-            id = nil
-        }
-        return id.flatMap { doc.op(from: $0) }
-    }
-
     /// Runs the steps on replicas that exchange ops late, out of order and twice, then
     /// delivers everything and checks that they agree.
-    static func simulate(replicaCount: Int, steps: [Step], seed: Int) {
-        var random = SplitMix(seed: UInt64(seed))
-        let replicas = (0..<replicaCount).map { _ in Document() }
-        // What each replica has not yet received, delivered out of order, partially, twice.
-        var inboxes = Array(repeating: [Op](), count: replicaCount)
-        for (n, step) in steps.enumerated() {
-            let r = step.replica % replicaCount
-            guard let op = makeOp(step, on: replicas[r], client: "r\(r)", now: Int64(n)) else { continue }
-            for other in 0..<replicaCount where other != r {
-                inboxes[other].append(op)
-                if random.next() % 4 == 0 { inboxes[other].append(op) }  // a duplicate
-            }
-            let target = Int(random.next() % UInt64(replicaCount))
-            inboxes[target].shuffle(using: &random)
-            let count = Int(random.next() % UInt64(inboxes[target].count + 1))
-            for op in inboxes[target].prefix(count) { _ = try! replicas[target].apply(op) }
-            inboxes[target].removeFirst(count)
-        }
-        for target in 0..<replicaCount {
-            // Local ops coalesce, so send each replica's full history too.
-            for source in 0..<replicaCount where source != target { inboxes[target].append(contentsOf: replicas[source].history) }
-            inboxes[target].shuffle(using: &random)
-            for op in inboxes[target] { _ = try! replicas[target].apply(op) }
-        }
+    static func simulate(replicaCount: Int, steps: [RandomEdit], seed: Int) {
+        let replicas = RandomEdit.replicas(count: replicaCount, making: steps, seed: seed)
         let texts = replicas.map(\.text)
         #expect(Set(texts).count == 1, "texts differ: \(texts)")
         #expect(Set(replicas.map(\.version)).count == 1, "versions differ")

@@ -5,22 +5,61 @@ import Foundation
 import PropertyBased
 import Testing
 
-/// web/engine.js, the browser's copy of the text sequence, against the Swift engine in
-/// Node (Tests/Node/crosscheck.mjs, docs/web.md): the same ops give the same text, in log
-/// order and in shuffled orders, on both sides.
+/// web/replica.js, the browser's copy of the engine, against the Swift engine in Node
+/// (Tests/Node/crosscheck.mjs, docs/web.md): the same ops give the same text, blocks,
+/// formatting and comments, in log order and in shuffled orders, on both sides.
 @Suite struct JavaScriptEngineTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Writes the ops and the text they should give, runs the cross-check; its output.
     static func crossCheck(_ ops: [Op], text: String, shuffles: Int) throws -> (Int32, String) {
+        try crossCheck(ops, expected: text, named: "expected.txt", shuffles: shuffles)
+    }
+
+    /// The same for a rich document: what `richForm` says of it is what JavaScript must give.
+    static func crossCheck(_ ops: [Op], document: Document, shuffles: Int) throws -> (Int32, String) {
+        try crossCheck(ops, expected: richForm(document), named: "expected.json", shuffles: shuffles)
+    }
+
+    private static func crossCheck(_ ops: [Op], expected: String, named name: String, shuffles: Int) throws -> (Int32, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("js-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let opsFile = folder.appendingPathComponent("ops.jsonl")
-        let textFile = folder.appendingPathComponent("expected.txt")
+        let expectedFile = folder.appendingPathComponent(name)
         try ops.map { OpJSON.line($0) + "\n" }.joined().write(to: opsFile, atomically: true, encoding: .utf8)
-        try text.write(to: textFile, atomically: true, encoding: .utf8)
-        return try node([opsFile.path, textFile.path, "\(shuffles)"])
+        try expected.write(to: expectedFile, atomically: true, encoding: .utf8)
+        return try node([opsFile.path, expectedFile.path, "\(shuffles)"])
+    }
+
+    /// A rich document as `Replica` shows it in JavaScript: `{text, blocks, threads}`, its
+    /// plain text, `blockContents` and `commentThreads`.
+    static func richForm(_ document: Document) throws -> String {
+        func value(_ value: AttributeValue) -> Any {
+            switch value {
+            case .null: NSNull()
+            case .bool(let bool): bool
+            case .int(let int): int
+            case .string(let string): string
+            }
+        }
+        func attributes(_ attributes: [String: AttributeValue]) -> [String: Any] { attributes.mapValues(value) }
+        func thread(_ comment: CommentThread) -> [String: Any] {
+            [
+                "id": comment.id.description, "author": comment.author, "text": comment.text, "resolved": comment.resolved,
+                "timestamp": ["wall": comment.timestamp.wall, "logical": comment.timestamp.logical],
+                "range": comment.range.map { ["index": $0.lowerBound, "length": $0.count] } ?? NSNull(),
+                "orphaned": comment.isOrphaned, "replies": comment.replies.map(thread),
+            ]
+        }
+        let blocks: [[String: Any]] = document.blockContents.map { block in
+            [
+                "id": block.id?.description ?? NSNull(), "attributes": attributes(block.attributes),
+                "runs": block.runs.map { ["text": $0.text, "marks": attributes($0.attributes), "comments": $0.comments.map(\.description)] },
+            ]
+        }
+        let form: [String: Any] = ["text": document.text, "blocks": blocks, "threads": document.commentThreads.map(thread)]
+        return String(decoding: try JSONSerialization.data(withJSONObject: form, options: [.sortedKeys]), as: UTF8.self)
     }
 
     /// Runs Tests/Node/crosscheck.mjs with these arguments: its exit status and output.
@@ -71,6 +110,23 @@ import Testing
                 // The JavaScript side in log order and three shuffled orders of its own.
                 let (status, printed) = try Self.crossCheck(ops, text: trace.endContent, shuffles: 3)
                 #expect(status == 0, "seed \(seed): \(printed)")
+            } catch {
+                Issue.record("seed \(seed): \(error)")
+            }
+        }
+    }
+
+    /// Random concurrent rich histories (every op type: formatting, comments and their
+    /// threads, block splits, types, deletes and moves), their ops shuffled: JavaScript
+    /// gives the Swift engine's text, blocks, formatting and comment threads.
+    @Test func richConcurrentHistoriesGiveTheSameDocumentInJavaScript() async throws {
+        await propertyCheck(count: 25, input: Gen.int(in: 2...4), Gen.int(in: 1...60), Gen.int(in: 0...Int(Int32.max))) { replicaCount, editCount, seed in
+            do {
+                var random = SplitMix(seed: UInt64(seed))
+                let edits = (0..<editCount).map { _ in RandomEdit.random(kinds: Array(0...10), using: &random) }
+                let document = RandomEdit.replicas(count: replicaCount, making: edits, seed: seed)[0]
+                let (status, printed) = try Self.crossCheck(document.history, document: document, shuffles: 3)
+                #expect(status == 0, "seed \(seed), \(replicaCount) replicas, \(editCount) edits: \(printed)")
             } catch {
                 Issue.record("seed \(seed): \(error)")
             }

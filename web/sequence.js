@@ -1,38 +1,32 @@
-// The text of a collab document in JavaScript: the FugueMax sequence of the Swift engine
-// (docs/engine.md), so that a browser can apply the server's `ops` and make its own. Only
-// text_insert and text_delete so far; docs/web.md says what is still to port. Checked
-// against the Swift engine in Node (Tests/Node/crosscheck.mjs): shared traces to the same
-// text, and random concurrent histories applied in different orders.
+// The sequence of a collab document in JavaScript: FugueMax, as the Swift engine's
+// (docs/engine.md), over every character ever inserted: text, block markers and the hidden
+// slots of block moves, deleted ones kept. replica.js applies ops through it.
 //
 // Characters are kept in runs, in document order: one insert's consecutive characters,
-// all shown or all deleted. A run starting inside its insert has as left origin the
-// character before it in that insert; its right origin is the insert's. Runs sit in
-// blocks of at most `blockSize`, each knowing how many characters it holds, so that a
-// position is found by skipping blocks, from where the last one was found (edits cluster);
-// each insert knows its runs, so that an id is.
+// all shown or all deleted, of one kind ("text", "marker" or "slot"). A run starting
+// inside its insert has as left origin the character before it in that insert; its right
+// origin is the insert's. Runs sit in chunks of at most `chunkSize`, each knowing how many
+// characters it holds, so that a position is found by skipping chunks, from where the
+// last one was found (edits cluster); each insert knows its runs, so that an id is.
 
-const blockSize = 64;
+const chunkSize = 64;
 
-export class TextDocument {
+export class Sequence {
   constructor() {
-    /** Blocks of runs, in document order: { runs, chars, shown }. */
-    this.blocks = [{ runs: [], chars: 0, shown: 0, index: 0 }];
-    /** A block and the characters (all, and shown) in the blocks before it. */
+    /** Chunks of runs, in document order: { runs, chars, shown, index }. */
+    this.chunks = [{ runs: [], chars: 0, shown: 0, index: 0 }];
+    /** A chunk and the characters (all, and shown) in the chunks before it. */
     this.finger = { b: 0, chars: 0, shown: 0 };
     this.totalChars = 0;
     this.totalShown = 0;
     /** Per client, its inserts in seq order: { starts: [seq], runs: [[run]] }. */
     this.inserts = new Map();
-    /** Per client: its ids applied so far (the next seq expected). */
-    this.next = new Map();
-    /** Ops waiting for what they depend on. */
-    this.pending = [];
   }
 
   /** The text shown. */
   get text() {
     const parts = [];
-    for (const block of this.blocks) for (const run of block.runs) if (!run.deleted) parts.push(String.fromCodePoint(...run.chars));
+    for (const chunk of this.chunks) for (const run of chunk.runs) if (!run.deleted) parts.push(String.fromCodePoint(...run.chars));
     return parts.join("");
   }
 
@@ -46,46 +40,42 @@ export class TextDocument {
     return this.totalChars;
   }
 
-  /** Counts characters added to a block (negative: removed), shown or not. */
-  grow(block, chars, shown) {
-    block.chars += chars;
-    block.shown += shown;
+  /** Counts characters added to a chunk (negative: removed), shown or not. */
+  grow(chunk, chars, shown) {
+    chunk.chars += chars;
+    chunk.shown += shown;
     this.totalChars += chars;
     this.totalShown += shown;
-    if (block.index < this.finger.b) {
+    if (chunk.index < this.finger.b) {
       this.finger.chars += chars;
       this.finger.shown += shown;
     }
   }
 
-  /** Moves the finger to block `b`. */
+  /** Moves the finger to chunk `b`. */
   point(b) {
     const finger = this.finger;
     while (finger.b < b) {
-      finger.chars += this.blocks[finger.b].chars;
-      finger.shown += this.blocks[finger.b].shown;
+      finger.chars += this.chunks[finger.b].chars;
+      finger.shown += this.chunks[finger.b].shown;
       finger.b++;
     }
     while (finger.b > b) {
       finger.b--;
-      finger.chars -= this.blocks[finger.b].chars;
-      finger.shown -= this.blocks[finger.b].shown;
+      finger.chars -= this.chunks[finger.b].chars;
+      finger.shown -= this.chunks[finger.b].shown;
     }
   }
 
-  /** Moves the finger to the block holding character `position` (all characters, or
-   *  only shown ones): the last block when it is the end. */
+  /** Moves the finger to the chunk holding character `position` (all characters, or
+   *  only shown ones): the last chunk when it is the end. */
   pointAt(position, shown) {
     const finger = this.finger;
-    const count = (block) => (shown ? block.shown : block.chars);
+    const count = (chunk) => (shown ? chunk.shown : chunk.chars);
     const before = () => (shown ? finger.shown : finger.chars);
     while (position < before() && finger.b > 0) this.point(finger.b - 1);
-    while (position >= before() + count(this.blocks[finger.b]) && finger.b < this.blocks.length - 1) this.point(finger.b + 1);
+    while (position >= before() + count(this.chunks[finger.b]) && finger.b < this.chunks.length - 1) this.point(finger.b + 1);
     return finger.b;
-  }
-
-  isSeen(id) {
-    return id === null || id.seq < (this.next.get(id.client) ?? 0);
   }
 
   /** The run holding `id`, or null. */
@@ -117,21 +107,21 @@ export class TextDocument {
   }
 
   positionOfRun(run) {
-    this.point(run.block.index);
+    this.point(run.chunk.index);
     let position = this.finger.chars;
-    for (const other of run.block.runs) {
+    for (const other of run.chunk.runs) {
       if (other === run) return position;
       position += other.chars.length;
     }
-    throw new Error("a run outside its block");
+    throw new Error("a run outside its chunk");
   }
 
-  /** Where character position `position` is: block index, run index, offset. */
+  /** Where character position `position` is: chunk index, run index, offset. */
   cursor(position) {
     if (position >= this.totalChars) return null;
     const b = this.pointAt(position, false);
     position -= this.finger.chars;
-    const runs = this.blocks[b].runs;
+    const runs = this.chunks[b].runs;
     for (let r = 0; r < runs.length; r++) {
       const length = runs[r].chars.length;
       if (position < length) return { b, r, offset: position };
@@ -145,84 +135,38 @@ export class TextDocument {
     const tail = {
       client: run.client, seq: run.seq + offset, chars: run.chars.slice(offset),
       origin: { client: run.client, seq: run.seq + offset - 1 }, rightOrigin: run.rightOrigin, deleted: run.deleted,
-      block: run.block, insert: run.insert,
+      kind: run.kind, chunk: run.chunk, insert: run.insert,
     };
     run.chars = run.chars.slice(0, offset);
-    run.block.runs.splice(run.block.runs.indexOf(run) + 1, 0, tail);
+    run.chunk.runs.splice(run.chunk.runs.indexOf(run) + 1, 0, tail);
     run.insert.splice(run.insert.indexOf(run) + 1, 0, tail);
-    this.rebalance(run.block);
+    this.rebalance(run.chunk);
     return tail;
   }
 
-  /** Splits a block grown past twice `blockSize` in two. */
-  rebalance(block) {
-    if (block.runs.length <= 2 * blockSize) return;
-    const moved = block.runs.splice(blockSize);
-    const sibling = { runs: moved, chars: 0, shown: 0, index: block.index + 1 };
+  /** Splits a chunk grown past twice `chunkSize` in two. */
+  rebalance(chunk) {
+    if (chunk.runs.length <= 2 * chunkSize) return;
+    const moved = chunk.runs.splice(chunkSize);
+    const sibling = { runs: moved, chars: 0, shown: 0, index: chunk.index + 1 };
     for (const run of moved) {
-      run.block = sibling;
+      run.chunk = sibling;
       sibling.chars += run.chars.length;
       if (!run.deleted) sibling.shown += run.chars.length;
     }
-    // Characters move from one block to the next: the finger's counts stand, unless it is
-    // on the block itself, whose count falls.
-    block.chars -= sibling.chars;
-    block.shown -= sibling.shown;
-    this.blocks.splice(block.index + 1, 0, sibling);
-    for (let b = block.index + 2; b < this.blocks.length; b++) this.blocks[b].index = b;
-    if (this.finger.b > block.index) this.finger.b++;
-  }
-
-  /** Applies an op in collab's JSON form (docs/ops.md), or keeps it until what it
-   *  depends on has come. Duplicates are ignored. */
-  apply(op) {
-    if (this.tryApply(op) === "pending") {
-      this.pending.push(op);
-      return;
-    }
-    // What was waiting may be ready now; again until nothing more is.
-    let progress = this.pending.length > 0;
-    while (progress) {
-      progress = false;
-      const waiting = this.pending;
-      this.pending = [];
-      for (const other of waiting) {
-        if (this.tryApply(other) === "pending") this.pending.push(other);
-        else progress = true;
-      }
-    }
-  }
-
-  tryApply(op) {
-    const client = op.id.clientId;
-    const next = this.next.get(client) ?? 0;
-    const span = op.type === "text_insert" ? [...op.payload.text].length : op.payload.targets.reduce((n, t) => n + t.len, 0);
-    if (op.id.seq + span <= next) return "duplicate";
-    if (op.id.seq !== next) return "pending";
-    if (op.type === "text_insert") {
-      const after = op.payload.after && { client: op.payload.after.clientId, seq: op.payload.after.seq };
-      const before = op.payload.before && { client: op.payload.before.clientId, seq: op.payload.before.seq };
-      if (!this.isSeen(after) || !this.isSeen(before)) return "pending";
-      this.integrate({ client, seq: op.id.seq }, [...op.payload.text].map((c) => c.codePointAt(0)), after, before);
-    } else if (op.type === "text_delete") {
-      for (const target of op.payload.targets) {
-        const low = target.backward ? target.seq - target.len + 1 : target.seq;
-        if (!this.isSeen({ client: target.clientId, seq: low + target.len - 1 })) return "pending";
-      }
-      for (const target of op.payload.targets) {
-        const low = target.backward ? target.seq - target.len + 1 : target.seq;
-        this.markDeleted(target.clientId, low, target.len);
-      }
-    } else {
-      throw new Error(`op type ${op.type} is not ported yet`);
-    }
-    this.next.set(client, op.id.seq + span);
-    return "applied";
+    // Characters move from one chunk to the next: the finger's counts stand, unless it is
+    // on the chunk itself, whose count falls.
+    chunk.chars -= sibling.chars;
+    chunk.shown -= sibling.shown;
+    this.chunks.splice(chunk.index + 1, 0, sibling);
+    for (let b = chunk.index + 2; b < this.chunks.length; b++) this.chunks[b].index = b;
+    if (this.finger.b > chunk.index) this.finger.b++;
   }
 
   /** FugueMax (YjsMod) integration, as the Swift engine's `integrateInsert`: scan the
-   *  characters between the origins and stop where the new run sorts. */
-  integrate(id, chars, after, before) {
+   *  characters between the origins and stop where the new run sorts. `kind` is "text",
+   *  or "marker" or "slot" for the one character of a block insert or move. */
+  integrate(id, chars, after, before, kind = "text") {
     const total = this.total;
     const leftPosition = this.position(after, -1);
     const rightPosition = this.position(before, total);
@@ -233,7 +177,7 @@ export class TextDocument {
     while (true) {
       if (!scanning) destination = i;
       if (i === rightPosition || i === total) break;
-      const run = this.blocks[at.b].runs[at.r];
+      const run = this.chunks[at.b].runs[at.r];
       const offset = at.offset;
       // Inside a run, a character's left origin is the one before it.
       const otherLeft = offset > 0 ? i - 1 : this.position(run.origin, -1);
@@ -253,56 +197,56 @@ export class TextDocument {
       i += step;
       if (step === run.chars.length - offset) {
         at = { b: at.b, r: at.r + 1, offset: 0 };
-        while (at.b < this.blocks.length && at.r >= this.blocks[at.b].runs.length) at = { b: at.b + 1, r: 0, offset: 0 };
+        while (at.b < this.chunks.length && at.r >= this.chunks[at.b].runs.length) at = { b: at.b + 1, r: 0, offset: 0 };
       } else {
         at = { b: at.b, r: at.r, offset: offset + step };
       }
     }
     // Typing on at the end of one's own run, towards the same right origin: the run grows
     // (what a separate run would mean, in fewer runs).
-    if (after !== null && destination === leftPosition + 1) {
+    if (after !== null && destination === leftPosition + 1 && kind === "text") {
       const run = this.runOf(after);
-      if (run.client === id.client && run.seq + run.chars.length === id.seq && after.seq === id.seq - 1 && !run.deleted
+      if (run.kind === "text" && run.client === id.client && run.seq + run.chars.length === id.seq && after.seq === id.seq - 1 && !run.deleted
         && (run.rightOrigin === null ? before === null : before !== null && run.rightOrigin.client === before.client && run.rightOrigin.seq === before.seq)) {
         run.chars.push(...chars);
-        this.grow(run.block, chars.length, chars.length);
+        this.grow(run.chunk, chars.length, chars.length);
         const own = this.inserts.get(id.client);
         own.starts.push(id.seq);
         own.runs.push(run.insert);
         return;
       }
     }
-    this.insertRun({ client: id.client, seq: id.seq, chars, origin: after, rightOrigin: before, deleted: false }, destination);
+    this.insertRun({ client: id.client, seq: id.seq, chars, origin: after, rightOrigin: before, deleted: false, kind }, destination);
   }
 
   /** Puts a new run at character position `position`, splitting the run there. */
   insertRun(run, position) {
-    let block;
+    let chunk;
     let index;
     const at = position < this.total ? this.cursor(position) : null;
     if (at === null) {
-      block = this.blocks[this.blocks.length - 1];
-      index = block.runs.length;
+      chunk = this.chunks[this.chunks.length - 1];
+      index = chunk.runs.length;
     } else {
-      block = this.blocks[at.b];
+      chunk = this.chunks[at.b];
       index = at.r;
       if (at.offset > 0) {
-        // The run's second half starts at the position now (perhaps in a new block).
-        this.split(block.runs[at.r], at.offset);
+        // The run's second half starts at the position now (perhaps in a new chunk).
+        this.split(chunk.runs[at.r], at.offset);
         const cut = this.cursor(position);
-        block = this.blocks[cut.b];
+        chunk = this.chunks[cut.b];
         index = cut.r;
       }
     }
-    run.block = block;
-    block.runs.splice(index, 0, run);
-    this.grow(block, run.chars.length, run.chars.length);
+    run.chunk = chunk;
+    chunk.runs.splice(index, 0, run);
+    this.grow(chunk, run.chars.length, run.chars.length);
     let own = this.inserts.get(run.client);
     if (!own) this.inserts.set(run.client, (own = { starts: [], runs: [] }));
     run.insert = [run];
     own.starts.push(run.seq);
     own.runs.push(run.insert);
-    this.rebalance(block);
+    this.rebalance(chunk);
   }
 
   /** Marks ids `low` to `low + count - 1` of `client` deleted, run by run (they may lie
@@ -316,7 +260,7 @@ export class TextDocument {
       if (here < run.chars.length) this.split(run, here);
       if (!run.deleted) {
         run.deleted = true;
-        this.grow(run.block, 0, -run.chars.length);
+        this.grow(run.chunk, 0, -run.chars.length);
       }
       seq += here;
     }
@@ -328,7 +272,7 @@ export class TextDocument {
     if (position < 0 || position >= this.totalShown) return null;
     const b = this.pointAt(position, true);
     let shown = this.finger.shown;
-    for (const run of this.blocks[b].runs) {
+    for (const run of this.chunks[b].runs) {
       if (run.deleted) continue;
       if (position < shown + run.chars.length) return { client: run.client, seq: run.seq + position - shown };
       shown += run.chars.length;
@@ -340,27 +284,44 @@ export class TextDocument {
   shownBefore(id) {
     const run = this.runOf(id);
     if (run === null) throw new Error(`no character ${id.client}:${id.seq}`);
-    this.point(run.block.index);
+    this.point(run.chunk.index);
     let shown = this.finger.shown;
-    for (const other of run.block.runs) {
+    for (const other of run.chunk.runs) {
       if (other === run) return shown + (run.deleted ? 0 : id.seq - run.seq);
       if (!other.deleted) shown += other.chars.length;
     }
-    throw new Error("a run outside its block");
+    throw new Error("a run outside its chunk");
   }
 
-  /** A local insert of `text` at shown position `position` by `client`: the op made,
-   *  applied. Its origins are those the Swift engine gives: after the shown character
-   *  before the position, before whatever follows that one (deleted characters too). */
-  insert(text, position, client, timestamp) {
-    if (position < 0 || position > this.length) throw new Error(`position ${position} is outside the text (${this.length})`);
+  /** Marks deleted every character at positions `from` to `to` (excluded) among all. */
+  hide(from, to) {
+    let position = from;
+    while (position < to) {
+      const at = this.cursor(position);
+      const run = this.chunks[at.b].runs[at.r];
+      const count = Math.min(run.chars.length - at.offset, to - position);
+      if (!run.deleted) this.markDeleted(run.client, run.seq + at.offset, count);
+      position += count;
+    }
+  }
+
+  /** Calls `body(run)` for every run, in document order. */
+  forEachRun(body) {
+    for (const chunk of this.chunks) for (const run of chunk.runs) body(run);
+  }
+
+  /** The origins of a local insert at shown position `position`, as the Swift engine
+   *  gives them: after the shown character before the position, before whatever follows
+   *  that one (deleted characters too), so that text typed at the end of a block never
+   *  lands among a deleted block's hidden characters. */
+  insertionPoint(position) {
     let after = null;
     let afterPosition = -1;
     if (position > 0) {
       const b = this.pointAt(position - 1, true);
       let shown = this.finger.shown;
       let start = this.finger.chars;
-      for (const run of this.blocks[b].runs) {
+      for (const run of this.chunks[b].runs) {
         if (!run.deleted && position - 1 < shown + run.chars.length) {
           const offset = position - 1 - shown;
           after = { client: run.client, seq: run.seq + offset };
@@ -374,28 +335,19 @@ export class TextDocument {
     let before = null;
     if (afterPosition + 1 < this.total) {
       const at = this.cursor(afterPosition + 1);
-      const run = this.blocks[at.b].runs[at.r];
+      const run = this.chunks[at.b].runs[at.r];
       before = { client: run.client, seq: run.seq + at.offset };
     }
-    const seq = this.next.get(client) ?? 0;
-    const op = {
-      id: { clientId: client, seq }, type: "text_insert", timestamp,
-      payload: { block: null, after: after && { clientId: after.client, seq: after.seq }, before: before && { clientId: before.client, seq: before.seq }, text },
-    };
-    this.apply(op);
-    return op;
+    return { after, before };
   }
 
-  /** A local delete of `count` shown characters from `position`: the op made, applied. */
-  delete(position, count, client, timestamp) {
-    if (count <= 0 || position < 0 || position + count > this.length) {
-      throw new Error(`no ${count} characters at ${position} (${this.length} shown)`);
-    }
+  /** The delete targets (docs/ops.md) of `count` shown characters from `position`. */
+  targets(position, count) {
     const targets = [];
     const first = this.pointAt(position, true);
     let shown = this.finger.shown;
-    for (let b = first; b < this.blocks.length && shown < position + count; b++) {
-      for (const run of this.blocks[b].runs) {
+    for (let b = first; b < this.chunks.length && shown < position + count; b++) {
+      for (const run of this.chunks[b].runs) {
         if (run.deleted) continue;
         const from = Math.max(position, shown);
         const to = Math.min(position + count, shown + run.chars.length);
@@ -408,8 +360,6 @@ export class TextDocument {
         shown += run.chars.length;
       }
     }
-    const op = { id: { clientId: client, seq: this.next.get(client) ?? 0 }, type: "text_delete", timestamp, payload: { targets } };
-    this.apply(op);
-    return op;
+    return targets;
   }
 }
