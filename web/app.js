@@ -3,7 +3,7 @@
 // server or the user goes into the page as text, never as markup; the one exception is a
 // document's HTML, which the server renders and escapes (RichTextRendering.html).
 
-import { Editor } from "/assets/editor.js";
+import { Editor } from "./editor.js";
 
 const tokenKey = "collab.token";
 const main = document.getElementById("main");
@@ -77,24 +77,33 @@ async function listDocuments() {
   show(element("h1", {}, "Documents"), list);
 }
 
-/// A document: live in the editor (read-only below editor level), or, when it holds rich
-/// text the editor cannot show yet, as the server renders it.
+/// A document in the editor: editable for editors and owners, commentable for
+/// commenters, read-only for viewers. Should the page's replica refuse an op (a server
+/// newer than this page), the server's rendering is shown instead, read-only.
 async function showDocument(id) {
   const { user, level, html } = await api("/api/v2/documents/" + pathOf(id));
   document.getElementById("who").textContent = `${user} · ${level}`;
   const state = element("span", { class: "state", id: "state" }, "connecting");
+  const people = element("ul", { class: "people", id: "people", "aria-label": "Who is here" });
   const problem = element("p", { class: "error", hidden: "" });
-  const surface = element("div", { class: "editor", id: "editor", spellcheck: "false" });
-  show(element("h1", {}, id, " ", state), problem, surface);
-  new Editor(surface, {
-    docId: id, token: token(), user, editable: level === "editor" || level === "owner",
-    onState: (now) => { state.textContent = now; state.dataset.state = now; },
-    onError: (message) => { problem.hidden = false; problem.textContent = message; },
-    onUnsupported: () => {
-      const article = element("article", { class: "document" });
-      // Rendered and escaped by the server; links limited to safe schemes there.
-      article.innerHTML = html;
-      show(element("h1", {}, id), element("p", { class: "notice" }, "Rich text is shown read-only here for now."), article);
+  const root = element("div", { class: "workspace" });
+  show(element("div", { class: "title" }, element("h1", {}, id, " ", state), people), problem, root);
+  new Editor(root, {
+    docId: id, token: token(), user, level,
+    handlers: {
+      onState: (now) => { state.textContent = now; state.dataset.state = now; },
+      onError: (message) => { problem.hidden = false; problem.textContent = message; },
+      onPeople: (list) => people.replaceChildren(...list.map((person) => {
+        const chip = element("li", {}, person.name);
+        chip.style.borderColor = person.color;
+        return chip;
+      })),
+      onFatal: (message) => {
+        const article = element("article", { class: "document" });
+        // Rendered and escaped by the server; links limited to safe schemes there.
+        article.innerHTML = html;
+        show(element("h1", {}, id), element("p", { class: "error" }, `This page cannot follow the document: ${message}. It is shown read-only as the server renders it.`), article);
+      },
     },
   });
 }

@@ -1,189 +1,423 @@
-// The editor of /d/DOC (docs/web.md): a contenteditable element over a replica of the
-// document's text (engine.js), kept in step with the server over the WebSocket of
-// docs/protocol.md: `join` and `sync_response` to catch up, `ops` both ways, `ack` for
-// what is durable. Typing goes into the replica at once and is sent when connected;
-// offline, it waits and is sent after the next catch-up. Plain text so far.
+// The editor of /d/DOC (docs/web.md): a contenteditable element over the page's replica
+// of the document (replica.js), kept in step with the server (connection.js). Every edit
+// is made on the replica, as ops, and the element shows the replica again (view.js): the
+// browser's own editing never changes the DOM. Others' carets and who is here come from
+// presence (carets.js); comments are highlighted in the text and listed beside it
+// (comments.js).
 
-import { TextDocument } from "/assets/engine.js";
+import { RemoteCarets, colorOf } from "./carets.js";
+import { CommentsPanel } from "./comments.js";
+import { DocumentConnection } from "./connection.js";
+import { Replica } from "./replica.js";
+import { DocumentView, isSafeHref } from "./view.js";
+
+const levels = ["viewer", "commenter", "editor", "owner"];
+
+/** Keyboard shortcuts (with Ctrl, or ⌘ on a Mac): marks, then block types. */
+const markKeys = { b: "bold", i: "italic", u: "underline", e: "code" };
+const blockKeys = {
+  "Alt+0": { type: "paragraph" }, "Alt+1": { type: "heading", level: 1 }, "Alt+2": { type: "heading", level: 2 },
+  "Alt+3": { type: "heading", level: 3 }, "Shift+7": { type: "list_item", list: "ordered" },
+  "Shift+8": { type: "list_item", list: "bullet" }, "Shift+9": { type: "quote" }, "Alt+c": { type: "code" },
+};
 
 export class Editor {
-  /** `onState` hears "connecting", "syncing", "connected" and "offline". */
-  /** `onUnsupported` hears that the document holds ops this editor cannot show yet. */
-  constructor(element, { docId, token, user, editable, onState, onError, onUnsupported }) {
-    this.element = element;
+  /** Builds the editor in `root`. `level` is the token's on the document; `handlers`:
+   *  onState(state), onError(message), onFatal(message), onPeople(people). */
+  constructor(root, { docId, token, password, user, level, handlers }) {
     this.docId = docId;
-    this.token = token;
-    this.editable = editable;
-    this.onState = onState;
-    this.onError = onError;
-    this.onUnsupported = onUnsupported;
-    this.document = new TextDocument();
+    this.user = user;
+    this.handlers = handlers;
+    this.canEdit = levels.indexOf(level) >= levels.indexOf("editor");
+    this.canComment = levels.indexOf(level) >= levels.indexOf("commenter");
+    this.replica = new Replica();
     // One client id per tab and document, kept across reloads (its ops come back in the
     // catch-up, so its next seq is known again).
     const key = `collab.client.${docId}`;
     this.client = sessionStorage.getItem(key) ?? `${user}/web-${crypto.getRandomValues(new Uint32Array(1))[0].toString(16)}`;
     sessionStorage.setItem(key, this.client);
-    /** Ops made here and not yet acknowledged, in order. */
-    this.unacknowledged = [];
-    /** Caught up once: typing is allowed from then on, connected or not. */
+    this.color = colorOf(user);
+    /** Marks for the next text typed at a caret (Ctrl+B with nothing selected). */
+    this.pendingMarks = {};
+    /** Caught up once: editing is allowed from then on, connected or not. */
     this.synced = false;
-    /** Joined and caught up on the current connection: ops may be sent. */
-    this.live = false;
-    this.retry = 250;
-    element.contentEditable = "false";
-    element.addEventListener("beforeinput", (event) => this.input(event));
-    this.connect();
+    this.lastInput = 0;
+
+    this.build(root);
+    this.view = new DocumentView(this.surface);
+    this.carets = new RemoteCarets(this.overlay, this.surface);
+    this.comments = new CommentsPanel(this.panel, {
+      canComment: this.canComment,
+      onSelect: (range) => this.select(range.index, range.index + range.length, true),
+      onReply: (id, text) => this.commit(this.replica.commentOp("comment_add", id, text, this.client, this.tick())),
+      onResolve: (id, resolved) => this.commit(this.replica.commentOp("comment_resolve", id, resolved, this.client, this.tick())),
+    });
+    this.surface.addEventListener("beforeinput", (event) => this.input(event));
+    this.surface.addEventListener("keydown", (event) => this.key(event));
+    this.surface.addEventListener("compositionend", (event) => this.composed(event));
+    document.addEventListener("selectionchange", () => this.selectionMoved());
+    this.connection = new DocumentConnection({
+      docId, token, password, replica: this.replica,
+      handlers: {
+        onOps: (ops) => this.applyRemote(ops),
+        onCaughtUp: () => this.caughtUp(),
+        onPresence: (message) => {
+          this.carets.update(message);
+          this.showOthers();
+        },
+        onState: handlers.onState,
+        onError: handlers.onError,
+        onFatal: handlers.onFatal,
+      },
+    });
+    this.showOthers();
   }
 
-  connect() {
-    this.onState("connecting");
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws`);
-    this.socket = socket;
-    socket.addEventListener("open", () => {
-      socket.send(JSON.stringify({ type: "auth", token: this.token }));
-      const since = Object.fromEntries(this.document.next);
-      socket.send(JSON.stringify({ type: "join", docId: this.docId, since }));
-      this.onState("syncing");
-    });
-    socket.addEventListener("message", (event) => {
-      try {
-        this.receive(JSON.parse(event.data));
-      } catch (error) {
-        // Rich text the port does not hold yet: stop, and let the page show it otherwise.
-        this.stopped = true;
-        socket.close();
-        this.onUnsupported(error.message);
-      }
-    });
-    socket.addEventListener("close", () => {
-      this.socket = null;
-      this.live = false;
-      if (this.stopped) return;
-      this.onState("offline");
-      setTimeout(() => this.connect(), this.retry);
-      this.retry = Math.min(this.retry * 2, 4000);
-    });
-  }
-
-  receive(message) {
-    if (message.docId !== undefined && message.docId !== this.docId) return;
-    switch (message.type) {
-      case "sync_response":
-      case "ops":
-        this.applyRemote(message.ops);
-        if (message.type === "sync_response" && message.last) {
-          this.synced = true;
-          this.live = true;
-          this.retry = 250;
-          this.element.contentEditable = this.editable ? "plaintext-only" : "false";
-          // What was typed offline (or sent and not acknowledged) goes now.
-          if (this.unacknowledged.length > 0) this.send(this.unacknowledged);
-          this.onState("connected");
-        }
-        break;
-      case "ack": {
-        const done = new Set(message.opIds);
-        this.unacknowledged = this.unacknowledged.filter((op) => !done.has(`${op.id.clientId}:${op.id.seq}`));
-        break;
-      }
-      case "error":
-        this.onError(message.message);
-        break;
+  /** The toolbar, the page with its carets layer, and the comments beside it. */
+  build(root) {
+    const element = (tag, className) => {
+      const node = document.createElement(tag);
+      if (className) node.className = className;
+      return node;
+    };
+    this.toolbar = element("div", "toolbar");
+    this.toolbar.setAttribute("role", "toolbar");
+    const button = (label, title, action, enabled) => {
+      const node = element("button");
+      node.type = "button";
+      node.textContent = label;
+      node.title = title;
+      node.disabled = !enabled;
+      // Pressing a button must not take the selection out of the text.
+      node.addEventListener("mousedown", (event) => event.preventDefault());
+      node.addEventListener("click", action);
+      this.toolbar.append(node);
+      return node;
+    };
+    button("B", "Bold (Ctrl+B)", () => this.toggleMark("bold"), this.canEdit).classList.add("bold");
+    button("I", "Italic (Ctrl+I)", () => this.toggleMark("italic"), this.canEdit).classList.add("italic");
+    button("<>", "Code (Ctrl+E)", () => this.toggleMark("code"), this.canEdit);
+    button("Link", "Link (Ctrl+K)", () => this.link(), this.canEdit);
+    const types = element("select");
+    types.title = "Block type";
+    types.disabled = !this.canEdit;
+    for (const [label, value] of [
+      ["Paragraph", "Alt+0"], ["Heading 1", "Alt+1"], ["Heading 2", "Alt+2"], ["Heading 3", "Alt+3"],
+      ["Bulleted list", "Shift+8"], ["Numbered list", "Shift+7"], ["Quote", "Shift+9"], ["Code", "Alt+c"],
+    ]) {
+      const option = element("option");
+      option.value = value;
+      option.textContent = label;
+      types.append(option);
     }
+    types.addEventListener("change", () => {
+      this.setBlocks(blockKeys[types.value]);
+      this.surface.focus();
+    });
+    this.types = types;
+    this.toolbar.append(types);
+    button("Comment", "Comment on the selection (Ctrl+Alt+M)", () => this.addComment(), this.canComment);
+
+    const page = element("div", "page");
+    const sheet = element("div", "sheet");
+    this.surface = element("div", "editor");
+    this.surface.id = "editor";
+    this.surface.spellcheck = false;
+    this.surface.contentEditable = "false";
+    this.overlay = element("div", "carets");
+    this.overlay.setAttribute("aria-hidden", "true");
+    sheet.append(this.surface, this.overlay);
+    this.panel = element("aside", "comments");
+    page.append(sheet, this.panel);
+    root.replaceChildren(this.toolbar, page);
   }
 
-  send(ops) {
-    if (this.live && this.socket?.readyState === WebSocket.OPEN) {
-      this.socket.send(JSON.stringify({ type: "ops", docId: this.docId, ops }));
+  tick() {
+    return this.replica.tick(Date.now());
+  }
+
+  caughtUp() {
+    if (!this.synced) {
+      this.synced = true;
+      this.surface.contentEditable = this.canEdit ? "true" : "false";
+      this.render();
     }
+    this.sendPresence();
   }
 
-  /** Others' ops into the replica; the caret stays after the character it was after. */
+  /** Others' ops into the replica; the selection stays after the characters it was after. */
   applyRemote(ops) {
     if (ops.length === 0) return;
-    const [start, end] = this.selection();
-    const anchor = start > 0 ? this.document.shownId(start - 1) : null;
-    const width = end - start;
-    for (const op of ops) this.document.apply(op);
+    const selection = this.selection();
+    const ids = selection && [this.replica.caretId(selection.anchor), this.replica.caretId(selection.head)];
+    for (const op of ops) this.replica.apply(op);
+    if (!this.synced) return;
     this.render();
-    if (document.activeElement === this.element) {
-      const at = anchor === null ? 0 : this.document.shownBefore(anchor) + 1;
-      this.select(at, Math.min(at + width, this.document.length));
+    if (ids && document.activeElement === this.surface) {
+      this.selectDirected(this.replica.caretPosition(ids[0]), this.replica.caretPosition(ids[1]));
     }
-  }
-
-  /** An edit typed here: made into ops on the replica, shown, sent. */
-  input(event) {
-    event.preventDefault();
-    if (!this.editable || !this.synced) return;
-    let [start, end] = this.selection();
-    let text = "";
-    switch (event.inputType) {
-      case "insertText":
-      case "insertReplacementText":
-        text = event.data ?? event.dataTransfer?.getData("text/plain") ?? "";
-        break;
-      case "insertParagraph":
-      case "insertLineBreak":
-        text = "\n";
-        break;
-      case "insertFromPaste":
-      case "insertFromDrop":
-        text = event.dataTransfer?.getData("text/plain") ?? "";
-        break;
-      case "deleteContentBackward":
-        if (start === end && start > 0) start -= 1;
-        break;
-      case "deleteContentForward":
-        if (start === end && end < this.document.length) end += 1;
-        break;
-      case "deleteByCut":
-      case "deleteByDrag":
-        break;
-      default:
-        return;
-    }
-    const timestamp = { wall: Date.now(), logical: 0 };
-    const made = [];
-    if (end > start) made.push(this.document.delete(start, end - start, this.client, timestamp));
-    if (text.length > 0) made.push(this.document.insert(text, start, this.client, timestamp));
-    if (made.length === 0) return;
-    this.unacknowledged.push(...made);
-    this.render();
-    const caret = start + [...text].length;
-    this.select(caret, caret);
-    this.send(made);
   }
 
   render() {
-    this.element.textContent = this.document.text;
+    this.view.render(this.replica.blockContents());
+    const threads = this.replica.threads();
+    this.comments.render(threads, this.replica.text);
+    this.view.markResolved(threads);
+    this.carets.render(this.view, this.replica);
+    this.showBlockType();
   }
 
-  /** The selection as code-point offsets into the text (0, 0 when it is elsewhere). */
+  // MARK: The selection, as display positions
+
+  /** { anchor, head, start, end } of the selection in the text, or null when it is elsewhere. */
   selection() {
     const selection = getSelection();
-    if (!selection || selection.rangeCount === 0 || !this.element.contains(selection.anchorNode)) return [0, 0];
-    const range = selection.getRangeAt(0);
-    const offset = (node, at) => {
-      const before = document.createRange();
-      before.selectNodeContents(this.element);
-      before.setEnd(node, at);
-      return [...before.toString()].length;
-    };
-    return [offset(range.startContainer, range.startOffset), offset(range.endContainer, range.endOffset)];
+    if (!selection || selection.rangeCount === 0 || !this.surface.contains(selection.anchorNode)) return null;
+    const anchor = this.view.positionOf(selection.anchorNode, selection.anchorOffset);
+    const head = this.view.positionOf(selection.focusNode, selection.focusOffset);
+    if (anchor === null || head === null) return null;
+    return { anchor, head, start: Math.min(anchor, head), end: Math.max(anchor, head) };
   }
 
-  select(start, end) {
-    const node = this.element.firstChild ?? this.element;
-    const text = node.textContent ?? "";
-    // Code points to UTF-16 units, which the DOM counts.
-    const units = (points) => [...text].slice(0, points).join("").length;
-    const range = document.createRange();
-    range.setStart(node, node === this.element ? 0 : units(start));
-    range.setEnd(node, node === this.element ? 0 : units(end));
+  select(start, end, focus = false) {
+    this.selectDirected(start, end, focus);
+  }
+
+  selectDirected(anchor, head, focus = false) {
+    if (focus) this.surface.focus();
     const selection = getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
+    const [anchorNode, anchorOffset] = this.view.pointAt(anchor);
+    const [headNode, headOffset] = this.view.pointAt(head);
+    selection.setBaseAndExtent(anchorNode, anchorOffset, headNode, headOffset);
+  }
+
+  selectionMoved() {
+    const selection = this.selection();
+    if (!selection) return;
+    this.showBlockType();
+    clearTimeout(this.presenceTimer);
+    // At most 20 a second; the server passes on at most 30.
+    this.presenceTimer = setTimeout(() => this.sendPresence(), 50);
+  }
+
+  sendPresence() {
+    const selection = this.selection();
+    const wire = (id) => (id === null ? null : { clientId: id.client, seq: id.seq });
+    const presence = { name: this.user, color: this.color, typing: Date.now() - this.lastInput < 2000 };
+    if (selection) {
+      presence.cursor = { anchor: wire(this.replica.caretId(selection.anchor)), head: wire(this.replica.caretId(selection.head)) };
+    }
+    this.connection.sendPresence(presence);
+  }
+
+  showOthers() {
+    this.handlers.onPeople([{ name: `${this.user} (you)`, color: this.color }, ...this.carets.people()]);
+  }
+
+  /** The block type selector follows the caret. */
+  showBlockType() {
+    const selection = this.selection();
+    if (!selection) return;
+    const entry = this.view.entryAt(selection.start);
+    if (!entry) return;
+    const attributes = entry.block.attributes;
+    const match = Object.entries(blockKeys).find(([, value]) =>
+      Object.entries(value).every(([key, wanted]) => (attributes[key] ?? (key === "type" ? "paragraph" : undefined)) === wanted));
+    this.types.value = match ? match[0] : "Alt+0";
+  }
+
+  // MARK: Editing
+
+  /** Ops made here: sent, shown, the caret put at `caret` (or the selection kept). */
+  commit(ops, caret) {
+    if (ops.length === 0) return;
+    this.lastInput = Date.now();
+    this.connection.send(ops);
+    const selection = this.selection();
+    this.render();
+    if (caret !== undefined) this.select(caret, caret);
+    else if (selection && document.activeElement === this.surface) this.selectDirected(selection.anchor, selection.head);
+    this.sendPresence();
+  }
+
+  /** The browser's edits, made on the replica instead of the DOM. */
+  input(event) {
+    event.preventDefault();
+    if (!this.canEdit || !this.synced) return;
+    const selection = this.selection();
+    if (!selection) return;
+    let { start, end } = selection;
+    // What the browser would change (a word for Ctrl+Backspace, a spelling correction).
+    const target = event.getTargetRanges?.()[0];
+    if (target) {
+      const from = this.view.positionOf(target.startContainer, target.startOffset);
+      const to = this.view.positionOf(target.endContainer, target.endOffset);
+      if (from !== null && to !== null) [start, end] = [Math.min(from, to), Math.max(from, to)];
+    }
+    const type = event.inputType;
+    if (type === "insertText" || type === "insertReplacementText" || type === "insertFromPaste" || type === "insertFromDrop") {
+      const text = event.data ?? event.dataTransfer?.getData("text/plain") ?? "";
+      this.replace(start, end, text, type !== "insertText");
+    } else if (type === "insertParagraph") {
+      this.split(start, end);
+    } else if (type === "insertLineBreak") {
+      this.replace(start, end, "\n", false);
+    } else if (type.startsWith("delete")) {
+      if (start === end) {
+        if (type.endsWith("Backward")) start = Math.max(0, start - 1);
+        else end = Math.min(this.replica.length, end + 1);
+      }
+      if (end > start) this.commit(this.replica.delete(start, end - start, this.client, this.tick()), start);
+    } else if (type === "formatBold") {
+      this.toggleMark("bold");
+    } else if (type === "formatItalic") {
+      this.toggleMark("italic");
+    } else if (type === "formatUnderline") {
+      this.toggleMark("underline");
+    }
+  }
+
+  /** Text composed with an input method: the browser showed it while composing; it goes
+   *  into the replica once composed, and the replica is shown again. */
+  composed(event) {
+    if (!this.canEdit || !this.synced || !event.data) return this.render();
+    const selection = this.selection();
+    const length = [...event.data].length;
+    const start = Math.max(0, (selection?.start ?? 0) - length);
+    this.render();
+    this.replace(start, start, event.data, false);
+  }
+
+  /** Replaces [start, end) by `text`; pasted lines become blocks. */
+  replace(start, end, text, lines) {
+    const timestamp = this.tick();
+    const ops = end > start ? this.replica.delete(start, end - start, this.client, timestamp) : [];
+    let position = start;
+    const parts = lines ? text.replace(/\r\n?/g, "\n").split("\n") : [text];
+    parts.forEach((part, k) => {
+      if (k > 0) {
+        ops.push(...this.replica.insertBlock(position, { type: "paragraph" }, this.client, timestamp));
+        position += 1;
+      }
+      if (part.length > 0) {
+        ops.push(...this.replica.insert(part, position, this.client, timestamp));
+        const length = [...part].length;
+        for (const [key, value] of Object.entries(this.pendingMarks)) {
+          ops.push(...this.replica.format(position, length, key, value, this.client, timestamp));
+        }
+        position += length;
+      }
+    });
+    this.pendingMarks = {};
+    this.commit(ops, position);
+  }
+
+  /** Enter: a new block after the caret, of the same kind for list items and quotes; an
+   *  empty list item becomes a paragraph instead; in code, a line break. */
+  split(start, end) {
+    const timestamp = this.tick();
+    const ops = end > start ? this.replica.delete(start, end - start, this.client, timestamp) : [];
+    const entry = this.view.entryAt(start);
+    const attributes = entry?.block.attributes ?? {};
+    const type = attributes.type ?? "paragraph";
+    if (type === "code") return this.commit([...ops, ...this.replica.insert("\n", start, this.client, timestamp)], start + 1);
+    if (type === "list_item" && entry.length === 0 && ops.length === 0) {
+      return this.commit(this.replica.setBlock(entry.block.id, "type", "paragraph", this.client, timestamp), start);
+    }
+    const next = type === "list_item" || type === "quote" ? { ...attributes } : { type: "paragraph" };
+    ops.push(...this.replica.insertBlock(start, next, this.client, timestamp));
+    this.commit(ops, start + 1);
+  }
+
+  key(event) {
+    if (!(event.ctrlKey || event.metaKey)) {
+      if (event.key === "Tab" && this.canEdit) this.indent(event);
+      return;
+    }
+    const letter = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    const chord = event.altKey ? `Alt+${letter}` : event.shiftKey ? `Shift+${event.code.replace(/^Digit/, "")}` : letter;
+    if (chord === "Alt+m") {
+      event.preventDefault();
+      return this.addComment();
+    }
+    if (!this.canEdit) return;
+    if (!event.altKey && !event.shiftKey && markKeys[letter]) {
+      event.preventDefault();
+      this.toggleMark(markKeys[letter]);
+    } else if (!event.altKey && event.shiftKey && letter === "x") {
+      event.preventDefault();
+      this.toggleMark("strike");
+    } else if (!event.altKey && !event.shiftKey && letter === "k") {
+      event.preventDefault();
+      this.link();
+    } else if (blockKeys[chord]) {
+      event.preventDefault();
+      this.setBlocks(blockKeys[chord]);
+    } else if (letter === "z" || letter === "y") {
+      // The browser's undo would change the DOM behind the replica's back.
+      event.preventDefault();
+    }
+  }
+
+  /** Tab and Shift+Tab in a list item: one level in, or out. */
+  indent(event) {
+    const selection = this.selection();
+    if (!selection) return;
+    const items = this.view.blocksIn(selection.start, selection.end).filter((entry) => entry.block.attributes.type === "list_item");
+    if (items.length === 0) return;
+    event.preventDefault();
+    const timestamp = this.tick();
+    const ops = items.flatMap((entry) => {
+      const indent = Math.max(0, Math.min(6, (entry.block.attributes.indent ?? 0) + (event.shiftKey ? -1 : 1)));
+      return this.replica.setBlock(entry.block.id, "indent", indent, this.client, timestamp);
+    });
+    this.commit(ops);
+  }
+
+  /** Bold and the like on the selection: off when all of it has it, else on. With
+   *  nothing selected, for the next text typed. */
+  toggleMark(key) {
+    if (!this.canEdit || !this.synced) return;
+    const selection = this.selection();
+    if (!selection) return;
+    if (selection.start === selection.end) {
+      const current = this.pendingMarks[key] ?? this.view.commonMarks(Math.max(0, selection.start - 1), selection.start)[key] ?? null;
+      this.pendingMarks[key] = current ? null : true;
+      return;
+    }
+    const on = this.view.commonMarks(selection.start, selection.end)[key];
+    this.commit(this.replica.format(selection.start, selection.end - selection.start, key, on ? null : true, this.client, this.tick()));
+  }
+
+  /** A link on the selection (an empty address takes it off); only http, https, mailto
+   *  and relative addresses. */
+  link() {
+    const selection = this.selection();
+    if (!selection || selection.start === selection.end) return this.handlers.onError("Select the text to link first.");
+    const current = this.view.commonMarks(selection.start, selection.end).link;
+    const href = prompt("Link to (http, https, mailto or a relative address; empty to remove)", current ?? "https://");
+    if (href === null) return;
+    if (href !== "" && !isSafeHref(href)) return this.handlers.onError(`Not a link this editor makes: ${href}`);
+    this.commit(this.replica.format(selection.start, selection.end - selection.start, "link", href === "" ? null : href, this.client, this.tick()));
+  }
+
+  /** Sets the type (and its attributes) of every block the selection touches. */
+  setBlocks(attributes) {
+    if (!this.canEdit || !this.synced) return;
+    const selection = this.selection() ?? { start: 0, end: 0 };
+    const timestamp = this.tick();
+    const ops = this.view.blocksIn(selection.start, selection.end).flatMap((entry) =>
+      Object.entries(attributes).flatMap(([key, value]) =>
+        entry.block.attributes[key] === value ? [] : this.replica.setBlock(entry.block.id, key, value, this.client, timestamp)));
+    this.commit(ops);
+  }
+
+  addComment() {
+    if (!this.canComment || !this.synced) return;
+    const selection = this.selection();
+    if (!selection || selection.start === selection.end) return this.handlers.onError("Select the text to comment on first.");
+    const text = prompt("Comment");
+    if (!text) return;
+    this.commit(this.replica.comment(selection.start, selection.end - selection.start, text, this.client, this.tick()));
   }
 }

@@ -13,7 +13,7 @@ body { margin: 0; font: 16px/1.5 system-ui, sans-serif; }
 header { display: flex; gap: 1rem; align-items: center; padding: .75rem 1.5rem; border-bottom: 1px solid #8884; }
 header .brand { font-weight: 700; text-decoration: none; color: inherit; }
 header #who { margin-left: auto; color: var(--muted); }
-main { max-width: 48rem; margin: 2rem auto; padding: 0 1.5rem; }
+main { max-width: 72rem; margin: 2rem auto; padding: 0 1.5rem; }
 form.sign-in { display: grid; gap: .75rem; }
 form.sign-in textarea { width: 100%; min-height: 6rem; font: 13px/1.4 ui-monospace, monospace; }
 button { font: inherit; padding: .35rem .9rem; border-radius: .4rem; border: 1px solid #8886; background: none; cursor: pointer; }
@@ -26,8 +26,46 @@ ul.documents .level { color: var(--muted); }
 article.document { line-height: 1.6; }
 article.document blockquote { border-left: 3px solid #8886; margin-left: 0; padding-left: 1rem; color: var(--muted); }
 article.document pre { background: #8881; padding: .75rem; overflow-x: auto; }
-.editor { white-space: pre-wrap; min-height: 12rem; padding: .75rem; border: 1px solid #8886; border-radius: .4rem; outline: none; }
-.editor[contenteditable="plaintext-only"]:focus { border-color: var(--accent); }
+.title { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; }
+.title h1 { margin: .5rem 0; }
+ul.people { display: flex; gap: .4rem; list-style: none; margin: 0; padding: 0; font-size: .85rem; }
+ul.people li { border: 2px solid; border-radius: 1rem; padding: 0 .6rem; }
+.toolbar { display: flex; flex-wrap: wrap; gap: .35rem; margin-bottom: .5rem; }
+.toolbar button, .toolbar select { font: inherit; font-size: .9rem; padding: .2rem .6rem; }
+.toolbar .bold { font-weight: 700; }
+.toolbar .italic { font-style: italic; }
+.page { display: grid; grid-template-columns: minmax(0, 1fr) 18rem; gap: 1.5rem; align-items: start; }
+@media (max-width: 50rem) { .page { grid-template-columns: 1fr; } }
+.sheet { position: relative; }
+.editor { white-space: pre-wrap; overflow-wrap: break-word; min-height: 12rem; padding: .75rem 1rem; border: 1px solid #8886; border-radius: .4rem; outline: none; counter-reset: ordered; }
+.editor[contenteditable="true"]:focus { border-color: var(--accent); }
+.editor > * { margin: 0 0 .6rem; }
+.editor > :not(.ordered) { counter-reset: ordered; }
+.editor blockquote { border-left: 3px solid #8886; padding-left: 1rem; color: var(--muted); }
+.editor pre { background: #8881; padding: .5rem .75rem; font: 14px/1.45 ui-monospace, monospace; }
+.editor code { background: #8882; border-radius: .2rem; font: .9em ui-monospace, monospace; }
+.editor .list-item { position: relative; padding-left: 1.5rem; }
+.editor .list-item::before { position: absolute; left: .25rem; content: "•"; }
+.editor .list-item.ordered { counter-increment: ordered; }
+.editor .list-item.ordered::before { content: counter(ordered) "."; left: 0; }
+.editor .indent-1 { margin-left: 1.5rem; } .editor .indent-2 { margin-left: 3rem; } .editor .indent-3 { margin-left: 4.5rem; }
+.editor .indent-4 { margin-left: 6rem; } .editor .indent-5 { margin-left: 7.5rem; } .editor .indent-6 { margin-left: 9rem; }
+.editor mark { background: #ffd54f88; color: inherit; }
+.editor mark.resolved { background: #ffd54f22; }
+.editor a { color: var(--accent); }
+.carets { position: absolute; inset: 0; pointer-events: none; }
+.remote-caret { position: absolute; border-left: 2px solid; }
+.remote-name { position: absolute; bottom: 100%; left: -2px; color: white; font-size: .7rem; line-height: 1.3; padding: 0 .3rem; border-radius: .2rem .2rem .2rem 0; white-space: nowrap; }
+.remote-selection { position: absolute; opacity: .25; }
+aside.comments h2 { font-size: 1rem; margin: 0 0 .5rem; }
+ol.threads { list-style: none; margin: 0; padding: 0; display: grid; gap: .75rem; }
+ol.threads .thread { border: 1px solid #8885; border-radius: .4rem; padding: .5rem .75rem; font-size: .9rem; }
+ol.threads .thread.resolved { opacity: .6; }
+ol.threads blockquote { margin: 0 0 .4rem; padding-left: .5rem; border-left: 3px solid #ffd54f; color: var(--muted); cursor: pointer; }
+ol.threads .comment p { margin: .1rem 0 .4rem; }
+ol.threads time { color: var(--muted); font-size: .8rem; }
+ol.threads form.reply { display: flex; gap: .3rem; margin: .3rem 0; }
+ol.threads form.reply input { flex: 1; min-width: 0; font: inherit; }
 h1 .state { font-size: .8rem; font-weight: 400; color: var(--muted); vertical-align: middle; }
 h1 .state[data-state="offline"] { color: #c0392b; }
 """##### + "\n"
@@ -40,7 +78,7 @@ h1 .state[data-state="offline"] { color: #c0392b; }
 // server or the user goes into the page as text, never as markup; the one exception is a
 // document's HTML, which the server renders and escapes (RichTextRendering.html).
 
-import { Editor } from "/assets/editor.js";
+import { Editor } from "./editor.js";
 
 const tokenKey = "collab.token";
 const main = document.getElementById("main");
@@ -114,24 +152,33 @@ async function listDocuments() {
   show(element("h1", {}, "Documents"), list);
 }
 
-/// A document: live in the editor (read-only below editor level), or, when it holds rich
-/// text the editor cannot show yet, as the server renders it.
+/// A document in the editor: editable for editors and owners, commentable for
+/// commenters, read-only for viewers. Should the page's replica refuse an op (a server
+/// newer than this page), the server's rendering is shown instead, read-only.
 async function showDocument(id) {
   const { user, level, html } = await api("/api/v2/documents/" + pathOf(id));
   document.getElementById("who").textContent = `${user} · ${level}`;
   const state = element("span", { class: "state", id: "state" }, "connecting");
+  const people = element("ul", { class: "people", id: "people", "aria-label": "Who is here" });
   const problem = element("p", { class: "error", hidden: "" });
-  const surface = element("div", { class: "editor", id: "editor", spellcheck: "false" });
-  show(element("h1", {}, id, " ", state), problem, surface);
-  new Editor(surface, {
-    docId: id, token: token(), user, editable: level === "editor" || level === "owner",
-    onState: (now) => { state.textContent = now; state.dataset.state = now; },
-    onError: (message) => { problem.hidden = false; problem.textContent = message; },
-    onUnsupported: () => {
-      const article = element("article", { class: "document" });
-      // Rendered and escaped by the server; links limited to safe schemes there.
-      article.innerHTML = html;
-      show(element("h1", {}, id), element("p", { class: "notice" }, "Rich text is shown read-only here for now."), article);
+  const root = element("div", { class: "workspace" });
+  show(element("div", { class: "title" }, element("h1", {}, id, " ", state), people), problem, root);
+  new Editor(root, {
+    docId: id, token: token(), user, level,
+    handlers: {
+      onState: (now) => { state.textContent = now; state.dataset.state = now; },
+      onError: (message) => { problem.hidden = false; problem.textContent = message; },
+      onPeople: (list) => people.replaceChildren(...list.map((person) => {
+        const chip = element("li", {}, person.name);
+        chip.style.borderColor = person.color;
+        return chip;
+      })),
+      onFatal: (message) => {
+        const article = element("article", { class: "document" });
+        // Rendered and escaped by the server; links limited to safe schemes there.
+        article.innerHTML = html;
+        show(element("h1", {}, id), element("p", { class: "error" }, `This page cannot follow the document: ${message}. It is shown read-only as the server renders it.`), article);
+      },
     },
   });
 }
@@ -164,72 +211,264 @@ window.addEventListener("popstate", route);
 route();
 """##### + "\n"
         ),
-        "editor.js": (
+        "carets.js": (
             "text/javascript; charset=utf-8",
             #####"""
-// The editor of /d/DOC (docs/web.md): a contenteditable element over a replica of the
-// document's text (engine.js), kept in step with the server over the WebSocket of
-// docs/protocol.md: `join` and `sync_response` to catch up, `ops` both ways, `ack` for
-// what is durable. Typing goes into the replica at once and is sent when connected;
-// offline, it waits and is sent after the next catch-up. Plain text so far.
+// Who else has the document open, and where their carets and selections are: from the
+// server's `presence` messages (docs/protocol.md), drawn over the text in their colours
+// with their names.
 
-import { TextDocument } from "/assets/engine.js";
+const palette = ["#e91e63", "#00897b", "#3949ab", "#f4511e", "#8e24aa", "#43a047", "#1e88e5", "#c0ca33"];
 
-export class Editor {
-  /** `onState` hears "connecting", "syncing", "connected" and "offline". */
-  /** `onUnsupported` hears that the document holds ops this editor cannot show yet. */
-  constructor(element, { docId, token, user, editable, onState, onError, onUnsupported }) {
+/** A colour for a name, the same on every page. */
+export function colorOf(name) {
+  let hash = 0;
+  for (const character of name) hash = (hash * 31 + character.codePointAt(0)) >>> 0;
+  return palette[hash % palette.length];
+}
+
+const fromWire = (id) => (id === null || id === undefined ? null : { client: id.clientId, seq: id.seq });
+
+export class RemoteCarets {
+  /** Draws into `layer`, which lies over `surface` (the text). */
+  constructor(layer, surface) {
+    this.layer = layer;
+    this.surface = surface;
+    /** By session: { user, name, color, cursor: { anchor, head } | null }. */
+    this.sessions = new Map();
+    this.lastDrawn = null;
+  }
+
+  /** A `presence` message: joined, update or left. */
+  update(message) {
+    if (message.state === "left") {
+      this.sessions.delete(message.session);
+    } else {
+      const known = this.sessions.get(message.session) ?? { user: message.user, name: null, color: null, cursor: null };
+      if (message.name) known.name = message.name;
+      if (message.color && /^#[0-9a-fA-F]{6}$/.test(message.color)) known.color = message.color;
+      if (message.cursor) known.cursor = { anchor: fromWire(message.cursor.anchor), head: fromWire(message.cursor.head) };
+      this.sessions.set(message.session, known);
+    }
+    if (this.lastDrawn) this.render(...this.lastDrawn);
+  }
+
+  /** The others here: { name, color }, one per session. */
+  people() {
+    return [...this.sessions.values()].map((session) => ({ name: this.label(session), color: this.colorOf(session) }));
+  }
+
+  label(session) {
+    // A link share's holders are all "anyone": the name they give says who.
+    return session.name && session.name !== session.user ? `${session.name} (${session.user})` : session.user;
+  }
+
+  colorOf(session) {
+    return session.color ?? colorOf(session.user);
+  }
+
+  /** Draws every caret and selection where it is in `view` now. */
+  render(view, replica) {
+    this.lastDrawn = [view, replica];
+    const origin = this.layer.getBoundingClientRect();
+    const drawn = [];
+    for (const session of this.sessions.values()) {
+      if (!session.cursor || view.entries.length === 0) continue;
+      const color = this.colorOf(session);
+      const anchor = replica.caretPosition(session.cursor.anchor);
+      const head = replica.caretPosition(session.cursor.head);
+      const range = document.createRange();
+      const [startNode, startOffset] = view.pointAt(Math.min(anchor, head));
+      const [endNode, endOffset] = view.pointAt(Math.max(anchor, head));
+      range.setStart(startNode, startOffset);
+      range.setEnd(endNode, endOffset);
+      if (anchor !== head) {
+        for (const rect of range.getClientRects()) {
+          const box = document.createElement("div");
+          box.className = "remote-selection";
+          place(box, rect, origin);
+          box.style.backgroundColor = color;
+          drawn.push(box);
+        }
+      }
+      const caret = document.createRange();
+      const [node, offset] = view.pointAt(head);
+      caret.setStart(node, offset);
+      caret.collapse(true);
+      // An empty block has no text to measure: its element's box stands in.
+      let rect = caret.getClientRects()[0] ?? caret.getBoundingClientRect();
+      if (rect.height === 0) rect = (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement).getBoundingClientRect();
+      const mark = document.createElement("div");
+      mark.className = "remote-caret";
+      mark.dataset.user = session.user;
+      place(mark, { left: rect.left, top: rect.top, width: 0, height: rect.height }, origin);
+      mark.style.borderColor = color;
+      const name = document.createElement("span");
+      name.className = "remote-name";
+      name.textContent = this.label(session);
+      name.style.backgroundColor = color;
+      mark.append(name);
+      drawn.push(mark);
+    }
+    this.layer.replaceChildren(...drawn);
+  }
+}
+
+/** Puts an element of the layer over a rectangle of the viewport. */
+function place(element, rect, origin) {
+  element.style.left = `${rect.left - origin.left}px`;
+  element.style.top = `${rect.top - origin.top}px`;
+  element.style.width = `${rect.width}px`;
+  element.style.height = `${rect.height}px`;
+}
+"""##### + "\n"
+        ),
+        "comments.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// The comment threads beside the text: each with the text it is on, its comment and
+// replies, and for commenters and up a reply box and Resolve (or Reopen). Threads come
+// from Replica.threads(); what is typed into a reply box survives others' edits.
+
+export class CommentsPanel {
+  /** `handlers`: canComment, onSelect(range), onReply(id, text), onResolve(id, resolved). */
+  constructor(element, handlers) {
     this.element = element;
+    this.handlers = handlers;
+    this.signature = null;
+    /** Reply boxes by thread, kept across renders. */
+    this.boxes = new Map();
+  }
+
+  render(threads, text) {
+    const signature = JSON.stringify([threads, text.length]);
+    if (signature === this.signature) return;
+    this.signature = signature;
+    const points = [...text];
+    const heading = document.createElement("h2");
+    heading.textContent = threads.length === 0 ? "No comments" : `Comments (${threads.length})`;
+    const list = document.createElement("ol");
+    list.className = "threads";
+    for (const thread of threads) list.append(this.thread(thread, points));
+    for (const id of this.boxes.keys()) if (!threads.some((thread) => thread.id === id)) this.boxes.delete(id);
+    this.element.replaceChildren(heading, list);
+  }
+
+  thread(thread, points) {
+    const item = document.createElement("li");
+    item.className = thread.resolved ? "thread resolved" : "thread";
+    item.dataset.thread = thread.id;
+    const quote = document.createElement("blockquote");
+    const quoted = points.slice(thread.range.index, thread.range.index + thread.range.length).join("");
+    quote.textContent = thread.orphaned ? "(the text was deleted)" : quoted.length > 80 ? `${quoted.slice(0, 80)}…` : quoted;
+    if (!thread.orphaned) quote.addEventListener("click", () => this.handlers.onSelect(thread.range));
+    item.append(quote, comment(thread));
+    for (const reply of thread.replies) item.append(comment(reply));
+    if (this.handlers.canComment) {
+      let box = this.boxes.get(thread.id);
+      if (!box) {
+        box = document.createElement("form");
+        box.className = "reply";
+        const field = document.createElement("input");
+        field.name = "reply";
+        field.placeholder = "Reply";
+        field.autocomplete = "off";
+        const send = document.createElement("button");
+        send.type = "submit";
+        send.textContent = "Reply";
+        box.append(field, send);
+        box.addEventListener("submit", (event) => {
+          event.preventDefault();
+          if (field.value.trim() === "") return;
+          this.handlers.onReply(thread.id, field.value);
+          field.value = "";
+        });
+        this.boxes.set(thread.id, box);
+      }
+      const resolve = document.createElement("button");
+      resolve.type = "button";
+      resolve.className = "resolve";
+      resolve.textContent = thread.resolved ? "Reopen" : "Resolve";
+      resolve.addEventListener("click", () => this.handlers.onResolve(thread.id, !thread.resolved));
+      item.append(box, resolve);
+    }
+    return item;
+  }
+}
+
+/** One comment: who, when, what. */
+function comment(entry) {
+  const block = document.createElement("div");
+  block.className = "comment";
+  const author = document.createElement("strong");
+  // The user: a client id is the user, then perhaps "/" and a device.
+  author.textContent = entry.author.split("/")[0];
+  author.title = entry.author;
+  const time = document.createElement("time");
+  const date = new Date(entry.timestamp.wall);
+  time.dateTime = date.toISOString();
+  time.textContent = date.toLocaleString();
+  const text = document.createElement("p");
+  text.textContent = entry.text;
+  block.append(author, " ", time, text);
+  return block;
+}
+"""##### + "\n"
+        ),
+        "connection.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// A page's session with `collab serve` for one document, over the WebSocket of
+// docs/protocol.md: `auth` first (never the token in the URL), `join` with the version
+// the replica holds, `sync_response` to catch up, `ops` both ways, `ack` for what is
+// durable, `presence` both ways. What was sent and not acknowledged is sent again after
+// each catch-up, so edits made offline reach the server once it is back.
+
+export class DocumentConnection {
+  /** `replica` gives `next` (the version held); `handlers`: onOps(ops), onCaughtUp(),
+   *  onPresence(message), onState(state), onError(message), onFatal(message). */
+  constructor({ docId, token, password, replica, handlers }) {
     this.docId = docId;
     this.token = token;
-    this.editable = editable;
-    this.onState = onState;
-    this.onError = onError;
-    this.onUnsupported = onUnsupported;
-    this.document = new TextDocument();
-    // One client id per tab and document, kept across reloads (its ops come back in the
-    // catch-up, so its next seq is known again).
-    const key = `collab.client.${docId}`;
-    this.client = sessionStorage.getItem(key) ?? `${user}/web-${crypto.getRandomValues(new Uint32Array(1))[0].toString(16)}`;
-    sessionStorage.setItem(key, this.client);
+    this.password = password;
+    this.replica = replica;
+    this.handlers = handlers;
     /** Ops made here and not yet acknowledged, in order. */
     this.unacknowledged = [];
-    /** Caught up once: typing is allowed from then on, connected or not. */
-    this.synced = false;
     /** Joined and caught up on the current connection: ops may be sent. */
     this.live = false;
     this.retry = 250;
-    element.contentEditable = "false";
-    element.addEventListener("beforeinput", (event) => this.input(event));
+    this.presence = null;
     this.connect();
   }
 
   connect() {
-    this.onState("connecting");
+    this.handlers.onState("connecting");
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(`${scheme}//${location.host}/ws`);
     this.socket = socket;
     socket.addEventListener("open", () => {
-      socket.send(JSON.stringify({ type: "auth", token: this.token }));
-      const since = Object.fromEntries(this.document.next);
-      socket.send(JSON.stringify({ type: "join", docId: this.docId, since }));
-      this.onState("syncing");
+      const auth = { type: "auth", token: this.token };
+      if (this.password) auth.password = this.password;
+      socket.send(JSON.stringify(auth));
+      socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+      this.handlers.onState("syncing");
     });
     socket.addEventListener("message", (event) => {
       try {
         this.receive(JSON.parse(event.data));
       } catch (error) {
-        // Rich text the port does not hold yet: stop, and let the page show it otherwise.
+        // An op this replica refuses: stop rather than show a document that differs.
         this.stopped = true;
         socket.close();
-        this.onUnsupported(error.message);
+        this.handlers.onFatal(error.message);
       }
     });
     socket.addEventListener("close", () => {
       this.socket = null;
       this.live = false;
       if (this.stopped) return;
-      this.onState("offline");
+      this.handlers.onState("offline");
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 4000);
     });
@@ -240,15 +479,15 @@ export class Editor {
     switch (message.type) {
       case "sync_response":
       case "ops":
-        this.applyRemote(message.ops);
+        this.handlers.onOps(message.ops);
         if (message.type === "sync_response" && message.last) {
-          this.synced = true;
           this.live = true;
           this.retry = 250;
-          this.element.contentEditable = this.editable ? "plaintext-only" : "false";
-          // What was typed offline (or sent and not acknowledged) goes now.
-          if (this.unacknowledged.length > 0) this.send(this.unacknowledged);
-          this.onState("connected");
+          // What was made offline (or sent and not acknowledged) goes now.
+          if (this.unacknowledged.length > 0) this.sendOps(this.unacknowledged);
+          if (this.presence) this.sendPresence(this.presence);
+          this.handlers.onCaughtUp();
+          this.handlers.onState("connected");
         }
         break;
       case "ack": {
@@ -256,146 +495,1392 @@ export class Editor {
         this.unacknowledged = this.unacknowledged.filter((op) => !done.has(`${op.id.clientId}:${op.id.seq}`));
         break;
       }
+      case "presence":
+        this.handlers.onPresence(message);
+        break;
       case "error":
-        this.onError(message.message);
+        if (message.code === "unauthenticated" || message.code === "token_expired" || message.code === "revoked") this.stopped = true;
+        this.handlers.onError(message.message);
         break;
     }
   }
 
+  /** Sends ops made here (now, or after the next catch-up when not connected). */
   send(ops) {
+    if (ops.length === 0) return;
+    this.unacknowledged.push(...ops);
+    this.sendOps(ops);
+  }
+
+  sendOps(ops) {
     if (this.live && this.socket?.readyState === WebSocket.OPEN) {
       this.socket.send(JSON.stringify({ type: "ops", docId: this.docId, ops }));
     }
   }
 
-  /** Others' ops into the replica; the caret stays after the character it was after. */
-  applyRemote(ops) {
-    if (ops.length === 0) return;
-    const [start, end] = this.selection();
-    const anchor = start > 0 ? this.document.shownId(start - 1) : null;
-    const width = end - start;
-    for (const op of ops) this.document.apply(op);
-    this.render();
-    if (document.activeElement === this.element) {
-      const at = anchor === null ? 0 : this.document.shownBefore(anchor) + 1;
-      this.select(at, Math.min(at + width, this.document.length));
+  /** Tells the others where this page's caret is: { cursor, name, color }. The latest is
+   *  sent again after a reconnect. */
+  sendPresence(presence) {
+    this.presence = presence;
+    if (this.live && this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "presence", docId: this.docId, ...presence }));
     }
-  }
-
-  /** An edit typed here: made into ops on the replica, shown, sent. */
-  input(event) {
-    event.preventDefault();
-    if (!this.editable || !this.synced) return;
-    let [start, end] = this.selection();
-    let text = "";
-    switch (event.inputType) {
-      case "insertText":
-      case "insertReplacementText":
-        text = event.data ?? event.dataTransfer?.getData("text/plain") ?? "";
-        break;
-      case "insertParagraph":
-      case "insertLineBreak":
-        text = "\n";
-        break;
-      case "insertFromPaste":
-      case "insertFromDrop":
-        text = event.dataTransfer?.getData("text/plain") ?? "";
-        break;
-      case "deleteContentBackward":
-        if (start === end && start > 0) start -= 1;
-        break;
-      case "deleteContentForward":
-        if (start === end && end < this.document.length) end += 1;
-        break;
-      case "deleteByCut":
-      case "deleteByDrag":
-        break;
-      default:
-        return;
-    }
-    const timestamp = { wall: Date.now(), logical: 0 };
-    const made = [];
-    if (end > start) made.push(this.document.delete(start, end - start, this.client, timestamp));
-    if (text.length > 0) made.push(this.document.insert(text, start, this.client, timestamp));
-    if (made.length === 0) return;
-    this.unacknowledged.push(...made);
-    this.render();
-    const caret = start + [...text].length;
-    this.select(caret, caret);
-    this.send(made);
-  }
-
-  render() {
-    this.element.textContent = this.document.text;
-  }
-
-  /** The selection as code-point offsets into the text (0, 0 when it is elsewhere). */
-  selection() {
-    const selection = getSelection();
-    if (!selection || selection.rangeCount === 0 || !this.element.contains(selection.anchorNode)) return [0, 0];
-    const range = selection.getRangeAt(0);
-    const offset = (node, at) => {
-      const before = document.createRange();
-      before.selectNodeContents(this.element);
-      before.setEnd(node, at);
-      return [...before.toString()].length;
-    };
-    return [offset(range.startContainer, range.startOffset), offset(range.endContainer, range.endOffset)];
-  }
-
-  select(start, end) {
-    const node = this.element.firstChild ?? this.element;
-    const text = node.textContent ?? "";
-    // Code points to UTF-16 units, which the DOM counts.
-    const units = (points) => [...text].slice(0, points).join("").length;
-    const range = document.createRange();
-    range.setStart(node, node === this.element ? 0 : units(start));
-    range.setEnd(node, node === this.element ? 0 : units(end));
-    const selection = getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
   }
 }
 """##### + "\n"
         ),
-        "engine.js": (
+        "editor.js": (
             "text/javascript; charset=utf-8",
             #####"""
-// The text of a collab document in JavaScript: the FugueMax sequence of the Swift engine
-// (docs/engine.md), so that a browser can apply the server's `ops` and make its own. Only
-// text_insert and text_delete so far; docs/web.md says what is still to port. Checked
-// against the Swift engine in Node (Tests/Node/crosscheck.mjs): shared traces to the same
-// text, and random concurrent histories applied in different orders.
+// The editor of /d/DOC (docs/web.md): a contenteditable element over the page's replica
+// of the document (replica.js), kept in step with the server (connection.js). Every edit
+// is made on the replica, as ops, and the element shows the replica again (view.js): the
+// browser's own editing never changes the DOM. Others' carets and who is here come from
+// presence (carets.js); comments are highlighted in the text and listed beside it
+// (comments.js).
+
+import { RemoteCarets, colorOf } from "./carets.js";
+import { CommentsPanel } from "./comments.js";
+import { DocumentConnection } from "./connection.js";
+import { Replica } from "./replica.js";
+import { DocumentView, isSafeHref } from "./view.js";
+
+const levels = ["viewer", "commenter", "editor", "owner"];
+
+/** Keyboard shortcuts (with Ctrl, or ⌘ on a Mac): marks, then block types. */
+const markKeys = { b: "bold", i: "italic", u: "underline", e: "code" };
+const blockKeys = {
+  "Alt+0": { type: "paragraph" }, "Alt+1": { type: "heading", level: 1 }, "Alt+2": { type: "heading", level: 2 },
+  "Alt+3": { type: "heading", level: 3 }, "Shift+7": { type: "list_item", list: "ordered" },
+  "Shift+8": { type: "list_item", list: "bullet" }, "Shift+9": { type: "quote" }, "Alt+c": { type: "code" },
+};
+
+export class Editor {
+  /** Builds the editor in `root`. `level` is the token's on the document; `handlers`:
+   *  onState(state), onError(message), onFatal(message), onPeople(people). */
+  constructor(root, { docId, token, password, user, level, handlers }) {
+    this.docId = docId;
+    this.user = user;
+    this.handlers = handlers;
+    this.canEdit = levels.indexOf(level) >= levels.indexOf("editor");
+    this.canComment = levels.indexOf(level) >= levels.indexOf("commenter");
+    this.replica = new Replica();
+    // One client id per tab and document, kept across reloads (its ops come back in the
+    // catch-up, so its next seq is known again).
+    const key = `collab.client.${docId}`;
+    this.client = sessionStorage.getItem(key) ?? `${user}/web-${crypto.getRandomValues(new Uint32Array(1))[0].toString(16)}`;
+    sessionStorage.setItem(key, this.client);
+    this.color = colorOf(user);
+    /** Marks for the next text typed at a caret (Ctrl+B with nothing selected). */
+    this.pendingMarks = {};
+    /** Caught up once: editing is allowed from then on, connected or not. */
+    this.synced = false;
+    this.lastInput = 0;
+
+    this.build(root);
+    this.view = new DocumentView(this.surface);
+    this.carets = new RemoteCarets(this.overlay, this.surface);
+    this.comments = new CommentsPanel(this.panel, {
+      canComment: this.canComment,
+      onSelect: (range) => this.select(range.index, range.index + range.length, true),
+      onReply: (id, text) => this.commit(this.replica.commentOp("comment_add", id, text, this.client, this.tick())),
+      onResolve: (id, resolved) => this.commit(this.replica.commentOp("comment_resolve", id, resolved, this.client, this.tick())),
+    });
+    this.surface.addEventListener("beforeinput", (event) => this.input(event));
+    this.surface.addEventListener("keydown", (event) => this.key(event));
+    this.surface.addEventListener("compositionend", (event) => this.composed(event));
+    document.addEventListener("selectionchange", () => this.selectionMoved());
+    this.connection = new DocumentConnection({
+      docId, token, password, replica: this.replica,
+      handlers: {
+        onOps: (ops) => this.applyRemote(ops),
+        onCaughtUp: () => this.caughtUp(),
+        onPresence: (message) => {
+          this.carets.update(message);
+          this.showOthers();
+        },
+        onState: handlers.onState,
+        onError: handlers.onError,
+        onFatal: handlers.onFatal,
+      },
+    });
+    this.showOthers();
+  }
+
+  /** The toolbar, the page with its carets layer, and the comments beside it. */
+  build(root) {
+    const element = (tag, className) => {
+      const node = document.createElement(tag);
+      if (className) node.className = className;
+      return node;
+    };
+    this.toolbar = element("div", "toolbar");
+    this.toolbar.setAttribute("role", "toolbar");
+    const button = (label, title, action, enabled) => {
+      const node = element("button");
+      node.type = "button";
+      node.textContent = label;
+      node.title = title;
+      node.disabled = !enabled;
+      // Pressing a button must not take the selection out of the text.
+      node.addEventListener("mousedown", (event) => event.preventDefault());
+      node.addEventListener("click", action);
+      this.toolbar.append(node);
+      return node;
+    };
+    button("B", "Bold (Ctrl+B)", () => this.toggleMark("bold"), this.canEdit).classList.add("bold");
+    button("I", "Italic (Ctrl+I)", () => this.toggleMark("italic"), this.canEdit).classList.add("italic");
+    button("<>", "Code (Ctrl+E)", () => this.toggleMark("code"), this.canEdit);
+    button("Link", "Link (Ctrl+K)", () => this.link(), this.canEdit);
+    const types = element("select");
+    types.title = "Block type";
+    types.disabled = !this.canEdit;
+    for (const [label, value] of [
+      ["Paragraph", "Alt+0"], ["Heading 1", "Alt+1"], ["Heading 2", "Alt+2"], ["Heading 3", "Alt+3"],
+      ["Bulleted list", "Shift+8"], ["Numbered list", "Shift+7"], ["Quote", "Shift+9"], ["Code", "Alt+c"],
+    ]) {
+      const option = element("option");
+      option.value = value;
+      option.textContent = label;
+      types.append(option);
+    }
+    types.addEventListener("change", () => {
+      this.setBlocks(blockKeys[types.value]);
+      this.surface.focus();
+    });
+    this.types = types;
+    this.toolbar.append(types);
+    button("Comment", "Comment on the selection (Ctrl+Alt+M)", () => this.addComment(), this.canComment);
+
+    const page = element("div", "page");
+    const sheet = element("div", "sheet");
+    this.surface = element("div", "editor");
+    this.surface.id = "editor";
+    this.surface.spellcheck = false;
+    this.surface.contentEditable = "false";
+    this.overlay = element("div", "carets");
+    this.overlay.setAttribute("aria-hidden", "true");
+    sheet.append(this.surface, this.overlay);
+    this.panel = element("aside", "comments");
+    page.append(sheet, this.panel);
+    root.replaceChildren(this.toolbar, page);
+  }
+
+  tick() {
+    return this.replica.tick(Date.now());
+  }
+
+  caughtUp() {
+    if (!this.synced) {
+      this.synced = true;
+      this.surface.contentEditable = this.canEdit ? "true" : "false";
+      this.render();
+    }
+    this.sendPresence();
+  }
+
+  /** Others' ops into the replica; the selection stays after the characters it was after. */
+  applyRemote(ops) {
+    if (ops.length === 0) return;
+    const selection = this.selection();
+    const ids = selection && [this.replica.caretId(selection.anchor), this.replica.caretId(selection.head)];
+    for (const op of ops) this.replica.apply(op);
+    if (!this.synced) return;
+    this.render();
+    if (ids && document.activeElement === this.surface) {
+      this.selectDirected(this.replica.caretPosition(ids[0]), this.replica.caretPosition(ids[1]));
+    }
+  }
+
+  render() {
+    this.view.render(this.replica.blockContents());
+    const threads = this.replica.threads();
+    this.comments.render(threads, this.replica.text);
+    this.view.markResolved(threads);
+    this.carets.render(this.view, this.replica);
+    this.showBlockType();
+  }
+
+  // MARK: The selection, as display positions
+
+  /** { anchor, head, start, end } of the selection in the text, or null when it is elsewhere. */
+  selection() {
+    const selection = getSelection();
+    if (!selection || selection.rangeCount === 0 || !this.surface.contains(selection.anchorNode)) return null;
+    const anchor = this.view.positionOf(selection.anchorNode, selection.anchorOffset);
+    const head = this.view.positionOf(selection.focusNode, selection.focusOffset);
+    if (anchor === null || head === null) return null;
+    return { anchor, head, start: Math.min(anchor, head), end: Math.max(anchor, head) };
+  }
+
+  select(start, end, focus = false) {
+    this.selectDirected(start, end, focus);
+  }
+
+  selectDirected(anchor, head, focus = false) {
+    if (focus) this.surface.focus();
+    const selection = getSelection();
+    const [anchorNode, anchorOffset] = this.view.pointAt(anchor);
+    const [headNode, headOffset] = this.view.pointAt(head);
+    selection.setBaseAndExtent(anchorNode, anchorOffset, headNode, headOffset);
+  }
+
+  selectionMoved() {
+    const selection = this.selection();
+    if (!selection) return;
+    this.showBlockType();
+    clearTimeout(this.presenceTimer);
+    // At most 20 a second; the server passes on at most 30.
+    this.presenceTimer = setTimeout(() => this.sendPresence(), 50);
+  }
+
+  sendPresence() {
+    const selection = this.selection();
+    const wire = (id) => (id === null ? null : { clientId: id.client, seq: id.seq });
+    const presence = { name: this.user, color: this.color, typing: Date.now() - this.lastInput < 2000 };
+    if (selection) {
+      presence.cursor = { anchor: wire(this.replica.caretId(selection.anchor)), head: wire(this.replica.caretId(selection.head)) };
+    }
+    this.connection.sendPresence(presence);
+  }
+
+  showOthers() {
+    this.handlers.onPeople([{ name: `${this.user} (you)`, color: this.color }, ...this.carets.people()]);
+  }
+
+  /** The block type selector follows the caret. */
+  showBlockType() {
+    const selection = this.selection();
+    if (!selection) return;
+    const entry = this.view.entryAt(selection.start);
+    if (!entry) return;
+    const attributes = entry.block.attributes;
+    const match = Object.entries(blockKeys).find(([, value]) =>
+      Object.entries(value).every(([key, wanted]) => (attributes[key] ?? (key === "type" ? "paragraph" : undefined)) === wanted));
+    this.types.value = match ? match[0] : "Alt+0";
+  }
+
+  // MARK: Editing
+
+  /** Ops made here: sent, shown, the caret put at `caret` (or the selection kept). */
+  commit(ops, caret) {
+    if (ops.length === 0) return;
+    this.lastInput = Date.now();
+    this.connection.send(ops);
+    const selection = this.selection();
+    this.render();
+    if (caret !== undefined) this.select(caret, caret);
+    else if (selection && document.activeElement === this.surface) this.selectDirected(selection.anchor, selection.head);
+    this.sendPresence();
+  }
+
+  /** The browser's edits, made on the replica instead of the DOM. */
+  input(event) {
+    event.preventDefault();
+    if (!this.canEdit || !this.synced) return;
+    const selection = this.selection();
+    if (!selection) return;
+    let { start, end } = selection;
+    // What the browser would change (a word for Ctrl+Backspace, a spelling correction).
+    const target = event.getTargetRanges?.()[0];
+    if (target) {
+      const from = this.view.positionOf(target.startContainer, target.startOffset);
+      const to = this.view.positionOf(target.endContainer, target.endOffset);
+      if (from !== null && to !== null) [start, end] = [Math.min(from, to), Math.max(from, to)];
+    }
+    const type = event.inputType;
+    if (type === "insertText" || type === "insertReplacementText" || type === "insertFromPaste" || type === "insertFromDrop") {
+      const text = event.data ?? event.dataTransfer?.getData("text/plain") ?? "";
+      this.replace(start, end, text, type !== "insertText");
+    } else if (type === "insertParagraph") {
+      this.split(start, end);
+    } else if (type === "insertLineBreak") {
+      this.replace(start, end, "\n", false);
+    } else if (type.startsWith("delete")) {
+      if (start === end) {
+        if (type.endsWith("Backward")) start = Math.max(0, start - 1);
+        else end = Math.min(this.replica.length, end + 1);
+      }
+      if (end > start) this.commit(this.replica.delete(start, end - start, this.client, this.tick()), start);
+    } else if (type === "formatBold") {
+      this.toggleMark("bold");
+    } else if (type === "formatItalic") {
+      this.toggleMark("italic");
+    } else if (type === "formatUnderline") {
+      this.toggleMark("underline");
+    }
+  }
+
+  /** Text composed with an input method: the browser showed it while composing; it goes
+   *  into the replica once composed, and the replica is shown again. */
+  composed(event) {
+    if (!this.canEdit || !this.synced || !event.data) return this.render();
+    const selection = this.selection();
+    const length = [...event.data].length;
+    const start = Math.max(0, (selection?.start ?? 0) - length);
+    this.render();
+    this.replace(start, start, event.data, false);
+  }
+
+  /** Replaces [start, end) by `text`; pasted lines become blocks. */
+  replace(start, end, text, lines) {
+    const timestamp = this.tick();
+    const ops = end > start ? this.replica.delete(start, end - start, this.client, timestamp) : [];
+    let position = start;
+    const parts = lines ? text.replace(/\r\n?/g, "\n").split("\n") : [text];
+    parts.forEach((part, k) => {
+      if (k > 0) {
+        ops.push(...this.replica.insertBlock(position, { type: "paragraph" }, this.client, timestamp));
+        position += 1;
+      }
+      if (part.length > 0) {
+        ops.push(...this.replica.insert(part, position, this.client, timestamp));
+        const length = [...part].length;
+        for (const [key, value] of Object.entries(this.pendingMarks)) {
+          ops.push(...this.replica.format(position, length, key, value, this.client, timestamp));
+        }
+        position += length;
+      }
+    });
+    this.pendingMarks = {};
+    this.commit(ops, position);
+  }
+
+  /** Enter: a new block after the caret, of the same kind for list items and quotes; an
+   *  empty list item becomes a paragraph instead; in code, a line break. */
+  split(start, end) {
+    const timestamp = this.tick();
+    const ops = end > start ? this.replica.delete(start, end - start, this.client, timestamp) : [];
+    const entry = this.view.entryAt(start);
+    const attributes = entry?.block.attributes ?? {};
+    const type = attributes.type ?? "paragraph";
+    if (type === "code") return this.commit([...ops, ...this.replica.insert("\n", start, this.client, timestamp)], start + 1);
+    if (type === "list_item" && entry.length === 0 && ops.length === 0) {
+      return this.commit(this.replica.setBlock(entry.block.id, "type", "paragraph", this.client, timestamp), start);
+    }
+    const next = type === "list_item" || type === "quote" ? { ...attributes } : { type: "paragraph" };
+    ops.push(...this.replica.insertBlock(start, next, this.client, timestamp));
+    this.commit(ops, start + 1);
+  }
+
+  key(event) {
+    if (!(event.ctrlKey || event.metaKey)) {
+      if (event.key === "Tab" && this.canEdit) this.indent(event);
+      return;
+    }
+    const letter = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    const chord = event.altKey ? `Alt+${letter}` : event.shiftKey ? `Shift+${event.code.replace(/^Digit/, "")}` : letter;
+    if (chord === "Alt+m") {
+      event.preventDefault();
+      return this.addComment();
+    }
+    if (!this.canEdit) return;
+    if (!event.altKey && !event.shiftKey && markKeys[letter]) {
+      event.preventDefault();
+      this.toggleMark(markKeys[letter]);
+    } else if (!event.altKey && event.shiftKey && letter === "x") {
+      event.preventDefault();
+      this.toggleMark("strike");
+    } else if (!event.altKey && !event.shiftKey && letter === "k") {
+      event.preventDefault();
+      this.link();
+    } else if (blockKeys[chord]) {
+      event.preventDefault();
+      this.setBlocks(blockKeys[chord]);
+    } else if (letter === "z" || letter === "y") {
+      // The browser's undo would change the DOM behind the replica's back.
+      event.preventDefault();
+    }
+  }
+
+  /** Tab and Shift+Tab in a list item: one level in, or out. */
+  indent(event) {
+    const selection = this.selection();
+    if (!selection) return;
+    const items = this.view.blocksIn(selection.start, selection.end).filter((entry) => entry.block.attributes.type === "list_item");
+    if (items.length === 0) return;
+    event.preventDefault();
+    const timestamp = this.tick();
+    const ops = items.flatMap((entry) => {
+      const indent = Math.max(0, Math.min(6, (entry.block.attributes.indent ?? 0) + (event.shiftKey ? -1 : 1)));
+      return this.replica.setBlock(entry.block.id, "indent", indent, this.client, timestamp);
+    });
+    this.commit(ops);
+  }
+
+  /** Bold and the like on the selection: off when all of it has it, else on. With
+   *  nothing selected, for the next text typed. */
+  toggleMark(key) {
+    if (!this.canEdit || !this.synced) return;
+    const selection = this.selection();
+    if (!selection) return;
+    if (selection.start === selection.end) {
+      const current = this.pendingMarks[key] ?? this.view.commonMarks(Math.max(0, selection.start - 1), selection.start)[key] ?? null;
+      this.pendingMarks[key] = current ? null : true;
+      return;
+    }
+    const on = this.view.commonMarks(selection.start, selection.end)[key];
+    this.commit(this.replica.format(selection.start, selection.end - selection.start, key, on ? null : true, this.client, this.tick()));
+  }
+
+  /** A link on the selection (an empty address takes it off); only http, https, mailto
+   *  and relative addresses. */
+  link() {
+    const selection = this.selection();
+    if (!selection || selection.start === selection.end) return this.handlers.onError("Select the text to link first.");
+    const current = this.view.commonMarks(selection.start, selection.end).link;
+    const href = prompt("Link to (http, https, mailto or a relative address; empty to remove)", current ?? "https://");
+    if (href === null) return;
+    if (href !== "" && !isSafeHref(href)) return this.handlers.onError(`Not a link this editor makes: ${href}`);
+    this.commit(this.replica.format(selection.start, selection.end - selection.start, "link", href === "" ? null : href, this.client, this.tick()));
+  }
+
+  /** Sets the type (and its attributes) of every block the selection touches. */
+  setBlocks(attributes) {
+    if (!this.canEdit || !this.synced) return;
+    const selection = this.selection() ?? { start: 0, end: 0 };
+    const timestamp = this.tick();
+    const ops = this.view.blocksIn(selection.start, selection.end).flatMap((entry) =>
+      Object.entries(attributes).flatMap(([key, value]) =>
+        entry.block.attributes[key] === value ? [] : this.replica.setBlock(entry.block.id, key, value, this.client, timestamp)));
+    this.commit(ops);
+  }
+
+  addComment() {
+    if (!this.canComment || !this.synced) return;
+    const selection = this.selection();
+    if (!selection || selection.start === selection.end) return this.handlers.onError("Select the text to comment on first.");
+    const text = prompt("Comment");
+    if (!text) return;
+    this.commit(this.replica.comment(selection.start, selection.end - selection.start, text, this.client, this.tick()));
+  }
+}
+"""##### + "\n"
+        ),
+        "formatting.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// The formatting along a document, decided as a walk over its characters meets the ones
+// that anchor marks and comments: the Swift engine's FormattingSweep (docs/rich-text.md).
+//
+// Each `format_set` and live comment covers the characters from its start anchor to its
+// end anchor, each before or after its character, anchors on deleted characters included.
+// At a character the walk passes the ends that take effect before it, then the character,
+// then the ends after it; at one place what closes goes before what opens, and a range
+// that closes before it opens (empty, or anchored the wrong way round) never opens. Per
+// attribute the latest covering `format_set` wins, by (timestamp, client id, seq); a null
+// winner shows as no attribute. Comments show oldest first.
+
+import { later } from "./stamps.js";
+
+export class FormattingSweep {
+  /** `marks`: { start, end, key, value, stamp }, anchors { id, after } or null; `comments`:
+   *  the live root comments with anchors, oldest first, as { id, start, end }. */
+  constructor(marks, comments) {
+    this.marks = marks;
+    this.comments = comments;
+    /** Per client, the seqs of its anchored characters, ascending, and their ends. */
+    this.anchors = new Map();
+    this.startEnds = [];
+    const add = (anchor, owner, closes) => {
+      if (anchor === null) {
+        // The document's start opens; its end closes nothing (spans run to it).
+        if (!closes) this.startEnds.push({ owner, closes, after: false });
+        return;
+      }
+      let own = this.anchors.get(anchor.id.client);
+      if (!own) this.anchors.set(anchor.id.client, (own = new Map()));
+      let ends = own.get(anchor.id.seq);
+      if (!ends) own.set(anchor.id.seq, (ends = []));
+      ends.push({ owner, closes, after: anchor.after });
+    };
+    marks.forEach((mark, k) => {
+      add(mark.start, k, false);
+      add(mark.end, k, true);
+    });
+    comments.forEach((comment, k) => {
+      add(comment.start, marks.length + k, false);
+      add(comment.end, marks.length + k, true);
+    });
+    this.sorted = new Map();
+    for (const [client, own] of this.anchors) this.sorted.set(client, [...own.keys()].sort((a, b) => a - b));
+    /** Per owner: 0 before its start, 1 open, 2 closed. */
+    this.phase = new Uint8Array(marks.length + comments.length);
+    /** Per attribute: the open marks. */
+    this.covering = new Map();
+    this.coveringComments = [];
+    /** Bumped whenever what covers changes: the formatting is worked out again then. */
+    this.changes = 0;
+  }
+
+  /** Opens what starts at the document's very start. */
+  passStart() {
+    for (const end of this.startEnds) this.take(end);
+  }
+
+  /** The anchored seqs of `client` from `seq` on, below `end`: where the walk must stop
+   *  in a run of that client. */
+  anchoredIn(client, seq, end) {
+    const seqs = this.sorted.get(client);
+    if (!seqs) return [];
+    let low = 0;
+    let high = seqs.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (seqs[middle] < seq) low = middle + 1;
+      else high = middle;
+    }
+    const found = [];
+    for (let k = low; k < seqs.length && seqs[k] < end; k++) found.push(seqs[k]);
+    return found;
+  }
+
+  /** The ends at one anchored character. */
+  endsAt(client, seq) {
+    return this.anchors.get(client).get(seq);
+  }
+
+  /** Passes the ends that take effect before their character (`after` false) or after
+   *  it: closings first. */
+  pass(ends, after) {
+    for (const end of ends) if (end.after === after && end.closes) this.take(end);
+    for (const end of ends) if (end.after === after && !end.closes) this.take(end);
+  }
+
+  take(end) {
+    const owner = end.owner;
+    const isMark = owner < this.marks.length;
+    if (end.closes) {
+      const was = this.phase[owner];
+      this.phase[owner] = 2;
+      if (was !== 1) return;
+      if (isMark) {
+        const open = this.covering.get(this.marks[owner].key);
+        open.splice(open.indexOf(owner), 1);
+      } else {
+        this.coveringComments.splice(this.coveringComments.indexOf(owner - this.marks.length), 1);
+      }
+      this.changes++;
+    } else {
+      if (this.phase[owner] !== 0) return;
+      this.phase[owner] = 1;
+      if (isMark) {
+        const key = this.marks[owner].key;
+        let open = this.covering.get(key);
+        if (!open) this.covering.set(key, (open = []));
+        open.push(owner);
+      } else {
+        const comment = owner - this.marks.length;
+        let k = 0;
+        while (k < this.coveringComments.length && this.coveringComments[k] < comment) k++;
+        this.coveringComments.splice(k, 0, comment);
+      }
+      this.changes++;
+    }
+  }
+
+  /** The formatting where the walk is: { marks, comments, signature }, `marks` an object
+   *  of attribute values (null winners left out), `comments` ids "client:seq" oldest
+   *  first; the signature tells two formattings apart. */
+  formatting() {
+    const marks = {};
+    for (const [key, open] of this.covering) {
+      let best = null;
+      for (const k of open) if (best === null || later(this.marks[k].stamp, this.marks[best].stamp)) best = k;
+      if (best !== null && this.marks[best].value !== null) marks[key] = this.marks[best].value;
+    }
+    const comments = this.coveringComments.map((k) => `${this.comments[k].id.client}:${this.comments[k].id.seq}`);
+    const keys = Object.keys(marks).sort();
+    const signature = JSON.stringify([keys.map((key) => [key, marks[key]]), comments]);
+    return { marks, comments, signature };
+  }
+}
+"""##### + "\n"
+        ),
+        "index.html": (
+            "text/html; charset=utf-8",
+            #####"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>collab</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/app.js"></script>
+</head>
+<body>
+<header>
+  <a href="/" class="brand">collab</a>
+  <span id="who"></span>
+  <button id="sign-out" type="button" hidden>Sign out</button>
+</header>
+<main id="main" aria-live="polite"></main>
+</body>
+</html>
+"""##### + "\n"
+        ),
+        "replica.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// A replica of a collab document in JavaScript: every op type of docs/ops.md applied as the
+// Swift engine applies it, the local edits the editor makes, and the document as blocks
+// of formatted runs with its comment threads, as `collab materialize --format json` shows
+// it. Checked against the Swift engine in Node (Tests/Node/crosscheck.mjs, docs/web.md).
+//
+// Ids inside are { client, seq }; ops are in their JSON form ({ clientId, seq } ids).
+
+import { FormattingSweep } from "./formatting.js";
+import { Sequence } from "./sequence.js";
+import { later, stampOf } from "./stamps.js";
+
+/** A clock never adopts a wall this far ahead of its own time (ClockSkew.limit). */
+const skewLimit = 5 * 60 * 1000;
+
+const keyOf = (id) => `${id.client}:${id.seq}`;
+const fromWire = (id) => (id === null || id === undefined ? null : { client: id.clientId, seq: id.seq });
+const toWire = (id) => (id === null ? null : { clientId: id.client, seq: id.seq });
+const anchorFromWire = (anchor) => (anchor === null || anchor === undefined ? null : { id: fromWire(anchor), after: anchor.side === "after" });
+
+/** The code points of a string. */
+function codePoints(text) {
+  const points = [];
+  for (let k = 0; k < text.length; k++) {
+    const unit = text.charCodeAt(k);
+    if (unit >= 0xd800 && unit < 0xdc00 && k + 1 < text.length) {
+      points.push(text.codePointAt(k));
+      k++;
+    } else {
+      points.push(unit);
+    }
+  }
+  return points;
+}
+
+/** How many ids an op uses. */
+function spanOf(op) {
+  switch (op.type) {
+    case "text_insert":
+      return codePoints(op.payload.text).length;
+    case "text_delete":
+      return op.payload.targets.reduce((n, target) => n + target.len, 0);
+    default:
+      return 1;
+  }
+}
+
+/** The part of an op after its first `skip` ids, as its client would have sent it had it
+ *  split the op there (Op.slice). */
+function sliceOp(op, skip) {
+  const id = { clientId: op.id.clientId, seq: op.id.seq + skip };
+  if (op.type === "text_insert") {
+    const text = String.fromCodePoint(...codePoints(op.payload.text).slice(skip));
+    return { ...op, id, payload: { ...op.payload, after: { clientId: op.id.clientId, seq: id.seq - 1 }, text } };
+  }
+  const targets = [];
+  let offset = 0;
+  for (const target of op.payload.targets) {
+    const lower = Math.max(skip, offset);
+    const upper = offset + target.len;
+    if (lower < upper) {
+      const from = lower - offset;
+      targets.push({ ...target, seq: target.backward ? target.seq - from : target.seq + from, len: upper - lower, backward: target.backward && upper - lower > 1 });
+    }
+    offset += target.len;
+  }
+  return { ...op, id, payload: { targets } };
+}
+
+export class Replica {
+  constructor() {
+    this.sequence = new Sequence();
+    /** Per client: its ids applied so far (the next seq expected). */
+    this.next = new Map();
+    /** Ops waiting for what they depend on. */
+    this.pending = [];
+    /** The clock local edits are stamped from (a hybrid logical clock). */
+    this.latest = { wall: 0, logical: 0 };
+    /** By marker id: { id, attributes: Map name → { value, stamp } }. */
+    this.blocks = new Map();
+    /** The attributes of the first block (the text before any marker). */
+    this.firstBlock = new Map();
+    /** Deleted blocks: { marker, until }; what lands between the two is hidden too. */
+    this.deletedBlocks = [];
+    /** By marker id: the block's place, { slot, stamp }, once moved. */
+    this.slots = new Map();
+    /** The `format_set`s: { start, end, key, value, stamp }. */
+    this.marks = [];
+    /** By comment id: { id, stamp, start, end, replyTo, text, textStamp, resolved,
+     *  resolvedStamp, deleted }. */
+    this.comments = new Map();
+  }
+
+  // MARK: Applying ops
+
+  isSeen(id) {
+    return id === null || id.seq < (this.next.get(id.client) ?? 0);
+  }
+
+  /** Applies an op in collab's JSON form (docs/ops.md), or keeps it until what it depends
+   *  on has come. Duplicates are ignored; an op the engine would refuse throws. */
+  apply(op) {
+    if (this.tryApply(op) === "pending") {
+      this.pending.push(op);
+      return;
+    }
+    // What was waiting may be ready now; again until nothing more is.
+    let progress = this.pending.length > 0;
+    while (progress) {
+      progress = false;
+      const waiting = this.pending;
+      this.pending = [];
+      for (const other of waiting) {
+        if (this.tryApply(other) === "pending") this.pending.push(other);
+        else progress = true;
+      }
+    }
+  }
+
+  tryApply(incoming) {
+    let op = incoming;
+    const client = op.id.clientId;
+    const next = this.next.get(client) ?? 0;
+    let span = spanOf(op);
+    if (op.id.seq + span <= next) return "duplicate";
+    if (op.id.seq < next) {
+      op = sliceOp(op, next - op.id.seq);
+      span = spanOf(op);
+    }
+    if (op.id.seq !== next) return "pending";
+    const id = { client, seq: op.id.seq };
+    const payload = op.payload;
+    const stamp = stampOf(op);
+    switch (op.type) {
+      case "text_insert": {
+        if (payload.block !== null && payload.block !== undefined) throw new Error(`op ${keyOf(id)} names a block; a document has only its main text`);
+        const after = fromWire(payload.after);
+        const before = fromWire(payload.before);
+        if (!this.isSeen(after) || !this.isSeen(before)) return "pending";
+        this.sequence.integrate(id, codePoints(payload.text), after, before);
+        this.hideIfInDeletedBlock(id, span);
+        break;
+      }
+      case "text_delete": {
+        for (const target of payload.targets) {
+          const high = target.backward ? target.seq : target.seq + target.len - 1;
+          if (!this.isSeen({ client: target.clientId, seq: high })) return "pending";
+        }
+        for (const target of payload.targets) {
+          this.sequence.markDeleted(target.clientId, target.backward ? target.seq - target.len + 1 : target.seq, target.len);
+        }
+        break;
+      }
+      case "format_set": {
+        const start = anchorFromWire(payload.start);
+        const end = anchorFromWire(payload.end);
+        if (!this.isSeen(start?.id ?? null) || !this.isSeen(end?.id ?? null)) return "pending";
+        for (const anchor of [start, end]) this.character(anchor, id);
+        this.marks.push({ start, end, key: payload.key, value: payload.value, stamp });
+        break;
+      }
+      case "comment_add":
+      case "comment_edit":
+      case "comment_resolve":
+      case "comment_delete": {
+        const outcome = this.applyComment(op, id, stamp);
+        if (outcome === "pending") return outcome;
+        break;
+      }
+      case "block_insert": {
+        const after = fromWire(payload.after);
+        const before = fromWire(payload.before);
+        if (!this.isSeen(after) || !this.isSeen(before)) return "pending";
+        this.sequence.integrate(id, [10], after, before, "marker");
+        const attributes = new Map();
+        for (const [name, value] of Object.entries(payload.attributes)) attributes.set(name, { value, stamp });
+        this.blocks.set(keyOf(id), { id, attributes });
+        this.hideIfInDeletedBlock(id, 1);
+        break;
+      }
+      case "block_move": {
+        const block = fromWire(payload.block);
+        const after = fromWire(payload.after);
+        const before = fromWire(payload.before);
+        if (!this.isSeen(block) || !this.isSeen(after) || !this.isSeen(before)) return "pending";
+        this.existingBlock(block, id);
+        this.sequence.integrate(id, [10], after, before, "slot");
+        this.sequence.markDeleted(id.client, id.seq, 1);
+        const place = this.slots.get(keyOf(block));
+        if (!place || later(stamp, place.stamp)) this.slots.set(keyOf(block), { slot: id, stamp });
+        break;
+      }
+      case "block_set": {
+        const block = fromWire(payload.block);
+        if (!this.isSeen(block)) return "pending";
+        const registers = block === null ? this.firstBlock : this.existingBlock(block, id).attributes;
+        const register = registers.get(payload.key);
+        if (!register || later(stamp, register.stamp)) registers.set(payload.key, { value: payload.value, stamp });
+        break;
+      }
+      case "block_delete": {
+        const block = fromWire(payload.block);
+        const until = fromWire(payload.until);
+        if (!this.isSeen(block) || !this.isSeen(until)) return "pending";
+        this.existingBlock(block, id);
+        if (until !== null) this.existingBlock(until, id);
+        const from = this.sequence.position(block);
+        const to = until === null ? this.sequence.total : this.sequence.position(until);
+        if (from >= to) throw new Error(`op ${keyOf(id)}: its end ${keyOf(until)} is not after the block`);
+        this.deletedBlocks.push({ marker: block, until });
+        this.sequence.hide(from, to);
+        break;
+      }
+      default:
+        throw new Error(`op ${keyOf(id)} has the unknown type ${op.type}`);
+    }
+    this.next.set(client, op.id.seq + span);
+    this.observe(op.timestamp);
+    return "applied";
+  }
+
+  /** A comment op whose references are all here, applied; "pending" when one is not. */
+  applyComment(op, id, stamp) {
+    const payload = op.payload;
+    if (op.type === "comment_add") {
+      const start = anchorFromWire(payload.start);
+      const end = anchorFromWire(payload.end);
+      const replyTo = fromWire(payload.replyTo);
+      if (!this.isSeen(start?.id ?? null) || !this.isSeen(end?.id ?? null) || !this.isSeen(replyTo)) return "pending";
+      if (replyTo !== null) {
+        if (this.existingComment(replyTo, id).replyTo !== null) throw new Error(`op ${keyOf(id)}: replies answer the thread's first comment`);
+      } else {
+        this.character(start, id);
+        this.character(end, id);
+      }
+      this.comments.set(keyOf(id), {
+        id, stamp, start, end, replyTo, text: payload.text, textStamp: stamp, resolved: false, resolvedStamp: null, deleted: false,
+      });
+      return "applied";
+    }
+    const target = fromWire(payload.comment);
+    if (!this.isSeen(target)) return "pending";
+    const comment = this.existingComment(target, id);
+    if (op.type === "comment_edit" && later(stamp, comment.textStamp)) {
+      comment.text = payload.text;
+      comment.textStamp = stamp;
+    } else if (op.type === "comment_resolve" && later(stamp, comment.resolvedStamp)) {
+      comment.resolved = payload.resolved;
+      comment.resolvedStamp = stamp;
+    } else if (op.type === "comment_delete") {
+      comment.deleted = true;
+    }
+    return "applied";
+  }
+
+  /** The character an anchor names (nothing for null), or an error naming the op. */
+  character(anchor, op) {
+    if (anchor !== null && this.sequence.runOf(anchor.id) === null) throw new Error(`op ${keyOf(op)}: its anchor ${keyOf(anchor.id)} is not a character`);
+  }
+
+  existingBlock(id, op) {
+    const block = this.blocks.get(keyOf(id));
+    if (!block) throw new Error(`op ${keyOf(op)}: ${keyOf(id)} is not a block`);
+    return block;
+  }
+
+  existingComment(id, op) {
+    const comment = this.comments.get(keyOf(id));
+    if (!comment) throw new Error(`op ${keyOf(op)}: ${keyOf(id)} is not a comment`);
+    return comment;
+  }
+
+  /** Hides characters just integrated when they landed inside a deleted block's range:
+   *  what is typed concurrently into a deleted block goes with it. */
+  hideIfInDeletedBlock(id, count) {
+    if (this.deletedBlocks.length === 0) return;
+    const run = this.sequence.runOf(id);
+    if (run.deleted) return;
+    const position = this.sequence.position(id);
+    for (const { marker, until } of this.deletedBlocks) {
+      const from = this.sequence.position(marker);
+      const to = until === null ? this.sequence.total : this.sequence.position(until);
+      if (from <= position && position < to) {
+        // The characters of one insert sit together: all inside or all outside.
+        this.sequence.hide(position, position + count);
+        return;
+      }
+    }
+  }
+
+  observe(timestamp) {
+    if (timestamp.wall > this.latest.wall || (timestamp.wall === this.latest.wall && timestamp.logical > this.latest.logical)) {
+      this.latest = { wall: timestamp.wall, logical: timestamp.logical };
+    }
+  }
+
+  /** A timestamp for a local edit at wall-clock `now` (milliseconds): later than every op
+   *  seen, except one stamped beyond the skew limit (HybridLogicalClock.tick). */
+  tick(now) {
+    if (now > this.latest.wall || this.latest.wall > now + skewLimit) this.latest = { wall: now, logical: 0 };
+    else this.latest = { wall: this.latest.wall, logical: this.latest.logical + 1 };
+    return { ...this.latest };
+  }
+
+  // MARK: The document shown
+
+  /** The plain text, block markers as line feeds, blocks in display order. */
+  get text() {
+    if (this.slots.size === 0) return this.sequence.text;
+    const points = codePoints(this.sequence.text);
+    return this.displaySegments().map((segment) => String.fromCodePoint(...points.slice(segment.start, segment.start + segment.count))).join("");
+  }
+
+  /** How many characters are shown (markers count one each). */
+  get length() {
+    return this.sequence.length;
+  }
+
+  /** The markers of the blocks shown, in sequence order: { id, whole, visible }, their
+   *  positions among all characters and among the shown ones. */
+  liveMarkers() {
+    const markers = [];
+    let whole = 0;
+    let visible = 0;
+    this.sequence.forEachRun((run) => {
+      if (run.kind === "marker" && !run.deleted) markers.push({ id: { client: run.client, seq: run.seq }, whole, visible });
+      whole += run.chars.length;
+      if (!run.deleted) visible += run.chars.length;
+    });
+    return markers;
+  }
+
+  /** The blocks shown, in display order: { marker (null for the first block), start,
+   *  count }, the shown characters each covers in the sequence, marker included. Once a
+   *  block was moved, blocks show in the order of their slots (Document+BlockMoves). */
+  displaySegments() {
+    const live = this.liveMarkers();
+    const keyed = [{ key: -1, segment: { marker: null, start: 0, count: live.length > 0 ? live[0].visible : this.length } }];
+    live.forEach((block, k) => {
+      const end = k + 1 < live.length ? live[k + 1].visible : this.length;
+      const place = this.slots.get(keyOf(block.id));
+      keyed.push({ key: place ? this.sequence.position(place.slot) : block.whole, segment: { marker: block.id, start: block.visible, count: end - block.visible } });
+    });
+    if (this.slots.size > 0) keyed.sort((a, b) => a.key - b.key);
+    return keyed.map((entry) => entry.segment);
+  }
+
+  /** The shown position in the sequence where an insert at display position `position`
+   *  goes: inside the block shown there, or at the end of the block shown before a
+   *  boundary. */
+  sequencePosition(position, segments) {
+    let displayStart = 0;
+    for (let k = 0; k < segments.length; k++) {
+      const displayEnd = displayStart + segments[k].count;
+      if (position <= displayEnd && (k === 0 || position > displayStart)) return segments[k].start + position - displayStart;
+      displayStart = displayEnd;
+    }
+    return this.length;
+  }
+
+  /** The stretches of the sequence ([from, to) shown positions) that display positions
+   *  `[position, position + count)` cover, in display order. */
+  sequenceRanges(position, count, segments) {
+    const ranges = [];
+    let displayStart = 0;
+    for (const segment of segments) {
+      const lower = Math.max(position, displayStart);
+      const upper = Math.min(position + count, displayStart + segment.count);
+      if (lower < upper) {
+        const range = [segment.start + lower - displayStart, segment.start + upper - displayStart];
+        const last = ranges[ranges.length - 1];
+        if (last && last[1] === range[0]) last[1] = range[1];
+        else ranges.push(range);
+      }
+      displayStart += segment.count;
+    }
+    return ranges;
+  }
+
+  /** The display position of the shown character at sequence position `position`. */
+  displayPosition(position, segments) {
+    let displayStart = 0;
+    for (const segment of segments) {
+      if (position >= segment.start && position < segment.start + segment.count) return displayStart + position - segment.start;
+      displayStart += segment.count;
+    }
+    return this.length;
+  }
+
+  /** The document as blocks in display order: { id ("client:seq", null for the first),
+   *  attributes, runs: [{ text, marks, comments }] }, runs of equal formatting, markers
+   *  left out; an empty first block before another is left out (blockContents). */
+  blockContents() {
+    const blocks = [{ id: null, attributes: shown(this.firstBlock), runs: [] }];
+    this.walk(
+      (text, formatting) => appendRun(blocks[blocks.length - 1].runs, text, formatting),
+      (marker) => blocks.push({ id: keyOf(marker), attributes: shown(this.blocks.get(keyOf(marker)).attributes), runs: [] }),
+    );
+    for (const block of blocks) for (const run of block.runs) delete run.signature;
+    if (this.slots.size > 0) {
+      const order = new Map();
+      this.displaySegments().forEach((segment, k) => order.set(segment.marker === null ? null : keyOf(segment.marker), k));
+      blocks.sort((a, b) => order.get(a.id) - order.get(b.id));
+    }
+    if (blocks.length > 1 && blocks[0].runs.length === 0) blocks.shift();
+    return blocks;
+  }
+
+  /** The shown text in sequence order in runs of equal formatting, each marker a "\n"
+   *  (formattedRuns). */
+  formattedRuns() {
+    const runs = [];
+    let current = null;
+    this.walk(
+      (text, formatting) => {
+        current = formatting;
+        appendRun(runs, text, formatting);
+      },
+      () => appendRun(runs, "\n", current ?? { marks: {}, comments: [], signature: "" }),
+    );
+    for (const run of runs) delete run.signature;
+    return runs;
+  }
+
+  /** Walks the characters in sequence order with the formatting sweep: `onText(text,
+   *  formatting)` for shown text, `onMarker(id)` for a shown block marker. */
+  walk(onText, onMarker) {
+    const sweep = new FormattingSweep(this.marks, this.liveRootComments());
+    let seen = -1;
+    let formatting = null;
+    const emit = (run, from, to) => {
+      if (to <= from) return;
+      if (seen !== sweep.changes) {
+        seen = sweep.changes;
+        formatting = sweep.formatting();
+      }
+      onText(String.fromCodePoint(...run.chars.slice(from, to)), formatting);
+    };
+    sweep.passStart();
+    this.sequence.forEachRun((run) => {
+      const anchored = sweep.anchoredIn(run.client, run.seq, run.seq + run.chars.length);
+      if (run.deleted) {
+        for (const seq of anchored) {
+          const ends = sweep.endsAt(run.client, seq);
+          sweep.pass(ends, false);
+          sweep.pass(ends, true);
+        }
+        return;
+      }
+      if (run.kind === "marker") {
+        const ends = anchored.length > 0 ? sweep.endsAt(run.client, run.seq) : [];
+        sweep.pass(ends, false);
+        onMarker({ client: run.client, seq: run.seq });
+        sweep.pass(ends, true);
+        return;
+      }
+      let from = 0;
+      for (const seq of anchored) {
+        const k = seq - run.seq;
+        emit(run, from, k);
+        from = k;
+        const ends = sweep.endsAt(run.client, seq);
+        sweep.pass(ends, false);
+        if (ends.some((end) => end.after)) {
+          emit(run, from, k + 1);
+          from = k + 1;
+          sweep.pass(ends, true);
+        }
+      }
+      emit(run, from, run.chars.length);
+    });
+  }
+
+  /** The live comments that start threads and have anchors, oldest first. */
+  liveRootComments() {
+    return [...this.comments.values()].filter((c) => !c.deleted && c.replyTo === null && c.start !== null && c.end !== null).sort(olderFirst);
+  }
+
+  /** The live comment threads, oldest first, replies in theirs: { id, author, timestamp,
+   *  text, resolved, range: { index, length } (null for a reply), orphaned, replies }. */
+  threads() {
+    const ordered = [...this.comments.values()].sort((a, b) =>
+      (a.replyTo === null) !== (b.replyTo === null) ? (a.replyTo === null ? -1 : 1) : olderFirst(a, b));
+    const threads = [];
+    const position = new Map();
+    const segments = this.slots.size > 0 ? this.displaySegments() : null;
+    for (const record of ordered) {
+      if (record.deleted) continue;
+      const thread = {
+        id: keyOf(record.id), author: record.id.client, timestamp: { wall: record.stamp.wall, logical: record.stamp.logical },
+        text: record.text, resolved: record.resolved, range: null, orphaned: false, replies: [],
+      };
+      if (record.replyTo !== null) {
+        const k = position.get(keyOf(record.replyTo));
+        if (k !== undefined) threads[k].replies.push(thread);
+        continue;
+      }
+      thread.range = this.visibleRange(record.start, record.end, segments);
+      thread.orphaned = thread.range.length === 0;
+      position.set(thread.id, threads.length);
+      threads.push(thread);
+    }
+    return threads;
+  }
+
+  /** The shown positions a span between two anchors covers now: { index, length }. */
+  visibleRange(start, end, segments) {
+    const edge = (anchor, none) => {
+      if (anchor === null) return none;
+      const position = this.sequence.shownBefore(anchor.id);
+      return anchor.after && !this.sequence.runOf(anchor.id).deleted ? position + 1 : position;
+    };
+    const from = edge(start, 0);
+    const to = edge(end, this.length);
+    if (segments === null || to <= from) return { index: from, length: Math.max(0, to - from) };
+    const index = this.displayPosition(from, segments);
+    return { index, length: Math.max(index, this.displayPosition(to - 1, segments) + 1) - index };
+  }
+
+  /** The id of the character shown just before display position `position`, which a
+   *  caret there stays after while others edit; null at the start. */
+  caretId(position) {
+    if (position <= 0) return null;
+    if (this.slots.size === 0) return this.sequence.shownId(position - 1);
+    const [[from]] = this.sequenceRanges(position - 1, 1, this.displaySegments());
+    return this.sequence.shownId(from);
+  }
+
+  /** Where a caret after character `id` (`caretId`) is now: just after it, or where it
+   *  was when it has been deleted; 0 for null or an id not known here. */
+  caretPosition(id) {
+    if (id === null || this.sequence.runOf(id) === null) return 0;
+    const run = this.sequence.runOf(id);
+    const before = this.sequence.shownBefore(id);
+    if (this.slots.size === 0) return before + (run.deleted ? 0 : 1);
+    const segments = this.displaySegments();
+    return run.deleted ? (before === 0 ? 0 : this.displayPosition(before - 1, segments) + 1) : this.displayPosition(before, segments) + 1;
+  }
+
+  // MARK: Local edits, at display positions; each returns the ops it made, applied
+
+  /** Makes an op of `client`'s next id, applies it and returns it. */
+  local(client, timestamp, type, payload) {
+    const op = { id: { clientId: client, seq: this.next.get(client) ?? 0 }, type, timestamp, payload };
+    this.apply(op);
+    return op;
+  }
+
+  checkRange(position, count) {
+    if (count <= 0 || position < 0 || position + count > this.length) throw new Error(`no ${count} characters at ${position} (${this.length} shown)`);
+  }
+
+  /** The shown sequence position an insert at display position `position` goes to. */
+  insertionPosition(position) {
+    if (position < 0 || position > this.length) throw new Error(`position ${position} is outside the text (${this.length})`);
+    return this.slots.size > 0 ? this.sequencePosition(position, this.displaySegments()) : position;
+  }
+
+  insert(text, position, client, timestamp) {
+    const { after, before } = this.sequence.insertionPoint(this.insertionPosition(position));
+    return [this.local(client, timestamp, "text_insert", { block: null, after: toWire(after), before: toWire(before), text })];
+  }
+
+  /** Splits the block at `position`: the text after it is the new block's. */
+  insertBlock(position, attributes, client, timestamp) {
+    const { after, before } = this.sequence.insertionPoint(this.insertionPosition(position));
+    return [this.local(client, timestamp, "block_insert", { after: toWire(after), before: toWire(before), attributes })];
+  }
+
+  delete(position, count, client, timestamp) {
+    this.checkRange(position, count);
+    if (this.slots.size > 0) return this.deleteInDisplayOrder(position, count, client, timestamp);
+    return [this.local(client, timestamp, "text_delete", { targets: this.sequence.targets(position, count) })];
+  }
+
+  /** `delete` once blocks were moved, as the Swift engine's deleteInDisplayOrder: each
+   *  stretch of the sequence deleted on its own; when Backspace at a block's start would
+   *  join its text to a block that is not the one shown before it, the rest of its text
+   *  is deleted and typed again, with its formatting, at the end of the one shown before. */
+  deleteInDisplayOrder(position, count, client, timestamp) {
+    const segments = this.displaySegments();
+    const starts = [];
+    segments.reduce((start, segment) => (starts.push(start), start + segment.count), 0);
+    const end = position + count;
+    const segmentAt = (at) => {
+      for (let k = 0; k < segments.length; k++) if (at < starts[k] + segments[k].count) return k;
+      return segments.length - 1;
+    };
+    let retyped = null;
+    let deleteEnd = end;
+    const last = segmentAt(end - 1);
+    const lastEnd = starts[last] + segments[last].count;
+    if (last > 0 && starts[last] >= position && lastEnd > end) {
+      const shownBefore = position === 0 ? 0 : segmentAt(position - 1);
+      const removed = new Set(segments.map((_, k) => k).filter((k) => k > 0 && starts[k] >= position && starts[k] < end));
+      let before = 0;
+      segments.forEach((segment, k) => {
+        if (k !== last && !removed.has(k) && segment.start < segments[last].start && (before === 0 || segment.start > segments[before].start)) before = k;
+      });
+      if (before !== shownBefore) {
+        const from = segments[last].start + end - starts[last];
+        const to = segments[last].start + segments[last].count;
+        retyped = this.sequenceSlice(from, to);
+        deleteEnd = lastEnd;
+      }
+    }
+    const made = [];
+    const ranges = this.sequenceRanges(position, deleteEnd - position, segments).sort((a, b) => b[0] - a[0]);
+    for (const [from, to] of ranges) made.push(this.local(client, timestamp, "text_delete", { targets: this.sequence.targets(from, to - from) }));
+    if (retyped !== null) {
+      made.push(...this.insert(retyped.map((piece) => piece.text).join(""), position, client, timestamp));
+      let offset = position;
+      for (const piece of retyped) {
+        const length = codePoints(piece.text).length;
+        for (const key of Object.keys(piece.marks).sort()) made.push(...this.format(offset, length, key, piece.marks[key], client, timestamp));
+        offset += length;
+      }
+    }
+    return made;
+  }
+
+  /** The shown characters at sequence positions [from, to), in pieces of equal marks. */
+  sequenceSlice(from, to) {
+    const pieces = [];
+    let position = 0;
+    for (const run of this.formattedRuns()) {
+      const points = codePoints(run.text);
+      const lower = Math.max(position, from);
+      const upper = Math.min(position + points.length, to);
+      if (lower < upper) pieces.push({ text: String.fromCodePoint(...points.slice(lower - position, upper - position)), marks: run.marks });
+      position += points.length;
+    }
+    return pieces;
+  }
+
+  /** Sets `key` to `value` (null removes it) on `count` characters from `position`. The
+   *  span starts before its first character; it ends before the next character when
+   *  the attribute expands (bold: typing on at its end joins it), after its last
+   *  character when it does not (link, href, comment). One op per stretch of the
+   *  sequence the range covers. */
+  format(position, count, key, value, client, timestamp) {
+    this.checkRange(position, count);
+    const ranges = this.slots.size > 0 ? this.sequenceRanges(position, count, this.displaySegments()) : [[position, position + count]];
+    return ranges.map(([from, to]) => {
+      const start = { ...toWire(this.sequence.shownId(from)), side: "before" };
+      let end;
+      if (expandsAtEnd(key)) {
+        const next = this.sequence.shownId(to);
+        end = next === null ? null : { ...toWire(next), side: "before" };
+      } else {
+        end = { ...toWire(this.sequence.shownId(to - 1)), side: "after" };
+      }
+      return this.local(client, timestamp, "format_set", { start, end, key, value });
+    });
+  }
+
+  /** Comments `text` on `count` characters from `position` (one stretch of the sequence). */
+  comment(position, count, text, client, timestamp) {
+    this.checkRange(position, count);
+    const ranges = this.slots.size > 0 ? this.sequenceRanges(position, count, this.displaySegments()) : [[position, position + count]];
+    if (ranges.length !== 1) throw new Error(`characters ${position}..<${position + count} cross a moved block: comment on each part`);
+    const [from, to] = ranges[0];
+    const start = { ...toWire(this.sequence.shownId(from)), side: "before" };
+    const end = { ...toWire(this.sequence.shownId(to - 1)), side: "after" };
+    return [this.local(client, timestamp, "comment_add", { start, end, replyTo: null, text })];
+  }
+
+  /** A reply, an edit, a resolve (or reopen) or a delete of comment `id` ("client:seq"). */
+  commentOp(type, id, value, client, timestamp) {
+    const [, author, seq] = /^(.*):(\d+)$/.exec(id);
+    const comment = { clientId: author, seq: Number(seq) };
+    if (!this.comments.has(id)) throw new Error(`${id} is not a comment`);
+    const payload = {
+      comment_add: () => ({ start: null, end: null, replyTo: comment, text: value }),
+      comment_edit: () => ({ comment, text: value }),
+      comment_resolve: () => ({ comment, resolved: value }),
+      comment_delete: () => ({ comment }),
+    }[type]();
+    return [this.local(client, timestamp, type, payload)];
+  }
+
+  /** The id of the block shown at display position `position` ("client:seq"; null for
+   *  the first block). */
+  blockAt(position) {
+    const segments = this.displaySegments();
+    let displayStart = 0;
+    for (const segment of segments) {
+      if (position < displayStart + segment.count) return segment.marker === null ? null : keyOf(segment.marker);
+      displayStart += segment.count;
+    }
+    const last = segments[segments.length - 1].marker;
+    return last === null ? null : keyOf(last);
+  }
+
+  /** Sets one attribute of a block ("client:seq", null for the first block). */
+  setBlock(block, key, value, client, timestamp) {
+    if (block !== null && !this.blocks.has(block)) throw new Error(`${block} is not a block`);
+    return [this.local(client, timestamp, "block_set", { block: block === null ? null : toWire(this.blocks.get(block).id), key, value })];
+  }
+}
+
+/** Made before: by timestamp, then client and seq (CommentRecord.isOlder). */
+function olderFirst(a, b) {
+  return later(a.stamp, b.stamp) ? 1 : later(b.stamp, a.stamp) ? -1 : 0;
+}
+
+/** Adds text to a list of runs: to the last one when its formatting is the same. */
+function appendRun(runs, text, formatting) {
+  const last = runs[runs.length - 1];
+  if (last && last.signature === formatting.signature) last.text += text;
+  else runs.push({ text, marks: formatting.marks, comments: formatting.comments, signature: formatting.signature });
+}
+
+/** Registers' values, null ones left out. */
+function shown(registers) {
+  const values = {};
+  for (const [name, register] of registers) if (register.value !== null) values[name] = register.value;
+  return values;
+}
+
+/** Whether text typed at a span's end joins it (FormatSet.expandsAtEnd). */
+export function expandsAtEnd(key) {
+  return key !== "link" && key !== "href" && key !== "comment";
+}
+"""##### + "\n"
+        ),
+        "sequence.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// The sequence of a collab document in JavaScript: FugueMax, as the Swift engine's
+// (docs/engine.md), over every character ever inserted: text, block markers and the hidden
+// slots of block moves, deleted ones kept. replica.js applies ops through it.
 //
 // Characters are kept in runs, in document order: one insert's consecutive characters,
-// all shown or all deleted. A run starting inside its insert has as left origin the
-// character before it in that insert; its right origin is the insert's. Runs sit in
-// blocks of at most `blockSize`, each knowing how many characters it holds, so that a
-// position is found by skipping blocks, from where the last one was found (edits cluster);
-// each insert knows its runs, so that an id is.
+// all shown or all deleted, of one kind ("text", "marker" or "slot"). A run starting
+// inside its insert has as left origin the character before it in that insert; its right
+// origin is the insert's. Runs sit in chunks of at most `chunkSize`, each knowing how many
+// characters it holds, so that a position is found by skipping chunks, from where the
+// last one was found (edits cluster); each insert knows its runs, so that an id is.
 
-const blockSize = 64;
+const chunkSize = 64;
 
-export class TextDocument {
+export class Sequence {
   constructor() {
-    /** Blocks of runs, in document order: { runs, chars, shown }. */
-    this.blocks = [{ runs: [], chars: 0, shown: 0, index: 0 }];
-    /** A block and the characters (all, and shown) in the blocks before it. */
+    /** Chunks of runs, in document order: { runs, chars, shown, index }. */
+    this.chunks = [{ runs: [], chars: 0, shown: 0, index: 0 }];
+    /** A chunk and the characters (all, and shown) in the chunks before it. */
     this.finger = { b: 0, chars: 0, shown: 0 };
     this.totalChars = 0;
     this.totalShown = 0;
     /** Per client, its inserts in seq order: { starts: [seq], runs: [[run]] }. */
     this.inserts = new Map();
-    /** Per client: its ids applied so far (the next seq expected). */
-    this.next = new Map();
-    /** Ops waiting for what they depend on. */
-    this.pending = [];
   }
 
   /** The text shown. */
   get text() {
     const parts = [];
-    for (const block of this.blocks) for (const run of block.runs) if (!run.deleted) parts.push(String.fromCodePoint(...run.chars));
+    for (const chunk of this.chunks) for (const run of chunk.runs) if (!run.deleted) parts.push(String.fromCodePoint(...run.chars));
     return parts.join("");
   }
 
@@ -409,46 +1894,42 @@ export class TextDocument {
     return this.totalChars;
   }
 
-  /** Counts characters added to a block (negative: removed), shown or not. */
-  grow(block, chars, shown) {
-    block.chars += chars;
-    block.shown += shown;
+  /** Counts characters added to a chunk (negative: removed), shown or not. */
+  grow(chunk, chars, shown) {
+    chunk.chars += chars;
+    chunk.shown += shown;
     this.totalChars += chars;
     this.totalShown += shown;
-    if (block.index < this.finger.b) {
+    if (chunk.index < this.finger.b) {
       this.finger.chars += chars;
       this.finger.shown += shown;
     }
   }
 
-  /** Moves the finger to block `b`. */
+  /** Moves the finger to chunk `b`. */
   point(b) {
     const finger = this.finger;
     while (finger.b < b) {
-      finger.chars += this.blocks[finger.b].chars;
-      finger.shown += this.blocks[finger.b].shown;
+      finger.chars += this.chunks[finger.b].chars;
+      finger.shown += this.chunks[finger.b].shown;
       finger.b++;
     }
     while (finger.b > b) {
       finger.b--;
-      finger.chars -= this.blocks[finger.b].chars;
-      finger.shown -= this.blocks[finger.b].shown;
+      finger.chars -= this.chunks[finger.b].chars;
+      finger.shown -= this.chunks[finger.b].shown;
     }
   }
 
-  /** Moves the finger to the block holding character `position` (all characters, or
-   *  only shown ones): the last block when it is the end. */
+  /** Moves the finger to the chunk holding character `position` (all characters, or
+   *  only shown ones): the last chunk when it is the end. */
   pointAt(position, shown) {
     const finger = this.finger;
-    const count = (block) => (shown ? block.shown : block.chars);
+    const count = (chunk) => (shown ? chunk.shown : chunk.chars);
     const before = () => (shown ? finger.shown : finger.chars);
     while (position < before() && finger.b > 0) this.point(finger.b - 1);
-    while (position >= before() + count(this.blocks[finger.b]) && finger.b < this.blocks.length - 1) this.point(finger.b + 1);
+    while (position >= before() + count(this.chunks[finger.b]) && finger.b < this.chunks.length - 1) this.point(finger.b + 1);
     return finger.b;
-  }
-
-  isSeen(id) {
-    return id === null || id.seq < (this.next.get(id.client) ?? 0);
   }
 
   /** The run holding `id`, or null. */
@@ -480,21 +1961,21 @@ export class TextDocument {
   }
 
   positionOfRun(run) {
-    this.point(run.block.index);
+    this.point(run.chunk.index);
     let position = this.finger.chars;
-    for (const other of run.block.runs) {
+    for (const other of run.chunk.runs) {
       if (other === run) return position;
       position += other.chars.length;
     }
-    throw new Error("a run outside its block");
+    throw new Error("a run outside its chunk");
   }
 
-  /** Where character position `position` is: block index, run index, offset. */
+  /** Where character position `position` is: chunk index, run index, offset. */
   cursor(position) {
     if (position >= this.totalChars) return null;
     const b = this.pointAt(position, false);
     position -= this.finger.chars;
-    const runs = this.blocks[b].runs;
+    const runs = this.chunks[b].runs;
     for (let r = 0; r < runs.length; r++) {
       const length = runs[r].chars.length;
       if (position < length) return { b, r, offset: position };
@@ -508,84 +1989,38 @@ export class TextDocument {
     const tail = {
       client: run.client, seq: run.seq + offset, chars: run.chars.slice(offset),
       origin: { client: run.client, seq: run.seq + offset - 1 }, rightOrigin: run.rightOrigin, deleted: run.deleted,
-      block: run.block, insert: run.insert,
+      kind: run.kind, chunk: run.chunk, insert: run.insert,
     };
     run.chars = run.chars.slice(0, offset);
-    run.block.runs.splice(run.block.runs.indexOf(run) + 1, 0, tail);
+    run.chunk.runs.splice(run.chunk.runs.indexOf(run) + 1, 0, tail);
     run.insert.splice(run.insert.indexOf(run) + 1, 0, tail);
-    this.rebalance(run.block);
+    this.rebalance(run.chunk);
     return tail;
   }
 
-  /** Splits a block grown past twice `blockSize` in two. */
-  rebalance(block) {
-    if (block.runs.length <= 2 * blockSize) return;
-    const moved = block.runs.splice(blockSize);
-    const sibling = { runs: moved, chars: 0, shown: 0, index: block.index + 1 };
+  /** Splits a chunk grown past twice `chunkSize` in two. */
+  rebalance(chunk) {
+    if (chunk.runs.length <= 2 * chunkSize) return;
+    const moved = chunk.runs.splice(chunkSize);
+    const sibling = { runs: moved, chars: 0, shown: 0, index: chunk.index + 1 };
     for (const run of moved) {
-      run.block = sibling;
+      run.chunk = sibling;
       sibling.chars += run.chars.length;
       if (!run.deleted) sibling.shown += run.chars.length;
     }
-    // Characters move from one block to the next: the finger's counts stand, unless it is
-    // on the block itself, whose count falls.
-    block.chars -= sibling.chars;
-    block.shown -= sibling.shown;
-    this.blocks.splice(block.index + 1, 0, sibling);
-    for (let b = block.index + 2; b < this.blocks.length; b++) this.blocks[b].index = b;
-    if (this.finger.b > block.index) this.finger.b++;
-  }
-
-  /** Applies an op in collab's JSON form (docs/ops.md), or keeps it until what it
-   *  depends on has come. Duplicates are ignored. */
-  apply(op) {
-    if (this.tryApply(op) === "pending") {
-      this.pending.push(op);
-      return;
-    }
-    // What was waiting may be ready now; again until nothing more is.
-    let progress = this.pending.length > 0;
-    while (progress) {
-      progress = false;
-      const waiting = this.pending;
-      this.pending = [];
-      for (const other of waiting) {
-        if (this.tryApply(other) === "pending") this.pending.push(other);
-        else progress = true;
-      }
-    }
-  }
-
-  tryApply(op) {
-    const client = op.id.clientId;
-    const next = this.next.get(client) ?? 0;
-    const span = op.type === "text_insert" ? [...op.payload.text].length : op.payload.targets.reduce((n, t) => n + t.len, 0);
-    if (op.id.seq + span <= next) return "duplicate";
-    if (op.id.seq !== next) return "pending";
-    if (op.type === "text_insert") {
-      const after = op.payload.after && { client: op.payload.after.clientId, seq: op.payload.after.seq };
-      const before = op.payload.before && { client: op.payload.before.clientId, seq: op.payload.before.seq };
-      if (!this.isSeen(after) || !this.isSeen(before)) return "pending";
-      this.integrate({ client, seq: op.id.seq }, [...op.payload.text].map((c) => c.codePointAt(0)), after, before);
-    } else if (op.type === "text_delete") {
-      for (const target of op.payload.targets) {
-        const low = target.backward ? target.seq - target.len + 1 : target.seq;
-        if (!this.isSeen({ client: target.clientId, seq: low + target.len - 1 })) return "pending";
-      }
-      for (const target of op.payload.targets) {
-        const low = target.backward ? target.seq - target.len + 1 : target.seq;
-        this.markDeleted(target.clientId, low, target.len);
-      }
-    } else {
-      throw new Error(`op type ${op.type} is not ported yet`);
-    }
-    this.next.set(client, op.id.seq + span);
-    return "applied";
+    // Characters move from one chunk to the next: the finger's counts stand, unless it is
+    // on the chunk itself, whose count falls.
+    chunk.chars -= sibling.chars;
+    chunk.shown -= sibling.shown;
+    this.chunks.splice(chunk.index + 1, 0, sibling);
+    for (let b = chunk.index + 2; b < this.chunks.length; b++) this.chunks[b].index = b;
+    if (this.finger.b > chunk.index) this.finger.b++;
   }
 
   /** FugueMax (YjsMod) integration, as the Swift engine's `integrateInsert`: scan the
-   *  characters between the origins and stop where the new run sorts. */
-  integrate(id, chars, after, before) {
+   *  characters between the origins and stop where the new run sorts. `kind` is "text",
+   *  or "marker" or "slot" for the one character of a block insert or move. */
+  integrate(id, chars, after, before, kind = "text") {
     const total = this.total;
     const leftPosition = this.position(after, -1);
     const rightPosition = this.position(before, total);
@@ -596,7 +2031,7 @@ export class TextDocument {
     while (true) {
       if (!scanning) destination = i;
       if (i === rightPosition || i === total) break;
-      const run = this.blocks[at.b].runs[at.r];
+      const run = this.chunks[at.b].runs[at.r];
       const offset = at.offset;
       // Inside a run, a character's left origin is the one before it.
       const otherLeft = offset > 0 ? i - 1 : this.position(run.origin, -1);
@@ -616,56 +2051,56 @@ export class TextDocument {
       i += step;
       if (step === run.chars.length - offset) {
         at = { b: at.b, r: at.r + 1, offset: 0 };
-        while (at.b < this.blocks.length && at.r >= this.blocks[at.b].runs.length) at = { b: at.b + 1, r: 0, offset: 0 };
+        while (at.b < this.chunks.length && at.r >= this.chunks[at.b].runs.length) at = { b: at.b + 1, r: 0, offset: 0 };
       } else {
         at = { b: at.b, r: at.r, offset: offset + step };
       }
     }
     // Typing on at the end of one's own run, towards the same right origin: the run grows
     // (what a separate run would mean, in fewer runs).
-    if (after !== null && destination === leftPosition + 1) {
+    if (after !== null && destination === leftPosition + 1 && kind === "text") {
       const run = this.runOf(after);
-      if (run.client === id.client && run.seq + run.chars.length === id.seq && after.seq === id.seq - 1 && !run.deleted
+      if (run.kind === "text" && run.client === id.client && run.seq + run.chars.length === id.seq && after.seq === id.seq - 1 && !run.deleted
         && (run.rightOrigin === null ? before === null : before !== null && run.rightOrigin.client === before.client && run.rightOrigin.seq === before.seq)) {
         run.chars.push(...chars);
-        this.grow(run.block, chars.length, chars.length);
+        this.grow(run.chunk, chars.length, chars.length);
         const own = this.inserts.get(id.client);
         own.starts.push(id.seq);
         own.runs.push(run.insert);
         return;
       }
     }
-    this.insertRun({ client: id.client, seq: id.seq, chars, origin: after, rightOrigin: before, deleted: false }, destination);
+    this.insertRun({ client: id.client, seq: id.seq, chars, origin: after, rightOrigin: before, deleted: false, kind }, destination);
   }
 
   /** Puts a new run at character position `position`, splitting the run there. */
   insertRun(run, position) {
-    let block;
+    let chunk;
     let index;
     const at = position < this.total ? this.cursor(position) : null;
     if (at === null) {
-      block = this.blocks[this.blocks.length - 1];
-      index = block.runs.length;
+      chunk = this.chunks[this.chunks.length - 1];
+      index = chunk.runs.length;
     } else {
-      block = this.blocks[at.b];
+      chunk = this.chunks[at.b];
       index = at.r;
       if (at.offset > 0) {
-        // The run's second half starts at the position now (perhaps in a new block).
-        this.split(block.runs[at.r], at.offset);
+        // The run's second half starts at the position now (perhaps in a new chunk).
+        this.split(chunk.runs[at.r], at.offset);
         const cut = this.cursor(position);
-        block = this.blocks[cut.b];
+        chunk = this.chunks[cut.b];
         index = cut.r;
       }
     }
-    run.block = block;
-    block.runs.splice(index, 0, run);
-    this.grow(block, run.chars.length, run.chars.length);
+    run.chunk = chunk;
+    chunk.runs.splice(index, 0, run);
+    this.grow(chunk, run.chars.length, run.chars.length);
     let own = this.inserts.get(run.client);
     if (!own) this.inserts.set(run.client, (own = { starts: [], runs: [] }));
     run.insert = [run];
     own.starts.push(run.seq);
     own.runs.push(run.insert);
-    this.rebalance(block);
+    this.rebalance(chunk);
   }
 
   /** Marks ids `low` to `low + count - 1` of `client` deleted, run by run (they may lie
@@ -679,7 +2114,7 @@ export class TextDocument {
       if (here < run.chars.length) this.split(run, here);
       if (!run.deleted) {
         run.deleted = true;
-        this.grow(run.block, 0, -run.chars.length);
+        this.grow(run.chunk, 0, -run.chars.length);
       }
       seq += here;
     }
@@ -691,7 +2126,7 @@ export class TextDocument {
     if (position < 0 || position >= this.totalShown) return null;
     const b = this.pointAt(position, true);
     let shown = this.finger.shown;
-    for (const run of this.blocks[b].runs) {
+    for (const run of this.chunks[b].runs) {
       if (run.deleted) continue;
       if (position < shown + run.chars.length) return { client: run.client, seq: run.seq + position - shown };
       shown += run.chars.length;
@@ -703,27 +2138,44 @@ export class TextDocument {
   shownBefore(id) {
     const run = this.runOf(id);
     if (run === null) throw new Error(`no character ${id.client}:${id.seq}`);
-    this.point(run.block.index);
+    this.point(run.chunk.index);
     let shown = this.finger.shown;
-    for (const other of run.block.runs) {
+    for (const other of run.chunk.runs) {
       if (other === run) return shown + (run.deleted ? 0 : id.seq - run.seq);
       if (!other.deleted) shown += other.chars.length;
     }
-    throw new Error("a run outside its block");
+    throw new Error("a run outside its chunk");
   }
 
-  /** A local insert of `text` at shown position `position` by `client`: the op made,
-   *  applied. Its origins are those the Swift engine gives: after the shown character
-   *  before the position, before whatever follows that one (deleted characters too). */
-  insert(text, position, client, timestamp) {
-    if (position < 0 || position > this.length) throw new Error(`position ${position} is outside the text (${this.length})`);
+  /** Marks deleted every character at positions `from` to `to` (excluded) among all. */
+  hide(from, to) {
+    let position = from;
+    while (position < to) {
+      const at = this.cursor(position);
+      const run = this.chunks[at.b].runs[at.r];
+      const count = Math.min(run.chars.length - at.offset, to - position);
+      if (!run.deleted) this.markDeleted(run.client, run.seq + at.offset, count);
+      position += count;
+    }
+  }
+
+  /** Calls `body(run)` for every run, in document order. */
+  forEachRun(body) {
+    for (const chunk of this.chunks) for (const run of chunk.runs) body(run);
+  }
+
+  /** The origins of a local insert at shown position `position`, as the Swift engine
+   *  gives them: after the shown character before the position, before whatever follows
+   *  that one (deleted characters too), so that text typed at the end of a block never
+   *  lands among a deleted block's hidden characters. */
+  insertionPoint(position) {
     let after = null;
     let afterPosition = -1;
     if (position > 0) {
       const b = this.pointAt(position - 1, true);
       let shown = this.finger.shown;
       let start = this.finger.chars;
-      for (const run of this.blocks[b].runs) {
+      for (const run of this.chunks[b].runs) {
         if (!run.deleted && position - 1 < shown + run.chars.length) {
           const offset = position - 1 - shown;
           after = { client: run.client, seq: run.seq + offset };
@@ -737,28 +2189,19 @@ export class TextDocument {
     let before = null;
     if (afterPosition + 1 < this.total) {
       const at = this.cursor(afterPosition + 1);
-      const run = this.blocks[at.b].runs[at.r];
+      const run = this.chunks[at.b].runs[at.r];
       before = { client: run.client, seq: run.seq + at.offset };
     }
-    const seq = this.next.get(client) ?? 0;
-    const op = {
-      id: { clientId: client, seq }, type: "text_insert", timestamp,
-      payload: { block: null, after: after && { clientId: after.client, seq: after.seq }, before: before && { clientId: before.client, seq: before.seq }, text },
-    };
-    this.apply(op);
-    return op;
+    return { after, before };
   }
 
-  /** A local delete of `count` shown characters from `position`: the op made, applied. */
-  delete(position, count, client, timestamp) {
-    if (count <= 0 || position < 0 || position + count > this.length) {
-      throw new Error(`no ${count} characters at ${position} (${this.length} shown)`);
-    }
+  /** The delete targets (docs/ops.md) of `count` shown characters from `position`. */
+  targets(position, count) {
     const targets = [];
     const first = this.pointAt(position, true);
     let shown = this.finger.shown;
-    for (let b = first; b < this.blocks.length && shown < position + count; b++) {
-      for (const run of this.blocks[b].runs) {
+    for (let b = first; b < this.chunks.length && shown < position + count; b++) {
+      for (const run of this.chunks[b].runs) {
         if (run.deleted) continue;
         const from = Math.max(position, shown);
         const to = Math.min(position + count, shown + run.chars.length);
@@ -771,35 +2214,234 @@ export class TextDocument {
         shown += run.chars.length;
       }
     }
-    const op = { id: { clientId: client, seq: this.next.get(client) ?? 0 }, type: "text_delete", timestamp, payload: { targets } };
-    this.apply(op);
-    return op;
+    return targets;
   }
 }
 """##### + "\n"
         ),
-        "index.html": (
-            "text/html; charset=utf-8",
+        "stamps.js": (
+            "text/javascript; charset=utf-8",
             #####"""
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>collab</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/app.css">
-<script type="module" src="/assets/app.js"></script>
-</head>
-<body>
-<header>
-  <a href="/" class="brand">collab</a>
-  <span id="who"></span>
-  <button id="sign-out" type="button" hidden>Sign out</button>
-</header>
-<main id="main" aria-live="polite"></main>
-</body>
-</html>
+// Last-writer-wins order of ops, as the Swift engine's OpStamp: timestamp (wall, then
+// logical), then client id, then seq. Client ids compare as JavaScript compares strings
+// (UTF-16 units), where Swift compares Unicode scalars: the same order for ASCII ids.
+
+/** The stamp of an op in collab's JSON form. */
+export function stampOf(op) {
+  return { wall: op.timestamp.wall, logical: op.timestamp.logical, client: op.id.clientId, seq: op.id.seq };
+}
+
+/** Whether stamp `a` is later than `b` (any stamp is later than none). */
+export function later(a, b) {
+  if (b === null || b === undefined) return true;
+  if (a.wall !== b.wall) return a.wall > b.wall;
+  if (a.logical !== b.logical) return a.logical > b.logical;
+  if (a.client !== b.client) return a.client > b.client;
+  return a.seq > b.seq;
+}
+"""##### + "\n"
+        ),
+        "view.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// The document shown in the editor's contenteditable element: one element per block, its
+// runs as text inside <strong>, <em>, <code>, <a> and <mark> (comments), and the mapping
+// between display positions (code points of the plain text, a block boundary counting
+// one, as `collab edit` counts them) and points of the DOM. Every string goes in as text.
+
+/** One element per block: what its type shows as. Types the editor has no element for
+ *  (table, row, cell, others) show as paragraphs, as the renderers show unknown types. */
+function blockNode(block) {
+  const type = block.attributes.type ?? "paragraph";
+  let node;
+  if (type === "heading") {
+    const level = Number.isInteger(block.attributes.level) ? Math.min(Math.max(block.attributes.level, 1), 6) : 1;
+    node = document.createElement(`h${level}`);
+  } else if (type === "list_item") {
+    node = document.createElement("div");
+    node.className = `list-item ${block.attributes.list === "ordered" ? "ordered" : "bullet"}`;
+    const indent = Number.isInteger(block.attributes.indent) ? Math.min(Math.max(block.attributes.indent, 0), 6) : 0;
+    if (indent > 0) node.classList.add(`indent-${indent}`);
+  } else if (type === "code") {
+    node = document.createElement("pre");
+  } else if (type === "quote") {
+    node = document.createElement("blockquote");
+  } else {
+    node = document.createElement("p");
+  }
+  node.dataset.block = block.id ?? "";
+  for (const run of block.runs) node.append(runNode(run));
+  // An empty block still takes a line, and the caret can go into it.
+  if (block.runs.length === 0) node.append(document.createElement("br"));
+  return node;
+}
+
+/** Whether a link target is one a page may follow: http, https, mailto or relative
+ *  (LinkTarget in the Swift renderers). */
+export function isSafeHref(href) {
+  if (typeof href !== "string" || href.length === 0) return false;
+  // Browsers drop control characters and whitespace around a scheme: refuse them all.
+  if (/[\u0000-\u0020\u007f\\]/.test(href)) return false;
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(href);
+  if (scheme) return ["http", "https", "mailto"].includes(scheme[1].toLowerCase());
+  // No scheme: relative, unless a colon comes before the first /, ? or #.
+  const colon = href.indexOf(":");
+  return colon < 0 || /[/?#]/.test(href.slice(0, colon));
+}
+
+/** A run's text inside the elements of its marks, the link outermost, code innermost. */
+function runNode(run) {
+  let node = document.createTextNode(run.text);
+  const wrap = (tag) => {
+    const outer = document.createElement(tag);
+    outer.append(node);
+    node = outer;
+    return outer;
+  };
+  if (run.marks.code) wrap("code");
+  if (run.marks.strike) wrap("s");
+  if (run.marks.underline) wrap("u");
+  if (run.marks.italic) wrap("em");
+  if (run.marks.bold) wrap("strong");
+  if (run.comments.length > 0) wrap("mark").dataset.comments = run.comments.join(" ");
+  if (typeof run.marks.link === "string" && isSafeHref(run.marks.link)) wrap("a").href = run.marks.link;
+  return node;
+}
+
+/** Code points in a string. */
+export function pointCount(text) {
+  let count = 0;
+  for (let k = 0; k < text.length; k++) {
+    const unit = text.charCodeAt(k);
+    if (unit < 0xd800 || unit >= 0xdc00 || k + 1 === text.length) count++;
+  }
+  return count;
+}
+
+export class DocumentView {
+  constructor(element) {
+    this.element = element;
+    /** The blocks shown, in order: { block, node, start, length, signature }. */
+    this.entries = [];
+    this.entryOf = new WeakMap();
+  }
+
+  /** Shows `blocks` (Replica.blockContents), keeping the elements of unchanged blocks. */
+  render(blocks) {
+    const reusable = new Map(this.entries.map((entry) => [entry.signature, entry]));
+    const entries = [];
+    let position = 0;
+    for (const block of blocks) {
+      if (block.id !== null) position += 1; // its marker
+      const length = block.runs.reduce((n, run) => n + pointCount(run.text), 0);
+      const signature = JSON.stringify([block.id, block.attributes, block.runs]);
+      const node = reusable.get(signature)?.node ?? blockNode(block);
+      reusable.delete(signature);
+      const entry = { block, node, start: position, length, signature };
+      this.entryOf.set(node, entry);
+      entries.push(entry);
+      position += length;
+    }
+    this.entries = entries;
+    this.length = position;
+    // Put the elements in order, touching only what changed.
+    let child = this.element.firstChild;
+    for (const entry of entries) {
+      if (child === entry.node) {
+        child = child.nextSibling;
+      } else {
+        this.element.insertBefore(entry.node, child);
+      }
+    }
+    while (child) {
+      const next = child.nextSibling;
+      child.remove();
+      child = next;
+    }
+  }
+
+  /** The display position of a DOM point inside the element, or null when it is outside. */
+  positionOf(node, offset) {
+    if (!this.element.contains(node)) return null;
+    if (node === this.element) {
+      if (offset >= this.entries.length) return this.length;
+      return this.entries[offset].start;
+    }
+    let blockNode = node;
+    while (blockNode.parentNode !== this.element) blockNode = blockNode.parentNode;
+    const entry = this.entryOf.get(blockNode);
+    if (!entry) return null;
+    const before = document.createRange();
+    before.setStart(blockNode, 0);
+    before.setEnd(node, offset);
+    return entry.start + Math.min(pointCount(before.toString()), entry.length);
+  }
+
+  /** The entry of the block that display position `position` is in (or at the end of). */
+  entryAt(position) {
+    let low = 0;
+    let high = this.entries.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.entries[middle].start <= position) low = middle;
+      else high = middle - 1;
+    }
+    return this.entries[low];
+  }
+
+  /** The DOM point of display position `position`: [node, offset]. */
+  pointAt(position) {
+    const entry = this.entryAt(position);
+    if (!entry) return [this.element, 0];
+    let remaining = Math.max(0, Math.min(position - entry.start, entry.length));
+    const walker = document.createTreeWalker(entry.node, NodeFilter.SHOW_TEXT);
+    let last = null;
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      const points = pointCount(text.data);
+      if (remaining <= points) {
+        // Code points to the UTF-16 units the DOM counts.
+        let units = 0;
+        for (let k = 0; k < remaining; k++) units += text.data.codePointAt(units) > 0xffff ? 2 : 1;
+        return [text, units];
+      }
+      remaining -= points;
+      last = text;
+    }
+    return last ? [last, last.data.length] : [entry.node, 0];
+  }
+
+  /** Comments whose threads are all resolved show fainter. */
+  markResolved(threads) {
+    const resolved = new Set(threads.filter((thread) => thread.resolved).map((thread) => thread.id));
+    for (const mark of this.element.querySelectorAll("mark[data-comments]")) {
+      mark.classList.toggle("resolved", mark.dataset.comments.split(" ").every((id) => resolved.has(id)));
+    }
+  }
+
+  /** The marks every character of display range [from, to) has: { name: value }, for
+   *  the names with one value all along. */
+  commonMarks(from, to) {
+    let common = null;
+    for (const entry of this.entries) {
+      if (entry.start + entry.length <= from || entry.start >= to) continue;
+      let position = entry.start;
+      for (const run of entry.block.runs) {
+        const length = pointCount(run.text);
+        if (position + length > from && position < to) {
+          if (common === null) common = { ...run.marks };
+          else for (const key of Object.keys(common)) if (run.marks[key] !== common[key]) delete common[key];
+        }
+        position += length;
+      }
+    }
+    return common ?? {};
+  }
+
+  /** The blocks display range [from, to] touches. */
+  blocksIn(from, to) {
+    return this.entries.filter((entry) => entry.start + entry.length >= from && entry.start <= to);
+  }
+}
 """##### + "\n"
         ),
     ]

@@ -2,11 +2,11 @@
 """The pages of `collab serve` in a real browser (headless Chromium from Debian, driven
 by Playwright for Python with the system browser's executable; docs/web.md).
 
-   pages.py URL SCREENSHOTS_DIR alice=TOKEN bob=TOKEN vic=TOKEN mallory=TOKEN
+   pages.py URL SCREENSHOTS_DIR alice=TOKEN bob=TOKEN carol=TOKEN vic=TOKEN mallory=TOKEN
 
-The server at URL holds notes (alice owns it, bob edits it, vic views it; its text looks
-like markup), rich (samples/rich.jsonl, alice's) and secret/plans (alice has no access);
-mallory has no grants. Prints one line per check and exits 1 when any fails. Run by
+The server at URL holds notes (alice owns it, bob edits it, carol comments on it, vic
+views it; its text looks like markup), rich (samples/rich.jsonl, alice's) and
+secret/plans (alice has no access); mallory has no grants. Prints one line per check and exits 1 when any fails. Run by
 CollabServerTests/WebPageTests.
 """
 import sys
@@ -80,44 +80,110 @@ with sync_playwright() as p:
     page.wait_for_selector("form.sign-in")
     check("a bad token is refused with a reason", page.locator("p.error").count() == 1)
 
-    # Two editors on one document, and a viewer: typing in either reaches both and the
-    # viewer, and the server holds what they show.
+    # Two editors on one document, a commenter and a viewer: typing in either editor
+    # reaches everyone, and the server holds what they show.
     pages = {}
-    for user in ["alice", "bob", "vic"]:
+    for user in ["alice", "bob", "carol", "vic"]:
         other = browser.new_page()
         other.on("pageerror", lambda error: problems.append(str(error)))
+        other.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
         other.goto(url + "/d/notes#token=" + tokens[user])
         other.wait_for_selector("#state[data-state='connected']")
         pages[user] = other
-    check("a viewer's editor is not editable", pages["vic"].get_attribute("#editor", "contenteditable") == "false")
-    check("an editor's is", pages["bob"].get_attribute("#editor", "contenteditable") == "plaintext-only")
-    pages["alice"].click("#editor")
-    pages["alice"].keyboard.press("End")
-    pages["alice"].keyboard.type(" from alice")
+    alice_page, bob_page, carol_page, vic_page = (pages[user] for user in ["alice", "bob", "carol", "vic"])
+    check("a viewer's editor is not editable", vic_page.get_attribute("#editor", "contenteditable") == "false")
+    check("nor a commenter's", carol_page.get_attribute("#editor", "contenteditable") == "false")
+    check("an editor's is", bob_page.get_attribute("#editor", "contenteditable") == "true")
+    alice_page.click("#editor")
+    alice_page.keyboard.press("End")
+    alice_page.keyboard.type(" from alice")
     # (Playwright's own waiting: the page's policy forbids evaluating strings, rightly.)
-    expect(pages["bob"].locator("#editor")).to_have_text('Hello <b>world</b> & "friends" from alice')
-    pages["bob"].click("#editor")
-    pages["bob"].keyboard.press("Home")
-    pages["bob"].keyboard.type("Bob: ")
-    pages["bob"].keyboard.press("End")
-    pages["bob"].keyboard.press("Backspace")
+    expect(bob_page.locator("#editor")).to_have_text('Hello <b>world</b> & "friends" from alice')
+    bob_page.click("#editor")
+    bob_page.keyboard.press("Home")
+    bob_page.keyboard.type("Bob: ")
+    bob_page.keyboard.press("End")
+    bob_page.keyboard.press("Backspace")
     expected = 'Bob: Hello <b>world</b> & "friends" from alic'
     for user, other in pages.items():
         expect(other.locator("#editor")).to_have_text(expected, timeout=10000)
     texts = {user: other.inner_text("#editor") for user, other in pages.items()}
-    check("two editors and a viewer converge", len(set(texts.values())) == 1 and texts["vic"] == expected, str(texts))
-    pages["vic"].keyboard.type("x")
-    check("the viewer's typing changes nothing", pages["vic"].inner_text("#editor") == expected)
-    pages["alice"].screenshot(path=f"{shots}/co-editing.png")
-    served = pages["alice"].evaluate(
+    check("two editors, a commenter and a viewer converge", len(set(texts.values())) == 1 and texts["vic"] == expected, str(texts))
+    vic_page.keyboard.type("x")
+    check("the viewer's typing changes nothing", vic_page.inner_text("#editor") == expected)
+
+    # Where the others are: bob's caret, with his name, on alice's page; everyone listed.
+    expect(alice_page.locator(".remote-caret[data-user='bob'] .remote-name")).to_have_text("bob", timeout=10000)
+    check("a remote caret shows with its user's name", alice_page.locator(".remote-caret[data-user='bob']").is_visible())
+    expect(alice_page.locator("#people li")).to_have_count(4, timeout=10000)
+    people = alice_page.locator("#people li").all_inner_texts()
+    check("who is here lists everyone", all(any(name in entry for entry in people) for name in ["alice (you)", "bob", "carol", "vic"]), str(people))
+    alice_page.screenshot(path=f"{shots}/co-editing.png")
+    served = alice_page.evaluate(
         "fetch('/api/v2/documents/notes', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('collab.token')}}).then(r => r.json())")
     check("the server holds what they show", "Bob: Hello &lt;b&gt;world&lt;/b&gt; &amp; &quot;friends&quot; from alic" in served["html"], served["html"])
 
-    # Rich text the browser's engine does not hold yet: shown as the server renders it.
-    rich = pages["alice"]
+    # Formatting by keyboard: alice selects "Hello" and presses Ctrl+B; a new block by
+    # Enter, made a heading with Ctrl+Alt+1.
+    alice_page.click("#editor")
+    alice_page.keyboard.press("Home")
+    for _ in range(5):
+        alice_page.keyboard.press("ArrowRight")
+    for _ in range(5):
+        alice_page.keyboard.press("Shift+ArrowRight")
+    alice_page.keyboard.press("Control+b")
+    expect(bob_page.locator("#editor strong")).to_have_text("Hello", timeout=10000)
+    alice_page.keyboard.press("End")
+    alice_page.keyboard.press("Enter")
+    alice_page.keyboard.type("Agenda")
+    alice_page.keyboard.press("Control+Alt+1")
+    expect(bob_page.locator("#editor h1")).to_have_text("Agenda", timeout=10000)
+    alice_page.keyboard.press("Control+Alt+1")  # again: nothing changes, it is a heading
+    alice_page.keyboard.press("Enter")
+    alice_page.keyboard.type("first")
+    alice_page.keyboard.press("Control+Shift+8")
+    alice_page.keyboard.press("Enter")
+    alice_page.keyboard.type("second")
+    expect(carol_page.locator("#editor .list-item.bullet")).to_have_count(2, timeout=10000)
+    check("Enter in a list item makes another", carol_page.locator("#editor .list-item").all_inner_texts() == ["first", "second"],
+          str(carol_page.locator("#editor .list-item").all_inner_texts()))
+    bob_page.screenshot(path=f"{shots}/formatting.png")
+    served = alice_page.evaluate(
+        "fetch('/api/v2/documents/notes', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('collab.token')}}).then(r => r.json())")
+    check("the server holds the formatting", "<strong>Hello</strong>" in served["html"] and "<h1>Agenda</h1>" in served["html"]
+          and "<li>first</li>" in served["html"], served["html"])
+
+    # A comment round trip: carol (a commenter) comments on "Agenda", alice replies, carol
+    # resolves it; the viewer sees it all and may do none of it.
+    carol_page.locator("#editor h1").select_text()
+    carol_page.once("dialog", lambda dialog: dialog.accept("Which agenda?"))
+    carol_page.click("button:has-text('Comment')")
+    expect(alice_page.locator("ol.threads .thread")).to_have_count(1, timeout=10000)
+    expect(alice_page.locator("ol.threads .thread blockquote")).to_have_text("Agenda")
+    expect(alice_page.locator("#editor h1 mark")).to_have_text("Agenda")
+    alice_page.fill("ol.threads .thread input[name=reply]", "The one for Monday.")
+    alice_page.click("ol.threads .thread button:has-text('Reply')")
+    expect(carol_page.locator("ol.threads .thread .comment")).to_have_count(2, timeout=10000)
+    check("the reply reaches the commenter", "The one for Monday." in carol_page.inner_text("ol.threads .thread"))
+    carol_page.screenshot(path=f"{shots}/comments.png")
+    carol_page.click("ol.threads .thread button.resolve")
+    expect(alice_page.locator("ol.threads .thread.resolved button.resolve")).to_have_text("Reopen", timeout=10000)
+    expect(vic_page.locator("ol.threads .thread.resolved")).to_have_count(1, timeout=10000)
+    check("a viewer gets no reply box", vic_page.locator("ol.threads input[name=reply]").count() == 0)
+    check("nor a comment button", vic_page.locator("button:has-text('Comment')").is_disabled())
+    served = alice_page.evaluate(
+        "fetch('/api/v2/documents/notes', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('collab.token')}}).then(r => r.json())")
+    check("the server holds the comment", 'data-comment="carol' in served["html"], served["html"])
+
+    # The rich document (blocks, marks, comments, a moved block) in the editor.
+    rich = alice_page
     rich.goto(url + "/d/rich")
-    rich.wait_for_selector("article.document")
-    check("rich text falls back to the server's rendering", "read-only" in rich.inner_text("p.notice") and rich.locator("article.document li").count() > 0)
+    rich.wait_for_selector("#state[data-state='connected']")
+    check("rich text opens in the editor", rich.locator("#editor h1").count() == 1 and rich.locator("#editor .list-item").count() == 2
+          and rich.locator("#editor pre").count() == 1 and rich.locator("#editor strong").count() > 0)
+    check("its link is a link", rich.get_attribute("#editor a", "href") == "https://example.com/blog")
+    check("its comment thread is beside it", "Which Friday?" in rich.inner_text("ol.threads") and "The 29th." in rich.inner_text("ol.threads"))
+    rich.screenshot(path=f"{shots}/rich.png")
 
     # The 403 and 401 above are the answers the page was meant to get; nothing else may fail.
     unexpected = [p for p in problems if not ("status of 403" in p or "status of 401" in p)]

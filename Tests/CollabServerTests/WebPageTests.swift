@@ -39,7 +39,7 @@ struct WebPageTests {
         try plans.insert("top secret", at: 0, by: "bob", timestamp: Timestamp(wall: 1))
         try store.append(plans.history, to: "secret/plans", expectingRecords: nil)
         try AccessLog.record(AccessEvent(kind: .grant, target: "secret/", subject: "bob", level: .owner, by: "bob", at: 20), in: store, at: 30)
-        // samples/rich.jsonl: blocks, marks and comments, which the browser's engine does not hold yet.
+        // samples/rich.jsonl: blocks, marks, comments and a moved block.
         let rich = try String(contentsOf: repository.appendingPathComponent("samples/rich.jsonl"), encoding: .utf8)
         try store.append(rich.split(separator: "\n").map { try OpJSON.decode(line: Array($0.utf8)) }, to: "rich", expectingRecords: nil)
         try AccessLog.record(AccessEvent(kind: .grant, target: "rich", subject: "alice", level: .owner, by: "alice", at: 40), in: store, at: 50)
@@ -123,18 +123,22 @@ struct WebPageTests {
     }
 
     /// Tests/Browser/pages.py in headless Chromium: sign in from a link, the list, a
-    /// document, a reload, a refusal, signing out, two editors and a viewer on one
-    /// document; screenshots in .build/browser-screenshots.
+    /// document, a reload, a refusal, signing out; two editors, a commenter and a viewer on
+    /// one document: convergence, remote carets and who is here, formatting by keyboard,
+    /// a comment round trip; the rich sample in the editor. Screenshots in
+    /// .build/browser-screenshots.
     @Test func thePagesWorkInABrowser() async throws {
         try await ServerHarness.run { server in
             try Self.documents(server)
             let shots = Self.repository.appendingPathComponent(".build/browser-screenshots/pages").path
             try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
             var arguments = ["python3", Self.repository.appendingPathComponent("Tests/Browser/pages.py").path, "http://127.0.0.1:\(server.port)", shots]
-            for user in ["alice", "bob", "vic", "mallory"] { arguments.append("\(user)=\(try await server.token(user))") }
+            for user in ["alice", "bob", "carol", "vic", "mallory"] { arguments.append("\(user)=\(try await server.token(user))") }
             let (status, printed) = try await RawWebSocket.offThePool { [arguments] in try runProgram(arguments) }
             #expect(status == 0, "\(printed)")
-            #expect(printed.contains("ok   the document shows its text as written"), "\(printed)")
+            for line in ["the document shows its text as written", "a remote caret shows with its user's name", "the server holds the formatting", "the server holds the comment", "rich text opens in the editor"] {
+                #expect(printed.contains("ok   \(line)"), "\(printed)")
+            }
         }
     }
 }

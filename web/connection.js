@@ -1,0 +1,109 @@
+// A page's session with `collab serve` for one document, over the WebSocket of
+// docs/protocol.md: `auth` first (never the token in the URL), `join` with the version
+// the replica holds, `sync_response` to catch up, `ops` both ways, `ack` for what is
+// durable, `presence` both ways. What was sent and not acknowledged is sent again after
+// each catch-up, so edits made offline reach the server once it is back.
+
+export class DocumentConnection {
+  /** `replica` gives `next` (the version held); `handlers`: onOps(ops), onCaughtUp(),
+   *  onPresence(message), onState(state), onError(message), onFatal(message). */
+  constructor({ docId, token, password, replica, handlers }) {
+    this.docId = docId;
+    this.token = token;
+    this.password = password;
+    this.replica = replica;
+    this.handlers = handlers;
+    /** Ops made here and not yet acknowledged, in order. */
+    this.unacknowledged = [];
+    /** Joined and caught up on the current connection: ops may be sent. */
+    this.live = false;
+    this.retry = 250;
+    this.presence = null;
+    this.connect();
+  }
+
+  connect() {
+    this.handlers.onState("connecting");
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}/ws`);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      const auth = { type: "auth", token: this.token };
+      if (this.password) auth.password = this.password;
+      socket.send(JSON.stringify(auth));
+      socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+      this.handlers.onState("syncing");
+    });
+    socket.addEventListener("message", (event) => {
+      try {
+        this.receive(JSON.parse(event.data));
+      } catch (error) {
+        // An op this replica refuses: stop rather than show a document that differs.
+        this.stopped = true;
+        socket.close();
+        this.handlers.onFatal(error.message);
+      }
+    });
+    socket.addEventListener("close", () => {
+      this.socket = null;
+      this.live = false;
+      if (this.stopped) return;
+      this.handlers.onState("offline");
+      setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(this.retry * 2, 4000);
+    });
+  }
+
+  receive(message) {
+    if (message.docId !== undefined && message.docId !== this.docId) return;
+    switch (message.type) {
+      case "sync_response":
+      case "ops":
+        this.handlers.onOps(message.ops);
+        if (message.type === "sync_response" && message.last) {
+          this.live = true;
+          this.retry = 250;
+          // What was made offline (or sent and not acknowledged) goes now.
+          if (this.unacknowledged.length > 0) this.sendOps(this.unacknowledged);
+          if (this.presence) this.sendPresence(this.presence);
+          this.handlers.onCaughtUp();
+          this.handlers.onState("connected");
+        }
+        break;
+      case "ack": {
+        const done = new Set(message.opIds);
+        this.unacknowledged = this.unacknowledged.filter((op) => !done.has(`${op.id.clientId}:${op.id.seq}`));
+        break;
+      }
+      case "presence":
+        this.handlers.onPresence(message);
+        break;
+      case "error":
+        if (message.code === "unauthenticated" || message.code === "token_expired" || message.code === "revoked") this.stopped = true;
+        this.handlers.onError(message.message);
+        break;
+    }
+  }
+
+  /** Sends ops made here (now, or after the next catch-up when not connected). */
+  send(ops) {
+    if (ops.length === 0) return;
+    this.unacknowledged.push(...ops);
+    this.sendOps(ops);
+  }
+
+  sendOps(ops) {
+    if (this.live && this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "ops", docId: this.docId, ops }));
+    }
+  }
+
+  /** Tells the others where this page's caret is: { cursor, name, color }. The latest is
+   *  sent again after a reconnect. */
+  sendPresence(presence) {
+    this.presence = presence;
+    if (this.live && this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "presence", docId: this.docId, ...presence }));
+    }
+  }
+}
