@@ -2,6 +2,7 @@ import ArgumentParser
 import CollabCore
 import CollabLog
 import CollabPostgres
+import CollabStorage
 import Foundation
 
 /// The `collab` command: one binary for collaborative rich-text op logs.
@@ -64,6 +65,9 @@ package struct CollabCommand: AsyncParsableCommand {
             let failure = CommandFailure(error)
             standardError("collab: \(failure.message)\n")
             Foundation.exit(failure.status.rawValue)
+        } catch let problem as VersionSpec.Problem {
+            standardError("collab: \(problem.description)\n")
+            Foundation.exit(ExitStatus.usage.rawValue)
         } catch let error as EngineError {
             let failure = CommandFailure(error)
             standardError("collab: \(failure.message)\n")

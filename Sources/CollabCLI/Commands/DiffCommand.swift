@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollabCore
 import CollabLog
+import CollabStorage
 import Foundation
 
 struct DiffCommand: ParsableCommand {

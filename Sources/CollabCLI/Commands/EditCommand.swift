@@ -2,6 +2,7 @@ import ArgumentParser
 import CollabAccess
 import CollabCore
 import CollabLog
+import CollabStorage
 import Foundation
 
 struct EditCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollabCore
 import CollabLog
+import CollabStorage
 
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollabCore
 import CollabLog
+import CollabStorage
 
 struct VersionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,72 +34,23 @@ struct VersionsCommand: ParsableCommand {
     @Flag(help: "Print each version as a JSON object, one a line.")
     var json = false
 
-    struct Entry {
-        var kind: String
-        var name: String?
-        var version: VersionVector
-        var ops: Int
-        var time: Int64?
-        var author: String?
-        var message: String?
-        var record: UInt64?
-    }
-
     func run() throws {
         let log = try location.load()
-        var entries: [Entry] = log.tags.map { tag in
-            Entry(kind: "tag", name: tag.name, version: tag.version, ops: log.opCount(in: tag.version), time: tag.time, author: tag.author, message: tag.message)
-        }
-        for checkpoint in log.checkpointRecords {
-            let version = VersionSpec.vector(of: log.ops.prefix(checkpoint.ops), from: log.baseVersion ?? VersionVector())
-            entries.append(Entry(kind: "checkpoint", version: version, ops: checkpoint.ops, time: log.latestTime(in: version), record: checkpoint.record))
-        }
-        // In history order; at one place, tags before checkpoints.
-        entries.sort { ($0.ops, $0.kind == "checkpoint" ? 1 : 0) < ($1.ops, $1.kind == "checkpoint" ? 1 : 0) }
-        var previous = VersionVector()
-        for entry in entries {
-            let changes = ChangeSummary(of: log, in: entry.version, after: previous)
-            let at = log.prefixLength(of: entry.version).map { "@\($0)" } ?? entry.version.description
+        let versions = LogVersion.all(in: log)
+        for entry in versions {
             if json {
                 // A version a line (docs/json.md).
                 var writer = JSONWriter()
-                writer.raw("{\"kind\":")
-                writer.string(entry.kind)
-                if let name = entry.name {
-                    writer.raw(",\"name\":")
-                    writer.string(name)
-                }
-                writer.raw(",\"at\":")
-                writer.string(at)
-                writer.raw(",\"version\":")
-                entry.version.json(&writer)
-                writer.raw(",\"time\":")
-                if let time = entry.time { writer.string(ISO8601.format(milliseconds: time)) } else { writer.raw("null") }
-                if let author = entry.author {
-                    writer.raw(",\"author\":")
-                    writer.string(author)
-                }
-                if let message = entry.message {
-                    writer.raw(",\"message\":")
-                    writer.string(message)
-                }
-                if let record = entry.record {
-                    writer.raw(",\"record\":")
-                    writer.int(record)
-                }
-                writer.raw(",\"changes\":")
-                changes.json(&writer)
-                writer.raw("}")
+                entry.json(&writer)
                 print(writer.text)
             } else {
                 let time = entry.time.map { ISO8601.format(milliseconds: $0) } ?? "-"
                 let what = entry.kind == "tag"
                     ? "tag \(entry.name!.debugDescription) by \(entry.author ?? "?")\(entry.message.map { ": \(quoted($0, limit: 60))" } ?? "")"
                     : "checkpoint (record \(entry.record!))"
-                print("\(at)\t\(time)\t\(what)\t\(changes.text)")
+                print("\(entry.at)\t\(time)\t\(what)\t\(entry.changes.text)")
             }
-            previous.formUnion(entry.version)
         }
-        if !json && entries.isEmpty { print("\(location.name): no tags or checkpoints yet (collab tag LOG NAME names one)") }
+        if !json && versions.isEmpty { print("\(location.name): no tags or checkpoints yet (collab tag LOG NAME names one)") }
     }
 }

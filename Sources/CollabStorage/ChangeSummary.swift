@@ -1,19 +1,18 @@
 import CollabCore
 import CollabLog
-import CollabStorage
 
 /// What a stretch of history did, in one line: "+120 −14 chars, 2 comments, by alice,
 /// bob" (for `collab versions`).
-struct ChangeSummary: Equatable {
-    var inserted = 0
-    var deleted = 0
-    var formats = 0
-    var comments = 0
-    var blocks = 0
-    var authors: [String] = []
+public struct ChangeSummary: Equatable, Sendable {
+    public var inserted = 0
+    public var deleted = 0
+    public var formats = 0
+    public var comments = 0
+    public var blocks = 0
+    public var authors: [String] = []
 
     /// The ops of `log` in `version` and not in `previous`.
-    init(of log: OpLogFile, in version: VersionVector, after previous: VersionVector) {
+    public init(of log: OpLogFile, in version: VersionVector, after previous: VersionVector) {
         var authors = Set<String>()
         for op in log.ops {
             // The part of the op inside the version and after the previous one.
@@ -33,7 +32,7 @@ struct ChangeSummary: Equatable {
         self.authors = authors.sorted()
     }
 
-    var text: String {
+    public var text: String {
         var parts = ["+\(inserted) −\(deleted) chars"]
         if formats > 0 { parts.append("\(formats) format\(formats == 1 ? "" : "s")") }
         if comments > 0 { parts.append("\(comments) comment\(comments == 1 ? "" : "s")") }
@@ -41,7 +40,7 @@ struct ChangeSummary: Equatable {
         return parts.joined(separator: ", ") + (authors.isEmpty ? "" : ", by " + authors.joined(separator: ", "))
     }
 
-    func json(_ writer: inout JSONWriter) {
+    public func json(_ writer: inout JSONWriter) {
         writer.raw("{\"inserted\":")
         writer.int(inserted)
         writer.raw(",\"deleted\":")
@@ -61,18 +60,18 @@ struct ChangeSummary: Equatable {
 extension OpLogFile {
     /// How many of the log's ops lie wholly inside `version`: its `@N` when the version is
     /// a prefix of the log.
-    func opCount(in version: VersionVector) -> Int {
+    public func opCount(in version: VersionVector) -> Int {
         ops.reduce(0) { $0 + ($1.endSeq <= version[$1.id.client] ? 1 : 0) }
     }
 
     /// Whether `version` is exactly the first N ops of the log, and N.
-    func prefixLength(of version: VersionVector) -> Int? {
+    public func prefixLength(of version: VersionVector) -> Int? {
         let count = opCount(in: version)
         return VersionSpec.vector(of: ops.prefix(count), from: baseVersion ?? VersionVector()) == version ? count : nil
     }
 
     /// The time of the latest op inside `version`, in milliseconds.
-    func latestTime(in version: VersionVector) -> Int64? {
+    public func latestTime(in version: VersionVector) -> Int64? {
         ops.filter { $0.id.seq < version[$0.id.client] }.map(\.timestamp.wall).max()
     }
 }
