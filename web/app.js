@@ -31,10 +31,13 @@ function show(...nodes) {
   main.replaceChildren(...nodes);
 }
 
-/// A GET of the API with the token; the JSON answer, or an Error carrying the server's
-/// message. 401 forgets the token, which no longer works.
-async function api(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+/// A request of the API with the token (a GET unless `init` says otherwise); the JSON
+/// answer, or an Error carrying the server's message. 401 forgets the token, which no
+/// longer works.
+async function api(path, init = {}) {
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (init.body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { ...init, headers });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) sessionStorage.removeItem(tokenKey);
   if (!response.ok) throw new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
@@ -89,7 +92,7 @@ async function showDocument(id) {
   const root = element("div", { class: "workspace" });
   show(element("div", { class: "title" }, element("h1", {}, id, " ", state), people), problem, root);
   new Editor(root, {
-    docId: id, token: token(), user, level,
+    docId: id, token: token(), user, level, api,
     handlers: {
       onState: (now) => { state.textContent = now; state.dataset.state = now; },
       onError: (message) => { problem.hidden = false; problem.textContent = message; },

@@ -3,11 +3,13 @@
 // is made on the replica, as ops, and the element shows the replica again (view.js): the
 // browser's own editing never changes the DOM. Others' carets and who is here come from
 // presence (carets.js); comments are highlighted in the text and listed beside it
-// (comments.js).
+// (comments.js); the history panel views, compares, tags and restores versions
+// (history.js).
 
 import { RemoteCarets, colorOf } from "./carets.js";
 import { CommentsPanel } from "./comments.js";
 import { DocumentConnection } from "./connection.js";
+import { HistoryPanel, renderedNodes } from "./history.js";
 import { Replica } from "./replica.js";
 import { DocumentView, isSafeHref } from "./view.js";
 
@@ -22,9 +24,10 @@ const blockKeys = {
 };
 
 export class Editor {
-  /** Builds the editor in `root`. `level` is the token's on the document; `handlers`:
-   *  onState(state), onError(message), onFatal(message), onPeople(people). */
-  constructor(root, { docId, token, password, user, level, handlers }) {
+  /** Builds the editor in `root`. `level` is the token's on the document; `api(path,
+   *  init)` requests the page's API with the token; `handlers`: onState(state),
+   *  onError(message), onFatal(message), onPeople(people). */
+  constructor(root, { docId, token, password, user, level, api, handlers }) {
     this.docId = docId;
     this.user = user;
     this.handlers = handlers;
@@ -51,6 +54,13 @@ export class Editor {
       onSelect: (range) => this.select(range.index, range.index + range.length, true),
       onReply: (id, text) => this.commit(this.replica.commentOp("comment_add", id, text, this.client, this.tick())),
       onResolve: (id, resolved) => this.commit(this.replica.commentOp("comment_resolve", id, resolved, this.client, this.tick())),
+    });
+    this.history = new HistoryPanel(this.historyElement, {
+      docId, api,
+      handlers: {
+        canTag: this.canEdit, canRestore: this.canEdit, onError: handlers.onError,
+        show: (title, html, restoreAt) => this.showVersion(title, html, restoreAt),
+      },
     });
     this.surface.addEventListener("beforeinput", (event) => this.input(event));
     this.surface.addEventListener("keydown", (event) => this.key(event));
@@ -85,6 +95,7 @@ export class Editor {
     const button = (label, title, action, enabled) => {
       const node = element("button");
       node.type = "button";
+      node.dataset.command = title.split(" ")[0].toLowerCase();
       node.textContent = label;
       node.title = title;
       node.disabled = !enabled;
@@ -119,7 +130,9 @@ export class Editor {
     button("Comment", "Comment on the selection (Ctrl+Alt+M)", () => this.addComment(), this.canComment);
 
     const page = element("div", "page");
+    const column = element("div", "column");
     const sheet = element("div", "sheet");
+    this.sheet = sheet;
     this.surface = element("div", "editor");
     this.surface.id = "editor";
     this.surface.spellcheck = false;
@@ -127,9 +140,79 @@ export class Editor {
     this.overlay = element("div", "carets");
     this.overlay.setAttribute("aria-hidden", "true");
     sheet.append(this.surface, this.overlay);
-    this.panel = element("aside", "comments");
-    page.append(sheet, this.panel);
+    // A version viewed, or a diff, in place of the text until "Back to editing".
+    this.versionView = element("div", "version-view");
+    this.versionView.hidden = true;
+    column.append(sheet, this.versionView);
+    const side = element("aside", "side");
+    const tabs = element("div", "tabs");
+    tabs.setAttribute("role", "tablist");
+    this.tabs = {};
+    for (const [name, label] of [["comments", "Comments"], ["history", "History"]]) {
+      const tab = element("button", "tab");
+      tab.type = "button";
+      tab.textContent = label;
+      tab.setAttribute("role", "tab");
+      tab.dataset.tab = name;
+      tab.addEventListener("click", () => this.showTab(name));
+      tabs.append(tab);
+      this.tabs[name] = tab;
+    }
+    this.panel = element("section", "comments");
+    this.historyElement = element("section", "history");
+    side.append(tabs, this.panel, this.historyElement);
+    page.append(column, side);
     root.replaceChildren(this.toolbar, page);
+    this.showTab("comments");
+  }
+
+  /** The side shows the comments or the history (listed afresh each time it is opened). */
+  showTab(name) {
+    for (const [tab, button] of Object.entries(this.tabs)) button.setAttribute("aria-selected", String(tab === name));
+    this.panel.hidden = name !== "comments";
+    this.historyElement.hidden = name !== "history";
+    if (name === "history") this.history?.refresh();
+  }
+
+  /** A version or a diff in place of the text, with Back, and Restore for a version. */
+  showVersion(title, html, restoreAt) {
+    const heading = document.createElement("h2");
+    heading.textContent = title;
+    const back = document.createElement("button");
+    back.type = "button";
+    back.textContent = "Back to editing";
+    back.addEventListener("click", () => this.backToEditing());
+    const banner = document.createElement("div");
+    banner.className = "banner";
+    banner.append(heading, back);
+    if (restoreAt !== null) {
+      const restore = document.createElement("button");
+      restore.type = "button";
+      restore.className = "primary";
+      restore.textContent = "Restore this version";
+      restore.addEventListener("click", async () => {
+        if (!confirm(`Make the document show ${title} again? Its later history is kept.`)) return;
+        try {
+          await this.history.restore(restoreAt);
+          this.backToEditing();
+        } catch (error) {
+          this.handlers.onError(error.message);
+        }
+      });
+      banner.append(restore);
+    }
+    const article = document.createElement("article");
+    article.className = "document";
+    article.append(renderedNodes(html));
+    this.versionView.replaceChildren(banner, article);
+    this.versionView.hidden = false;
+    this.sheet.hidden = true;
+  }
+
+  backToEditing() {
+    this.versionView.hidden = true;
+    this.sheet.hidden = false;
+    this.carets.render(this.view, this.replica);
   }
 
   tick() {

@@ -81,14 +81,16 @@ public enum DiffRendering {
 
     /// `<ins>` and `<del>` with `data-author` and `data-time`; formatting and block
     /// changes as `<span class="format">` with `data-changes`; comment changes in a list.
-    static func html(_ hunks: [DiffHunk]) -> String {
+    /// `styled`: the line breaks kept by an inline style, for a page of its own; a page
+    /// whose policy forbids inline styles (the server's) sets `white-space` itself.
+    public static func html(_ hunks: [DiffHunk], styled: Bool = true) -> String {
         func attributes(_ hunk: DiffHunk) -> String {
             var text = ""
             if let author = hunk.author { text += " data-author=\"\(RichTextRendering.escape(author))\"" }
             if let time = hunk.time { text += " data-time=\"\(ISO8601.format(milliseconds: time.wall))\"" }
             return text
         }
-        var out = "<div class=\"collab-diff\" style=\"white-space: pre-wrap\">"
+        var out = styled ? "<div class=\"collab-diff\" style=\"white-space: pre-wrap\">" : "<div class=\"collab-diff\">"
         for hunk in hunks {
             let text = RichTextRendering.escape(hunk.text)
             switch hunk.kind {

@@ -125,6 +125,16 @@ final class PostgresDocumentLog: DocumentLog, @unchecked Sendable {
         guard generation != nil else { return }
         try await store.appendRecord(StoredRecord(.replicaVersion, acknowledgement.json), to: documentId, expectingRecords: nil)
     }
+
+    /// The store refuses a name the document has already, in the same transaction.
+    func appendTag(_ tag: VersionTag) async throws {
+        guard generation != nil else { throw LogError.missingInput(path: store.place(of: documentId)) }
+        try await store.appendRecord(StoredRecord(.namedVersion, tag.json), to: documentId, expectingRecords: nil)
+    }
+
+    func read() async throws -> StoredDocument? {
+        try await store.readRecords(documentId)
+    }
 }
 
 extension PostgresDocumentStore {

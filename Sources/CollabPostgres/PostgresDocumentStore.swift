@@ -37,6 +37,15 @@ public final class PostgresDocumentStore: Store, @unchecked Sendable {
         }
     }
 
+    /// `read`, awaited rather than blocking a thread (for the server).
+    func readRecords(_ documentId: String) async throws -> StoredDocument? {
+        let logger = connections.logger
+        return try await connections.transaction("reading \(documentId)") { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            return try await PostgresStore.storedDocument(documentId, from: connection, logger: logger)
+        }
+    }
+
     public func documentIds() throws -> [String] {
         let logger = connections.logger
         return try connections.blocking("listing documents") { connection in

@@ -46,8 +46,17 @@ package actor DocumentHost {
     /// How far ahead of the server's clock an op's wall may be, in milliseconds.
     private let maxClockSkew: Int64
     private let policy: @Sendable () throws -> AccessPolicy?
-    /// A batch: its ops, or a position edit whose ops are made when its turn comes.
-    private typealias Waiting = (ops: [Op], edit: PositionEdit?, from: UUID?, done: CheckedContinuation<[OpId], any Error>)
+    /// Ops made when their batch's turn in the order of writes comes, against the
+    /// document as it is then.
+    private enum LateOps {
+        /// A position edit (the `edit` message).
+        case position(PositionEdit)
+        /// A restore: the ops, by `client`, that make the document show `target` again.
+        case restore(target: Document, client: ClientId)
+    }
+
+    /// A batch: its ops, or ops made when its turn comes.
+    private typealias Waiting = (ops: [Op], late: LateOps?, from: UUID?, done: CheckedContinuation<[OpId], any Error>)
     private var waiting: [Waiting] = []
     /// The validation replica (`validationReplica()`); nil when it must be made again.
     private var shadow: Document?
@@ -262,7 +271,7 @@ package actor DocumentHost {
             let decision = policy.decide(ops: ops, as: holder, on: documentId, at: now)
             guard decision.allowed else { throw Refusal.forbidden(decision.reason) }
         }
-        return try await enqueue(ops: ops, edit: nil, from: listener, queued: queued)
+        return try await enqueue(ops: ops, late: nil, from: listener, queued: queued)
     }
 
     /// Takes a position edit: its ops are made when its turn in the order of writes
@@ -275,14 +284,53 @@ package actor DocumentHost {
             let decision = policy.decide(writes: edit.writes, as: holder, on: documentId, at: Int64(Date().timeIntervalSince1970 * 1000))
             guard decision.allowed else { throw Refusal.forbidden(decision.reason) }
         }
-        return try await enqueue(ops: [], edit: edit, from: listener, queued: queued)
+        return try await enqueue(ops: [], late: .position(edit), from: listener, queued: queued)
+    }
+
+    /// The op types a restore may make: what an editor may write.
+    private static let restoreWrites = ["text_insert", "text_delete", "format_set", "block_set", "comment_edit", "comment_resolve", "comment_delete"]
+
+    /// Makes the document show `target` (an earlier version of it) again, by new ops of
+    /// `client` made when the restore's turn in the order of writes comes
+    /// (`Document.restore`): otherwise as `submit`. The ids of the ops made.
+    package func restore(to target: HandedOver<Document>, as holder: TokenHolder?, client: ClientId) async throws -> [OpId] {
+        if let failure { throw Refusal.unavailable(failure) }
+        if let holder, let policy = try policy() {
+            let writes = Self.restoreWrites.map { (client, $0, "\(client):…") }
+            let decision = policy.decide(writes: writes, as: holder, on: documentId, at: Int64(Date().timeIntervalSince1970 * 1000))
+            guard decision.allowed else { throw Refusal.forbidden(decision.reason) }
+        }
+        return try await enqueue(ops: [], late: .restore(target: target.value, client: client), from: nil, queued: {})
+    }
+
+    /// The log as stored now, with its tags and checkpoints: what versions are named and
+    /// found in. Read through the document's writer, between its appends.
+    package func storedLog() async throws -> HandedOver<OpLogFile>? {
+        let log = log
+        guard let stored = try await log.read() else { return nil }
+        return HandedOver(try OpLogFile.load(bytes: stored.clogBytes, path: documentId))
+    }
+
+    /// Names a version of the document (its log gets a tag record). When another process
+    /// appended since this host last looked, what it wrote is taken in first.
+    package func tag(_ tag: VersionTag) async throws {
+        if let failure { throw Refusal.unavailable(failure) }
+        for _ in 0..<10 {
+            do {
+                let log = log
+                return try await log.appendTag(tag)
+            } catch LogError.changed {
+                await refresh()
+            }
+        }
+        throw Refusal.unavailable("the log changed at every one of 10 tries to tag it; nothing was written")
     }
 
     private func enqueue(
-        ops: [Op], edit: PositionEdit?, from listener: UUID?, queued: @Sendable () -> Void
+        ops: [Op], late: LateOps?, from listener: UUID?, queued: @Sendable () -> Void
     ) async throws -> [OpId] {
         try await withCheckedThrowingContinuation { done in
-            waiting.append((ops, edit, listener, done))
+            waiting.append((ops, late, listener, done))
             queued()
             if !writing {
                 writing = true
@@ -327,8 +375,11 @@ package actor DocumentHost {
             for batch in group {
                 do {
                     var ops = batch.ops
-                    if let edit = batch.edit {
-                        ops = try edit.ops(on: walker(on: next), now: Int64(Date().timeIntervalSince1970 * 1000))
+                    let now = Int64(Date().timeIntervalSince1970 * 1000)
+                    if case .position(let edit) = batch.late {
+                        ops = try edit.ops(on: walker(on: next), now: now)
+                    } else if case .restore(let target, let client) = batch.late {
+                        ops = try next.restore(to: target, by: client, now: now)
                     } else {
                         for op in batch.ops { try next.apply(op) }
                     }

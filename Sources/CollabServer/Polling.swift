@@ -202,7 +202,7 @@ enum Polling {
 
     /// The body as a JSON object. One over the message limit is answered 413 and its
     /// connection closed: reading on would take in what the limit is there to refuse.
-    private static func json(_ request: Request, _ context: ConnectionContext, _ hub: Hub) async throws -> [String: JSONValue] {
+    static func json(_ request: Request, _ context: ConnectionContext, _ hub: Hub) async throws -> [String: JSONValue] {
         let limit = hub.limits.maxMessageBytes
         let buffer: ByteBuffer
         do {

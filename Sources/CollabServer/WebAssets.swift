@@ -68,6 +68,22 @@ ol.threads form.reply { display: flex; gap: .3rem; margin: .3rem 0; }
 ol.threads form.reply input { flex: 1; min-width: 0; font: inherit; }
 h1 .state { font-size: .8rem; font-weight: 400; color: var(--muted); vertical-align: middle; }
 h1 .state[data-state="offline"] { color: #c0392b; }
+.column { min-width: 0; }
+.tabs { display: flex; gap: .25rem; margin-bottom: .5rem; }
+.tabs .tab[aria-selected="true"] { border-color: var(--accent); color: var(--accent); }
+section.history form { display: flex; flex-wrap: wrap; gap: .3rem; align-items: center; margin: 0 0 .6rem; font-size: .9rem; }
+section.history form input { flex: 1; min-width: 6rem; font: inherit; }
+ol.versions { list-style: none; margin: 0; padding: 0; display: grid; gap: .6rem; font-size: .9rem; }
+ol.versions li { border: 1px solid #8885; border-radius: .4rem; padding: .5rem .75rem; }
+ol.versions p { margin: .2rem 0 .4rem; color: var(--muted); }
+ol.versions time { color: var(--muted); font-size: .8rem; }
+.version-view .banner { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-bottom: .75rem; }
+.version-view .banner h2 { font-size: 1.1rem; margin: 0 auto 0 0; }
+.version-view article { border: 1px dashed #8888; border-radius: .4rem; padding: .75rem 1rem; }
+.collab-diff { white-space: pre-wrap; }
+.collab-diff ins { background: #2e7d3222; color: #2e7d32; text-decoration: underline; }
+.collab-diff del { background: #c6282822; color: #c62828; }
+.collab-diff .format, .collab-diff .block { background: #f9a82533; }
 """##### + "\n"
         ),
         "app.js": (
@@ -106,10 +122,13 @@ function show(...nodes) {
   main.replaceChildren(...nodes);
 }
 
-/// A GET of the API with the token; the JSON answer, or an Error carrying the server's
-/// message. 401 forgets the token, which no longer works.
-async function api(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+/// A request of the API with the token (a GET unless `init` says otherwise); the JSON
+/// answer, or an Error carrying the server's message. 401 forgets the token, which no
+/// longer works.
+async function api(path, init = {}) {
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (init.body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { ...init, headers });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) sessionStorage.removeItem(tokenKey);
   if (!response.ok) throw new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
@@ -164,7 +183,7 @@ async function showDocument(id) {
   const root = element("div", { class: "workspace" });
   show(element("div", { class: "title" }, element("h1", {}, id, " ", state), people), problem, root);
   new Editor(root, {
-    docId: id, token: token(), user, level,
+    docId: id, token: token(), user, level, api,
     handlers: {
       onState: (now) => { state.textContent = now; state.dataset.state = now; },
       onError: (message) => { problem.hidden = false; problem.textContent = message; },
@@ -537,11 +556,13 @@ export class DocumentConnection {
 // is made on the replica, as ops, and the element shows the replica again (view.js): the
 // browser's own editing never changes the DOM. Others' carets and who is here come from
 // presence (carets.js); comments are highlighted in the text and listed beside it
-// (comments.js).
+// (comments.js); the history panel views, compares, tags and restores versions
+// (history.js).
 
 import { RemoteCarets, colorOf } from "./carets.js";
 import { CommentsPanel } from "./comments.js";
 import { DocumentConnection } from "./connection.js";
+import { HistoryPanel, renderedNodes } from "./history.js";
 import { Replica } from "./replica.js";
 import { DocumentView, isSafeHref } from "./view.js";
 
@@ -556,9 +577,10 @@ const blockKeys = {
 };
 
 export class Editor {
-  /** Builds the editor in `root`. `level` is the token's on the document; `handlers`:
-   *  onState(state), onError(message), onFatal(message), onPeople(people). */
-  constructor(root, { docId, token, password, user, level, handlers }) {
+  /** Builds the editor in `root`. `level` is the token's on the document; `api(path,
+   *  init)` requests the page's API with the token; `handlers`: onState(state),
+   *  onError(message), onFatal(message), onPeople(people). */
+  constructor(root, { docId, token, password, user, level, api, handlers }) {
     this.docId = docId;
     this.user = user;
     this.handlers = handlers;
@@ -585,6 +607,13 @@ export class Editor {
       onSelect: (range) => this.select(range.index, range.index + range.length, true),
       onReply: (id, text) => this.commit(this.replica.commentOp("comment_add", id, text, this.client, this.tick())),
       onResolve: (id, resolved) => this.commit(this.replica.commentOp("comment_resolve", id, resolved, this.client, this.tick())),
+    });
+    this.history = new HistoryPanel(this.historyElement, {
+      docId, api,
+      handlers: {
+        canTag: this.canEdit, canRestore: this.canEdit, onError: handlers.onError,
+        show: (title, html, restoreAt) => this.showVersion(title, html, restoreAt),
+      },
     });
     this.surface.addEventListener("beforeinput", (event) => this.input(event));
     this.surface.addEventListener("keydown", (event) => this.key(event));
@@ -619,6 +648,7 @@ export class Editor {
     const button = (label, title, action, enabled) => {
       const node = element("button");
       node.type = "button";
+      node.dataset.command = title.split(" ")[0].toLowerCase();
       node.textContent = label;
       node.title = title;
       node.disabled = !enabled;
@@ -653,7 +683,9 @@ export class Editor {
     button("Comment", "Comment on the selection (Ctrl+Alt+M)", () => this.addComment(), this.canComment);
 
     const page = element("div", "page");
+    const column = element("div", "column");
     const sheet = element("div", "sheet");
+    this.sheet = sheet;
     this.surface = element("div", "editor");
     this.surface.id = "editor";
     this.surface.spellcheck = false;
@@ -661,9 +693,79 @@ export class Editor {
     this.overlay = element("div", "carets");
     this.overlay.setAttribute("aria-hidden", "true");
     sheet.append(this.surface, this.overlay);
-    this.panel = element("aside", "comments");
-    page.append(sheet, this.panel);
+    // A version viewed, or a diff, in place of the text until "Back to editing".
+    this.versionView = element("div", "version-view");
+    this.versionView.hidden = true;
+    column.append(sheet, this.versionView);
+    const side = element("aside", "side");
+    const tabs = element("div", "tabs");
+    tabs.setAttribute("role", "tablist");
+    this.tabs = {};
+    for (const [name, label] of [["comments", "Comments"], ["history", "History"]]) {
+      const tab = element("button", "tab");
+      tab.type = "button";
+      tab.textContent = label;
+      tab.setAttribute("role", "tab");
+      tab.dataset.tab = name;
+      tab.addEventListener("click", () => this.showTab(name));
+      tabs.append(tab);
+      this.tabs[name] = tab;
+    }
+    this.panel = element("section", "comments");
+    this.historyElement = element("section", "history");
+    side.append(tabs, this.panel, this.historyElement);
+    page.append(column, side);
     root.replaceChildren(this.toolbar, page);
+    this.showTab("comments");
+  }
+
+  /** The side shows the comments or the history (listed afresh each time it is opened). */
+  showTab(name) {
+    for (const [tab, button] of Object.entries(this.tabs)) button.setAttribute("aria-selected", String(tab === name));
+    this.panel.hidden = name !== "comments";
+    this.historyElement.hidden = name !== "history";
+    if (name === "history") this.history?.refresh();
+  }
+
+  /** A version or a diff in place of the text, with Back, and Restore for a version. */
+  showVersion(title, html, restoreAt) {
+    const heading = document.createElement("h2");
+    heading.textContent = title;
+    const back = document.createElement("button");
+    back.type = "button";
+    back.textContent = "Back to editing";
+    back.addEventListener("click", () => this.backToEditing());
+    const banner = document.createElement("div");
+    banner.className = "banner";
+    banner.append(heading, back);
+    if (restoreAt !== null) {
+      const restore = document.createElement("button");
+      restore.type = "button";
+      restore.className = "primary";
+      restore.textContent = "Restore this version";
+      restore.addEventListener("click", async () => {
+        if (!confirm(`Make the document show ${title} again? Its later history is kept.`)) return;
+        try {
+          await this.history.restore(restoreAt);
+          this.backToEditing();
+        } catch (error) {
+          this.handlers.onError(error.message);
+        }
+      });
+      banner.append(restore);
+    }
+    const article = document.createElement("article");
+    article.className = "document";
+    article.append(renderedNodes(html));
+    this.versionView.replaceChildren(banner, article);
+    this.versionView.hidden = false;
+    this.sheet.hidden = true;
+  }
+
+  backToEditing() {
+    this.versionView.hidden = true;
+    this.sheet.hidden = false;
+    this.carets.render(this.view, this.replica);
   }
 
   tick() {
@@ -1094,6 +1196,180 @@ export class FormattingSweep {
     const signature = JSON.stringify([keys.map((key) => [key, marks[key]]), comments]);
     return { marks, comments, signature };
   }
+}
+"""##### + "\n"
+        ),
+        "history.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// The history panel (docs/web.md): the document's tags and checkpoints, any version
+// viewed as it was, the track-changes diff of two versions with who changed what and
+// when, a tag for the version now, and a restore (editors and owners). Read from the
+// history API of docs/protocol.md; the server renders versions and diffs as escaped HTML.
+
+export class HistoryPanel {
+  /** `api(path, init)` answers the API's JSON or throws its message; `handlers`: canTag,
+   *  canRestore, show(title, html, restoreAt), onError(message). */
+  constructor(element, { docId, api, handlers }) {
+    this.element = element;
+    this.docId = docId;
+    this.api = api;
+    this.handlers = handlers;
+    this.path = docId.split("/").map(encodeURIComponent).join("/");
+  }
+
+  /** Lists the versions again (when the panel is opened, and after a tag). */
+  async refresh() {
+    let answer;
+    try {
+      answer = await this.api(`/api/v2/history/${this.path}`);
+    } catch (error) {
+      return this.handlers.onError(error.message);
+    }
+    const versions = [...answer.versions].reverse();
+    const list = document.createElement("ol");
+    list.className = "versions";
+    const choices = [["head", "Now"], ...versions.map((version) => [version.at, label(version)])];
+    for (const version of versions) list.append(this.entry(version));
+    const compare = document.createElement("form");
+    compare.className = "compare";
+    const from = select("from", choices, choices.length > 1 ? choices[1][0] : "head");
+    const to = select("to", choices, "head");
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.textContent = "Compare";
+    compare.append("Changes from ", from, " to ", to, button);
+    compare.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.diff(from.value, to.value, from.selectedOptions[0].textContent, to.selectedOptions[0].textContent);
+    });
+    const parts = [compare];
+    if (this.handlers.canTag) parts.push(this.tagForm());
+    if (versions.length === 0) {
+      const none = document.createElement("p");
+      none.className = "notice";
+      none.textContent = "No tags or checkpoints yet.";
+      parts.push(none);
+    }
+    parts.push(list);
+    this.element.replaceChildren(...parts);
+  }
+
+  entry(version) {
+    const item = document.createElement("li");
+    item.dataset.at = version.at;
+    const title = document.createElement("strong");
+    title.textContent = label(version);
+    const when = document.createElement("time");
+    if (version.time) {
+      when.dateTime = version.time;
+      when.textContent = new Date(version.time).toLocaleString();
+    }
+    const summary = document.createElement("p");
+    const changes = version.changes;
+    summary.textContent = `+${changes.inserted} −${changes.deleted} characters` +
+      (changes.authors.length > 0 ? `, by ${[...new Set(changes.authors.map((a) => a.split("/")[0]))].join(", ")}` : "");
+    item.append(title, " ", when, summary);
+    if (version.message) {
+      const message = document.createElement("p");
+      message.className = "message";
+      message.textContent = version.message;
+      item.append(message);
+    }
+    const view = button("View", () => this.view(version.at, label(version)));
+    const since = button("Changes since", () => this.diff(version.at, "head", label(version), "Now"));
+    item.append(view, " ", since);
+    return item;
+  }
+
+  tagForm() {
+    const form = document.createElement("form");
+    form.className = "tag";
+    const name = document.createElement("input");
+    name.name = "tag";
+    name.placeholder = "Name this version";
+    name.required = true;
+    const message = document.createElement("input");
+    message.name = "message";
+    message.placeholder = "Message (optional)";
+    const submit = document.createElement("button");
+    submit.type = "submit";
+    submit.textContent = "Tag";
+    form.append(name, message, submit);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await this.api(`/api/v2/tags/${this.path}`, { method: "POST", body: JSON.stringify({ name: name.value, message: message.value }) });
+        await this.refresh();
+      } catch (error) {
+        this.handlers.onError(error.message);
+      }
+    });
+    return form;
+  }
+
+  /** The document as it was at `at`, with Restore for editors. */
+  async view(at, title) {
+    try {
+      const answer = await this.api(`/api/v2/history/${this.path}?at=${encodeURIComponent(at)}`);
+      this.handlers.show(`Version ${title}`, answer.html, this.handlers.canRestore && at !== "head" ? at : null);
+    } catch (error) {
+      this.handlers.onError(error.message);
+    }
+  }
+
+  /** What changed from one version to another, track-changes style. */
+  async diff(from, to, fromLabel, toLabel) {
+    try {
+      const answer = await this.api(`/api/v2/history/${this.path}?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+      const html = answer.changed ? answer.html : "<p>Nothing changed.</p>";
+      this.handlers.show(`Changes from ${fromLabel} to ${toLabel}`, html, null);
+    } catch (error) {
+      this.handlers.onError(error.message);
+    }
+  }
+
+  /** Makes head show `at` again, by new ops (history is kept). */
+  async restore(at) {
+    await this.api(`/api/v2/restore/${this.path}`, { method: "POST", body: JSON.stringify({ at }) });
+  }
+}
+
+function label(version) {
+  return version.kind === "tag" ? version.name : `checkpoint ${version.at}`;
+}
+
+function button(text, action) {
+  const node = document.createElement("button");
+  node.type = "button";
+  node.textContent = text;
+  node.addEventListener("click", action);
+  return node;
+}
+
+function select(name, choices, chosen) {
+  const node = document.createElement("select");
+  node.name = name;
+  for (const [value, text] of choices) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = text;
+    node.append(option);
+  }
+  node.value = chosen;
+  return node;
+}
+
+/** Server-rendered HTML (every string escaped there, no inline style) as nodes, who
+ *  and when of each change shown on hover. */
+export function renderedNodes(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  for (const change of template.content.querySelectorAll("[data-author]")) {
+    const time = change.dataset.time ? new Date(change.dataset.time).toLocaleString() : "";
+    change.title = `${change.dataset.author.split("/")[0]}${time ? ` · ${time}` : ""}${change.dataset.changes ? ` · ${change.dataset.changes}` : ""}`;
+  }
+  return template.content;
 }
 """##### + "\n"
         ),

@@ -54,17 +54,7 @@ enum WebPages {
             return Polling.respond(writer.text)
         }
         router.get("/api/v2/documents/**") { request, context -> Response in
-            // The page percent-encodes each segment of the id.
-            let segments = context.parameters.getCatchAll().map { String($0).removingPercentEncoding }
-            let id = segments.compactMap { $0 }.joined(separator: "/")
-            guard !segments.contains(nil), DocumentPath.problem(with: id) == nil else {
-                throw Polling.failure(.badRequest, "bad_message", "not a valid document id", hub)
-            }
-            let (credentials, policy) = try await authenticate(request, hub: hub, gate: gate)
-            guard credentials.reaches(id), let level = level(of: credentials.holder, on: id, policy) else {
-                throw Polling.failure(.forbidden, "forbidden", "\(credentials.user) may not read \(id)", hub)
-            }
-            guard try await documentIds(hub).contains(id) else { throw Polling.failure(.notFound, "not_found", "no document \(id)", hub) }
+            let (id, credentials, level) = try await reader(request, context, hub: hub, gate: gate)
             let html = await (try hub.host(id)).html()
             var writer = JSONWriter()
             writer.raw("{\"id\":")
@@ -78,6 +68,25 @@ enum WebPages {
             writer.raw("}")
             return Polling.respond(writer.text)
         }
+    }
+
+    /// The document a request's path names (after its route's prefix), checked with the
+    /// token: its id, the credentials, and the highest level they have on it. 400 for a
+    /// path that is no document id, 401 for a bad token, 403 when the token may not read
+    /// the document (whether it exists or not), 404 when it may and it does not exist.
+    static func reader(_ request: Request, _ context: ConnectionContext, hub: Hub, gate: TokenGate) async throws -> (String, Credentials, AccessLevel) {
+        // The page percent-encodes each segment of the id.
+        let segments = context.parameters.getCatchAll().map { String($0).removingPercentEncoding }
+        let id = segments.compactMap { $0 }.joined(separator: "/")
+        guard !segments.contains(nil), DocumentPath.problem(with: id) == nil else {
+            throw Polling.failure(.badRequest, "bad_message", "not a valid document id", hub)
+        }
+        let (credentials, policy) = try await authenticate(request, hub: hub, gate: gate)
+        guard credentials.reaches(id), let level = level(of: credentials.holder, on: id, policy) else {
+            throw Polling.failure(.forbidden, "forbidden", "\(credentials.user) may not read \(id)", hub)
+        }
+        guard try await documentIds(hub).contains(id) else { throw Polling.failure(.notFound, "not_found", "no document \(id)", hub) }
+        return (id, credentials, level)
     }
 
     /// The highest level `holder` has on `document`, or nil when it may not read it.
@@ -100,7 +109,7 @@ enum WebPages {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    private static func authenticate(_ request: Request, hub: Hub, gate: TokenGate) async throws -> (Credentials, AccessPolicy) {
+    static func authenticate(_ request: Request, hub: Hub, gate: TokenGate) async throws -> (Credentials, AccessPolicy) {
         (try await Polling.credentials(TokenGate.token(in: request), hub: hub, gate: gate), try hub.policy())
     }
 

@@ -24,6 +24,14 @@ public protocol DocumentLog: AnyObject, Sendable {
     var checkpointDue: Bool { get }
     /// Records that a replica holds a version, if the document exists.
     func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) async throws
+    /// Names a version: appends a tag record, durable before it returns. Refused with
+    /// `LogError.badData` when the log has a version of that name already, with
+    /// `LogError.changed` (nothing written) when another writer appended since this one
+    /// last looked, and with `LogError.missingInput` when the document does not exist.
+    func appendTag(_ tag: VersionTag) async throws
+    /// The log's records as they are now (tags and checkpoints with the ops), read
+    /// between this writer's appends; nil when the document does not exist yet.
+    func read() async throws -> StoredDocument?
 }
 
 /// A value made by one task and handed over whole to another, which then owns it (a

@@ -157,7 +157,7 @@ with sync_playwright() as p:
     # resolves it; the viewer sees it all and may do none of it.
     carol_page.locator("#editor h1").select_text()
     carol_page.once("dialog", lambda dialog: dialog.accept("Which agenda?"))
-    carol_page.click("button:has-text('Comment')")
+    carol_page.click(".toolbar [data-command=comment]")
     expect(alice_page.locator("ol.threads .thread")).to_have_count(1, timeout=10000)
     expect(alice_page.locator("ol.threads .thread blockquote")).to_have_text("Agenda")
     expect(alice_page.locator("#editor h1 mark")).to_have_text("Agenda")
@@ -170,10 +170,46 @@ with sync_playwright() as p:
     expect(alice_page.locator("ol.threads .thread.resolved button.resolve")).to_have_text("Reopen", timeout=10000)
     expect(vic_page.locator("ol.threads .thread.resolved")).to_have_count(1, timeout=10000)
     check("a viewer gets no reply box", vic_page.locator("ol.threads input[name=reply]").count() == 0)
-    check("nor a comment button", vic_page.locator("button:has-text('Comment')").is_disabled())
+    check("nor a comment button", vic_page.locator(".toolbar [data-command=comment]").is_disabled())
     served = alice_page.evaluate(
         "fetch('/api/v2/documents/notes', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('collab.token')}}).then(r => r.json())")
     check("the server holds the comment", 'data-comment="carol' in served["html"], served["html"])
+
+    # History: alice names this version, bob types on, alice views the version and the
+    # changes since, then restores it; everyone converges on it and the server holds it.
+    alice_page.click("button.tab[data-tab=history]")
+    alice_page.fill("section.history input[name=tag]", "reviewed")
+    alice_page.click("section.history button:has-text('Tag')")
+    expect(alice_page.locator("ol.versions li strong")).to_have_text(["reviewed"], timeout=10000)
+    before = bob_page.inner_text("#editor")
+    bob_page.click("#editor h1")
+    bob_page.keyboard.press("End")
+    bob_page.keyboard.type(" draft")
+    expect(alice_page.locator("#editor h1")).to_have_text("Agenda draft", timeout=10000)
+    alice_page.click("ol.versions li button:has-text('View')")
+    expect(alice_page.locator(".version-view h1")).to_have_text("Agenda", timeout=10000)
+    check("a version shows as it was", "draft" not in alice_page.inner_text(".version-view article"))
+    alice_page.click("button:has-text('Back to editing')")
+    alice_page.click("ol.versions li button:has-text('Changes since')")
+    expect(alice_page.locator(".version-view ins")).to_have_text(" draft", timeout=10000)
+    check("the diff says who inserted it", alice_page.get_attribute(".version-view ins", "data-author").startswith("bob/"))
+    alice_page.screenshot(path=f"{shots}/history.png")
+    alice_page.click("button:has-text('Back to editing')")
+    alice_page.click("ol.versions li button:has-text('View')")
+    alice_page.once("dialog", lambda dialog: dialog.accept())
+    alice_page.click("button:has-text('Restore this version')")
+    for other in [alice_page, bob_page, carol_page, vic_page]:
+        expect(other.locator("#editor h1")).to_have_text("Agenda", timeout=10000)
+    check("a restore brings every page back to the version", bob_page.inner_text("#editor") == before, bob_page.inner_text("#editor"))
+    served = alice_page.evaluate(
+        "fetch('/api/v2/documents/notes', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('collab.token')}}).then(r => r.json())")
+    check("the server holds the restored version", "draft" not in served["html"] and "Agenda" in served["html"], served["html"])
+    vic_page.click("button.tab[data-tab=history]")
+    expect(vic_page.locator("ol.versions li")).to_have_count(1, timeout=10000)
+    check("a viewer may not tag", vic_page.locator("section.history input[name=tag]").count() == 0)
+    vic_page.click("ol.versions li button:has-text('View')")
+    vic_page.wait_for_selector(".version-view article")
+    check("nor restore", vic_page.locator("button:has-text('Restore this version')").count() == 0)
 
     # The rich document (blocks, marks, comments, a moved block) in the editor.
     rich = alice_page

@@ -3,6 +3,9 @@ import CollabLog
 import CollabServer
 import CollabTestSupport
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// A value shared with a task started before it is known.
@@ -177,6 +180,42 @@ struct MultiNodeTests {
         let (typedOnA, typedOnB) = try await (onA, onB)
         #expect(ContinuousClock.now - madeAt < .seconds(1))
         #expect(typedOnA.heard.contains("alice/op:0") && typedOnB.heard.contains("alice/op:0"), "\(typedOnA.heard) \(typedOnB.heard)")
+    }
+
+    /// The pages' history API on a PostgreSQL store: a tag made through one server is a
+    /// name the other refuses again and lists, and a restore through the other changes
+    /// what the store holds.
+    @Test func tagsAndRestoresThroughEitherServer() async throws {
+        let setup = try await Setup.make()
+        for text in ["Hello", " world"] {
+            let edited = try await setup.run(["edit", "--store", setup.url, "notes", "--client", "alice", "insert", "0", text])
+            #expect(edited.status == 0, "\(edited.stderr)")
+        }
+        let (a, b) = (try await setup.node(), try await setup.node())
+        defer {
+            a.kill(SIGTERM)
+            b.kill(SIGTERM)
+        }
+        func request(_ node: ServeProcess, _ path: String, posting body: String? = nil) async throws -> (Int, String) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(node.port)\(path)")!)
+            request.setValue("Bearer \(setup.token)", forHTTPHeaderField: "Authorization")
+            if let body {
+                request.httpMethod = "POST"
+                request.httpBody = Data(body.utf8)
+            }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+        }
+        let tagged = try await request(a, "/api/v2/tags/notes", posting: #"{"name":"one","at":"@1"}"#)
+        #expect(tagged.0 == 201, "\(tagged.1)")
+        let again = try await request(b, "/api/v2/tags/notes", posting: #"{"name":"one"}"#)
+        #expect(again.0 == 409, "\(again.1)")
+        let versions = try await request(b, "/api/v2/history/notes")
+        #expect(versions.1.contains(#""name":"one","at":"@1""#), "\(versions.1)")
+        let restored = try await request(b, "/api/v2/restore/notes", posting: #"{"at":"one"}"#)
+        #expect(restored.0 == 200, "\(restored.1)")
+        let text = try await setup.text()
+        #expect(text == "Hello", "\(text.debugDescription)")
     }
 
     /// `kill -9` of a server while its client types: every acknowledged op is in the

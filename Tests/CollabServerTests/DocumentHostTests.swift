@@ -51,6 +51,23 @@ struct DocumentHostTests {
         var checkpointDue: Bool { false }
         func recordAcknowledgement(_ acknowledgement: ReplicaAcknowledgement) async throws {}
 
+        private var tags: [VersionTag] = []
+
+        func appendTag(_ tag: VersionTag) async throws {
+            try lock.withLock {
+                if tags.contains(where: { $0.name == tag.name }) { throw LogError.badData(path: "disk", reason: "a name is unique") }
+                tags.append(tag)
+            }
+        }
+
+        /// The batches written, then the tags.
+        func read() async throws -> StoredDocument? {
+            lock.withLock {
+                StoredDocument(
+                    id: "disk", records: written.map { StoredRecord(.opBatch, OpBatchCodec.encode($0[...])) } + tags.map { StoredRecord(.namedVersion, $0.json) })
+            }
+        }
+
         var ops: [Op] {
             lock.lock()
             defer { lock.unlock() }

@@ -148,6 +148,18 @@ extension ClogAppender {
         }
     }
 
+    /// Appends a tag and syncs it, with the same check that the log is still the one
+    /// verified; refused when the log names a version so already.
+    public func appendTag(_ tag: VersionTag) throws(LogError) {
+        try OpenLogFile.withWriterLock(path) { (file) throws(LogError) in
+            try checkUnchanged(file)
+            if try ClogLog.tags(of: ClogScanner.scan(try file.readAll()), path: path).contains(where: { $0.name == tag.name }) {
+                throw .badData(path: path, reason: "it has a version named \(tag.name.debugDescription) already; a name is unique")
+            }
+            try write(ClogRecord.frame(type: .namedVersion, number: UInt64(records), payload: tag.json, flags: ClogRecordType.namedVersion.writtenFlags), through: file)
+        }
+    }
+
     /// The file must be the one verified, at the length this writer left it.
     private func checkUnchanged(_ file: OpenLogFile) throws(LogError) {
         guard try file.inode() == inode, try file.size() == length else { throw .changed(path: path) }

@@ -45,6 +45,20 @@ final class ClogDocumentLog: DocumentLog, @unchecked Sendable {
         try await onDisk { try self.appender?.appendSkippable(.replicaVersion, payload: acknowledgement.json) }
     }
 
+    func appendTag(_ tag: VersionTag) async throws {
+        try await onDisk {
+            guard let appender = self.appender else { throw LogError.missingInput(path: self.path) }
+            try appender.appendTag(tag)
+        }
+    }
+
+    /// On the disk thread, so that no append of this writer is under way: its lock is a
+    /// POSIX record lock, which closing any other descriptor of the file in this process
+    /// would give up.
+    func read() async throws -> StoredDocument? {
+        try await onDisk { FileIO.exists(self.path) ? try ClogLog.storedRecords(in: self.path) : nil }
+    }
+
     /// A torn tail is cut off first (kept beside the log): every writer appends under the
     /// lock and reports success only after its record is synced whole, so a torn record
     /// is a write nobody was told was kept — the end of a crash, not damage to what was
