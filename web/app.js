@@ -4,8 +4,11 @@
 // document's HTML, which the server renders and escapes (RichTextRendering.html).
 
 import { Editor } from "./editor.js";
+import { ShareDialog } from "./share.js";
 
 const tokenKey = "collab.token";
+/** A link share's password, asked for when the server says the share needs one. */
+const passwordKey = "collab.sharePassword";
 const main = document.getElementById("main");
 
 /// The token: from the URL fragment (then taken out of the address bar and history),
@@ -14,6 +17,7 @@ function token() {
   const fragment = new URLSearchParams(location.hash.slice(1));
   const given = fragment.get("token");
   if (given) {
+    if (given !== sessionStorage.getItem(tokenKey)) sessionStorage.removeItem(passwordKey);
     sessionStorage.setItem(tokenKey, given);
     history.replaceState(null, "", location.pathname + location.search);
   }
@@ -37,10 +41,17 @@ function show(...nodes) {
 async function api(path, init = {}) {
   const headers = { Authorization: `Bearer ${token()}` };
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
+  // A header, so that the password stays out of URLs and their logs.
+  const password = sessionStorage.getItem(passwordKey);
+  if (password) headers["X-Share-Password"] = password;
   const response = await fetch(path, { ...init, headers });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) sessionStorage.removeItem(tokenKey);
-  if (!response.ok) throw new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    const error = new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 
@@ -80,19 +91,53 @@ async function listDocuments() {
   show(element("h1", {}, "Documents"), list);
 }
 
+/// A link share's password, asked for once per tab.
+function askPassword(message) {
+  const field = element("input", { type: "password", name: "password", required: "", autocomplete: "current-password" });
+  field.id = "password";
+  const form = element("form", { class: "sign-in" },
+    element("label", { for: "password" }, "This link needs its password"),
+    field,
+    element("button", { class: "primary", type: "submit" }, "Open"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(passwordKey, field.value);
+    route();
+  });
+  show(...(message ? [element("p", { class: "error" }, message)] : []), form);
+}
+
 /// A document in the editor: editable for editors and owners, commentable for
 /// commenters, read-only for viewers. Should the page's replica refuse an op (a server
 /// newer than this page), the server's rendering is shown instead, read-only.
 async function showDocument(id) {
-  const { user, level, html } = await api("/api/v2/documents/" + pathOf(id));
+  let answer;
+  try {
+    answer = await api("/api/v2/documents/" + pathOf(id));
+  } catch (error) {
+    if (error.status === 403 && error.message.includes("needs its password")) {
+      const tried = sessionStorage.getItem(passwordKey) !== null;
+      sessionStorage.removeItem(passwordKey);
+      return askPassword(tried ? "That password does not open this link." : null);
+    }
+    throw error;
+  }
+  const { user, level, html } = answer;
   document.getElementById("who").textContent = `${user} · ${level}`;
   const state = element("span", { class: "state", id: "state" }, "connecting");
   const people = element("ul", { class: "people", id: "people", "aria-label": "Who is here" });
   const problem = element("p", { class: "error", hidden: "" });
   const root = element("div", { class: "workspace" });
-  show(element("div", { class: "title" }, element("h1", {}, id, " ", state), people), problem, root);
+  const title = element("div", { class: "title" }, element("h1", {}, id, " ", state), people);
+  if (level === "owner") {
+    const share = element("button", { type: "button", id: "share" }, "Share");
+    const dialog = new ShareDialog({ docId: id, api });
+    share.addEventListener("click", () => dialog.open());
+    title.append(share);
+  }
+  show(title, problem, root);
   new Editor(root, {
-    docId: id, token: token(), user, level, api,
+    docId: id, token: token(), password: sessionStorage.getItem(passwordKey), user, level, api,
     handlers: {
       onState: (now) => { state.textContent = now; state.dataset.state = now; },
       onError: (message) => { problem.hidden = false; problem.textContent = message; },
@@ -127,6 +172,7 @@ async function route() {
 
 document.getElementById("sign-out").addEventListener("click", () => {
   sessionStorage.removeItem(tokenKey);
+  sessionStorage.removeItem(passwordKey);
   document.getElementById("who").textContent = "";
   history.pushState(null, "", "/");
   route();

@@ -47,7 +47,7 @@ export class DocumentConnection {
     socket.addEventListener("close", () => {
       this.socket = null;
       this.live = false;
-      if (this.stopped) return;
+      if (this.stopped) return this.handlers.onState("closed");
       this.handlers.onState("offline");
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 4000);

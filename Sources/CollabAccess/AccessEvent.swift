@@ -114,3 +114,50 @@ package struct AccessEvent: Equatable, Sendable {
         return try decode(fields: fields)
     }
 }
+
+extension AccessEvent {
+    /// Why an expiry cannot be read.
+    package struct ExpiryProblem: Error, CustomStringConvertible {
+        package let description: String
+    }
+
+    /// When a grant or share given now ends: `7d`, `12h`, `30m`, `90s` from `now`, or an
+    /// ISO-8601 time after it.
+    package static func expiry(_ text: String, from now: Int64) throws(ExpiryProblem) -> Int64 {
+        if let time = ISO8601.milliseconds(text) {
+            guard time > now else { throw ExpiryProblem(description: "\(text) is in the past") }
+            return time
+        }
+        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000]
+        guard let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()), count > 0, count < Int64.max / unit / 2 else {
+            throw ExpiryProblem(description: "\(text): a duration (30m, 12h, 7d, 2w) or an ISO-8601 time")
+        }
+        return now + count * unit
+    }
+
+    /// The event as shown to people: a share's password hash is said to be set, never shown.
+    package var shown: AccessEvent {
+        var event = self
+        event.passwordHash = event.passwordHash.map { _ in "(set)" }
+        return event
+    }
+}
+
+extension Grant {
+    /// One JSON object (docs/json.md): who, what level, from which grant, by whom, until when.
+    package func json(_ writer: inout JSONWriter) {
+        writer.raw("{\"subject\":")
+        writer.string(subject)
+        writer.raw(",\"level\":")
+        writer.string(level.description)
+        writer.raw(",\"from\":")
+        writer.string(target)
+        writer.raw(",\"grantedBy\":")
+        writer.string(grantedBy)
+        writer.raw(",\"grantedAt\":")
+        writer.string(ISO8601.format(milliseconds: grantedAt))
+        writer.raw(",\"expiresAt\":")
+        if let expiresAt { writer.string(ISO8601.format(milliseconds: expiresAt)) } else { writer.raw("null") }
+        writer.raw("}")
+    }
+}

@@ -196,7 +196,7 @@ enum Polling {
 
     /// A link share's password on a request after connect: the `X-Share-Password` header
     /// (a header, so that it stays out of URLs and their logs).
-    private static func sharePassword(_ request: Request) -> String? {
+    static func sharePassword(_ request: Request) -> String? {
         HTTPField.Name("X-Share-Password").flatMap { request.headers[$0] }
     }
 

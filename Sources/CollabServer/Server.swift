@@ -55,6 +55,7 @@ package enum Server {
         Polling.routes(router, hub: hub, gate: gate)
         WebPages.routes(router, hub: hub, gate: gate)
         HistoryAPI.routes(router, hub: hub, gate: gate)
+        AccessAPI.routes(router, hub: hub, gate: gate)
         // What a request for /ws that was not upgraded gets: why not.
         router.get("/ws") { request, _ -> Response in
             if !originAllowed(request) { throw Polling.failure(.forbidden, "forbidden", "this Origin may not connect") }

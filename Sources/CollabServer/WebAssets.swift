@@ -84,6 +84,19 @@ ol.versions time { color: var(--muted); font-size: .8rem; }
 .collab-diff ins { background: #2e7d3222; color: #2e7d32; text-decoration: underline; }
 .collab-diff del { background: #c6282822; color: #c62828; }
 .collab-diff .format, .collab-diff .block { background: #f9a82533; }
+.title #share { margin-left: auto; }
+dialog.share { width: min(44rem, 95vw); border: 1px solid #8886; border-radius: .5rem; padding: 1rem 1.25rem; }
+dialog.share::backdrop { background: #0006; }
+dialog.share h2 { margin-top: 0; font-size: 1.2rem; }
+dialog.share h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
+dialog.share table { width: 100%; border-collapse: collapse; font-size: .9rem; }
+dialog.share td { padding: .25rem .4rem; border-bottom: 1px solid #8883; }
+dialog.share form { display: flex; flex-wrap: wrap; gap: .35rem; margin: .5rem 0; }
+dialog.share input { font: inherit; flex: 1; min-width: 7rem; }
+dialog.share ul.links, dialog.share ol.audit { font-size: .9rem; padding-left: 1.2rem; }
+dialog.share ol.audit { max-height: 12rem; overflow-y: auto; color: var(--muted); }
+dialog.share .made-link input { width: 100%; font: 12px ui-monospace, monospace; }
+dialog.share .close { margin-top: .75rem; }
 """##### + "\n"
         ),
         "app.js": (
@@ -95,8 +108,11 @@ ol.versions time { color: var(--muted); font-size: .8rem; }
 // document's HTML, which the server renders and escapes (RichTextRendering.html).
 
 import { Editor } from "./editor.js";
+import { ShareDialog } from "./share.js";
 
 const tokenKey = "collab.token";
+/** A link share's password, asked for when the server says the share needs one. */
+const passwordKey = "collab.sharePassword";
 const main = document.getElementById("main");
 
 /// The token: from the URL fragment (then taken out of the address bar and history),
@@ -105,6 +121,7 @@ function token() {
   const fragment = new URLSearchParams(location.hash.slice(1));
   const given = fragment.get("token");
   if (given) {
+    if (given !== sessionStorage.getItem(tokenKey)) sessionStorage.removeItem(passwordKey);
     sessionStorage.setItem(tokenKey, given);
     history.replaceState(null, "", location.pathname + location.search);
   }
@@ -128,10 +145,17 @@ function show(...nodes) {
 async function api(path, init = {}) {
   const headers = { Authorization: `Bearer ${token()}` };
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
+  // A header, so that the password stays out of URLs and their logs.
+  const password = sessionStorage.getItem(passwordKey);
+  if (password) headers["X-Share-Password"] = password;
   const response = await fetch(path, { ...init, headers });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) sessionStorage.removeItem(tokenKey);
-  if (!response.ok) throw new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    const error = new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 
@@ -171,19 +195,53 @@ async function listDocuments() {
   show(element("h1", {}, "Documents"), list);
 }
 
+/// A link share's password, asked for once per tab.
+function askPassword(message) {
+  const field = element("input", { type: "password", name: "password", required: "", autocomplete: "current-password" });
+  field.id = "password";
+  const form = element("form", { class: "sign-in" },
+    element("label", { for: "password" }, "This link needs its password"),
+    field,
+    element("button", { class: "primary", type: "submit" }, "Open"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(passwordKey, field.value);
+    route();
+  });
+  show(...(message ? [element("p", { class: "error" }, message)] : []), form);
+}
+
 /// A document in the editor: editable for editors and owners, commentable for
 /// commenters, read-only for viewers. Should the page's replica refuse an op (a server
 /// newer than this page), the server's rendering is shown instead, read-only.
 async function showDocument(id) {
-  const { user, level, html } = await api("/api/v2/documents/" + pathOf(id));
+  let answer;
+  try {
+    answer = await api("/api/v2/documents/" + pathOf(id));
+  } catch (error) {
+    if (error.status === 403 && error.message.includes("needs its password")) {
+      const tried = sessionStorage.getItem(passwordKey) !== null;
+      sessionStorage.removeItem(passwordKey);
+      return askPassword(tried ? "That password does not open this link." : null);
+    }
+    throw error;
+  }
+  const { user, level, html } = answer;
   document.getElementById("who").textContent = `${user} · ${level}`;
   const state = element("span", { class: "state", id: "state" }, "connecting");
   const people = element("ul", { class: "people", id: "people", "aria-label": "Who is here" });
   const problem = element("p", { class: "error", hidden: "" });
   const root = element("div", { class: "workspace" });
-  show(element("div", { class: "title" }, element("h1", {}, id, " ", state), people), problem, root);
+  const title = element("div", { class: "title" }, element("h1", {}, id, " ", state), people);
+  if (level === "owner") {
+    const share = element("button", { type: "button", id: "share" }, "Share");
+    const dialog = new ShareDialog({ docId: id, api });
+    share.addEventListener("click", () => dialog.open());
+    title.append(share);
+  }
+  show(title, problem, root);
   new Editor(root, {
-    docId: id, token: token(), user, level, api,
+    docId: id, token: token(), password: sessionStorage.getItem(passwordKey), user, level, api,
     handlers: {
       onState: (now) => { state.textContent = now; state.dataset.state = now; },
       onError: (message) => { problem.hidden = false; problem.textContent = message; },
@@ -218,6 +276,7 @@ async function route() {
 
 document.getElementById("sign-out").addEventListener("click", () => {
   sessionStorage.removeItem(tokenKey);
+  sessionStorage.removeItem(passwordKey);
   document.getElementById("who").textContent = "";
   history.pushState(null, "", "/");
   route();
@@ -486,7 +545,7 @@ export class DocumentConnection {
     socket.addEventListener("close", () => {
       this.socket = null;
       this.live = false;
-      if (this.stopped) return;
+      if (this.stopped) return this.handlers.onState("closed");
       this.handlers.onState("offline");
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 4000);
@@ -2492,6 +2551,229 @@ export class Sequence {
     }
     return targets;
   }
+}
+"""##### + "\n"
+        ),
+        "share.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// The share dialog for owners (docs/web.md): who has access and from which grant, with
+// levels to change and grants to remove; people added with a level and an expiry; link
+// shares made (level, expiry, password) and revoked; the audit trail. Through the access
+// API of docs/protocol.md, under the same rules as `collab grant`, `revoke` and `share`.
+
+const levels = ["viewer", "commenter", "editor", "owner"];
+
+export class ShareDialog {
+  /** `api(path, init)` answers the API's JSON or throws its message. */
+  constructor({ docId, api }) {
+    this.docId = docId;
+    this.api = api;
+    this.path = docId.split("/").map(encodeURIComponent).join("/");
+    this.dialog = document.createElement("dialog");
+    this.dialog.className = "share";
+    document.body.append(this.dialog);
+  }
+
+  async open() {
+    await this.refresh();
+    if (!this.dialog.open) this.dialog.showModal();
+  }
+
+  /** Reads the access again and shows it; a problem shows at the top. */
+  async refresh(problem = null, link = null) {
+    let access;
+    try {
+      access = await this.api(`/api/v2/access/${this.path}`);
+    } catch (error) {
+      access = null;
+      problem = error.message;
+    }
+    const parts = [heading("h2", `Share ${this.docId}`)];
+    if (problem) parts.push(paragraph(problem, "error"));
+    if (access) {
+      parts.push(heading("h3", "People"), this.people(access), this.addForm());
+      parts.push(heading("h3", "Links"), this.shares(access), this.shareForm());
+      if (link) parts.push(this.madeLink(link));
+      parts.push(heading("h3", "Audit trail"), audit(access.audit));
+    }
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "close";
+    close.textContent = "Close";
+    close.addEventListener("click", () => this.dialog.close());
+    parts.push(close);
+    this.dialog.replaceChildren(...parts);
+  }
+
+  /** Runs an access change, then shows the access again (with the problem, if any). */
+  async change(request, link = null) {
+    try {
+      const answer = await request();
+      await this.refresh(null, link ? link(answer) : null);
+    } catch (error) {
+      await this.refresh(error.message);
+    }
+  }
+
+  people(access) {
+    const table = document.createElement("table");
+    table.className = "people";
+    for (const grant of access.access) {
+      const row = table.insertRow();
+      row.dataset.subject = grant.subject;
+      row.insertCell().textContent = grant.subject;
+      const level = row.insertCell();
+      const own = grant.from === this.docId;
+      if (own) {
+        const choice = select("level", levels, grant.level);
+        choice.addEventListener("change", () => this.change(() => this.grant(grant.subject, choice.value, "")));
+        level.append(choice);
+      } else {
+        level.textContent = `${grant.level} (from ${grant.from})`;
+      }
+      row.insertCell().textContent = grant.expiresAt ? `until ${new Date(grant.expiresAt).toLocaleString()}` : "";
+      const actions = row.insertCell();
+      if (own) {
+        actions.append(button("Remove", () =>
+          this.change(() => this.api(`/api/v2/grants/${this.path}?user=${encodeURIComponent(grant.subject)}`, { method: "DELETE" }))));
+      }
+    }
+    return table;
+  }
+
+  grant(user, level, expires) {
+    return this.api(`/api/v2/grants/${this.path}`, { method: "POST", body: JSON.stringify({ user, level, expires }) });
+  }
+
+  addForm() {
+    const form = document.createElement("form");
+    form.className = "add";
+    const user = input("user", "User id");
+    user.required = true;
+    const level = select("level", levels, "editor");
+    const expires = input("expires", "Expires (7d, 2w; optional)");
+    form.append(user, level, expires, submit("Grant"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.change(() => this.grant(user.value.trim(), level.value, expires.value.trim()));
+    });
+    return form;
+  }
+
+  shares(access) {
+    const list = document.createElement("ul");
+    list.className = "links";
+    if (access.shares.length === 0) list.append(item("No link shares."));
+    for (const share of access.shares) {
+      const entry = item(`${share.level} link ${share.share}` + (share.passwordHash ? ", with a password" : "") +
+        (share.expiresAt ? `, until ${new Date(share.expiresAt).toLocaleString()}` : ""));
+      entry.dataset.share = share.share;
+      entry.append(" ", button("Revoke", () =>
+        this.change(() => this.api(`/api/v2/shares/${this.path}?id=${encodeURIComponent(share.share)}`, { method: "DELETE" }))));
+      list.append(entry);
+    }
+    return list;
+  }
+
+  shareForm() {
+    const form = document.createElement("form");
+    form.className = "make-link";
+    const level = select("level", ["viewer", "commenter", "editor"], "viewer");
+    const expires = input("expires", "Expires (default 30d)");
+    const password = input("password", "Password (optional)");
+    password.type = "password";
+    password.autocomplete = "new-password";
+    form.append(level, expires, password, submit("Make link"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.change(
+        () => this.api(`/api/v2/shares/${this.path}`, { method: "POST", body: JSON.stringify({ level: level.value, expires: expires.value.trim(), password: password.value }) }),
+        // The token rides in the fragment, which never reaches a server.
+        (answer) => `${location.origin}/d/${this.path}#token=${answer.token}`);
+    });
+    return form;
+  }
+
+  madeLink(link) {
+    const box = document.createElement("div");
+    box.className = "made-link";
+    const field = input("link", "");
+    field.readOnly = true;
+    field.value = link;
+    box.append(paragraph("Anyone with this link (and its password, if it has one) gets its level:"), field,
+      button("Copy", () => navigator.clipboard?.writeText(link)));
+    return box;
+  }
+}
+
+function audit(events) {
+  const list = document.createElement("ol");
+  list.className = "audit";
+  for (const event of [...events].reverse()) {
+    const what = {
+      grant: () => `granted ${event.subject} ${event.level}`, revoke: () => `revoked ${event.subject}`,
+      transfer: () => `transferred it to ${event.subject}`, share: () => `made ${event.level} link ${event.share}`,
+      unshare: () => `revoked link ${event.share}`,
+    }[event.type]?.() ?? event.type;
+    list.append(item(`${new Date(event.at).toLocaleString()} · ${event.by} ${what}${event.target === undefined ? "" : ` on ${event.target}`}`));
+  }
+  return list;
+}
+
+function heading(tag, text) {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  return node;
+}
+
+function paragraph(text, className) {
+  const node = document.createElement("p");
+  if (className) node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function item(text) {
+  const node = document.createElement("li");
+  node.textContent = text;
+  return node;
+}
+
+function input(name, placeholder) {
+  const node = document.createElement("input");
+  node.name = name;
+  node.placeholder = placeholder;
+  node.autocomplete = "off";
+  return node;
+}
+
+function select(name, values, chosen) {
+  const node = document.createElement("select");
+  node.name = name;
+  for (const value of values) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = value;
+    node.append(option);
+  }
+  node.value = chosen;
+  return node;
+}
+
+function button(text, action) {
+  const node = document.createElement("button");
+  node.type = "button";
+  node.textContent = text;
+  node.addEventListener("click", action);
+  return node;
+}
+
+function submit(text) {
+  const node = document.createElement("button");
+  node.type = "submit";
+  node.textContent = text;
+  return node;
 }
 """##### + "\n"
         ),

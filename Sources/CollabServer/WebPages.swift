@@ -83,7 +83,10 @@ enum WebPages {
         }
         let (credentials, policy) = try await authenticate(request, hub: hub, gate: gate)
         guard credentials.reaches(id), let level = level(of: credentials.holder, on: id, policy) else {
-            throw Polling.failure(.forbidden, "forbidden", "\(credentials.user) may not read \(id)", hub)
+            // A link share's own reason (its password is needed) tells the page to ask for it.
+            let decision = policy.decide(credentials.holder, .read, on: id, at: Session.now)
+            let reason = credentials.holder.share != nil && credentials.reaches(id) ? decision.reason : "\(credentials.user) may not read \(id)"
+            throw Polling.failure(.forbidden, "forbidden", reason, hub)
         }
         guard try await documentIds(hub).contains(id) else { throw Polling.failure(.notFound, "not_found", "no document \(id)", hub) }
         return (id, credentials, level)
@@ -109,8 +112,9 @@ enum WebPages {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
+    /// The token's credentials, with a link share's password from `X-Share-Password`.
     static func authenticate(_ request: Request, hub: Hub, gate: TokenGate) async throws -> (Credentials, AccessPolicy) {
-        (try await Polling.credentials(TokenGate.token(in: request), hub: hub, gate: gate), try hub.policy())
+        (try await Polling.credentials(TokenGate.token(in: request), password: Polling.sharePassword(request), hub: hub, gate: gate), try hub.policy())
     }
 
     /// The store's document ids, read as the hub opens documents: in a task of its own.

@@ -76,19 +76,31 @@ extension DocumentStore: Store {
     }
 
     public func accessEvents() throws -> [[UInt8]] {
-        guard FileIO.exists(accessLogPath) else { return [] }
-        return try ClogLog.records(ofType: .accessControl, in: accessLogPath)
+        try Self.accessTurns.withLock {
+            guard FileIO.exists(accessLogPath) else { return [] }
+            return try ClogLog.records(ofType: .accessControl, in: accessLogPath)
+        }
     }
 
     public func recordAccessEvent(_ build: ([[UInt8]]) throws -> [UInt8]) throws {
         try makeDirectory()
-        try ClogLog.appendRecord(type: .accessControl, documentId: Self.accessLogId, to: accessLogPath, build)
+        try Self.accessTurns.withLock {
+            try ClogLog.appendRecord(type: .accessControl, documentId: Self.accessLogId, to: accessLogPath, build)
+        }
     }
 
     public func replaceAccessEvents(_ events: [[UInt8]]) throws {
         try makeDirectory()
-        try ClogLog.writeRecords(type: .accessControl, payloads: events, documentId: Self.accessLogId, to: accessLogPath)
+        try Self.accessTurns.withLock {
+            try ClogLog.writeRecords(type: .accessControl, payloads: events, documentId: Self.accessLogId, to: accessLogPath)
+        }
     }
+
+    /// The access log is read and written by one thread of a process at a time: its
+    /// writer's lock is a POSIX record lock, which belongs to the process and is given up
+    /// when any descriptor of the file closes, so a server's reading of access changes
+    /// must not close a descriptor while one of its pages records a change.
+    private static let accessTurns = NSLock()
 
     public func documentLog(_ documentId: String, observer: LogObserver) throws -> any DocumentLog {
         ClogDocumentLog(path: try prepare(for: documentId), documentId: documentId, observer: observer)

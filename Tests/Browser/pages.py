@@ -211,6 +211,52 @@ with sync_playwright() as p:
     vic_page.wait_for_selector(".version-view article")
     check("nor restore", vic_page.locator("button:has-text('Restore this version')").count() == 0)
 
+    # Sharing: alice (an owner) grants dan from the dialog and makes a viewer link with a
+    # password; the link opens in a fresh browser once the password is given, read-only;
+    # revoking it ends that page's session; the audit trail lists it all.
+    alice_page.click("#share")
+    dialog = alice_page.locator("dialog.share")
+    dialog.locator("form.add input[name=user]").fill("dan")
+    dialog.locator("form.add select[name=level]").select_option("viewer")
+    dialog.locator("form.add button").click()
+    expect(dialog.locator("tr[data-subject=dan]")).to_have_count(1, timeout=10000)
+    check("a grant made in the dialog is in the access list", "viewer" in dialog.locator("tr[data-subject=dan] select").input_value())
+    check("only owners get the dialog", bob_page.locator("#share").count() == 0)
+    dialog.locator("form.make-link input[name=password]").fill("open sesame")
+    dialog.locator("form.make-link button").click()
+    expect(dialog.locator(".made-link input")).to_have_count(1, timeout=10000)
+    link = dialog.locator(".made-link input").input_value()
+    check("the dialog gives a link with its token in the fragment", link.startswith(url + "/d/notes#token="), link)
+    alice_page.screenshot(path=f"{shots}/share-dialog.png")
+    fresh_context = browser.new_context()
+    fresh = fresh_context.new_page()
+    fresh.on("pageerror", lambda error: problems.append(str(error)))
+    fresh.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    fresh_requests = []
+    fresh.on("request", lambda request: fresh_requests.append(request.url))
+    fresh.goto(link)
+    fresh.wait_for_selector("input#password")
+    fresh.fill("input#password", "wrong")
+    fresh.click("button:has-text('Open')")
+    expect(fresh.locator("p.error")).to_contain_text("does not open", timeout=10000)
+    fresh.fill("input#password", "open sesame")
+    fresh.click("button:has-text('Open')")
+    fresh.wait_for_selector("#state[data-state='connected']")
+    expect(fresh.locator("#editor h1")).to_have_text("Agenda", timeout=10000)
+    check("the link opens the document at the share's level", fresh.inner_text("#who") == "anyone · viewer", fresh.inner_text("#who"))
+    check("read-only", fresh.get_attribute("#editor", "contenteditable") == "false")
+    token = link.split("#token=")[1]
+    check("the link's token was in no URL requested", not any(token in r for r in fresh_requests))
+    fresh.screenshot(path=f"{shots}/link-share.png")
+    dialog.locator("ul.links li[data-share] button").click()
+    expect(fresh.locator("#state[data-state='closed']")).to_have_count(1, timeout=10000)
+    check("revoking the link ends its session", fresh.locator("p.error").is_visible())
+    audit = dialog.locator("ol.audit").inner_text()
+    check("the audit trail lists the grant, the link and its revocation",
+          "granted dan viewer" in audit and "made viewer link" in audit and "revoked link" in audit, audit)
+    dialog.locator("button.close").click()
+    fresh_context.close()
+
     # The rich document (blocks, marks, comments, a moved block) in the editor.
     rich = alice_page
     rich.goto(url + "/d/rich")

@@ -18,14 +18,17 @@ import FoundationNetworking
 struct WebPageTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// A request of the server (a GET, or a POST of `body`): its status, headers and body.
-    static func fetch(_ server: ServerHarness, _ path: String, token: String? = nil, posting body: String? = nil) async throws -> (Int, [String: String], String) {
+    /// A request of the server (a GET, a POST of `body`, or `method`): its status, headers and body.
+    static func fetch(
+        _ server: ServerHarness, _ path: String, token: String? = nil, posting body: String? = nil, method: String? = nil
+    ) async throws -> (Int, [String: String], String) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(server.port)\(path)")!)
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpMethod = "POST"
             request.httpBody = Data(body.utf8)
         }
+        if let method { request.httpMethod = method }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
@@ -130,7 +133,8 @@ struct WebPageTests {
     /// Tests/Browser/pages.py in headless Chromium: sign in from a link, the list, a
     /// document, a reload, a refusal, signing out; two editors, a commenter and a viewer on
     /// one document: convergence, remote carets and who is here, formatting by keyboard,
-    /// a comment round trip; a tag, a version viewed, a diff and a restore; the rich
+    /// a comment round trip; a tag, a version viewed, a diff and a restore; the share
+    /// dialog, and a password-protected link share opened in a fresh browser; the rich
     /// sample in the editor. Screenshots in
     /// .build/browser-screenshots.
     @Test func thePagesWorkInABrowser() async throws {
@@ -142,7 +146,7 @@ struct WebPageTests {
             for user in ["alice", "bob", "carol", "vic", "mallory"] { arguments.append("\(user)=\(try await server.token(user))") }
             let (status, printed) = try await RawWebSocket.offThePool { [arguments] in try runProgram(arguments) }
             #expect(status == 0, "\(printed)")
-            for line in ["the document shows its text as written", "a remote caret shows with its user's name", "the server holds the formatting", "the server holds the comment", "rich text opens in the editor", "a restore brings every page back to the version"] {
+            for line in ["the document shows its text as written", "a remote caret shows with its user's name", "the server holds the formatting", "the server holds the comment", "rich text opens in the editor", "a restore brings every page back to the version", "the link opens the document at the share's level", "revoking the link ends its session"] {
                 #expect(printed.contains("ok   \(line)"), "\(printed)")
             }
         }

@@ -68,9 +68,7 @@ struct ShareCreateCommand: AsyncParsableCommand {
             share: String(id))
         let signed = try await token.signed(with: key)
         if json {
-            var shown = event
-            shown.passwordHash = hash.map { _ in "(set)" }
-            let fields = String(decoding: shown.json, as: UTF8.self).dropLast()
+            let fields = String(decoding: event.shown.json, as: UTF8.self).dropLast()
             var writer = JSONWriter()
             writer.raw(",\"token\":")
             writer.string(signed)
@@ -104,11 +102,7 @@ struct ShareListCommand: ParsableCommand {
         let shares = try AccessLog.policy(in: try access.opened()).shares(of: try checkedTarget(target), at: AccessOptions.now)
         if json {
             // A share a line (docs/json.md); the password hashes stay in the store.
-            for share in shares {
-                var event = share
-                event.passwordHash = event.passwordHash.map { _ in "(set)" }
-                print(String(decoding: event.json, as: UTF8.self))
-            }
+            for share in shares { print(String(decoding: share.shown.json, as: UTF8.self)) }
             return
         }
         for share in shares {

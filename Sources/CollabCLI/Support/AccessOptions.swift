@@ -33,15 +33,11 @@ func checkedTarget(_ target: String) throws -> String {
 
 /// `7d`, `12h`, `30m`, `90s` from now, or an ISO-8601 time.
 func expiry(_ text: String, from now: Int64) throws -> Int64 {
-    if let time = ISO8601.milliseconds(text) {
-        guard time > now else { throw CommandFailure(.usage, "--expires \(text) is in the past") }
-        return time
+    do {
+        return try AccessEvent.expiry(text, from: now)
+    } catch {
+        throw CommandFailure(.usage, "--expires \(error.description)")
     }
-    let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000]
-    guard let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()), count > 0 else {
-        throw CommandFailure(.usage, "--expires \(text): a duration (30m, 12h, 7d, 2w) or an ISO-8601 time")
-    }
-    return now + count * unit
 }
 
 extension Grant {
@@ -49,22 +45,6 @@ extension Grant {
     var line: String {
         let expires = expiresAt.map { ", expires \(ISO8601.format(milliseconds: $0))" } ?? ""
         return "\(subject)\t\(level)\tfrom \(target) (granted by \(grantedBy) \(ISO8601.format(milliseconds: grantedAt))\(expires))"
-    }
-
-    func json(_ writer: inout JSONWriter) {
-        writer.raw("{\"subject\":")
-        writer.string(subject)
-        writer.raw(",\"level\":")
-        writer.string(level.description)
-        writer.raw(",\"from\":")
-        writer.string(target)
-        writer.raw(",\"grantedBy\":")
-        writer.string(grantedBy)
-        writer.raw(",\"grantedAt\":")
-        writer.string(ISO8601.format(milliseconds: grantedAt))
-        writer.raw(",\"expiresAt\":")
-        if let expiresAt { writer.string(ISO8601.format(milliseconds: expiresAt)) } else { writer.raw("null") }
-        writer.raw("}")
     }
 }
 
