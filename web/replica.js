@@ -6,7 +6,7 @@
 // Ids inside are { client, seq }; ops are in their JSON form ({ clientId, seq } ids).
 
 import { FormattingSweep } from "./formatting.js";
-import { Sequence } from "./sequence.js";
+import { Sequence, textOf } from "./sequence.js";
 import { later, stampOf } from "./stamps.js";
 
 /** A clock never adopts a wall this far ahead of its own time (ClockSkew.limit). */
@@ -323,8 +323,8 @@ export class Replica {
     let visible = 0;
     this.sequence.forEachRun((run) => {
       if (run.kind === "marker" && !run.deleted) markers.push({ id: { client: run.client, seq: run.seq }, whole, visible });
-      whole += run.chars.length;
-      if (!run.deleted) visible += run.chars.length;
+      whole += run.length;
+      if (!run.deleted) visible += run.length;
     });
     return markers;
   }
@@ -433,11 +433,11 @@ export class Replica {
         seen = sweep.changes;
         formatting = sweep.formatting();
       }
-      onText(String.fromCodePoint(...run.chars.slice(from, to)), formatting);
+      onText(textOf(run, from, to), formatting);
     };
     sweep.passStart();
     this.sequence.forEachRun((run) => {
-      const anchored = sweep.anchoredIn(run.client, run.seq, run.seq + run.chars.length);
+      const anchored = sweep.anchoredIn(run.client, run.seq, run.seq + run.length);
       if (run.deleted) {
         for (const seq of anchored) {
           const ends = sweep.endsAt(run.client, seq);
@@ -466,7 +466,7 @@ export class Replica {
           sweep.pass(ends, true);
         }
       }
-      emit(run, from, run.chars.length);
+      emit(run, from, run.length);
     });
   }
 
@@ -555,9 +555,20 @@ export class Replica {
     return this.slots.size > 0 ? this.sequencePosition(position, this.displaySegments()) : position;
   }
 
+  /** Typing: the characters go where the position is, without the integration's scan
+   *  (nothing lies between their origins), as `apply` would put them. */
   insert(text, position, client, timestamp) {
-    const { after, before } = this.sequence.insertionPoint(this.insertionPosition(position));
-    return [this.local(client, timestamp, "text_insert", { block: null, after: toWire(after), before: toWire(before), text })];
+    const at = this.insertionPosition(position);
+    const point = this.sequence.insertionPoint(at);
+    const seq = this.next.get(client) ?? 0;
+    const chars = codePoints(text);
+    if (chars.length === 0) throw new Error("an insert needs text");
+    const id = { client, seq };
+    this.sequence.insertLocal(id, chars, point, at);
+    this.hideIfInDeletedBlock(id, chars.length);
+    this.next.set(client, seq + chars.length);
+    this.observe(timestamp);
+    return [{ id: { clientId: client, seq }, type: "text_insert", timestamp, payload: { block: null, after: toWire(point.after), before: toWire(point.before), text } }];
   }
 
   /** Splits the block at `position`: the text after it is the new block's. */
@@ -569,7 +580,11 @@ export class Replica {
   delete(position, count, client, timestamp) {
     this.checkRange(position, count);
     if (this.slots.size > 0) return this.deleteInDisplayOrder(position, count, client, timestamp);
-    return [this.local(client, timestamp, "text_delete", { targets: this.sequence.targets(position, count) })];
+    const seq = this.next.get(client) ?? 0;
+    const targets = this.sequence.deleteShown(position, count);
+    this.next.set(client, seq + count);
+    this.observe(timestamp);
+    return [{ id: { clientId: client, seq }, type: "text_delete", timestamp, payload: { targets } }];
   }
 
   /** `delete` once blocks were moved, as the Swift engine's deleteInDisplayOrder: each

@@ -5,9 +5,12 @@
 // Characters are kept in runs, in document order: one insert's consecutive characters,
 // all shown or all deleted, of one kind ("text", "marker" or "slot"). A run starting
 // inside its insert has as left origin the character before it in that insert; its right
-// origin is the insert's. Runs sit in chunks of at most `chunkSize`, each knowing how many
-// characters it holds, so that a position is found by skipping chunks, from where the
-// last one was found (edits cluster); each insert knows its runs, so that an id is.
+// origin is the insert's. The runs of one insert share its code points (`content`, each
+// run a stretch of it), so cutting a run copies nothing, and typing on grows it in place.
+// Runs sit in chunks of at most `chunkSize`, each knowing how many characters it holds,
+// so that a position is found by skipping chunks, from where the last one was found
+// (edits cluster); each client's runs are kept in seq order (`RunIndex`), so that an id
+// is found by a binary search.
 
 const chunkSize = 64;
 
@@ -19,14 +22,19 @@ export class Sequence {
     this.finger = { b: 0, chars: 0, shown: 0 };
     this.totalChars = 0;
     this.totalShown = 0;
-    /** Per client, its inserts in seq order: { starts: [seq], runs: [[run]] }. */
-    this.inserts = new Map();
+    /** Per client, its runs in seq order. */
+    this.runsOf = new Map();
+    /** Bumped by every change to the runs but typing on: what `typing` is valid for. */
+    this.changes = 0;
+    /** Where the last local insert ended, while nothing else changed: the next keystroke
+     *  there needs no search. { position, point, changes }. */
+    this.typing = null;
   }
 
   /** The text shown. */
   get text() {
     const parts = [];
-    for (const chunk of this.chunks) for (const run of chunk.runs) if (!run.deleted) parts.push(String.fromCodePoint(...run.chars));
+    for (const chunk of this.chunks) for (const run of chunk.runs) if (!run.deleted) parts.push(textOf(run, 0, run.length));
     return parts.join("");
   }
 
@@ -78,24 +86,12 @@ export class Sequence {
     return finger.b;
   }
 
-  /** The run holding `id`, or null. */
+  /** The run holding `id`, or null (an id of no character, or not known). */
   runOf(id) {
-    const own = this.inserts.get(id.client);
-    if (!own) return null;
-    let low = 0;
-    let high = own.starts.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (own.starts[middle] <= id.seq) low = middle + 1;
-      else high = middle;
-    }
-    if (low === 0) return null;
-    const runs = own.runs[low - 1];
-    for (let k = runs.length - 1; k >= 0; k--) {
-      const run = runs[k];
-      if (run.seq <= id.seq) return id.seq < run.seq + run.chars.length ? run : null;
-    }
-    return null;
+    const runs = this.runsOf.get(id.client);
+    if (!runs) return null;
+    const run = runs.last(id.seq);
+    return run !== null && id.seq < run.seq + run.length ? run : null;
   }
 
   /** The position of a character among all of them (deleted ones too); `none` for null. */
@@ -111,7 +107,7 @@ export class Sequence {
     let position = this.finger.chars;
     for (const other of run.chunk.runs) {
       if (other === run) return position;
-      position += other.chars.length;
+      position += other.length;
     }
     throw new Error("a run outside its chunk");
   }
@@ -123,23 +119,25 @@ export class Sequence {
     position -= this.finger.chars;
     const runs = this.chunks[b].runs;
     for (let r = 0; r < runs.length; r++) {
-      const length = runs[r].chars.length;
+      const length = runs[r].length;
       if (position < length) return { b, r, offset: position };
       position -= length;
     }
     return null;
   }
 
-  /** Cuts `run` so that a new run starts `offset` characters in; the new run. */
-  split(run, offset) {
+  /** Cuts `run` so that a new run starts `offset` characters in; the new run. `index`,
+   *  where the run is in its chunk, when the caller knows it. A second half's left origin
+   *  is the character before it (`origin` null with `inner` set: made when asked for). */
+  split(run, offset, index = run.chunk.runs.indexOf(run)) {
     const tail = {
-      client: run.client, seq: run.seq + offset, chars: run.chars.slice(offset),
-      origin: { client: run.client, seq: run.seq + offset - 1 }, rightOrigin: run.rightOrigin, deleted: run.deleted,
-      kind: run.kind, chunk: run.chunk, insert: run.insert,
+      client: run.client, seq: run.seq + offset, content: run.content, start: run.start + offset, length: run.length - offset,
+      origin: null, inner: true, rightOrigin: run.rightOrigin, deleted: run.deleted, kind: run.kind, chunk: run.chunk,
     };
-    run.chars = run.chars.slice(0, offset);
-    run.chunk.runs.splice(run.chunk.runs.indexOf(run) + 1, 0, tail);
-    run.insert.splice(run.insert.indexOf(run) + 1, 0, tail);
+    run.length = offset;
+    this.changes++;
+    run.chunk.runs.splice(index + 1, 0, tail);
+    this.runsOf.get(run.client).add(tail);
     this.rebalance(run.chunk);
     return tail;
   }
@@ -151,8 +149,8 @@ export class Sequence {
     const sibling = { runs: moved, chars: 0, shown: 0, index: chunk.index + 1 };
     for (const run of moved) {
       run.chunk = sibling;
-      sibling.chars += run.chars.length;
-      if (!run.deleted) sibling.shown += run.chars.length;
+      sibling.chars += run.length;
+      if (!run.deleted) sibling.shown += run.length;
     }
     // Characters move from one chunk to the next: the finger's counts stand, unless it is
     // on the chunk itself, whose count falls.
@@ -165,7 +163,8 @@ export class Sequence {
 
   /** FugueMax (YjsMod) integration, as the Swift engine's `integrateInsert`: scan the
    *  characters between the origins and stop where the new run sorts. `kind` is "text",
-   *  or "marker" or "slot" for the one character of a block insert or move. */
+   *  or "marker" or "slot" for the one character of a block insert or move; `chars`, the
+   *  code points, become the run's own (typing on appends to them). */
   integrate(id, chars, after, before, kind = "text") {
     const total = this.total;
     const leftPosition = this.position(after, -1);
@@ -180,7 +179,7 @@ export class Sequence {
       const run = this.chunks[at.b].runs[at.r];
       const offset = at.offset;
       // Inside a run, a character's left origin is the one before it.
-      const otherLeft = offset > 0 ? i - 1 : this.position(run.origin, -1);
+      const otherLeft = offset > 0 ? i - 1 : this.position(run.inner ? { client: run.client, seq: run.seq - 1 } : run.origin, -1);
       if (otherLeft < leftPosition) break;
       if (otherLeft === leftPosition) {
         const otherRight = this.position(run.rightOrigin, total);
@@ -193,30 +192,39 @@ export class Sequence {
           scanning = false;
         }
       }
-      const step = Math.min(run.chars.length - offset, rightPosition - i);
+      const step = Math.min(run.length - offset, rightPosition - i);
       i += step;
-      if (step === run.chars.length - offset) {
+      if (step === run.length - offset) {
         at = { b: at.b, r: at.r + 1, offset: 0 };
         while (at.b < this.chunks.length && at.r >= this.chunks[at.b].runs.length) at = { b: at.b + 1, r: 0, offset: 0 };
       } else {
         at = { b: at.b, r: at.r, offset: offset + step };
       }
     }
-    // Typing on at the end of one's own run, towards the same right origin: the run grows
-    // (what a separate run would mean, in fewer runs).
-    if (after !== null && destination === leftPosition + 1 && kind === "text") {
-      const run = this.runOf(after);
-      if (run.kind === "text" && run.client === id.client && run.seq + run.chars.length === id.seq && after.seq === id.seq - 1 && !run.deleted
-        && (run.rightOrigin === null ? before === null : before !== null && run.rightOrigin.client === before.client && run.rightOrigin.seq === before.seq)) {
-        run.chars.push(...chars);
-        this.grow(run.chunk, chars.length, chars.length);
-        const own = this.inserts.get(id.client);
-        own.starts.push(id.seq);
-        own.runs.push(run.insert);
-        return;
-      }
+    this.place(id, chars, after, before, kind, destination, after === null || destination !== leftPosition + 1 ? null : this.runOf(after));
+  }
+
+  /** Puts an insert's characters at character position `position`: growing the run of
+   *  its left origin, `afterRun`, when that is typing on at the end of one's own run
+   *  towards the same right origin (what a separate run would mean, in fewer runs), else
+   *  as a run of its own. */
+  place(id, chars, after, before, kind, position, afterRun) {
+    const run = afterRun;
+    if (run !== null && kind === "text" && run.kind === "text" && run.client === id.client && run.seq + run.length === id.seq
+      && after.seq === id.seq - 1 && !run.deleted && run.start + run.length === run.content.length
+      && (run.rightOrigin === null ? before === null : before !== null && run.rightOrigin.client === before.client && run.rightOrigin.seq === before.seq)) {
+      for (const char of chars) run.content.push(char);
+      run.length += chars.length;
+      this.changes++;
+      this.grow(run.chunk, chars.length, chars.length);
+      return run;
     }
-    this.insertRun({ client: id.client, seq: id.seq, chars, origin: after, rightOrigin: before, deleted: false, kind }, destination);
+    const made = {
+      client: id.client, seq: id.seq, content: chars, start: 0, length: chars.length, origin: after, inner: false, rightOrigin: before, deleted: false,
+      kind,
+    };
+    this.insertRun(made, position);
+    return made;
   }
 
   /** Puts a new run at character position `position`, splitting the run there. */
@@ -239,13 +247,12 @@ export class Sequence {
       }
     }
     run.chunk = chunk;
+    this.changes++;
     chunk.runs.splice(index, 0, run);
-    this.grow(chunk, run.chars.length, run.chars.length);
-    let own = this.inserts.get(run.client);
-    if (!own) this.inserts.set(run.client, (own = { starts: [], runs: [] }));
-    run.insert = [run];
-    own.starts.push(run.seq);
-    own.runs.push(run.insert);
+    this.grow(chunk, run.length, run.length);
+    let own = this.runsOf.get(run.client);
+    if (!own) this.runsOf.set(run.client, (own = new RunIndex()));
+    own.add(run);
     this.rebalance(chunk);
   }
 
@@ -256,11 +263,12 @@ export class Sequence {
     while (seq < low + count) {
       let run = this.runOf({ client, seq });
       if (run.seq < seq) run = this.split(run, seq - run.seq);
-      const here = Math.min(run.chars.length, low + count - seq);
-      if (here < run.chars.length) this.split(run, here);
+      const here = Math.min(run.length, low + count - seq);
+      if (here < run.length) this.split(run, here);
       if (!run.deleted) {
         run.deleted = true;
-        this.grow(run.chunk, 0, -run.chars.length);
+        this.changes++;
+        this.grow(run.chunk, 0, -run.length);
       }
       seq += here;
     }
@@ -274,8 +282,8 @@ export class Sequence {
     let shown = this.finger.shown;
     for (const run of this.chunks[b].runs) {
       if (run.deleted) continue;
-      if (position < shown + run.chars.length) return { client: run.client, seq: run.seq + position - shown };
-      shown += run.chars.length;
+      if (position < shown + run.length) return { client: run.client, seq: run.seq + position - shown };
+      shown += run.length;
     }
     return null;
   }
@@ -288,7 +296,7 @@ export class Sequence {
     let shown = this.finger.shown;
     for (const other of run.chunk.runs) {
       if (other === run) return shown + (run.deleted ? 0 : id.seq - run.seq);
-      if (!other.deleted) shown += other.chars.length;
+      if (!other.deleted) shown += other.length;
     }
     throw new Error("a run outside its chunk");
   }
@@ -299,7 +307,7 @@ export class Sequence {
     while (position < to) {
       const at = this.cursor(position);
       const run = this.chunks[at.b].runs[at.r];
-      const count = Math.min(run.chars.length - at.offset, to - position);
+      const count = Math.min(run.length - at.offset, to - position);
       if (!run.deleted) this.markDeleted(run.client, run.seq + at.offset, count);
       position += count;
     }
@@ -315,21 +323,25 @@ export class Sequence {
    *  that one (deleted characters too), so that text typed at the end of a block never
    *  lands among a deleted block's hidden characters. */
   insertionPoint(position) {
+    const typing = this.typing;
+    if (typing !== null && typing.changes === this.changes && typing.position === position) return typing.point;
     let after = null;
     let afterPosition = -1;
+    let afterRun = null;
     if (position > 0) {
       const b = this.pointAt(position - 1, true);
       let shown = this.finger.shown;
       let start = this.finger.chars;
       for (const run of this.chunks[b].runs) {
-        if (!run.deleted && position - 1 < shown + run.chars.length) {
+        if (!run.deleted && position - 1 < shown + run.length) {
           const offset = position - 1 - shown;
           after = { client: run.client, seq: run.seq + offset };
           afterPosition = start + offset;
+          afterRun = run;
           break;
         }
-        if (!run.deleted) shown += run.chars.length;
-        start += run.chars.length;
+        if (!run.deleted) shown += run.length;
+        start += run.length;
       }
     }
     let before = null;
@@ -338,7 +350,52 @@ export class Sequence {
       const run = this.chunks[at.b].runs[at.r];
       before = { client: run.client, seq: run.seq + at.offset };
     }
-    return { after, before };
+    return { after, before, at: afterPosition + 1, afterRun };
+  }
+
+  /** A local insert at what `insertionPoint` found: nothing lies between its origins, so
+   *  no concurrent insert needs ordering and the characters go right there. */
+  insertLocal(id, chars, point, position) {
+    const run = this.place(id, chars, point.after, point.before, "text", point.at, point.afterRun);
+    const last = { client: id.client, seq: id.seq + chars.length - 1 };
+    this.typing = {
+      position: position + chars.length, changes: this.changes,
+      point: { after: last, before: point.before, at: point.at + chars.length, afterRun: run },
+    };
+  }
+
+  /** Deletes `count` shown characters from shown position `position`: the targets
+   *  (docs/ops.md) of the delete op that does so, made as the runs are cut. */
+  deleteShown(position, count) {
+    const targets = [];
+    let remaining = count;
+    while (remaining > 0) {
+      const b = this.pointAt(position, true);
+      let shown = this.finger.shown;
+      const runs = this.chunks[b].runs;
+      let r = 0;
+      for (; r < runs.length; r++) {
+        const candidate = runs[r];
+        if (candidate.deleted) continue;
+        if (position < shown + candidate.length) break;
+        shown += candidate.length;
+      }
+      let run = runs[r];
+      if (position > shown) {
+        run = this.split(run, position - shown, r);
+        r = run.chunk.runs === runs ? r + 1 : run.chunk.runs.indexOf(run);
+      }
+      const here = Math.min(run.length, remaining);
+      if (here < run.length) this.split(run, here, run.chunk.runs === runs ? r : run.chunk.runs.indexOf(run));
+      run.deleted = true;
+      this.changes++;
+      this.grow(run.chunk, 0, -here);
+      const last = targets[targets.length - 1];
+      if (last && last.clientId === run.client && last.seq + last.len === run.seq) last.len += here;
+      else targets.push({ clientId: run.client, seq: run.seq, len: here });
+      remaining -= here;
+    }
+    return targets;
   }
 
   /** The delete targets (docs/ops.md) of `count` shown characters from `position`. */
@@ -350,16 +407,77 @@ export class Sequence {
       for (const run of this.chunks[b].runs) {
         if (run.deleted) continue;
         const from = Math.max(position, shown);
-        const to = Math.min(position + count, shown + run.chars.length);
+        const to = Math.min(position + count, shown + run.length);
         if (from < to) {
           const seq = run.seq + from - shown;
           const last = targets[targets.length - 1];
           if (last && last.clientId === run.client && last.seq + last.len === seq) last.len += to - from;
           else targets.push({ clientId: run.client, seq, len: to - from });
         }
-        shown += run.chars.length;
+        shown += run.length;
       }
     }
     return targets;
   }
+}
+
+/** One client's runs in seq order (their ids never overlap), in blocks of at most twice
+ *  `chunkSize`, so that adding one (a cut run's second half) moves few others. */
+class RunIndex {
+  constructor() {
+    this.blocks = [[]];
+  }
+
+  /** The block that holds, or would hold, a run starting at `seq`. */
+  blockOf(seq) {
+    const blocks = this.blocks;
+    let low = 0;
+    let high = blocks.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (blocks[middle][0].seq <= seq) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  /** The last run starting at or before `seq`, or null. */
+  last(seq) {
+    const block = this.blocks[this.blockOf(seq)];
+    const k = after(block, seq) - 1;
+    return k < 0 ? null : block[k];
+  }
+
+  add(run) {
+    const b = this.blockOf(run.seq);
+    const block = this.blocks[b];
+    // Mostly the client's next ids: at the end.
+    if (block.length === 0 || block[block.length - 1].seq < run.seq) block.push(run);
+    else block.splice(after(block, run.seq), 0, run);
+    if (block.length > 2 * chunkSize) this.blocks.splice(b + 1, 0, block.splice(chunkSize));
+  }
+}
+
+/** How many of `runs` (in seq order) start at or before `seq`. */
+function after(runs, seq) {
+  let low = 0;
+  let high = runs.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (runs[middle].seq <= seq) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The characters `from` to `to` (excluded) of a run, as a string. */
+export function textOf(run, from, to) {
+  const content = run.content;
+  const start = run.start + from;
+  const end = run.start + to;
+  if (end - start === 1) return String.fromCodePoint(content[start]);
+  // In slices: a very long run would pass too many arguments at once.
+  let text = "";
+  for (let k = start; k < end; k += 8192) text += String.fromCodePoint(...content.slice(k, Math.min(end, k + 8192)));
+  return text;
 }

@@ -54,11 +54,18 @@ var richOnly = false
 var versionsOnly = false
 /// Set by `--generate PATH`: write the generated long-branch history there instead.
 var generatePath: String?
+/// Set by `--rich-log PATH`: write the rich-text workload's ops there as JSON lines instead.
+var richLogPath: String?
 var seed: UInt64 = 1
 var index = 0
 while index < arguments.count {
     if arguments[index] == "--generate", index + 1 < arguments.count {
         generatePath = arguments[index + 1]
+        index += 2
+        continue
+    }
+    if arguments[index] == "--rich-log", index + 1 < arguments.count {
+        richLogPath = arguments[index + 1]
         index += 2
         continue
     }
@@ -100,6 +107,8 @@ while index < arguments.count {
     if arguments[index] == "--help" || arguments[index] == "-h" {
         print("""
             usage: collab-bench [--runs N] [--only replay|merge|json|markdown|text] [--memory] [--append] [--rich] [--versions] TRACE.json[.gz]…
+                   collab-bench --rich-log PATH TRACE.json[.gz]
+                   collab-bench --generate PATH [--seed N]
             Replays each editing trace and prints one JSON object per trace: trace, edits, ops,
             replay_ms, merge_ms, log_bytes, load_ms, materialize_ms, checkpoint_bytes,
             checkpoint_load_ms, checkpoint_materialize_ms, peak_rss_bytes, final_length, ok.
@@ -115,6 +124,8 @@ while index < arguments.count {
             --versions writes the trace's .clog and times, from reading the file on, the
             document after the first 130,000 edits (at_ms; agent0:130000, or half the edits of a
             shorter trace) and the diff from the first 100,000 edits to head in markup (diff_ms).
+            --rich-log PATH TRACE writes the rich-text workload's ops (as --rich makes them) to PATH as
+            JSON lines, for the browser benchmarks (Benchmarks/browser), and prints its shape.
             --generate PATH [--seed N] writes the long-branch history GeneratedHistory makes from the
             seed (204 agents, 1,000 transactions, ~54,000 patches; docs/benchmarks.md) to PATH as a
             concurrent trace, and prints its shape.
@@ -147,6 +158,19 @@ if let generatePath {
 if paths.isEmpty {
     FileHandle.standardError.write("usage: collab-bench [--runs N] TRACE.json[.gz]…\n".data(using: .utf8)!)
     exit(64)
+}
+if let richLogPath {
+    guard paths.count == 1, let data = FileManager.default.contents(atPath: paths[0]) else {
+        FileHandle.standardError.write("collab-bench: --rich-log PATH takes one readable trace\n".data(using: .utf8)!)
+        exit(64)
+    }
+    let workload = try RichTextWorkload(try EditingTrace(bytes: [UInt8](data)))
+    let ops = workload.document.history
+    FileManager.default.createFile(atPath: richLogPath, contents: Data(ops.map { OpJSON.line($0) + "\n" }.joined().utf8))
+    print(
+        "{\"path\":\"\(richLogPath)\",\"ops\":\(ops.count),\"blocks\":\(workload.blocks),\"marks\":\(workload.marks),"
+            + "\"comments\":\(workload.comments),\"final_length\":\(workload.document.length)}")
+    exit(0)
 }
 
 var allOK = true

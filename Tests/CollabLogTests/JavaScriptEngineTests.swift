@@ -116,6 +116,17 @@ import Testing
         }
     }
 
+    /// A trace replayed as rich text (every typed newline a block split, marks and
+    /// comments along the way: the rich automerge-paper document of the benchmarks) shows
+    /// the same blocks, formatting and threads in JavaScript.
+    @Test func theRichPaperGivesTheSameDocumentInJavaScript() throws {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/traces/sequential/automerge-paper.json", withExtension: "gz"))
+        let workload = try RichTextWorkload(try EditingTrace(bytes: [UInt8](Data(contentsOf: url))))
+        #expect(workload.blocks > 100 && workload.marks > 0 && workload.comments > 0)
+        let (status, printed) = try Self.crossCheck(workload.document.history, document: workload.document, shuffles: 0)
+        #expect(status == 0 && printed.hasPrefix("same log order"), "\(printed)")
+    }
+
     /// Random concurrent rich histories (every op type: formatting, comments and their
     /// threads, block splits, types, deletes and moves), their ops shuffled: JavaScript
     /// gives the Swift engine's text, blocks, formatting and comment threads.

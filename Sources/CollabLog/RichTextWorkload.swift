@@ -1,16 +1,17 @@
 import CollabCore
-import CollabLog
 
 /// The rich-text workload of the rich-text issue: a sequential trace replayed with every
 /// typed `\n` becoming a block split, a mark set every 1,000 edits and a comment every
 /// 5,000. The plain text comes out the same as the trace's (a block marker is a `\n`).
-struct RichTextWorkload {
-    var document: Document
-    var blocks = 0
-    var marks = 0
-    var comments = 0
+/// `collab-bench --rich` times it; the browser benchmarks open it; the JavaScript engine's
+/// cross-check shows it.
+public struct RichTextWorkload {
+    public var document: Document
+    public var blocks = 0
+    public var marks = 0
+    public var comments = 0
 
-    init(_ trace: EditingTrace) throws {
+    public init(_ trace: EditingTrace) throws {
         document = Document()
         let client = "agent0"
         var edits = 0
