@@ -111,33 +111,14 @@ function askPassword(message) {
 /// commenters, read-only for viewers. Should the page's replica refuse an op (a server
 /// newer than this page), the server's rendering is shown instead, read-only.
 async function showDocument(id) {
-  let answer;
-  try {
-    answer = await api("/api/v2/documents/" + pathOf(id));
-  } catch (error) {
-    if (error.status === 403 && error.message.includes("needs its password")) {
-      const tried = sessionStorage.getItem(passwordKey) !== null;
-      sessionStorage.removeItem(passwordKey);
-      return askPassword(tried ? "That password does not open this link." : null);
-    }
-    throw error;
-  }
-  const { user, level, html } = answer;
-  document.getElementById("who").textContent = `${user} · ${level}`;
+  // The document's access and its ops are asked for at once.
+  const access = api("/api/v2/documents/" + pathOf(id));
+  const root = element("div", { class: "workspace" });
   const state = element("span", { class: "state", id: "state" }, "connecting");
   const people = element("ul", { class: "people", id: "people", "aria-label": "Who is here" });
   const problem = element("p", { class: "error", hidden: "" });
-  const root = element("div", { class: "workspace" });
-  const title = element("div", { class: "title" }, element("h1", {}, id, " ", state), people);
-  if (level === "owner") {
-    const share = element("button", { type: "button", id: "share" }, "Share");
-    const dialog = new ShareDialog({ docId: id, api });
-    share.addEventListener("click", () => dialog.open());
-    title.append(share);
-  }
-  show(title, problem, root);
   new Editor(root, {
-    docId: id, token: token(), password: sessionStorage.getItem(passwordKey), user, level, api,
+    docId: id, token: token(), password: sessionStorage.getItem(passwordKey), access, api,
     handlers: {
       onState: (now) => { state.textContent = now; state.dataset.state = now; },
       onError: (message) => { problem.hidden = false; problem.textContent = message; },
@@ -146,14 +127,36 @@ async function showDocument(id) {
         chip.style.borderColor = person.color;
         return chip;
       })),
-      onFatal: (message) => {
-        const article = element("article", { class: "document" });
+      onFatal: async (message) => {
         // Rendered and escaped by the server; links limited to safe schemes there.
+        const { html } = await api(`/api/v2/documents/${pathOf(id)}`);
+        const article = element("article", { class: "document" });
         article.innerHTML = html;
         show(element("h1", {}, id), element("p", { class: "error" }, `This page cannot follow the document: ${message}. It is shown read-only as the server renders it.`), article);
       },
     },
   });
+  let answer;
+  try {
+    answer = await access;
+  } catch (error) {
+    if (error.status === 403 && error.message.includes("needs its password")) {
+      const tried = sessionStorage.getItem(passwordKey) !== null;
+      sessionStorage.removeItem(passwordKey);
+      return askPassword(tried ? "That password does not open this link." : null);
+    }
+    throw error;
+  }
+  const { user, level } = answer;
+  document.getElementById("who").textContent = `${user} · ${level}`;
+  const title = element("div", { class: "title" }, element("h1", {}, id, " ", state), people);
+  if (level === "owner") {
+    const share = element("button", { type: "button", id: "share" }, "Share");
+    const dialog = new ShareDialog({ docId: id, api });
+    share.addEventListener("click", () => dialog.open());
+    title.append(share);
+  }
+  show(title, problem, root);
 }
 
 async function route() {

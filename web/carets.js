@@ -37,6 +37,17 @@ export class RemoteCarets {
     if (this.lastDrawn) this.render(...this.lastDrawn);
   }
 
+  /** Draws again soon: many updates in a burst are drawn once (measuring carets makes the
+   *  browser lay the page out). */
+  render(view, replica) {
+    this.lastDrawn = [view, replica];
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      this.draw(...this.lastDrawn);
+    }, 30);
+  }
+
   /** The others here: { name, color }, one per session. */
   people() {
     return [...this.sessions.values()].map((session) => ({ name: this.label(session), color: this.colorOf(session) }));
@@ -51,9 +62,13 @@ export class RemoteCarets {
     return session.color ?? colorOf(session.user);
   }
 
-  /** Draws every caret and selection where it is in `view` now. */
-  render(view, replica) {
-    this.lastDrawn = [view, replica];
+  /** Draws every caret and selection where it is in `view` now. Measuring positions
+   *  makes the browser lay the page out: with nobody else here, nothing is measured. */
+  draw(view, replica) {
+    if (![...this.sessions.values()].some((session) => session.cursor)) {
+      if (this.layer.firstChild) this.layer.replaceChildren();
+      return;
+    }
     const origin = this.layer.getBoundingClientRect();
     const drawn = [];
     for (const session of this.sessions.values()) {

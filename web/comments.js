@@ -2,6 +2,8 @@
 // replies, and for commenters and up a reply box and Resolve (or Reopen). Threads come
 // from Replica.threads(); what is typed into a reply box survives others' edits.
 
+import { shownTime } from "./time.js";
+
 export class CommentsPanel {
   /** `handlers`: canComment, onSelect(range), onReply(id, text), onResolve(id, resolved). */
   constructor(element, handlers) {
@@ -79,7 +81,7 @@ function comment(entry) {
   const time = document.createElement("time");
   const date = new Date(entry.timestamp.wall);
   time.dateTime = date.toISOString();
-  time.textContent = date.toLocaleString();
+  time.textContent = shownTime(date);
   const text = document.createElement("p");
   text.textContent = entry.text;
   block.append(author, " ", time, text);

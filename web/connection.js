@@ -28,6 +28,7 @@ export class DocumentConnection {
     const socket = new WebSocket(`${scheme}//${location.host}/ws`);
     this.socket = socket;
     socket.addEventListener("open", () => {
+      performance.mark("collab:socket-open");
       const auth = { type: "auth", token: this.token };
       if (this.password) auth.password = this.password;
       socket.send(JSON.stringify(auth));
@@ -83,6 +84,12 @@ export class DocumentConnection {
         this.handlers.onError(message.message);
         break;
     }
+  }
+
+  /** Leaves for good (the page may not have the document). */
+  close() {
+    this.stopped = true;
+    this.socket?.close();
   }
 
   /** Sends ops made here (now, or after the next catch-up when not connected). */

@@ -24,27 +24,52 @@ const blockKeys = {
 };
 
 export class Editor {
-  /** Builds the editor in `root`. `level` is the token's on the document; `api(path,
-   *  init)` requests the page's API with the token; `handlers`: onState(state),
-   *  onError(message), onFatal(message), onPeople(people). */
-  constructor(root, { docId, token, password, user, level, api, handlers }) {
+  /** Joins the document at once, and builds the editor in `root` once `access` (a
+   *  promise of the token's `{ user, level }` on the document) is known: the two go in
+   *  parallel. `api(path, init)` requests the page's API with the token; `handlers`:
+   *  onState(state), onError(message), onFatal(message), onPeople(people). */
+  constructor(root, { docId, token, password, access, api, handlers }) {
     this.docId = docId;
-    this.user = user;
     this.handlers = handlers;
+    this.replica = new Replica();
+    /** Marks for the next text typed at a caret (Ctrl+B with nothing selected). */
+    this.pendingMarks = {};
+    /** Caught up once: editing is allowed from then on, connected or not. */
+    this.synced = false;
+    /** Built: the user and level are known. */
+    this.ready = false;
+    this.lastInput = 0;
+    this.connection = new DocumentConnection({
+      docId, token, password, replica: this.replica,
+      handlers: {
+        onOps: (ops) => this.applyRemote(ops),
+        onCaughtUp: () => this.caughtUp(),
+        onPresence: (message) => {
+          if (!this.ready) return;
+          this.carets.update(message);
+          this.showOthers();
+        },
+        onState: handlers.onState,
+        onError: handlers.onError,
+        onFatal: handlers.onFatal,
+      },
+    });
+    access.then(({ user, level }) => this.setUp(root, user, level, api), () => this.connection.close());
+  }
+
+  /** The editor for `user` at `level`. */
+  setUp(root, user, level, api) {
+    const docId = this.docId;
+    const handlers = this.handlers;
+    this.user = user;
     this.canEdit = levels.indexOf(level) >= levels.indexOf("editor");
     this.canComment = levels.indexOf(level) >= levels.indexOf("commenter");
-    this.replica = new Replica();
     // One client id per tab and document, kept across reloads (its ops come back in the
     // catch-up, so its next seq is known again).
     const key = `collab.client.${docId}`;
     this.client = sessionStorage.getItem(key) ?? `${user}/web-${crypto.getRandomValues(new Uint32Array(1))[0].toString(16)}`;
     sessionStorage.setItem(key, this.client);
     this.color = colorOf(user);
-    /** Marks for the next text typed at a caret (Ctrl+B with nothing selected). */
-    this.pendingMarks = {};
-    /** Caught up once: editing is allowed from then on, connected or not. */
-    this.synced = false;
-    this.lastInput = 0;
 
     this.build(root);
     this.view = new DocumentView(this.surface);
@@ -66,21 +91,9 @@ export class Editor {
     this.surface.addEventListener("keydown", (event) => this.key(event));
     this.surface.addEventListener("compositionend", (event) => this.composed(event));
     document.addEventListener("selectionchange", () => this.selectionMoved());
-    this.connection = new DocumentConnection({
-      docId, token, password, replica: this.replica,
-      handlers: {
-        onOps: (ops) => this.applyRemote(ops),
-        onCaughtUp: () => this.caughtUp(),
-        onPresence: (message) => {
-          this.carets.update(message);
-          this.showOthers();
-        },
-        onState: handlers.onState,
-        onError: handlers.onError,
-        onFatal: handlers.onFatal,
-      },
-    });
+    this.ready = true;
     this.showOthers();
+    if (this.synced) this.firstShow();
   }
 
   /** The toolbar, the page with its carets layer, and the comments beside it. */
@@ -221,20 +234,31 @@ export class Editor {
 
   caughtUp() {
     if (!this.synced) {
+      performance.mark("collab:caught-up");
       this.synced = true;
-      this.surface.contentEditable = this.canEdit ? "true" : "false";
-      this.render();
+      if (this.ready) this.firstShow();
     }
+    if (this.ready) this.sendPresence();
+  }
+
+  /** The document shown for the first time, editable; the comments beside it and the
+   *  others' carets come right after, so as not to hold the text back. */
+  firstShow() {
+    this.surface.contentEditable = this.canEdit ? "true" : "false";
+    this.view.render(this.replica.blockContents());
+    performance.mark("collab:shown");
+    setTimeout(() => this.render());
     this.sendPresence();
   }
 
   /** Others' ops into the replica; the selection stays after the characters it was after. */
   applyRemote(ops) {
     if (ops.length === 0) return;
-    const selection = this.selection();
+    if (!this.synced && performance.getEntriesByName("collab:first-ops").length === 0) performance.mark("collab:first-ops");
+    const selection = this.ready ? this.selection() : null;
     const ids = selection && [this.replica.caretId(selection.anchor), this.replica.caretId(selection.head)];
     for (const op of ops) this.replica.apply(op);
-    if (!this.synced) return;
+    if (!this.synced || !this.ready) return;
     this.render();
     if (ids && document.activeElement === this.surface) {
       this.selectDirected(this.replica.caretPosition(ids[0]), this.replica.caretPosition(ids[1]));
@@ -278,23 +302,34 @@ export class Editor {
     const selection = this.selection();
     if (!selection) return;
     this.showBlockType();
-    clearTimeout(this.presenceTimer);
-    // At most 20 a second; the server passes on at most 30.
-    this.presenceTimer = setTimeout(() => this.sendPresence(), 50);
+    this.sendPresence();
   }
 
+  /** Tells the others where the caret is: at most 10 times a second, and only when it
+   *  moved to another character (others' edits do not move it). */
   sendPresence() {
-    const selection = this.selection();
-    const wire = (id) => (id === null ? null : { clientId: id.client, seq: id.seq });
-    const presence = { name: this.user, color: this.color, typing: Date.now() - this.lastInput < 2000 };
-    if (selection) {
-      presence.cursor = { anchor: wire(this.replica.caretId(selection.anchor)), head: wire(this.replica.caretId(selection.head)) };
-    }
-    this.connection.sendPresence(presence);
+    if (this.presenceTimer) return;
+    this.presenceTimer = setTimeout(() => {
+      this.presenceTimer = null;
+      const selection = this.selection();
+      const wire = (id) => (id === null ? null : { clientId: id.client, seq: id.seq });
+      const presence = { name: this.user, color: this.color, typing: Date.now() - this.lastInput < 2000 };
+      if (selection) {
+        presence.cursor = { anchor: wire(this.replica.caretId(selection.anchor)), head: wire(this.replica.caretId(selection.head)) };
+      }
+      const said = JSON.stringify(presence);
+      if (said === this.presenceSaid) return;
+      this.presenceSaid = said;
+      this.connection.sendPresence(presence);
+    }, this.presenceSaid === undefined ? 0 : 100);
   }
 
   showOthers() {
-    this.handlers.onPeople([{ name: `${this.user} (you)`, color: this.color }, ...this.carets.people()]);
+    const people = [{ name: `${this.user} (you)`, color: this.color }, ...this.carets.people()];
+    const said = JSON.stringify(people);
+    if (said === this.peopleSaid) return;
+    this.peopleSaid = said;
+    this.handlers.onPeople(people);
   }
 
   /** The block type selector follows the caret. */

@@ -3,6 +3,8 @@
 // when, a tag for the version now, and a restore (editors and owners). Read from the
 // history API of docs/protocol.md; the server renders versions and diffs as escaped HTML.
 
+import { shownTime } from "./time.js";
+
 export class HistoryPanel {
   /** `api(path, init)` answers the API's JSON or throws its message; `handlers`: canTag,
    *  canRestore, show(title, html, restoreAt), onError(message). */
@@ -59,7 +61,7 @@ export class HistoryPanel {
     const when = document.createElement("time");
     if (version.time) {
       when.dateTime = version.time;
-      when.textContent = new Date(version.time).toLocaleString();
+      when.textContent = shownTime(version.time);
     }
     const summary = document.createElement("p");
     const changes = version.changes;
@@ -162,7 +164,7 @@ export function renderedNodes(html) {
   const template = document.createElement("template");
   template.innerHTML = html;
   for (const change of template.content.querySelectorAll("[data-author]")) {
-    const time = change.dataset.time ? new Date(change.dataset.time).toLocaleString() : "";
+    const time = change.dataset.time ? shownTime(change.dataset.time) : "";
     change.title = `${change.dataset.author.split("/")[0]}${time ? ` · ${time}` : ""}${change.dataset.changes ? ` · ${change.dataset.changes}` : ""}`;
   }
   return template.content;

@@ -3,6 +3,8 @@
 // shares made (level, expiry, password) and revoked; the audit trail. Through the access
 // API of docs/protocol.md, under the same rules as `collab grant`, `revoke` and `share`.
 
+import { shownTime } from "./time.js";
+
 const levels = ["viewer", "commenter", "editor", "owner"];
 
 export class ShareDialog {
@@ -73,7 +75,7 @@ export class ShareDialog {
       } else {
         level.textContent = `${grant.level} (from ${grant.from})`;
       }
-      row.insertCell().textContent = grant.expiresAt ? `until ${new Date(grant.expiresAt).toLocaleString()}` : "";
+      row.insertCell().textContent = grant.expiresAt ? `until ${shownTime(grant.expiresAt)}` : "";
       const actions = row.insertCell();
       if (own) {
         actions.append(button("Remove", () =>
@@ -108,7 +110,7 @@ export class ShareDialog {
     if (access.shares.length === 0) list.append(item("No link shares."));
     for (const share of access.shares) {
       const entry = item(`${share.level} link ${share.share}` + (share.passwordHash ? ", with a password" : "") +
-        (share.expiresAt ? `, until ${new Date(share.expiresAt).toLocaleString()}` : ""));
+        (share.expiresAt ? `, until ${shownTime(share.expiresAt)}` : ""));
       entry.dataset.share = share.share;
       entry.append(" ", button("Revoke", () =>
         this.change(() => this.api(`/api/v2/shares/${this.path}?id=${encodeURIComponent(share.share)}`, { method: "DELETE" }))));
@@ -157,7 +159,7 @@ function audit(events) {
       transfer: () => `transferred it to ${event.subject}`, share: () => `made ${event.level} link ${event.share}`,
       unshare: () => `revoked link ${event.share}`,
     }[event.type]?.() ?? event.type;
-    list.append(item(`${new Date(event.at).toLocaleString()} · ${event.by} ${what}${event.target === undefined ? "" : ` on ${event.target}`}`));
+    list.append(item(`${shownTime(event.at)} · ${event.by} ${what}${event.target === undefined ? "" : ` on ${event.target}`}`));
   }
   return list;
 }

@@ -6,13 +6,16 @@ import NIOWebSocket
 /// permessage-deflate whose inflating stops at a limit, and says so with close code 1009
 /// (message too big): a 255 KiB frame that would inflate to 256 MiB is cut off after the
 /// limit, with memory bounded by it. (The library's own limit closes with 1011, which
-/// tells the client the server failed, not that the message was refused.)
+/// tells the client the server failed, not that the message was refused.) What is sent is
+/// compressed at zlib's fastest level: a page's catch-up of a long history (megabytes of
+/// op JSON) costs a third of the default level's time for a quarter more bytes
+/// (docs/benchmarks.md, the browser editor).
 struct BoundedDeflateBuilder: WebSocketExtensionBuilder {
     static let name = "permessage-deflate"
     let inner: any WebSocketExtensionBuilder
 
     init(maxInflatedBytes: Int) {
-        inner = WebSocketExtensionFactory.perMessageDeflate(maxDecompressedFrameSize: maxInflatedBytes).build()
+        inner = WebSocketExtensionFactory.perMessageDeflate(compressionLevel: 1, maxDecompressedFrameSize: maxInflatedBytes).build()
     }
 
     func clientRequestHeader() -> String { inner.clientRequestHeader() }

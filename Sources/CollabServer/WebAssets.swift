@@ -39,7 +39,7 @@ ul.people li { border: 2px solid; border-radius: 1rem; padding: 0 .6rem; }
 .sheet { position: relative; }
 .editor { white-space: pre-wrap; overflow-wrap: break-word; min-height: 12rem; padding: .75rem 1rem; border: 1px solid #8886; border-radius: .4rem; outline: none; counter-reset: ordered; }
 .editor[contenteditable="true"]:focus { border-color: var(--accent); }
-.editor > * { margin: 0 0 .6rem; }
+.editor > * { margin: 0 0 .6rem; content-visibility: auto; contain-intrinsic-size: auto 1.5em; }
 .editor > :not(.ordered) { counter-reset: ordered; }
 .editor blockquote { border-left: 3px solid #8886; padding-left: 1rem; color: var(--muted); }
 .editor pre { background: #8881; padding: .5rem .75rem; font: 14px/1.45 ui-monospace, monospace; }
@@ -215,33 +215,14 @@ function askPassword(message) {
 /// commenters, read-only for viewers. Should the page's replica refuse an op (a server
 /// newer than this page), the server's rendering is shown instead, read-only.
 async function showDocument(id) {
-  let answer;
-  try {
-    answer = await api("/api/v2/documents/" + pathOf(id));
-  } catch (error) {
-    if (error.status === 403 && error.message.includes("needs its password")) {
-      const tried = sessionStorage.getItem(passwordKey) !== null;
-      sessionStorage.removeItem(passwordKey);
-      return askPassword(tried ? "That password does not open this link." : null);
-    }
-    throw error;
-  }
-  const { user, level, html } = answer;
-  document.getElementById("who").textContent = `${user} · ${level}`;
+  // The document's access and its ops are asked for at once.
+  const access = api("/api/v2/documents/" + pathOf(id));
+  const root = element("div", { class: "workspace" });
   const state = element("span", { class: "state", id: "state" }, "connecting");
   const people = element("ul", { class: "people", id: "people", "aria-label": "Who is here" });
   const problem = element("p", { class: "error", hidden: "" });
-  const root = element("div", { class: "workspace" });
-  const title = element("div", { class: "title" }, element("h1", {}, id, " ", state), people);
-  if (level === "owner") {
-    const share = element("button", { type: "button", id: "share" }, "Share");
-    const dialog = new ShareDialog({ docId: id, api });
-    share.addEventListener("click", () => dialog.open());
-    title.append(share);
-  }
-  show(title, problem, root);
   new Editor(root, {
-    docId: id, token: token(), password: sessionStorage.getItem(passwordKey), user, level, api,
+    docId: id, token: token(), password: sessionStorage.getItem(passwordKey), access, api,
     handlers: {
       onState: (now) => { state.textContent = now; state.dataset.state = now; },
       onError: (message) => { problem.hidden = false; problem.textContent = message; },
@@ -250,14 +231,36 @@ async function showDocument(id) {
         chip.style.borderColor = person.color;
         return chip;
       })),
-      onFatal: (message) => {
-        const article = element("article", { class: "document" });
+      onFatal: async (message) => {
         // Rendered and escaped by the server; links limited to safe schemes there.
+        const { html } = await api(`/api/v2/documents/${pathOf(id)}`);
+        const article = element("article", { class: "document" });
         article.innerHTML = html;
         show(element("h1", {}, id), element("p", { class: "error" }, `This page cannot follow the document: ${message}. It is shown read-only as the server renders it.`), article);
       },
     },
   });
+  let answer;
+  try {
+    answer = await access;
+  } catch (error) {
+    if (error.status === 403 && error.message.includes("needs its password")) {
+      const tried = sessionStorage.getItem(passwordKey) !== null;
+      sessionStorage.removeItem(passwordKey);
+      return askPassword(tried ? "That password does not open this link." : null);
+    }
+    throw error;
+  }
+  const { user, level } = answer;
+  document.getElementById("who").textContent = `${user} · ${level}`;
+  const title = element("div", { class: "title" }, element("h1", {}, id, " ", state), people);
+  if (level === "owner") {
+    const share = element("button", { type: "button", id: "share" }, "Share");
+    const dialog = new ShareDialog({ docId: id, api });
+    share.addEventListener("click", () => dialog.open());
+    title.append(share);
+  }
+  show(title, problem, root);
 }
 
 async function route() {
@@ -331,6 +334,17 @@ export class RemoteCarets {
     if (this.lastDrawn) this.render(...this.lastDrawn);
   }
 
+  /** Draws again soon: many updates in a burst are drawn once (measuring carets makes the
+   *  browser lay the page out). */
+  render(view, replica) {
+    this.lastDrawn = [view, replica];
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      this.draw(...this.lastDrawn);
+    }, 30);
+  }
+
   /** The others here: { name, color }, one per session. */
   people() {
     return [...this.sessions.values()].map((session) => ({ name: this.label(session), color: this.colorOf(session) }));
@@ -345,9 +359,13 @@ export class RemoteCarets {
     return session.color ?? colorOf(session.user);
   }
 
-  /** Draws every caret and selection where it is in `view` now. */
-  render(view, replica) {
-    this.lastDrawn = [view, replica];
+  /** Draws every caret and selection where it is in `view` now. Measuring positions
+   *  makes the browser lay the page out: with nobody else here, nothing is measured. */
+  draw(view, replica) {
+    if (![...this.sessions.values()].some((session) => session.cursor)) {
+      if (this.layer.firstChild) this.layer.replaceChildren();
+      return;
+    }
     const origin = this.layer.getBoundingClientRect();
     const drawn = [];
     for (const session of this.sessions.values()) {
@@ -407,6 +425,8 @@ function place(element, rect, origin) {
 // The comment threads beside the text: each with the text it is on, its comment and
 // replies, and for commenters and up a reply box and Resolve (or Reopen). Threads come
 // from Replica.threads(); what is typed into a reply box survives others' edits.
+
+import { shownTime } from "./time.js";
 
 export class CommentsPanel {
   /** `handlers`: canComment, onSelect(range), onReply(id, text), onResolve(id, resolved). */
@@ -485,7 +505,7 @@ function comment(entry) {
   const time = document.createElement("time");
   const date = new Date(entry.timestamp.wall);
   time.dateTime = date.toISOString();
-  time.textContent = date.toLocaleString();
+  time.textContent = shownTime(date);
   const text = document.createElement("p");
   text.textContent = entry.text;
   block.append(author, " ", time, text);
@@ -526,6 +546,7 @@ export class DocumentConnection {
     const socket = new WebSocket(`${scheme}//${location.host}/ws`);
     this.socket = socket;
     socket.addEventListener("open", () => {
+      performance.mark("collab:socket-open");
       const auth = { type: "auth", token: this.token };
       if (this.password) auth.password = this.password;
       socket.send(JSON.stringify(auth));
@@ -583,6 +604,12 @@ export class DocumentConnection {
     }
   }
 
+  /** Leaves for good (the page may not have the document). */
+  close() {
+    this.stopped = true;
+    this.socket?.close();
+  }
+
   /** Sends ops made here (now, or after the next catch-up when not connected). */
   send(ops) {
     if (ops.length === 0) return;
@@ -636,27 +663,52 @@ const blockKeys = {
 };
 
 export class Editor {
-  /** Builds the editor in `root`. `level` is the token's on the document; `api(path,
-   *  init)` requests the page's API with the token; `handlers`: onState(state),
-   *  onError(message), onFatal(message), onPeople(people). */
-  constructor(root, { docId, token, password, user, level, api, handlers }) {
+  /** Joins the document at once, and builds the editor in `root` once `access` (a
+   *  promise of the token's `{ user, level }` on the document) is known: the two go in
+   *  parallel. `api(path, init)` requests the page's API with the token; `handlers`:
+   *  onState(state), onError(message), onFatal(message), onPeople(people). */
+  constructor(root, { docId, token, password, access, api, handlers }) {
     this.docId = docId;
-    this.user = user;
     this.handlers = handlers;
+    this.replica = new Replica();
+    /** Marks for the next text typed at a caret (Ctrl+B with nothing selected). */
+    this.pendingMarks = {};
+    /** Caught up once: editing is allowed from then on, connected or not. */
+    this.synced = false;
+    /** Built: the user and level are known. */
+    this.ready = false;
+    this.lastInput = 0;
+    this.connection = new DocumentConnection({
+      docId, token, password, replica: this.replica,
+      handlers: {
+        onOps: (ops) => this.applyRemote(ops),
+        onCaughtUp: () => this.caughtUp(),
+        onPresence: (message) => {
+          if (!this.ready) return;
+          this.carets.update(message);
+          this.showOthers();
+        },
+        onState: handlers.onState,
+        onError: handlers.onError,
+        onFatal: handlers.onFatal,
+      },
+    });
+    access.then(({ user, level }) => this.setUp(root, user, level, api), () => this.connection.close());
+  }
+
+  /** The editor for `user` at `level`. */
+  setUp(root, user, level, api) {
+    const docId = this.docId;
+    const handlers = this.handlers;
+    this.user = user;
     this.canEdit = levels.indexOf(level) >= levels.indexOf("editor");
     this.canComment = levels.indexOf(level) >= levels.indexOf("commenter");
-    this.replica = new Replica();
     // One client id per tab and document, kept across reloads (its ops come back in the
     // catch-up, so its next seq is known again).
     const key = `collab.client.${docId}`;
     this.client = sessionStorage.getItem(key) ?? `${user}/web-${crypto.getRandomValues(new Uint32Array(1))[0].toString(16)}`;
     sessionStorage.setItem(key, this.client);
     this.color = colorOf(user);
-    /** Marks for the next text typed at a caret (Ctrl+B with nothing selected). */
-    this.pendingMarks = {};
-    /** Caught up once: editing is allowed from then on, connected or not. */
-    this.synced = false;
-    this.lastInput = 0;
 
     this.build(root);
     this.view = new DocumentView(this.surface);
@@ -678,21 +730,9 @@ export class Editor {
     this.surface.addEventListener("keydown", (event) => this.key(event));
     this.surface.addEventListener("compositionend", (event) => this.composed(event));
     document.addEventListener("selectionchange", () => this.selectionMoved());
-    this.connection = new DocumentConnection({
-      docId, token, password, replica: this.replica,
-      handlers: {
-        onOps: (ops) => this.applyRemote(ops),
-        onCaughtUp: () => this.caughtUp(),
-        onPresence: (message) => {
-          this.carets.update(message);
-          this.showOthers();
-        },
-        onState: handlers.onState,
-        onError: handlers.onError,
-        onFatal: handlers.onFatal,
-      },
-    });
+    this.ready = true;
     this.showOthers();
+    if (this.synced) this.firstShow();
   }
 
   /** The toolbar, the page with its carets layer, and the comments beside it. */
@@ -833,20 +873,31 @@ export class Editor {
 
   caughtUp() {
     if (!this.synced) {
+      performance.mark("collab:caught-up");
       this.synced = true;
-      this.surface.contentEditable = this.canEdit ? "true" : "false";
-      this.render();
+      if (this.ready) this.firstShow();
     }
+    if (this.ready) this.sendPresence();
+  }
+
+  /** The document shown for the first time, editable; the comments beside it and the
+   *  others' carets come right after, so as not to hold the text back. */
+  firstShow() {
+    this.surface.contentEditable = this.canEdit ? "true" : "false";
+    this.view.render(this.replica.blockContents());
+    performance.mark("collab:shown");
+    setTimeout(() => this.render());
     this.sendPresence();
   }
 
   /** Others' ops into the replica; the selection stays after the characters it was after. */
   applyRemote(ops) {
     if (ops.length === 0) return;
-    const selection = this.selection();
+    if (!this.synced && performance.getEntriesByName("collab:first-ops").length === 0) performance.mark("collab:first-ops");
+    const selection = this.ready ? this.selection() : null;
     const ids = selection && [this.replica.caretId(selection.anchor), this.replica.caretId(selection.head)];
     for (const op of ops) this.replica.apply(op);
-    if (!this.synced) return;
+    if (!this.synced || !this.ready) return;
     this.render();
     if (ids && document.activeElement === this.surface) {
       this.selectDirected(this.replica.caretPosition(ids[0]), this.replica.caretPosition(ids[1]));
@@ -890,23 +941,34 @@ export class Editor {
     const selection = this.selection();
     if (!selection) return;
     this.showBlockType();
-    clearTimeout(this.presenceTimer);
-    // At most 20 a second; the server passes on at most 30.
-    this.presenceTimer = setTimeout(() => this.sendPresence(), 50);
+    this.sendPresence();
   }
 
+  /** Tells the others where the caret is: at most 10 times a second, and only when it
+   *  moved to another character (others' edits do not move it). */
   sendPresence() {
-    const selection = this.selection();
-    const wire = (id) => (id === null ? null : { clientId: id.client, seq: id.seq });
-    const presence = { name: this.user, color: this.color, typing: Date.now() - this.lastInput < 2000 };
-    if (selection) {
-      presence.cursor = { anchor: wire(this.replica.caretId(selection.anchor)), head: wire(this.replica.caretId(selection.head)) };
-    }
-    this.connection.sendPresence(presence);
+    if (this.presenceTimer) return;
+    this.presenceTimer = setTimeout(() => {
+      this.presenceTimer = null;
+      const selection = this.selection();
+      const wire = (id) => (id === null ? null : { clientId: id.client, seq: id.seq });
+      const presence = { name: this.user, color: this.color, typing: Date.now() - this.lastInput < 2000 };
+      if (selection) {
+        presence.cursor = { anchor: wire(this.replica.caretId(selection.anchor)), head: wire(this.replica.caretId(selection.head)) };
+      }
+      const said = JSON.stringify(presence);
+      if (said === this.presenceSaid) return;
+      this.presenceSaid = said;
+      this.connection.sendPresence(presence);
+    }, this.presenceSaid === undefined ? 0 : 100);
   }
 
   showOthers() {
-    this.handlers.onPeople([{ name: `${this.user} (you)`, color: this.color }, ...this.carets.people()]);
+    const people = [{ name: `${this.user} (you)`, color: this.color }, ...this.carets.people()];
+    const said = JSON.stringify(people);
+    if (said === this.peopleSaid) return;
+    this.peopleSaid = said;
+    this.handlers.onPeople(people);
   }
 
   /** The block type selector follows the caret. */
@@ -1266,6 +1328,8 @@ export class FormattingSweep {
 // when, a tag for the version now, and a restore (editors and owners). Read from the
 // history API of docs/protocol.md; the server renders versions and diffs as escaped HTML.
 
+import { shownTime } from "./time.js";
+
 export class HistoryPanel {
   /** `api(path, init)` answers the API's JSON or throws its message; `handlers`: canTag,
    *  canRestore, show(title, html, restoreAt), onError(message). */
@@ -1322,7 +1386,7 @@ export class HistoryPanel {
     const when = document.createElement("time");
     if (version.time) {
       when.dateTime = version.time;
-      when.textContent = new Date(version.time).toLocaleString();
+      when.textContent = shownTime(version.time);
     }
     const summary = document.createElement("p");
     const changes = version.changes;
@@ -1425,7 +1489,7 @@ export function renderedNodes(html) {
   const template = document.createElement("template");
   template.innerHTML = html;
   for (const change of template.content.querySelectorAll("[data-author]")) {
-    const time = change.dataset.time ? new Date(change.dataset.time).toLocaleString() : "";
+    const time = change.dataset.time ? shownTime(change.dataset.time) : "";
     change.title = `${change.dataset.author.split("/")[0]}${time ? ` · ${time}` : ""}${change.dataset.changes ? ` · ${change.dataset.changes}` : ""}`;
   }
   return template.content;
@@ -1444,6 +1508,19 @@ export function renderedNodes(html) {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script type="module" src="/assets/app.js"></script>
+<!-- Every module at once, rather than one level of imports after another. -->
+<link rel="modulepreload" href="/assets/carets.js">
+<link rel="modulepreload" href="/assets/comments.js">
+<link rel="modulepreload" href="/assets/connection.js">
+<link rel="modulepreload" href="/assets/editor.js">
+<link rel="modulepreload" href="/assets/formatting.js">
+<link rel="modulepreload" href="/assets/history.js">
+<link rel="modulepreload" href="/assets/replica.js">
+<link rel="modulepreload" href="/assets/sequence.js">
+<link rel="modulepreload" href="/assets/share.js">
+<link rel="modulepreload" href="/assets/stamps.js">
+<link rel="modulepreload" href="/assets/time.js">
+<link rel="modulepreload" href="/assets/view.js">
 </head>
 <body>
 <header>
@@ -2695,6 +2772,8 @@ export function textOf(run, from, to) {
 // shares made (level, expiry, password) and revoked; the audit trail. Through the access
 // API of docs/protocol.md, under the same rules as `collab grant`, `revoke` and `share`.
 
+import { shownTime } from "./time.js";
+
 const levels = ["viewer", "commenter", "editor", "owner"];
 
 export class ShareDialog {
@@ -2765,7 +2844,7 @@ export class ShareDialog {
       } else {
         level.textContent = `${grant.level} (from ${grant.from})`;
       }
-      row.insertCell().textContent = grant.expiresAt ? `until ${new Date(grant.expiresAt).toLocaleString()}` : "";
+      row.insertCell().textContent = grant.expiresAt ? `until ${shownTime(grant.expiresAt)}` : "";
       const actions = row.insertCell();
       if (own) {
         actions.append(button("Remove", () =>
@@ -2800,7 +2879,7 @@ export class ShareDialog {
     if (access.shares.length === 0) list.append(item("No link shares."));
     for (const share of access.shares) {
       const entry = item(`${share.level} link ${share.share}` + (share.passwordHash ? ", with a password" : "") +
-        (share.expiresAt ? `, until ${new Date(share.expiresAt).toLocaleString()}` : ""));
+        (share.expiresAt ? `, until ${shownTime(share.expiresAt)}` : ""));
       entry.dataset.share = share.share;
       entry.append(" ", button("Revoke", () =>
         this.change(() => this.api(`/api/v2/shares/${this.path}?id=${encodeURIComponent(share.share)}`, { method: "DELETE" }))));
@@ -2849,7 +2928,7 @@ function audit(events) {
       transfer: () => `transferred it to ${event.subject}`, share: () => `made ${event.level} link ${event.share}`,
       unshare: () => `revoked link ${event.share}`,
     }[event.type]?.() ?? event.type;
-    list.append(item(`${new Date(event.at).toLocaleString()} · ${event.by} ${what}${event.target === undefined ? "" : ` on ${event.target}`}`));
+    list.append(item(`${shownTime(event.at)} · ${event.by} ${what}${event.target === undefined ? "" : ` on ${event.target}`}`));
   }
   return list;
 }
@@ -2929,6 +3008,22 @@ export function later(a, b) {
   if (a.logical !== b.logical) return a.logical > b.logical;
   if (a.client !== b.client) return a.client > b.client;
   return a.seq > b.seq;
+}
+"""##### + "\n"
+        ),
+        "time.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// Times as the pages show them: in the reader's locale and time zone, through one
+// formatter (making one per date, as toLocaleString does, is slow for long lists). Made
+// when first needed: making it takes tens of milliseconds the page's first view need not wait.
+
+let format = null;
+
+/** A time given as milliseconds since the epoch or as an ISO-8601 string. */
+export function shownTime(time) {
+  format ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return format.format(new Date(time));
 }
 """##### + "\n"
         ),

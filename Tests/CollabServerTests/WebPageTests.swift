@@ -128,6 +128,11 @@ struct WebPageTests {
         let committed = try String(contentsOf: Self.repository.appendingPathComponent("Sources/CollabServer/WebAssets.swift"), encoding: .utf8)
         #expect(status == 0)
         #expect(generated == committed, "run scripts/embed-web")
+        // The page asks for every module at once (modulepreload), so none is left out.
+        let page = try #require(WebAssets.files["index.html"]).body
+        for name in WebAssets.files.keys where name.hasSuffix(".js") && name != "app.js" {
+            #expect(page.contains(#"<link rel="modulepreload" href="/assets/\#(name)">"#), "index.html preloads \(name)")
+        }
     }
 
     /// Tests/Browser/pages.py in headless Chromium: sign in from a link, the list, a
