@@ -76,19 +76,37 @@ function pathOf(id) {
 }
 
 async function listDocuments() {
-  const { user, documents } = await api("/api/v2/documents");
+  const { user, documents, folders } = await api("/api/v2/documents");
   document.getElementById("who").textContent = user;
-  if (documents.length === 0) {
-    show(element("p", { class: "notice" }, "No documents you may read yet."));
-    return;
+  const parts = [element("h1", {}, "Documents")];
+  if (documents.length === 0) parts.push(element("p", { class: "notice" }, "No documents you may read yet."));
+  else {
+    const list = element("ul", { class: "documents" });
+    for (const entry of documents) {
+      list.append(element("li", {},
+        element("a", { href: "/d/" + pathOf(entry.id) }, entry.id),
+        element("span", { class: "level" }, entry.level)));
+    }
+    parts.push(list);
   }
-  const list = element("ul", { class: "documents" });
-  for (const entry of documents) {
-    list.append(element("li", {},
-      element("a", { href: "/d/" + pathOf(entry.id) }, entry.id),
-      element("span", { class: "level" }, entry.level)));
-  }
-  show(element("h1", {}, "Documents"), list);
+  if (folders.length > 0) parts.push(newDocumentForm(folders));
+  show(...parts);
+}
+
+/// A new document in a folder the user may write in: it opens empty, and its first edit
+/// makes it.
+function newDocumentForm(folders) {
+  const folder = element("select", { name: "folder", "aria-label": "Folder" });
+  for (const name of folders) folder.append(element("option", { value: name }, name));
+  const name = element("input", { name: "name", placeholder: "Name", required: "", autocomplete: "off" });
+  const form = element("form", { class: "new-document" }, element("label", {}, "New document in "), folder, name,
+    element("button", { class: "primary", type: "submit" }, "Create"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    history.pushState(null, "", "/d/" + pathOf(folder.value + name.value.trim()));
+    route();
+  });
+  return form;
 }
 
 /// A link share's password, asked for once per tab.

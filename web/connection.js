@@ -33,6 +33,7 @@ export class DocumentConnection {
       if (this.password) auth.password = this.password;
       socket.send(JSON.stringify(auth));
       socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+      this.joining = true;
       this.handlers.onState("syncing");
     });
     socket.addEventListener("message", (event) => {
@@ -57,6 +58,10 @@ export class DocumentConnection {
 
   receive(message) {
     if (message.docId !== undefined && message.docId !== this.docId) return;
+    if ((message.type === "sync_response" && message.last) || message.type === "error") {
+      this.joining = false;
+      if (this.closeWhenAnswered) return this.socket.close();
+    }
     switch (message.type) {
       case "sync_response":
       case "ops":
@@ -86,10 +91,12 @@ export class DocumentConnection {
     }
   }
 
-  /** Leaves for good (the page may not have the document). */
+  /** Leaves for good (the page may not have the document). A join under way is
+   *  answered first: closing under the server's answer would have it sent after the close. */
   close() {
     this.stopped = true;
-    this.socket?.close();
+    if (this.joining && this.socket?.readyState === WebSocket.OPEN) this.closeWhenAnswered = true;
+    else this.socket?.close();
   }
 
   /** Sends ops made here (now, or after the next catch-up when not connected). */

@@ -97,6 +97,8 @@ dialog.share ul.links, dialog.share ol.audit { font-size: .9rem; padding-left: 1
 dialog.share ol.audit { max-height: 12rem; overflow-y: auto; color: var(--muted); }
 dialog.share .made-link input { width: 100%; font: 12px ui-monospace, monospace; }
 dialog.share .close { margin-top: .75rem; }
+form.new-document { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: 1.5rem; }
+form.new-document input { font: inherit; flex: 1; min-width: 10rem; }
 """##### + "\n"
         ),
         "app.js": (
@@ -180,19 +182,37 @@ function pathOf(id) {
 }
 
 async function listDocuments() {
-  const { user, documents } = await api("/api/v2/documents");
+  const { user, documents, folders } = await api("/api/v2/documents");
   document.getElementById("who").textContent = user;
-  if (documents.length === 0) {
-    show(element("p", { class: "notice" }, "No documents you may read yet."));
-    return;
+  const parts = [element("h1", {}, "Documents")];
+  if (documents.length === 0) parts.push(element("p", { class: "notice" }, "No documents you may read yet."));
+  else {
+    const list = element("ul", { class: "documents" });
+    for (const entry of documents) {
+      list.append(element("li", {},
+        element("a", { href: "/d/" + pathOf(entry.id) }, entry.id),
+        element("span", { class: "level" }, entry.level)));
+    }
+    parts.push(list);
   }
-  const list = element("ul", { class: "documents" });
-  for (const entry of documents) {
-    list.append(element("li", {},
-      element("a", { href: "/d/" + pathOf(entry.id) }, entry.id),
-      element("span", { class: "level" }, entry.level)));
-  }
-  show(element("h1", {}, "Documents"), list);
+  if (folders.length > 0) parts.push(newDocumentForm(folders));
+  show(...parts);
+}
+
+/// A new document in a folder the user may write in: it opens empty, and its first edit
+/// makes it.
+function newDocumentForm(folders) {
+  const folder = element("select", { name: "folder", "aria-label": "Folder" });
+  for (const name of folders) folder.append(element("option", { value: name }, name));
+  const name = element("input", { name: "name", placeholder: "Name", required: "", autocomplete: "off" });
+  const form = element("form", { class: "new-document" }, element("label", {}, "New document in "), folder, name,
+    element("button", { class: "primary", type: "submit" }, "Create"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    history.pushState(null, "", "/d/" + pathOf(folder.value + name.value.trim()));
+    route();
+  });
+  return form;
 }
 
 /// A link share's password, asked for once per tab.
@@ -551,6 +571,7 @@ export class DocumentConnection {
       if (this.password) auth.password = this.password;
       socket.send(JSON.stringify(auth));
       socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+      this.joining = true;
       this.handlers.onState("syncing");
     });
     socket.addEventListener("message", (event) => {
@@ -575,6 +596,10 @@ export class DocumentConnection {
 
   receive(message) {
     if (message.docId !== undefined && message.docId !== this.docId) return;
+    if ((message.type === "sync_response" && message.last) || message.type === "error") {
+      this.joining = false;
+      if (this.closeWhenAnswered) return this.socket.close();
+    }
     switch (message.type) {
       case "sync_response":
       case "ops":
@@ -604,10 +629,12 @@ export class DocumentConnection {
     }
   }
 
-  /** Leaves for good (the page may not have the document). */
+  /** Leaves for good (the page may not have the document). A join under way is
+   *  answered first: closing under the server's answer would have it sent after the close. */
   close() {
     this.stopped = true;
-    this.socket?.close();
+    if (this.joining && this.socket?.readyState === WebSocket.OPEN) this.closeWhenAnswered = true;
+    else this.socket?.close();
   }
 
   /** Sends ops made here (now, or after the next catch-up when not connected). */

@@ -11,10 +11,11 @@ import NIOCore
 ///
 /// - `GET /`, `GET /d/DOC`: the page (the script routes by path);
 /// - `GET /assets/NAME`: its script and style;
-/// - `GET /api/v2/documents` → `{"user":U,"documents":[{"id":D,"level":L},…]}`, the documents
-///   the token may read, sorted;
-/// - `GET /api/v2/documents/DOC` → `{"id":D,"user":U,"level":L,"html":H}`, the document
-///   at its head rendered as HTML (escaped, links limited to safe schemes).
+/// - `GET /api/v2/documents` → `{"user":U,"documents":[{"id":D,"level":L},…],"folders":[F,…]}`,
+///   the documents the token may read, sorted, and the folders it may make documents in;
+/// - `GET /api/v2/documents/DOC` → `{"id":D,"user":U,"level":L,"exists":B,"html":H}`, the
+///   document at its head rendered as HTML (escaped, links limited to safe schemes); for a
+///   document not made yet, to a token that may write it, `exists` false.
 ///
 /// The token comes as `Authorization: Bearer` (the page keeps it in `sessionStorage`, and
 /// never puts it in a URL it requests).
@@ -50,12 +51,15 @@ enum WebPages {
                 writer.string(level.description)
                 writer.raw("}")
             }
-            writer.raw("]}")
+            writer.raw("],\"folders\":")
+            writer.list(creatableFolders(credentials, policy)) { $0.string($1) }
+            writer.raw("}")
             return Polling.respond(writer.text)
         }
         router.get("/api/v2/documents/**") { request, context -> Response in
-            let (id, credentials, level) = try await reader(request, context, hub: hub, gate: gate)
-            let html = await (try hub.host(id)).html()
+            let (id, credentials, level) = try await reader(request, context, hub: hub, gate: gate, new: true)
+            let exists = try await documentIds(hub).contains(id)
+            let html = exists ? await (try hub.host(id)).html() : ""
             var writer = JSONWriter()
             writer.raw("{\"id\":")
             writer.string(id)
@@ -63,6 +67,7 @@ enum WebPages {
             writer.string(credentials.user)
             writer.raw(",\"level\":")
             writer.string(level.description)
+            writer.raw(exists ? ",\"exists\":true" : ",\"exists\":false")
             writer.raw(",\"html\":")
             writer.string(html)
             writer.raw("}")
@@ -73,8 +78,11 @@ enum WebPages {
     /// The document a request's path names (after its route's prefix), checked with the
     /// token: its id, the credentials, and the highest level they have on it. 400 for a
     /// path that is no document id, 401 for a bad token, 403 when the token may not read
-    /// the document (whether it exists or not), 404 when it may and it does not exist.
-    static func reader(_ request: Request, _ context: ConnectionContext, hub: Hub, gate: TokenGate) async throws -> (String, Credentials, AccessLevel) {
+    /// the document (whether it exists or not), 404 when it may and it does not exist,
+    /// unless `new` and the token may write it (a new document, made by its first edit).
+    static func reader(
+        _ request: Request, _ context: ConnectionContext, hub: Hub, gate: TokenGate, new: Bool = false
+    ) async throws -> (String, Credentials, AccessLevel) {
         // The page percent-encodes each segment of the id.
         let segments = context.parameters.getCatchAll().map { String($0).removingPercentEncoding }
         let id = segments.compactMap { $0 }.joined(separator: "/")
@@ -88,8 +96,19 @@ enum WebPages {
             let reason = credentials.holder.share != nil && credentials.reaches(id) ? decision.reason : "\(credentials.user) may not read \(id)"
             throw Polling.failure(.forbidden, "forbidden", reason, hub)
         }
-        guard try await documentIds(hub).contains(id) else { throw Polling.failure(.notFound, "not_found", "no document \(id)", hub) }
+        guard try await documentIds(hub).contains(id) || (new && level >= .editor) else {
+            throw Polling.failure(.notFound, "not_found", "no document \(id)", hub)
+        }
         return (id, credentials, level)
+    }
+
+    /// The folders (targets ending in `/`) under which the token may make documents: where
+    /// it may write, within its document scope.
+    static func creatableFolders(_ credentials: Credentials, _ policy: AccessPolicy) -> [String] {
+        policy.grants.keys.filter { folder in
+            folder.hasSuffix("/") && credentials.reaches(folder + "new")
+                && policy.decide(credentials.holder, .op("text_insert"), on: folder + "new", at: Session.now).allowed
+        }.sorted()
     }
 
     /// The highest level `holder` has on `document`, or nil when it may not read it.

@@ -257,6 +257,23 @@ with sync_playwright() as p:
     dialog.locator("button.close").click()
     fresh_context.close()
 
+    # A new document: bob owns the folder secret/, so his list offers to make one there; it
+    # opens empty, and his first keystrokes make it.
+    bob_page.goto(url + "/")
+    bob_page.wait_for_selector("form.new-document")
+    bob_page.select_option("form.new-document select[name=folder]", "secret/")
+    bob_page.fill("form.new-document input[name=name]", "new plan")
+    bob_page.click("form.new-document button")
+    bob_page.wait_for_selector("#editor[contenteditable=true]")
+    bob_page.click("#editor")
+    bob_page.keyboard.type("Draft")
+    expect(bob_page.locator("#editor")).to_have_text("Draft")
+    bob_page.goto(url + "/")
+    expect(bob_page.locator("ul.documents a[href='/d/secret/new%20plan']")).to_have_count(1, timeout=10000)
+    check("a new document is made by its first edit and listed", True)
+    check("a viewer gets no new-document form", vic_page.goto(url + "/") is not None and vic_page.wait_for_selector("ul.documents") is not None
+          and vic_page.locator("form.new-document").count() == 0)
+
     # The rich document (blocks, marks, comments, a moved block) in the editor.
     rich = alice_page
     rich.goto(url + "/d/rich")

@@ -73,23 +73,31 @@ struct WebPageTests {
         }
     }
 
+    /// The list, with the folders where the token may make new documents.
     @Test func theDocumentListHoldsWhatTheTokenMayReadWithItsLevel() async throws {
         try await ServerHarness.run { server in
             try Self.documents(server)
             let (status, _, alice) = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("alice"))
             #expect(status == 200)
-            #expect(alice == #"{"user":"alice","documents":[{"id":"notes","level":"owner"},{"id":"rich","level":"owner"}]}"#)
+            #expect(alice == #"{"user":"alice","documents":[{"id":"notes","level":"owner"},{"id":"rich","level":"owner"}],"folders":[]}"#)
             let bob = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("bob")).2
-            #expect(bob == #"{"user":"bob","documents":[{"id":"notes","level":"editor"},{"id":"secret/plans","level":"owner"}]}"#)
+            #expect(bob == #"{"user":"bob","documents":[{"id":"notes","level":"editor"},{"id":"secret/plans","level":"owner"}],"folders":["secret/"]}"#)
             let vic = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("vic")).2
-            #expect(vic == #"{"user":"vic","documents":[{"id":"notes","level":"viewer"}]}"#)
+            #expect(vic == #"{"user":"vic","documents":[{"id":"notes","level":"viewer"}],"folders":[]}"#)
             // A token limited to one document lists only it.
             let scoped = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("bob", document: "secret/plans")).2
-            #expect(scoped == #"{"user":"bob","documents":[{"id":"secret/plans","level":"owner"}]}"#)
+            #expect(scoped == #"{"user":"bob","documents":[{"id":"secret/plans","level":"owner"}],"folders":[]}"#)
             let nobody = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("mallory")).2
-            #expect(nobody == #"{"user":"mallory","documents":[]}"#)
+            #expect(nobody == #"{"user":"mallory","documents":[],"folders":[]}"#)
             #expect(try await Self.fetch(server, "/api/v2/documents").0 == 401)
             #expect(try await Self.fetch(server, "/api/v2/documents", token: "not-a-token").0 == 401)
+            // A document not made yet opens, empty, to whoever may write it; to others, 404 or 403.
+            let new = try await Self.fetch(server, "/api/v2/documents/secret/new%20plan", token: try await server.token("bob"))
+            #expect(new.0 == 200 && new.2.contains(#""exists":false"#), "\(new.2)")
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            try AccessLog.record(AccessEvent(kind: .grant, target: "secret/", subject: "vic", level: .viewer, by: "bob", at: now), in: DocumentStore(server.store), at: now)
+            #expect(try await Self.fetch(server, "/api/v2/documents/secret/new%20plan", token: try await server.token("vic")).0 == 404)
+            #expect(try await Self.fetch(server, "/api/v2/documents/secret/new%20plan", token: try await server.token("alice")).0 == 403)
         }
     }
 
@@ -106,7 +114,8 @@ struct WebPageTests {
             let refused = try await Self.fetch(server, "/api/v2/documents/secret/plans", token: try await server.token("alice"))
             #expect(refused.0 == 403 && !refused.2.contains("top secret"))
             #expect(try await Self.fetch(server, "/api/v2/documents/secret/none", token: try await server.token("alice")).0 == 403)
-            #expect(try await Self.fetch(server, "/api/v2/documents/secret/none", token: try await server.token("bob")).0 == 404)
+            // To bob, who owns the folder, it is a document not made yet (`exists` false).
+            #expect(try await Self.fetch(server, "/api/v2/documents/secret/none", token: try await server.token("bob")).2.contains(#""exists":false"#))
             // An id the page percent-encodes, segment by segment.
             let spaced = Document()
             try spaced.insert("spaced out", at: 0, by: "bob", timestamp: Timestamp(wall: 1))
