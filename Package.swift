@@ -77,11 +77,14 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The protocol's messages as values (docs/protocol.md): what the server, its clients
+        // (sync, watch, loadtest) and the tests write and read.
+        .target(name: "CollabProtocol", dependencies: ["CollabCore", "CollabLog"]),
         // The server's core: documents held in memory, each with one writer and group commit.
         .target(
             name: "CollabServer",
             dependencies: [
-                "CollabCore", "CollabLog", "CollabStorage", "CollabAccess", .product(name: "Hummingbird", package: "hummingbird"),
+                "CollabCore", "CollabLog", "CollabStorage", "CollabAccess", "CollabProtocol", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -99,7 +102,7 @@ let package = Package(
         .target(
             name: "CollabCLI",
             dependencies: [
-                "CollabCore", "CollabLog", "CollabStorage", "CollabAccess", "CollabServer", "CollabPostgres",
+                "CollabCore", "CollabLog", "CollabStorage", "CollabAccess", "CollabServer", "CollabPostgres", "CollabProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -130,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "CollabServerTests",
             dependencies: [
-                "CollabServer", "CollabAccess", "CollabCore", "CollabLog", "CollabStorage", "CollabTestSupport", "CZlib",
+                "CollabServer", "CollabAccess", "CollabCore", "CollabLog", "CollabStorage", "CollabProtocol", "CollabTestSupport", "CZlib",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -140,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "CollabCLITests",
             dependencies: [
-                "CollabCLI", "collab", "CollabTestSupport", "CollabServer", "CollabAccess", "CollabLog", "CollabStorage", "CollabCore",
+                "CollabCLI", "collab", "CollabTestSupport", "CollabServer", "CollabProtocol", "CollabAccess", "CollabLog", "CollabStorage", "CollabCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import CollabAccess
 import CollabLog
+import CollabProtocol
 import Foundation
 import HummingbirdWebSocket
 import NIOWebSocket
@@ -36,7 +37,7 @@ struct Connection {
                 try? await Task.sleep(for: hub.limits.authDeadline)
                 if !outbox.isClosed && !authenticated.withValue({ $0 }) {
                     metrics.rejected("unauthenticated")
-                    outbox.send(Messages.error("unauthenticated", "send auth with a token first"))
+                    outbox.send(ServerMessage.error(code: "unauthenticated", docId: nil, message: "send auth with a token first").json)
                     outbox.close(.policyViolation, reason: "no auth")
                 }
             }
@@ -73,12 +74,12 @@ struct Connection {
         let session = Session(Credentials(claims, password: password), hub: hub, gate: gate, outbox: outbox)
         guard await hub.register(session) else {
             hub.metrics.rejected("too_many_connections")
-            outbox.send(Messages.error("too_many_connections", "\(claims.user) has as many connections open as allowed"))
+            outbox.send(ServerMessage.error(code: "too_many_connections", docId: nil, message: "\(claims.user) has as many connections open as allowed").json)
             outbox.close(.policyViolation, reason: "too many connections")
             return nil
         }
         authenticated.withValue { $0 = true }
-        outbox.send(Messages.authenticated(user: claims.user, expiresAt: claims.expiresAt))
+        outbox.send(ServerMessage.authenticated(user: claims.user, expiresAt: claims.expiresAt).json)
         return session
     }
 
@@ -93,17 +94,17 @@ struct Connection {
                 case .allowed: break
                 case .dropped(let tell):
                     metrics.rejected("rate_limited")
-                    if tell { outbox.send(Messages.error("rate_limited", "more than \(hub.limits.messagesPerSecond) messages a second; some were dropped")) }
+                    if tell { outbox.send(ServerMessage.error(code: "rate_limited", docId: nil, message: "more than \(hub.limits.messagesPerSecond) messages a second; some were dropped").json) }
                     continue
                 case .flooding:
                     metrics.rejected("rate_limited")
-                    outbox.send(Messages.error("rate_limited", "flooding: closing the connection"))
+                    outbox.send(ServerMessage.error(code: "rate_limited", docId: nil, message: "flooding: closing the connection").json)
                     outbox.close(.policyViolation, reason: "rate limit")
                     return
                 }
                 guard case .text(let text) = message else {
                     metrics.rejected("bad_message")
-                    outbox.send(Messages.error("bad_message", "messages are JSON text"))
+                    outbox.send(ServerMessage.error(code: "bad_message", docId: nil, message: "messages are JSON text").json)
                     continue
                 }
                 if let session {
@@ -126,7 +127,7 @@ struct Connection {
             case .string(let token)? = fields["token"]
         else {
             hub.metrics.rejected("unauthenticated")
-            outbox.send(Messages.error("unauthenticated", "the first message is auth with a token"))
+            outbox.send(ServerMessage.error(code: "unauthenticated", docId: nil, message: "the first message is auth with a token").json)
             outbox.close(.policyViolation, reason: "no auth")
             return nil
         }
@@ -138,7 +139,7 @@ struct Connection {
             return session
         } catch {
             hub.metrics.rejected("unauthenticated")
-            outbox.send(Messages.error("unauthenticated", "\(error)"))
+            outbox.send(ServerMessage.error(code: "unauthenticated", docId: nil, message: "\(error)").json)
             outbox.close(.policyViolation, reason: "bad token")
             return nil
         }

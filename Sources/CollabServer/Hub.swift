@@ -1,6 +1,7 @@
 import CollabAccess
 import CollabCore
 import CollabLog
+import CollabProtocol
 import CollabStorage
 import Foundation
 import Logging
@@ -113,10 +114,10 @@ package actor Hub {
         var room = rooms[documentId] ?? [:]
         if room[session] == nil && room.count >= limits.connectionsPerDocument { throw JoinRefusal.full }
         let others = room.filter { $0.key != session }.map { id, other in
-            Presence.message(docId: documentId, session: other.name, user: other.user, state: "joined", other.presence)
+            PresenceUpdate(docId: documentId, session: other.name, user: other.user, state: .joined, presence: other.presence).json
         } + remoteFollowers(of: documentId)
         if room[session] == nil {
-            let joined = Presence.message(docId: documentId, session: member.name, user: member.user, state: "joined", nil)
+            let joined = PresenceUpdate(docId: documentId, session: member.name, user: member.user, state: .joined, presence: nil).json
             for other in room.values { other.outbox.send(joined) }
             broadcast(documentId, session: member.name, state: "joined", joined)
         }
@@ -130,7 +131,7 @@ package actor Hub {
         guard var member = rooms[documentId]?[session] else { return }
         member.presence = presence
         rooms[documentId]?[session] = member
-        let message = Presence.message(docId: documentId, session: member.name, user: member.user, state: "update", presence)
+        let message = PresenceUpdate(docId: documentId, session: member.name, user: member.user, state: .update, presence: presence).json
         for (id, other) in rooms[documentId]! where id != session { other.outbox.send(message) }
         broadcast(documentId, session: member.name, state: "update", message)
     }
@@ -142,7 +143,7 @@ package actor Hub {
         forgetStalePolledPresence(now: now)
         if let known = polledPresence[documentId]?[session], known.user != user { return false }
         polledPresence[documentId, default: [:]][session] = PolledPresence(user: user, presence: presence, at: now)
-        let message = Presence.message(docId: documentId, session: session, user: user, state: "update", presence)
+        let message = PresenceUpdate(docId: documentId, session: session, user: user, state: .update, presence: presence).json
         for member in (rooms[documentId] ?? [:]).values { member.outbox.send(message) }
         broadcast(documentId, session: session, state: "update", message)
         return true
@@ -160,10 +161,10 @@ package actor Hub {
     func presence(in documentId: String, now: ContinuousClock.Instant = .now) -> [String] {
         forgetStalePolledPresence(now: now)
         let followers = (rooms[documentId] ?? [:]).values.sorted { $0.name < $1.name }.map { member in
-            Presence.message(docId: documentId, session: member.name, user: member.user, state: "update", member.presence)
+            PresenceUpdate(docId: documentId, session: member.name, user: member.user, state: .update, presence: member.presence).json
         }
         let pollers = (polledPresence[documentId] ?? [:]).sorted { $0.key < $1.key }.map { session, polled in
-            Presence.message(docId: documentId, session: session, user: polled.user, state: "update", polled.presence)
+            PresenceUpdate(docId: documentId, session: session, user: polled.user, state: .update, presence: polled.presence).json
         }
         return followers + pollers
     }
@@ -222,7 +223,7 @@ package actor Hub {
     func leave(_ documentId: String, session: UUID) {
         guard let member = rooms[documentId]?.removeValue(forKey: session) else { return }
         lastUsed[documentId] = .now
-        let left = Presence.message(docId: documentId, session: member.name, user: member.user, state: "left", nil)
+        let left = PresenceUpdate(docId: documentId, session: member.name, user: member.user, state: .left, presence: nil).json
         for other in rooms[documentId]!.values { other.outbox.send(left) }
         broadcast(documentId, session: member.name, state: "left", left)
         if rooms[documentId]!.isEmpty { rooms[documentId] = nil }

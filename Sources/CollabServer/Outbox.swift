@@ -1,3 +1,4 @@
+import CollabProtocol
 import Foundation
 import HummingbirdWebSocket
 import NIOWebSocket
@@ -145,7 +146,7 @@ final class Outbox: Sendable {
                     }
                 case .ops(let docId, let json):
                     do {
-                        try await outbound.writeTextMessage(Messages.ops(docId, json: json))
+                        try await outbound.writeTextMessage(ServerMessage.opsMessage(docId: docId, json: json))
                     } catch {
                         return
                     }

@@ -1,6 +1,7 @@
 import CollabAccess
 import CollabCore
 import CollabLog
+import CollabProtocol
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -154,7 +155,7 @@ enum Polling {
         if let problem = ClientIdGrammar.problem(with: client) { throw failure(.badRequest, "bad_message", "client_id: \(problem)") }
         do {
             if rows.isEmpty {
-                guard let version = Messages.version(from: body["version"]), body["version"] != nil else {
+                guard let version = VersionVector(message: body["version"]), body["version"] != nil else {
                     throw failure(.badRequest, "bad_message", "version is the version vector {client: count} the patches are read against")
                 }
                 return try PositionEdit(client: client, version: version, patches: body["patches"])
@@ -254,6 +255,6 @@ enum Polling {
         _ status: HTTPResponse.Status, _ code: String, _ message: String, _ hub: Hub? = nil, closing: Bool = false
     ) -> Failure {
         hub?.metrics.rejected(code)
-        return Failure(status: status, body: Messages.httpError(code, message), closing: closing)
+        return Failure(status: status, body: ServerMessage.httpError(code, message), closing: closing)
     }
 }

@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabProtocol
 
 /// Edits from a client without a CRDT (a textarea, a PHP-era page): splices at code-point
 /// positions of the text at a version it has seen (docs/protocol.md, `edit`). The server
@@ -65,7 +66,7 @@ package struct PositionEdit: Sendable {
             let content: String? = if case .string(let text)? = fields["content"] { text } else { nil }
             var version = head
             if let clock = fields["vector_clock"] {
-                guard let named = Messages.version(from: clock) else { throw PositionEditError("operations[\(k)].vector_clock is a version {client: count}") }
+                guard let named = VersionVector(message: clock) else { throw PositionEditError("operations[\(k)].vector_clock is a version {client: count}") }
                 version = named
             }
             switch fields["operation_type"] {

@@ -1,6 +1,7 @@
 import CollabAccess
 import CollabCore
 import CollabLog
+import CollabProtocol
 import Foundation
 import HummingbirdWebSocket
 import NIOWebSocket
@@ -64,30 +65,35 @@ actor Session {
 
     private func refuse(_ code: String, _ message: String, docId: String? = nil) {
         hub.metrics.rejected(code)
-        outbox.send(Messages.error(code, message, docId: docId))
+        outbox.send(ServerMessage.error(code: code, docId: docId, message: message).json)
     }
 
     /// Answers one message.
     func handle(_ text: String) async {
         let arrived = ContinuousClock.now
         guard !ended, !hub.shuttingDown else { return }
-        guard case .object(let fields)? = try? JSONParser.parse(text), case .string(let type)? = fields["type"] else {
-            return refuse("bad_message", "a message is a JSON object with a type")
+        let message: ReceivedMessage
+        do {
+            message = try ReceivedMessage(text)
+        } catch {
+            return refuse(error.code, error.message)
         }
-        if type == "auth" { return await reauthenticate(fields["token"], password: fields["password"]) }
-        guard case .string(let docId)? = fields["docId"], DocumentPath.problem(with: docId) == nil else {
+        if message.kind == .auth { return await reauthenticate(message) }
+        guard let docId = message.docId, DocumentPath.problem(with: docId) == nil else {
             return refuse("bad_message", "a message names a valid docId")
         }
         do {
-            switch type {
-            case "join": try await join(docId, since: fields["since"], replica: fields["replica"])
-            case "sync_request": try await sync(docId, since: fields["since"])
-            case "ops": await receive(docId, fields["ops"], arrived: arrived)
-            case "edit": await receiveEdit(docId, fields, arrived: arrived)
-            case "presence": await presence(docId, fields)
-            case "leave": await leave(docId)
-            default: refuse("bad_message", "unknown message type \(type)", docId: docId)
+            switch message.kind {
+            case .join: try await join(docId, message)
+            case .syncRequest: try await sync(docId, message)
+            case .ops: await receive(docId, message, arrived: arrived)
+            case .edit: await receiveEdit(docId, message.fields, arrived: arrived)
+            case .presence: await presence(docId, message)
+            case .leave: await leave(docId)
+            case .auth, nil: refuse("bad_message", "unknown message type \(message.type)", docId: docId)
             }
+        } catch let refusal as ReceivedMessage.Refusal {
+            refuse(refusal.code, refusal.message, docId: docId)
         } catch DocumentHost.Refusal.unavailable(let reason) {
             refuse("unavailable", reason, docId: docId)
         } catch {
@@ -97,13 +103,13 @@ actor Session {
 
     /// A fresh token for the same user (or link share), before the current one expires;
     /// for a password-protected share, its password.
-    private func reauthenticate(_ value: JSONValue?, password: JSONValue?) async {
-        guard case .string(let token)? = value else { return refuse("bad_message", "auth carries a token") }
+    private func reauthenticate(_ message: ReceivedMessage) async {
+        guard case .string(let token)? = message.fields["token"] else { return refuse("bad_message", "auth carries a token") }
         let given: String?
-        switch password {
-        case nil, .null?: given = nil
-        case .string(let text)?: given = text
-        default: return refuse("bad_message", "password is a string")
+        do {
+            given = try message.optionalString("password", "password is a string")
+        } catch {
+            return refuse(error.code, error.message)
         }
         do {
             let claims = try await gate.verify(token)
@@ -111,7 +117,7 @@ actor Session {
                 return refuse("unauthenticated", "the token is for \(claims.share.map { "link share \($0)" } ?? claims.user), not this connection's \(credentials.holder.share.map { "link share \($0)" } ?? user)")
             }
             credentials = Credentials(claims, password: given ?? credentials.holder.password)
-            outbox.send(Messages.authenticated(user: user, expiresAt: credentials.expiresAt))
+            outbox.send(ServerMessage.authenticated(user: user, expiresAt: credentials.expiresAt).json)
         } catch {
             refuse("unauthenticated", "\(error)")
         }
@@ -124,19 +130,16 @@ actor Session {
         return decision.allowed ? nil : decision.reason
     }
 
-    private func join(_ docId: String, since: JSONValue?, replica: JSONValue?) async throws {
+    private func join(_ docId: String, _ message: ReceivedMessage) async throws {
         if let reason = try readRefusal(docId) { return refuse("forbidden", reason, docId: docId) }
-        guard let version = Messages.version(from: since) else {
-            return refuse("bad_message", "since is a version vector {client: count}", docId: docId)
-        }
+        let version = try message.version("since", "since is a version vector {client: count}")
         var replicaId: String?
-        switch replica {
-        case nil, .null?: break
-        case .string(let id)? where ClientIdGrammar.problem(with: id) != nil:
+        switch try message.optionalString("replica", "replica is a client id") {
+        case nil: break
+        case let id? where ClientIdGrammar.problem(with: id) != nil:
             return refuse("bad_message", "replica: \(ClientIdGrammar.problem(with: id)!)", docId: docId)
-        case .string(let id)? where id == user || id.hasPrefix(user + "/"): replicaId = id
-        case .string(let id)?: return refuse("forbidden", "replica \(id) is not one of \(user)'s (\(user) or \(user)/…)", docId: docId)
-        default: return refuse("bad_message", "replica is a client id", docId: docId)
+        case let id? where id == user || id.hasPrefix(user + "/"): replicaId = id
+        case let id?: return refuse("forbidden", "replica \(id) is not one of \(user)'s (\(user) or \(user)/…)", docId: docId)
         }
         let host: DocumentHost
         let others: [String]
@@ -153,49 +156,42 @@ actor Session {
         let limit = hub.limits.maxMessageBytes
         if joined[docId] == nil {
             let listener = await host.follow(since: version) { missing, current in
-                outbox.send(Messages.syncResponses(docId, pages: missing, version: current, limit: limit))
+                outbox.send(ServerMessage.syncResponses(docId: docId, pages: missing, version: current, limit: limit))
             } _: { event, me in
                 switch event {
                 case .ops(let delivery):
                     for page in delivery.pages(for: me) { outbox.sendOps(docId: docId, json: page) }
                 case .resync(let pages, let version):
-                    outbox.send(Messages.syncResponses(docId, pages: pages, version: version, limit: limit))
+                    outbox.send(ServerMessage.syncResponses(docId: docId, pages: pages, version: version, limit: limit))
                 }
             }
             joined[docId] = (host, listener)
         } else {
             let (missing, current) = await host.catchUp(since: version)
-            outbox.send(Messages.syncResponses(docId, pages: missing, version: current, limit: limit))
+            outbox.send(ServerMessage.syncResponses(docId: docId, pages: missing, version: current, limit: limit))
         }
         for message in others { outbox.send(message) }
-        if let replicaId, since != nil { await host.acknowledge(replicaId, holds: version) }
+        if let replicaId, message.fields["since"] != nil { await host.acknowledge(replicaId, holds: version) }
     }
 
     /// The ops a client at `since` lacks, without following the document.
-    private func sync(_ docId: String, since: JSONValue?) async throws {
+    private func sync(_ docId: String, _ message: ReceivedMessage) async throws {
         if let reason = try readRefusal(docId) { return refuse("forbidden", reason, docId: docId) }
-        guard let version = Messages.version(from: since) else {
-            return refuse("bad_message", "since is a version vector {client: count}", docId: docId)
-        }
+        let version = try message.version("since", "since is a version vector {client: count}")
         guard let host = joined[docId]?.host else { return refuse("not_joined", "join \(docId) first", docId: docId) }
         if let reason = await host.catchUpRefusal(since: version) { return refuse("behind_cutoff", reason, docId: docId) }
         let (missing, current) = await host.catchUp(since: version)
-        outbox.send(Messages.syncResponses(docId, pages: missing, version: current, limit: hub.limits.maxMessageBytes))
+        outbox.send(ServerMessage.syncResponses(docId: docId, pages: missing, version: current, limit: hub.limits.maxMessageBytes))
     }
 
-    private func receive(_ docId: String, _ value: JSONValue?, arrived: ContinuousClock.Instant) async {
+    private func receive(_ docId: String, _ message: ReceivedMessage, arrived: ContinuousClock.Instant) async {
         guard let (host, _) = joined[docId] else { return refuse("not_joined", "join \(docId) first", docId: docId) }
-        guard case .array(let items)? = value, !items.isEmpty else { return refuse("bad_message", "ops is a non-empty array of ops", docId: docId) }
-        var ops: [Op] = []
-        ops.reserveCapacity(items.count)
-        for item in items {
-            do {
-                ops.append(try OpJSON.decode(item))
-            } catch {
-                return refuse("invalid_op", "\(error)", docId: docId)
-            }
+        let batch: [Op]
+        do {
+            batch = try message.ops()
+        } catch {
+            return refuse(error.code, error.message, docId: docId)
         }
-        let batch = ops
         await submit(docId, opCount: batch.count, arrived: arrived) { holder, listener, place in
             try await host.submit(batch, as: holder, from: listener, queued: place)
         }
@@ -208,7 +204,7 @@ actor Session {
         guard case .string(let client)? = fields["clientId"], ClientIdGrammar.problem(with: client) == nil else {
             return refuse("bad_message", "clientId is a client id (\(user) or \(user)/…)", docId: docId)
         }
-        guard fields["version"] != nil, let version = Messages.version(from: fields["version"]) else {
+        guard fields["version"] != nil, let version = VersionVector(message: fields["version"]) else {
             return refuse("bad_message", "version is the version vector {client: count} the positions are read against", docId: docId)
         }
         let edit: PositionEdit
@@ -244,7 +240,7 @@ actor Session {
                 defer { place() }
                 do {
                     let ids = try await send(holder, listener, place)
-                    outbox.send(Messages.ack(docId, ids))
+                    outbox.send(ServerMessage.ack(docId: docId, opIds: ids).json)
                     hub.metrics.acknowledged(ops: opCount, seconds: Hub.seconds(since: arrived))
                 } catch let refusal as DocumentHost.Refusal {
                     switch refusal {
@@ -261,13 +257,13 @@ actor Session {
 
     /// Passes presence on at most `presencePerSecond` times a second per document; an
     /// update that comes sooner waits, and a newer one replaces it (coalescing).
-    private func presence(_ docId: String, _ fields: [String: JSONValue]) async {
+    private func presence(_ docId: String, _ message: ReceivedMessage) async {
         guard joined[docId] != nil else { return refuse("not_joined", "join \(docId) first", docId: docId) }
         let presence: Presence
         do {
-            presence = try Presence(message: fields)
+            presence = try message.presence()
         } catch {
-            return refuse("bad_message", error.description, docId: docId)
+            return refuse(error.code, error.message, docId: docId)
         }
         let interval = Duration.seconds(1) / max(1, hub.limits.presencePerSecond)
         let now = ContinuousClock.now

@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabProtocol
 import Foundation
 
 /// Brings a local replica and a server's copy of a document level (`collab sync`): pulls
@@ -40,24 +41,21 @@ package enum SyncClient {
         let watchdog = AnswerWatchdog(client, timeout: answerTimeout)
         defer { watchdog.stop() }
         do {
-            _ = try await inbox.next("auth_ok", docId: nil)
+            _ = try await inbox.next(.authenticated, docId: nil)
             watchdog.answered()
         } catch {
             throw watchdog.gaveUp ? watchdog.failure : error
         }
         let before = document.historyCount
-        client.send(ProtocolMessages.join(docId, since: document.version, replica: replica))
+        client.send(ClientMessage.join(docId: docId, since: document.version, replica: replica).json)
         // The catch-up comes in pages; the last says so and carries the server's version.
-        var items: [JSONValue] = []
+        var received: [Op] = []
         let serverVersion: VersionVector
         while true {
-            let response = try await inbox.next("sync_response", docId: docId)
-            guard case .array(let page)? = response["ops"] else {
-                throw Failure(code: "bad_message", description: "the server's sync_response is malformed")
-            }
-            items += page
-            if response["last"] == .bool(false) { continue }
-            guard let version = ProtocolMessages.version(response["version"]) else {
+            guard case .syncResponse(_, let page, let last, let version) = try await inbox.next(.syncResponse, docId: docId) else { continue }
+            received += page
+            if !last { continue }
+            guard let version else {
                 throw Failure(code: "bad_message", description: "the server's last sync_response page has no version")
             }
             serverVersion = version
@@ -65,9 +63,9 @@ package enum SyncClient {
         }
         // What the server lacks, decided before the pulled ops join the history.
         let missing = document.history(since: serverVersion)
-        for item in items {
+        for op in received {
             do {
-                try document.apply(try OpJSON.decode(item))
+                try document.apply(op)
             } catch {
                 throw Failure(code: "invalid_op", description: "the server sent an op this replica refuses: \(error)")
             }
@@ -82,43 +80,12 @@ package enum SyncClient {
         var version = serverVersion
         for start in stride(from: 0, to: missing.count, by: max(1, opsPerBatch)) {
             let batch = Array(missing[start..<min(missing.count, start + opsPerBatch)])
-            client.send(ProtocolMessages.ops(docId, batch))
-            _ = try await inbox.next("ack", docId: docId)
+            client.send(ClientMessage.ops(docId: docId, ops: batch).json)
+            _ = try await inbox.next(.ack, docId: docId)
             pushed += batch.count
             for op in batch { version[op.id.client] = max(version[op.id.client], op.endSeq) }
         }
         return Outcome(pulled: pulled, pushed: pushed, serverVersion: version)
-    }
-}
-
-/// The messages a client sends (docs/protocol.md).
-package enum ProtocolMessages {
-    /// `replica`: the client id this replica writes as; with `since`, the server records
-    /// that the replica holds that version (for `compact --stable`).
-    package static func join(_ docId: String, since version: VersionVector? = nil, replica: String? = nil) -> String {
-        var writer = JSONWriter()
-        writer.raw("{\"type\":\"join\",\"docId\":")
-        writer.string(docId)
-        if let replica {
-            writer.raw(",\"replica\":")
-            writer.string(replica)
-        }
-        if let version {
-            writer.raw(",\"since\":")
-            version.json(&writer)
-        }
-        writer.raw("}")
-        return writer.text
-    }
-
-    package static func ops(_ docId: String, _ ops: [Op]) -> String {
-        Messages.ops("ops", docId, ops)
-    }
-
-    /// A version vector in a message (`since`, `version`).
-    package static func version(_ value: JSONValue?) -> VersionVector? {
-        guard value != nil else { return nil }
-        return Messages.version(from: value)
     }
 }
 
@@ -133,14 +100,20 @@ struct Inbox {
         iterator = client.messages.makeAsyncIterator()
     }
 
-    mutating func next(_ type: String, docId: String?) async throws -> [String: JSONValue] {
+    /// The next message of `kind` about `docId` (any, when nil); others are passed over.
+    mutating func next(_ kind: ServerMessage.Kind, docId: String?) async throws -> ServerMessage {
         while let text = await iterator.next() {
-            guard case .object(let fields) = try JSONParser.parse(text), case .string(let kind)? = fields["type"] else { continue }
-            if kind == type && (docId == nil || fields["docId"] == .string(docId!)) { return fields }
-            if kind == "error" {
-                let code = fields["code"].flatMap { if case .string(let code) = $0 { code } else { nil } } ?? "error"
-                let message = fields["message"].flatMap { if case .string(let message) = $0 { message } else { nil } } ?? text
-                throw SyncClient.Failure(code: code, description: "the server refused: \(code): \(message)")
+            // A kind of message this client does not know is passed over.
+            guard ServerMessage.kind(of: text) != nil else { continue }
+            let message: ServerMessage
+            do {
+                message = try ServerMessage.decode(text)
+            } catch {
+                throw SyncClient.Failure(code: "bad_message", description: "the server sent what the protocol does not say: \(error)")
+            }
+            if message.kind == kind && (docId == nil || message.docId == docId) { return message }
+            if case .error(let code, _, let text) = message {
+                throw SyncClient.Failure(code: code, description: "the server refused: \(code): \(text)")
             }
         }
         do {

@@ -1,3 +1,4 @@
+import CollabProtocol
 import NIOCore
 import NIOHTTP1
 
@@ -23,7 +24,7 @@ final class UpgradeRefusal: ChannelOutboundHandler, RemovableChannelHandler, @un
     /// Has the refusal about to be written on `channel` answered with `status` and the
     /// JSON error `code` and `message`.
     static func install(on channel: any Channel, _ status: HTTPResponseStatus, code: String, message: String) async {
-        let handler = UpgradeRefusal(status: status, body: Messages.httpError(code, message))
+        let handler = UpgradeRefusal(status: status, body: ServerMessage.httpError(code, message))
         try? await channel.eventLoop.submit { try channel.pipeline.syncOperations.addHandler(handler) }.get()
     }
 

@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabProtocol
 import CollabServer
 import CollabStorage
 import CollabTestSupport
@@ -39,9 +40,9 @@ struct LiveStoreTests {
                     record(text)
                     guard case .object(let fields)? = try? JSONParser.parse(text), case .string(let type)? = fields["type"] else { continue }
                     switch type {
-                    case "auth_ok": client.send(ProtocolMessages.join("notes"))
+                    case "auth_ok": client.send(ClientMessage.join(docId: "notes", since: nil, replica: nil).json)
                     case "sync_response" where lock.withLock({ seq < 0 }):
-                        lock.withLock { seq = ProtocolMessages.version(fields["version"])?["alice/w"] ?? 0 }
+                        lock.withLock { seq = fields["version"].flatMap { VersionVector(message: $0) }?["alice/w"] ?? 0 }
                         if keepsWriting { write() }
                     case "ack":
                         lock.withLock { acknowledged += 1 }
@@ -68,7 +69,7 @@ struct LiveStoreTests {
             let op = Op(
                 id: OpId("alice/w", seq), timestamp: Timestamp(wall: Int64(Date().timeIntervalSince1970 * 1000)),
                 payload: .textInsert(TextInsert(after: seq == 0 ? start : OpId("alice/w", seq - 1), before: nil, text: "w")))
-            client.send(ProtocolMessages.ops("notes", [op]))
+            client.send(ClientMessage.ops(docId: "notes", ops: [op]).json)
         }
 
         var acks: Int { lock.withLock { acknowledged } }

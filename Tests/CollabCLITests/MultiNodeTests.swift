@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabProtocol
 import CollabServer
 import CollabTestSupport
 import Foundation
@@ -102,12 +103,12 @@ struct MultiNodeTests {
             let start = document.historyCount
             _ = try document.insert("x", at: 0, by: client, timestamp: document.tick(now: Int64(Date().timeIntervalSince1970 * 1000)))
             sent = document.history(from: start)
-            connection.send(ProtocolMessages.ops("notes", sent))
+            connection.send(ClientMessage.ops(docId: "notes", ops: sent).json)
         }
         while let text = await inbox.next() {
             guard case .object(let fields) = try JSONParser.parse(text), case .string(let type)? = fields["type"] else { continue }
             switch type {
-            case "auth_ok": connection.send(ProtocolMessages.join("notes", since: since))
+            case "auth_ok": connection.send(ClientMessage.join(docId: "notes", since: since, replica: nil).json)
             case "sync_response", "ops":
                 if case .array(let ops)? = fields["ops"] {
                     for value in ops {
@@ -313,7 +314,7 @@ struct MultiNodeTests {
             defer { watchdog.stop() }
             var inbox = connection.messages.makeAsyncIterator()
             while let text = await inbox.next() {
-                if text.contains(#""type":"auth_ok""#) { connection.send(ProtocolMessages.join("notes")) }
+                if text.contains(#""type":"auth_ok""#) { connection.send(ClientMessage.join(docId: "notes", since: nil, replica: nil).json) }
                 if text.contains(#""type":"sync_response""#) { joined.continuation.yield() }
                 if text.contains(#""code":"revoked""#), let at = revokedAt.value { return ContinuousClock.now - at }
             }
@@ -348,7 +349,7 @@ struct MultiNodeTests {
         let typist = Task { try await Self.type(1, as: "alice/a", on: a.url, token: setup.token, timeout: .seconds(5)) }
         var named = false
         while let text = await inbox.next() {
-            if text.contains(#""type":"auth_ok""#) { watcher.send(ProtocolMessages.join("notes")) }
+            if text.contains(#""type":"auth_ok""#) { watcher.send(ClientMessage.join(docId: "notes", since: nil, replica: nil).json) }
             if text.contains(#""type":"sync_response""#) && !named {
                 named = true
                 // A second client on server A, with a name: b's watcher must hear it.
@@ -356,7 +357,7 @@ struct MultiNodeTests {
                 var otherInbox = other.messages.makeAsyncIterator()
                 Task {
                     while let message = await otherInbox.next() {
-                        if message.contains(#""type":"auth_ok""#) { other.send(ProtocolMessages.join("notes")) }
+                        if message.contains(#""type":"auth_ok""#) { other.send(ClientMessage.join(docId: "notes", since: nil, replica: nil).json) }
                         if message.contains(#""type":"sync_response""#) {
                             other.send(#"{"type":"presence","docId":"notes","name":"Alice on A"}"#)
                         }
@@ -390,10 +391,10 @@ struct MultiNodeTests {
         var inbox = connection.messages.makeAsyncIterator()
         var refusal: String?
         while let text = await inbox.next() {
-            if text.contains(#""type":"auth_ok""#) { connection.send(ProtocolMessages.join("notes")) }
+            if text.contains(#""type":"auth_ok""#) { connection.send(ClientMessage.join(docId: "notes", since: nil, replica: nil).json) }
             if text.contains(#""type":"sync_response""#) {
                 let op = Op(id: OpId("alice/a", 5), timestamp: Timestamp(wall: 1), payload: .textInsert(TextInsert(after: OpId("alice/a", 4), before: nil, text: "x")))
-                connection.send(ProtocolMessages.ops("notes", [op]))
+                connection.send(ClientMessage.ops(docId: "notes", ops: [op]).json)
             }
             if text.contains(#""type":"ack""#) || text.contains(#""type":"error""#) {
                 refusal = text

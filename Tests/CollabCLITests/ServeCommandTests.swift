@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabProtocol
 import CollabServer
 import CollabStorage
 import CollabTestSupport
@@ -168,10 +169,10 @@ struct ServeCommandTests {
                 watchdog.answered()
                 guard case .object(let fields) = try JSONParser.parse(text), case .string(let type)? = fields["type"] else { continue }
                 switch type {
-                case "auth_ok": client.send(ProtocolMessages.join("notes"))
+                case "auth_ok": client.send(ClientMessage.join(docId: "notes", since: nil, replica: nil).json)
                 case "sync_response":
                     // Go on from what the log holds: unacknowledged ops may have been lost.
-                    guard let version = ProtocolMessages.version(fields["version"]) else { break messages }
+                    guard fields["version"] != nil, let version = VersionVector(message: fields["version"]) else { break messages }
                     seq = version["alice/w"]
                     fallthrough
                 case "ack":
@@ -179,7 +180,7 @@ struct ServeCommandTests {
                     let op = Op(
                         id: OpId("alice/w", seq), timestamp: Timestamp(wall: 1),
                         payload: .textInsert(TextInsert(after: seq == 0 ? nil : OpId("alice/w", seq - 1), before: nil, text: "x")))
-                    client.send(ProtocolMessages.ops("notes", [op]))
+                    client.send(ClientMessage.ops(docId: "notes", ops: [op]).json)
                     seq += 1
                 default: break
                 }

@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabProtocol
 import CollabStorage
 import Foundation
 import Testing
@@ -37,7 +38,7 @@ struct HubTests {
 
     @Test func theLoadTestFindsOpIdsWithoutParsing() {
         let ops = [Wire.insert("lt3/abc-3", 41, after: nil, "x"), Wire.insert("lt7/abc-7", 0, after: OpId("lt3/abc-3", 41), "y")]
-        let message = Messages.ops("ops", "loadtest/doc-0", ops)
+        let message = ServerMessage.ops(docId: "loadtest/doc-0", ops: ops).json
         #expect(LoadTest.opIds(in: message) == ops.map(\.id))
         #expect(LoadTest.opIds(in: #"{"type":"ack","docId":"d","opIds":["a:1"]}"#) == [])
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CollabAccess
 import CollabCore
 import CollabLog
+import CollabProtocol
 import CollabServer
 import Foundation
 
@@ -59,17 +60,23 @@ struct WatchCommand: AsyncParsableCommand {
                 var printed = 0
                 var joined = false
                 for await text in client.messages {
-                    guard case .object(let fields) = try JSONParser.parse(text), case .string(let type)? = fields["type"] else { continue }
+                    // A kind of message this client does not know is passed over.
+                    guard ServerMessage.kind(of: text) != nil else { continue }
+                    let message: ServerMessage
+                    do {
+                        message = try ServerMessage.decode(text)
+                    } catch {
+                        throw SyncClient.Failure(code: "bad_message", description: "the server sent what the protocol does not say: \(error)")
+                    }
                     watchdog.answered()
-                    switch type {
-                    case "auth_ok" where !joined:
+                    switch message {
+                    case .authenticated where !joined:
                         joined = true
-                        client.send(ProtocolMessages.join(doc, since: since))
-                    case "sync_response" where fromNow: continue
-                    case "ops", "sync_response":
-                        guard case .array(let ops)? = fields["ops"] else { continue }
+                        client.send(ClientMessage.join(docId: doc, since: since, replica: nil).json)
+                    case .syncResponse where fromNow: continue
+                    case .ops(_, let ops), .syncResponse(_, let ops, _, _):
                         for op in ops {
-                            print(OpJSON.line(try OpJSON.decode(op)))
+                            print(OpJSON.line(op))
                             printed += 1
                             if let count, printed >= count {
                                 fflush(nil)
@@ -77,11 +84,10 @@ struct WatchCommand: AsyncParsableCommand {
                             }
                         }
                         fflush(nil)
-                    case "presence" where presence:
+                    case .presence where presence:
                         print(text)
                         fflush(nil)
-                    case "error":
-                        guard case .string(let code)? = fields["code"] else { continue }
+                    case .error(let code, _, _):
                         throw SyncClient.Failure(code: code, description: "the server refused: \(text)")
                     default: continue
                     }

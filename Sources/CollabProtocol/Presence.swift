@@ -5,22 +5,34 @@ import CollabLog
 /// selection as character ids (so they stay put under concurrent edits), a name, a
 /// colour, whether it is typing. Passed on to the document's other clients, never
 /// written to the log.
-struct Presence: Equatable, Sendable {
+public struct Presence: Equatable, Sendable {
     /// The selection's fixed end and moving end; equal for a caret. A nil end is the
     /// document's start.
-    var anchor: OpId?
-    var head: OpId?
-    var hasCursor = false
-    var name: String?
-    var color: String?
-    var typing = false
+    public var anchor: OpId?
+    public var head: OpId?
+    public var hasCursor = false
+    public var name: String?
+    public var color: String?
+    public var typing = false
 
-    struct Problem: Error, CustomStringConvertible {
-        let description: String
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A caret at `anchor` (and a selection to `head`), with a name and colour.
+    public init(cursor: (anchor: OpId?, head: OpId?)? = nil, name: String? = nil, color: String? = nil, typing: Bool = false) {
+        if let cursor {
+            hasCursor = true
+            anchor = cursor.anchor
+            head = cursor.head
+        }
+        self.name = name
+        self.color = color
+        self.typing = typing
     }
 
     /// Reads a client's `presence` message, keeping only the known fields, checked.
-    init(message fields: [String: JSONValue]) throws(Problem) {
+    public init(message fields: [String: JSONValue]) throws(Problem) {
         switch fields["cursor"] {
         case nil, .null?: break
         case .object(let cursor)?:
@@ -61,37 +73,24 @@ struct Presence: Equatable, Sendable {
             && bytes.dropFirst().allSatisfy { (48...57).contains($0) || (97...102).contains($0) || (65...70).contains($0) }
     }
 
-    /// The message the document's other clients get: `state` is `joined`, `update` or `left`.
-    static func message(docId: String, session: String, user: String, state: String, _ presence: Presence?) -> String {
-        var writer = JSONWriter()
-        writer.raw("{\"type\":\"presence\",\"docId\":")
-        writer.string(docId)
-        writer.raw(",\"session\":")
-        writer.string(session)
-        writer.raw(",\"user\":")
-        writer.string(user)
-        writer.raw(",\"state\":")
-        writer.string(state)
-        if let presence {
-            if presence.hasCursor {
-                writer.raw(",\"cursor\":{\"anchor\":")
-                id(presence.anchor, &writer)
-                writer.raw(",\"head\":")
-                id(presence.head, &writer)
-                writer.raw("}")
-            }
-            if let name = presence.name {
-                writer.raw(",\"name\":")
-                writer.string(name)
-            }
-            if let color = presence.color {
-                writer.raw(",\"color\":")
-                writer.string(color)
-            }
-            writer.raw(presence.typing ? ",\"typing\":true" : ",\"typing\":false")
+    /// Its fields in a message: `,"cursor":…,"name":…,"color":…,"typing":…`.
+    func fields(_ writer: inout JSONWriter) {
+        if hasCursor {
+            writer.raw(",\"cursor\":{\"anchor\":")
+            Self.id(anchor, &writer)
+            writer.raw(",\"head\":")
+            Self.id(head, &writer)
+            writer.raw("}")
         }
-        writer.raw("}")
-        return writer.text
+        if let name {
+            writer.raw(",\"name\":")
+            writer.string(name)
+        }
+        if let color {
+            writer.raw(",\"color\":")
+            writer.string(color)
+        }
+        writer.raw(typing ? ",\"typing\":true" : ",\"typing\":false")
     }
 
     private static func id(_ id: OpId?, _ writer: inout JSONWriter) {
