@@ -623,6 +623,12 @@ export class DocumentConnection {
         this.handlers.onPresence(message);
         break;
       case "error":
+        if (message.code === "behind_cutoff") {
+          // A compacted history starts from a snapshot this page cannot read yet.
+          this.stopped = true;
+          this.socket?.close();
+          return this.handlers.onFatal(`its history was compacted (${message.message})`);
+        }
         if (message.code === "unauthenticated" || message.code === "token_expired" || message.code === "revoked") this.stopped = true;
         this.handlers.onError(message.message);
         break;

@@ -5,8 +5,9 @@ by Playwright for Python with the system browser's executable; docs/web.md).
    pages.py URL SCREENSHOTS_DIR alice=TOKEN bob=TOKEN carol=TOKEN vic=TOKEN mallory=TOKEN
 
 The server at URL holds notes (alice owns it, bob edits it, carol comments on it, vic
-views it; its text looks like markup), rich (samples/rich.jsonl, alice's) and
-secret/plans (alice has no access); mallory has no grants. Prints one line per check and exits 1 when any fails. Run by
+views it; its text looks like markup), rich (samples/rich.jsonl, alice's), old (alice's,
+its history compacted) and secret/plans (alice has no access; bob owns secret/); mallory
+has no grants. Prints one line per check and exits 1 when any fails. Run by
 CollabServerTests/WebPageTests.
 """
 import sys
@@ -283,6 +284,13 @@ with sync_playwright() as p:
     check("its link is a link", rich.get_attribute("#editor a", "href") == "https://example.com/blog")
     check("its comment thread is beside it", "Which Friday?" in rich.inner_text("ol.threads") and "The 29th." in rich.inner_text("ol.threads"))
     rich.screenshot(path=f"{shots}/rich.png")
+
+    # A document whose history was compacted starts from a snapshot the page cannot read
+    # yet: it is shown as the server renders it, read-only, saying why.
+    rich.goto(url + "/d/old")
+    rich.wait_for_selector("article.document")
+    check("a compacted document falls back to the server's rendering", "Compacted notes, and more" in rich.inner_text("article.document")
+          and "compacted" in rich.inner_text("p.error"), rich.inner_text("main"))
 
     # The 403 and 401 above are the answers the page was meant to get; nothing else may fail.
     unexpected = [p for p in problems if not ("status of 403" in p or "status of 401" in p)]

@@ -51,6 +51,15 @@ struct WebPageTests {
         let rich = try String(contentsOf: repository.appendingPathComponent("samples/rich.jsonl"), encoding: .utf8)
         try store.append(rich.split(separator: "\n").map { try OpJSON.decode(line: Array($0.utf8)) }, to: "rich", expectingRecords: nil)
         try AccessLog.record(AccessEvent(kind: .grant, target: "rich", subject: "alice", level: .owner, by: "alice", at: 40), in: store, at: 50)
+        // `old`, whose first edit was compacted away: a page cannot follow it yet.
+        let old = Document()
+        try old.insert("Compacted notes", at: 0, by: "alice", timestamp: Timestamp(wall: 1))
+        let cutoff = old.version
+        try old.insert(", and more", at: old.length, by: "alice", timestamp: Timestamp(wall: 2))
+        try store.append(old.history, to: "old", expectingRecords: nil)
+        let compacted = try LogCompaction.compact(try #require(try store.log("old")), before: cutoff, documentId: "old", dropTags: false)
+        try FileIO.replace(try store.path(for: "old"), with: compacted.bytes)
+        try AccessLog.record(AccessEvent(kind: .grant, target: "old", subject: "alice", level: .owner, by: "alice", at: 60), in: store, at: 70)
     }
 
     @Test func everyPageAndAssetCarriesTheSecurityHeaders() async throws {
@@ -79,7 +88,7 @@ struct WebPageTests {
             try Self.documents(server)
             let (status, _, alice) = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("alice"))
             #expect(status == 200)
-            #expect(alice == #"{"user":"alice","documents":[{"id":"notes","level":"owner"},{"id":"rich","level":"owner"}],"folders":[]}"#)
+            #expect(alice == #"{"user":"alice","documents":[{"id":"notes","level":"owner"},{"id":"old","level":"owner"},{"id":"rich","level":"owner"}],"folders":[]}"#)
             let bob = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("bob")).2
             #expect(bob == #"{"user":"bob","documents":[{"id":"notes","level":"editor"},{"id":"secret/plans","level":"owner"}],"folders":["secret/"]}"#)
             let vic = try await Self.fetch(server, "/api/v2/documents", token: try await server.token("vic")).2
