@@ -2,7 +2,10 @@
 // docs/protocol.md: `auth` first (never the token in the URL), `join` with the version
 // the replica holds, `sync_response` to catch up, `ops` both ways, `ack` for what is
 // durable, `presence` both ways. What was sent and not acknowledged is sent again after
-// each catch-up, so edits made offline reach the server once it is back.
+// each catch-up, so edits made offline reach the server once it is back. The first
+// connection takes over the one boot.js opened while the page was loading.
+
+import { early } from "./boot.js";
 
 export class DocumentConnection {
   /** `replica` gives `next` (the version held); `handlers`: onOps(ops), onCaughtUp(),
@@ -19,33 +22,57 @@ export class DocumentConnection {
     this.live = false;
     this.retry = 250;
     this.presence = null;
-    this.connect();
+    this.connect(this.adoptable());
   }
 
-  connect() {
+  /** The socket boot.js opened, if it joined this document with this token as this
+   *  (fresh) replica would, and is still open; else it is closed and nil. */
+  adoptable() {
+    if (!early || early.socket === null) return null;
+    const socket = early.socket;
+    early.socket = null;
+    const same = early.docId === this.docId && early.token === this.token && (early.password ?? null) === (this.password ?? null)
+      && this.replica.next.size === 0 && !early.closed;
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    if (same) return { socket, messages: early.messages };
+    socket.close();
+    return null;
+  }
+
+  /** Opens the socket, authenticates and joins; or goes on with `adopted`, whose auth and
+   *  join are sent already, from the messages it has received. */
+  connect(adopted = null) {
     this.handlers.onState("connecting");
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws`);
+    const socket = adopted?.socket ?? new WebSocket(`${scheme}//${location.host}/ws`);
     this.socket = socket;
-    socket.addEventListener("open", () => {
-      performance.mark("collab:socket-open");
-      const auth = { type: "auth", token: this.token };
-      if (this.password) auth.password = this.password;
-      socket.send(JSON.stringify(auth));
-      socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+    const joined = () => {
       this.joining = true;
       this.handlers.onState("syncing");
-    });
-    socket.addEventListener("message", (event) => {
-      try {
-        this.receive(JSON.parse(event.data));
-      } catch (error) {
-        // An op this replica refuses: stop rather than show a document that differs.
-        this.stopped = true;
-        socket.close();
-        this.handlers.onFatal(error.message);
-      }
-    });
+    };
+    if (adopted && socket.readyState === WebSocket.OPEN) {
+      joined();
+    } else if (adopted) {
+      // boot.js sends auth and join when it opens: its handler was taken off with it.
+      socket.addEventListener("open", () => {
+        performance.mark("collab:socket-open");
+        socket.send(JSON.stringify({ type: "auth", token: this.token, ...(this.password ? { password: this.password } : {}) }));
+        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: {} }));
+        joined();
+      });
+    } else {
+      socket.addEventListener("open", () => {
+        performance.mark("collab:socket-open");
+        const auth = { type: "auth", token: this.token };
+        if (this.password) auth.password = this.password;
+        socket.send(JSON.stringify(auth));
+        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+        joined();
+      });
+    }
+    socket.addEventListener("message", (event) => this.handle(event.data, socket));
     socket.addEventListener("close", () => {
       this.socket = null;
       this.live = false;
@@ -54,6 +81,22 @@ export class DocumentConnection {
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 4000);
     });
+    // What arrived before this took the socket over, in order.
+    for (const text of adopted?.messages ?? []) {
+      if (this.stopped) break;
+      this.handle(text, socket);
+    }
+  }
+
+  handle(text, socket) {
+    try {
+      this.receive(JSON.parse(text));
+    } catch (error) {
+      // An op this replica refuses: stop rather than show a document that differs.
+      this.stopped = true;
+      socket.close();
+      this.handlers.onFatal(error.message);
+    }
   }
 
   receive(message) {

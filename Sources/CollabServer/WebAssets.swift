@@ -312,6 +312,42 @@ window.addEventListener("popstate", route);
 route();
 """##### + "\n"
         ),
+        "boot.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// What a document's page does first: open its WebSocket and join the document while the
+// rest of the page's modules are still loading, keeping what arrives; connection.js takes
+// the socket over, with those messages, once the editor is there. It reads the token and a
+// link share's password where app.js does, and does nothing on other pages.
+
+export const early = join();
+
+function join() {
+  const path = decodeURIComponent(location.pathname);
+  if (!path.startsWith("/d/")) return null;
+  const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? sessionStorage.getItem("collab.token");
+  if (!token) return null;
+  const state = {
+    docId: path.slice(3), token, password: sessionStorage.getItem("collab.sharePassword"),
+    socket: new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`),
+    messages: [], closed: false,
+  };
+  const socket = state.socket;
+  socket.onopen = () => {
+    performance.mark("collab:socket-open");
+    const auth = { type: "auth", token };
+    if (state.password) auth.password = state.password;
+    socket.send(JSON.stringify(auth));
+    socket.send(JSON.stringify({ type: "join", docId: state.docId, since: {} }));
+  };
+  socket.onmessage = (event) => state.messages.push(event.data);
+  socket.onclose = () => {
+    state.closed = true;
+  };
+  return state;
+}
+"""##### + "\n"
+        ),
         "carets.js": (
             "text/javascript; charset=utf-8",
             #####"""
@@ -540,7 +576,10 @@ function comment(entry) {
 // docs/protocol.md: `auth` first (never the token in the URL), `join` with the version
 // the replica holds, `sync_response` to catch up, `ops` both ways, `ack` for what is
 // durable, `presence` both ways. What was sent and not acknowledged is sent again after
-// each catch-up, so edits made offline reach the server once it is back.
+// each catch-up, so edits made offline reach the server once it is back. The first
+// connection takes over the one boot.js opened while the page was loading.
+
+import { early } from "./boot.js";
 
 export class DocumentConnection {
   /** `replica` gives `next` (the version held); `handlers`: onOps(ops), onCaughtUp(),
@@ -557,33 +596,57 @@ export class DocumentConnection {
     this.live = false;
     this.retry = 250;
     this.presence = null;
-    this.connect();
+    this.connect(this.adoptable());
   }
 
-  connect() {
+  /** The socket boot.js opened, if it joined this document with this token as this
+   *  (fresh) replica would, and is still open; else it is closed and nil. */
+  adoptable() {
+    if (!early || early.socket === null) return null;
+    const socket = early.socket;
+    early.socket = null;
+    const same = early.docId === this.docId && early.token === this.token && (early.password ?? null) === (this.password ?? null)
+      && this.replica.next.size === 0 && !early.closed;
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    if (same) return { socket, messages: early.messages };
+    socket.close();
+    return null;
+  }
+
+  /** Opens the socket, authenticates and joins; or goes on with `adopted`, whose auth and
+   *  join are sent already, from the messages it has received. */
+  connect(adopted = null) {
     this.handlers.onState("connecting");
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws`);
+    const socket = adopted?.socket ?? new WebSocket(`${scheme}//${location.host}/ws`);
     this.socket = socket;
-    socket.addEventListener("open", () => {
-      performance.mark("collab:socket-open");
-      const auth = { type: "auth", token: this.token };
-      if (this.password) auth.password = this.password;
-      socket.send(JSON.stringify(auth));
-      socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+    const joined = () => {
       this.joining = true;
       this.handlers.onState("syncing");
-    });
-    socket.addEventListener("message", (event) => {
-      try {
-        this.receive(JSON.parse(event.data));
-      } catch (error) {
-        // An op this replica refuses: stop rather than show a document that differs.
-        this.stopped = true;
-        socket.close();
-        this.handlers.onFatal(error.message);
-      }
-    });
+    };
+    if (adopted && socket.readyState === WebSocket.OPEN) {
+      joined();
+    } else if (adopted) {
+      // boot.js sends auth and join when it opens: its handler was taken off with it.
+      socket.addEventListener("open", () => {
+        performance.mark("collab:socket-open");
+        socket.send(JSON.stringify({ type: "auth", token: this.token, ...(this.password ? { password: this.password } : {}) }));
+        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: {} }));
+        joined();
+      });
+    } else {
+      socket.addEventListener("open", () => {
+        performance.mark("collab:socket-open");
+        const auth = { type: "auth", token: this.token };
+        if (this.password) auth.password = this.password;
+        socket.send(JSON.stringify(auth));
+        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+        joined();
+      });
+    }
+    socket.addEventListener("message", (event) => this.handle(event.data, socket));
     socket.addEventListener("close", () => {
       this.socket = null;
       this.live = false;
@@ -592,6 +655,22 @@ export class DocumentConnection {
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 4000);
     });
+    // What arrived before this took the socket over, in order.
+    for (const text of adopted?.messages ?? []) {
+      if (this.stopped) break;
+      this.handle(text, socket);
+    }
+  }
+
+  handle(text, socket) {
+    try {
+      this.receive(JSON.parse(text));
+    } catch (error) {
+      // An op this replica refuses: stop rather than show a document that differs.
+      this.stopped = true;
+      socket.close();
+      this.handlers.onFatal(error.message);
+    }
   }
 
   receive(message) {
@@ -1540,8 +1619,11 @@ export function renderedNodes(html) {
 <title>collab</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
+<!-- A document's page joins it at once (boot.js), while the rest loads. -->
+<script type="module" src="/assets/boot.js" async></script>
 <script type="module" src="/assets/app.js"></script>
 <!-- Every module at once, rather than one level of imports after another. -->
+<link rel="modulepreload" href="/assets/boot.js">
 <link rel="modulepreload" href="/assets/carets.js">
 <link rel="modulepreload" href="/assets/comments.js">
 <link rel="modulepreload" href="/assets/connection.js">
