@@ -3,6 +3,7 @@
 // server or the user goes into the page as text, never as markup; the one exception is a
 // document's HTML, which the server renders and escapes (RichTextRendering.html).
 
+import { element } from "./dom.js";
 import { Editor } from "./editor.js";
 import { ShareDialog } from "./share.js";
 
@@ -22,13 +23,6 @@ function token() {
     history.replaceState(null, "", location.pathname + location.search);
   }
   return sessionStorage.getItem(tokenKey);
-}
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  for (const child of children) node.append(child);
-  return node;
 }
 
 function show(...nodes) {

@@ -3,6 +3,7 @@
 // when, a tag for the version now, and a restore (editors and owners). Read from the
 // history API of docs/protocol.md; the server renders versions and diffs as escaped HTML.
 
+import { button, select } from "./dom.js";
 import { shownTime } from "./time.js";
 
 export class HistoryPanel {
@@ -135,27 +136,6 @@ export class HistoryPanel {
 
 function label(version) {
   return version.kind === "tag" ? version.name : `checkpoint ${version.at}`;
-}
-
-function button(text, action) {
-  const node = document.createElement("button");
-  node.type = "button";
-  node.textContent = text;
-  node.addEventListener("click", action);
-  return node;
-}
-
-function select(name, choices, chosen) {
-  const node = document.createElement("select");
-  node.name = name;
-  for (const [value, text] of choices) {
-    const option = document.createElement("option");
-    option.value = value;
-    option.textContent = text;
-    node.append(option);
-  }
-  node.value = chosen;
-  return node;
 }
 
 /** Server-rendered HTML (every string escaped there, no inline style) as nodes, who

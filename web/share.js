@@ -3,6 +3,7 @@
 // shares made (level, expiry, password) and revoked; the audit trail. Through the access
 // API of docs/protocol.md, under the same rules as `collab grant`, `revoke` and `share`.
 
+import { button, input, select, submit } from "./dom.js";
 import { shownTime } from "./time.js";
 
 const levels = ["viewer", "commenter", "editor", "owner"];
@@ -179,42 +180,6 @@ function paragraph(text, className) {
 
 function item(text) {
   const node = document.createElement("li");
-  node.textContent = text;
-  return node;
-}
-
-function input(name, placeholder) {
-  const node = document.createElement("input");
-  node.name = name;
-  node.placeholder = placeholder;
-  node.autocomplete = "off";
-  return node;
-}
-
-function select(name, values, chosen) {
-  const node = document.createElement("select");
-  node.name = name;
-  for (const value of values) {
-    const option = document.createElement("option");
-    option.value = value;
-    option.textContent = value;
-    node.append(option);
-  }
-  node.value = chosen;
-  return node;
-}
-
-function button(text, action) {
-  const node = document.createElement("button");
-  node.type = "button";
-  node.textContent = text;
-  node.addEventListener("click", action);
-  return node;
-}
-
-function submit(text) {
-  const node = document.createElement("button");
-  node.type = "submit";
   node.textContent = text;
   return node;
 }

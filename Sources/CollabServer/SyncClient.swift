@@ -28,6 +28,17 @@ package enum SyncClient {
         }
     }
 
+    /// A message the server sent, read; nil for a kind this client does not know (passed
+    /// over), `bad_message` for one the protocol does not allow.
+    package static func read(_ text: String) throws(Failure) -> ServerMessage? {
+        guard ServerMessage.kind(of: text) != nil else { return nil }
+        do {
+            return try ServerMessage.decode(text)
+        } catch {
+            throw Failure(code: "bad_message", description: "the server sent what the protocol does not say: \(error)")
+        }
+    }
+
     /// Syncs `document` with `docId` on the server at `url`. `pulled` is told the new
     /// ops before anything is pushed (so a refused push keeps what was pulled). A server
     /// that says nothing for `answerTimeout` after the connection is given up on.
@@ -103,14 +114,7 @@ struct Inbox {
     /// The next message of `kind` about `docId` (any, when nil); others are passed over.
     mutating func next(_ kind: ServerMessage.Kind, docId: String?) async throws -> ServerMessage {
         while let text = await iterator.next() {
-            // A kind of message this client does not know is passed over.
-            guard ServerMessage.kind(of: text) != nil else { continue }
-            let message: ServerMessage
-            do {
-                message = try ServerMessage.decode(text)
-            } catch {
-                throw SyncClient.Failure(code: "bad_message", description: "the server sent what the protocol does not say: \(error)")
-            }
+            guard let message = try SyncClient.read(text) else { continue }
             if message.kind == kind && (docId == nil || message.docId == docId) { return message }
             if case .error(let code, _, let text) = message {
                 throw SyncClient.Failure(code: code, description: "the server refused: \(code): \(text)")

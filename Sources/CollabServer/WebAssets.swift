@@ -109,6 +109,7 @@ form.new-document input { font: inherit; flex: 1; min-width: 10rem; }
 // server or the user goes into the page as text, never as markup; the one exception is a
 // document's HTML, which the server renders and escapes (RichTextRendering.html).
 
+import { element } from "./dom.js";
 import { Editor } from "./editor.js";
 import { ShareDialog } from "./share.js";
 
@@ -128,13 +129,6 @@ function token() {
     history.replaceState(null, "", location.pathname + location.search);
   }
   return sessionStorage.getItem(tokenKey);
-}
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  for (const child of children) node.append(child);
-  return node;
 }
 
 function show(...nodes) {
@@ -743,6 +737,49 @@ export class DocumentConnection {
       this.socket.send(JSON.stringify({ type: "presence", docId: this.docId, ...presence }));
     }
   }
+}
+"""##### + "\n"
+        ),
+        "dom.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// Elements as the pages make them: every string put in as text or an attribute, never
+// as markup.
+
+/** `<tag attributes…>children…</tag>`; children are nodes or strings (text). */
+export function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+/** A button that does `action` when clicked. */
+export function button(text, action) {
+  const node = element("button", { type: "button" }, text);
+  node.addEventListener("click", action);
+  return node;
+}
+
+/** A form's submit button. */
+export function submit(text) {
+  return element("button", { type: "submit" }, text);
+}
+
+/** A text field. */
+export function input(name, placeholder) {
+  return element("input", { name, placeholder, autocomplete: "off" });
+}
+
+/** A choice among `choices` (values, or [value, label] pairs), `chosen` selected. */
+export function select(name, choices, chosen) {
+  const node = element("select", { name });
+  for (const choice of choices) {
+    const [value, label] = Array.isArray(choice) ? choice : [choice, choice];
+    node.append(element("option", { value }, label));
+  }
+  node.value = chosen;
+  return node;
 }
 """##### + "\n"
         ),
@@ -1440,6 +1477,7 @@ export class FormattingSweep {
 // when, a tag for the version now, and a restore (editors and owners). Read from the
 // history API of docs/protocol.md; the server renders versions and diffs as escaped HTML.
 
+import { button, select } from "./dom.js";
 import { shownTime } from "./time.js";
 
 export class HistoryPanel {
@@ -1574,27 +1612,6 @@ function label(version) {
   return version.kind === "tag" ? version.name : `checkpoint ${version.at}`;
 }
 
-function button(text, action) {
-  const node = document.createElement("button");
-  node.type = "button";
-  node.textContent = text;
-  node.addEventListener("click", action);
-  return node;
-}
-
-function select(name, choices, chosen) {
-  const node = document.createElement("select");
-  node.name = name;
-  for (const [value, text] of choices) {
-    const option = document.createElement("option");
-    option.value = value;
-    option.textContent = text;
-    node.append(option);
-  }
-  node.value = chosen;
-  return node;
-}
-
 /** Server-rendered HTML (every string escaped there, no inline style) as nodes, who
  *  and when of each change shown on hover. */
 export function renderedNodes(html) {
@@ -1627,6 +1644,7 @@ export function renderedNodes(html) {
 <link rel="modulepreload" href="/assets/carets.js">
 <link rel="modulepreload" href="/assets/comments.js">
 <link rel="modulepreload" href="/assets/connection.js">
+<link rel="modulepreload" href="/assets/dom.js">
 <link rel="modulepreload" href="/assets/editor.js">
 <link rel="modulepreload" href="/assets/formatting.js">
 <link rel="modulepreload" href="/assets/history.js">
@@ -2887,6 +2905,7 @@ export function textOf(run, from, to) {
 // shares made (level, expiry, password) and revoked; the audit trail. Through the access
 // API of docs/protocol.md, under the same rules as `collab grant`, `revoke` and `share`.
 
+import { button, input, select, submit } from "./dom.js";
 import { shownTime } from "./time.js";
 
 const levels = ["viewer", "commenter", "editor", "owner"];
@@ -3063,42 +3082,6 @@ function paragraph(text, className) {
 
 function item(text) {
   const node = document.createElement("li");
-  node.textContent = text;
-  return node;
-}
-
-function input(name, placeholder) {
-  const node = document.createElement("input");
-  node.name = name;
-  node.placeholder = placeholder;
-  node.autocomplete = "off";
-  return node;
-}
-
-function select(name, values, chosen) {
-  const node = document.createElement("select");
-  node.name = name;
-  for (const value of values) {
-    const option = document.createElement("option");
-    option.value = value;
-    option.textContent = value;
-    node.append(option);
-  }
-  node.value = chosen;
-  return node;
-}
-
-function button(text, action) {
-  const node = document.createElement("button");
-  node.type = "button";
-  node.textContent = text;
-  node.addEventListener("click", action);
-  return node;
-}
-
-function submit(text) {
-  const node = document.createElement("button");
-  node.type = "submit";
   node.textContent = text;
   return node;
 }

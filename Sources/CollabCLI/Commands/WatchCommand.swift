@@ -60,14 +60,7 @@ struct WatchCommand: AsyncParsableCommand {
                 var printed = 0
                 var joined = false
                 for await text in client.messages {
-                    // A kind of message this client does not know is passed over.
-                    guard ServerMessage.kind(of: text) != nil else { continue }
-                    let message: ServerMessage
-                    do {
-                        message = try ServerMessage.decode(text)
-                    } catch {
-                        throw SyncClient.Failure(code: "bad_message", description: "the server sent what the protocol does not say: \(error)")
-                    }
+                    guard let message = try SyncClient.read(text) else { continue }
                     watchdog.answered()
                     switch message {
                     case .authenticated where !joined:
