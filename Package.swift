@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "CollabLogTests",
             dependencies: [
-                "CollabCore", "CollabLog", "CollabStorage", "CollabTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+                "CollabCore", "CollabLog", "CollabStorage", "CollabProtocol", "CollabTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]
         ),

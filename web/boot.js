@@ -21,7 +21,8 @@ function join() {
     const auth = { type: "auth", token };
     if (state.password) auth.password = state.password;
     socket.send(JSON.stringify(auth));
-    socket.send(JSON.stringify({ type: "join", docId: state.docId, since: {} }));
+    // A fresh replica: the document's state rather than every op.
+    socket.send(JSON.stringify({ type: "join", docId: state.docId, since: {}, state: true }));
   };
   socket.onmessage = (event) => state.messages.push(event.data);
   socket.onclose = () => {

@@ -1,7 +1,8 @@
 // A page's session with `collab serve` for one document, over the WebSocket of
 // docs/protocol.md: `auth` first (never the token in the URL), `join` with the version
 // the replica holds, `sync_response` to catch up, `ops` both ways, `ack` for what is
-// durable, `presence` both ways. What was sent and not acknowledged is sent again after
+// durable, `presence` both ways; a fresh replica asks for the document's state
+// (`sync_state`) rather than every op. What was sent and not acknowledged is sent again after
 // each catch-up, so edits made offline reach the server once it is back. The first
 // connection takes over the one boot.js opened while the page was loading.
 
@@ -59,7 +60,7 @@ export class DocumentConnection {
       socket.addEventListener("open", () => {
         performance.mark("collab:socket-open");
         socket.send(JSON.stringify({ type: "auth", token: this.token, ...(this.password ? { password: this.password } : {}) }));
-        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: {} }));
+        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: {}, state: true }));
         joined();
       });
     } else {
@@ -68,7 +69,9 @@ export class DocumentConnection {
         const auth = { type: "auth", token: this.token };
         if (this.password) auth.password = this.password;
         socket.send(JSON.stringify(auth));
-        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+        // A fresh replica asks for the document's state rather than every op.
+        const fresh = this.replica.next.size === 0;
+        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next), ...(fresh ? { state: true } : {}) }));
         joined();
       });
     }
@@ -106,6 +109,10 @@ export class DocumentConnection {
       if (this.closeWhenAnswered) return this.socket.close();
     }
     switch (message.type) {
+      case "sync_state":
+        performance.mark("collab:state");
+        this.replica.load(message.state);
+        break;
       case "sync_response":
       case "ops":
         this.handlers.onOps(message.ops);

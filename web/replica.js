@@ -90,6 +90,64 @@ export class Replica {
     this.comments = new Map();
   }
 
+  // MARK: Starting from a state
+
+  /** Takes a document's state (`sync_state`, docs/protocol.md: the Swift engine's
+   *  `ReplicaState` as JSON) as this replica's, which must be empty: what every op up to
+   *  its version would have made, without replaying them. */
+  load(state) {
+    if (this.sequence.total > 0 || this.next.size > 0) throw new Error("a state loads into an empty replica only");
+    const clients = state.clients;
+    const id = (pair) => (pair === null ? null : { client: clients[pair[0]], seq: pair[1] });
+    const anchor = (triple) => (triple === null ? null : { id: { client: clients[triple[0]], seq: triple[1] }, after: triple[2] === 1 });
+    const stamp = (four) => (four === null ? null : { wall: four[0], logical: four[1], client: clients[four[2]], seq: four[3] });
+    const text = codePoints(state.text);
+    const runs = [];
+    const numbers = state.runs;
+    let shown = 0;
+    for (let k = 0; k < numbers.length;) {
+      const client = clients[numbers[k]];
+      const seq = numbers[k + 1];
+      const length = numbers[k + 2];
+      const flags = numbers[k + 3];
+      k += 4;
+      let origin = null;
+      if (flags & 16) {
+        origin = { client: clients[numbers[k]], seq: numbers[k + 1] };
+        k += 2;
+      }
+      let rightOrigin = null;
+      if (flags & 32) {
+        rightOrigin = { client: clients[numbers[k]], seq: numbers[k + 1] };
+        k += 2;
+      }
+      const deleted = (flags & 1) !== 0;
+      // Shown characters are in the text; deleted ones are never read again.
+      const run = {
+        client, seq, content: deleted ? [] : text, start: deleted ? 0 : shown, length, origin, inner: (flags & 8) !== 0, rightOrigin,
+        deleted, kind: flags & 2 ? "marker" : flags & 4 ? "slot" : "text",
+      };
+      if (!deleted) shown += length;
+      runs.push(run);
+    }
+    this.sequence.load(runs);
+    state.next.forEach((seq, k) => this.next.set(clients[k], seq));
+    this.latest = { wall: state.clock[0], logical: state.clock[1] };
+    this.marks = state.marks.map(([start, end, key, value, made]) => ({ start: anchor(start), end: anchor(end), key, value, stamp: stamp(made) }));
+    for (const [made, [wall, logical], start, end, replyTo, text, textStamp, resolved, resolvedStamp, deleted] of state.comments) {
+      const comment = {
+        id: id(made), stamp: { wall, logical, client: clients[made[0]], seq: made[1] }, start: anchor(start), end: anchor(end),
+        replyTo: id(replyTo), text, textStamp: stamp(textStamp), resolved, resolvedStamp: stamp(resolvedStamp), deleted,
+      };
+      this.comments.set(keyOf(comment.id), comment);
+    }
+    const registers = (list) => new Map(list.map(([key, value, made]) => [key, { value, stamp: stamp(made) }]));
+    for (const [marker, attributes] of state.blocks) this.blocks.set(keyOf(id(marker)), { id: id(marker), attributes: registers(attributes) });
+    this.firstBlock = registers(state.firstBlock);
+    this.deletedBlocks = state.deletedBlocks.map(([marker, until]) => ({ marker: id(marker), until: id(until) }));
+    for (const [block, slot, made] of state.slots) this.slots.set(keyOf(id(block)), { slot: id(slot), stamp: stamp(made) });
+  }
+
   // MARK: Applying ops
 
   isSeen(id) {

@@ -31,6 +31,28 @@ export class Sequence {
     this.typing = null;
   }
 
+  /** Takes `runs` (a document's state, in document order, `chunk` left out) as the whole
+   *  sequence of an empty one. */
+  load(runs) {
+    this.chunks = [];
+    for (let k = 0; k < runs.length || this.chunks.length === 0; k += chunkSize) {
+      const chunk = { runs: runs.slice(k, k + chunkSize), chars: 0, shown: 0, index: this.chunks.length };
+      for (const run of chunk.runs) {
+        run.chunk = chunk;
+        chunk.chars += run.length;
+        if (!run.deleted) chunk.shown += run.length;
+        let own = this.runsOf.get(run.client);
+        if (!own) this.runsOf.set(run.client, (own = new RunIndex()));
+        own.add(run);
+      }
+      this.totalChars += chunk.chars;
+      this.totalShown += chunk.shown;
+      this.chunks.push(chunk);
+    }
+    this.finger = { b: 0, chars: 0, shown: 0 };
+    this.changes++;
+  }
+
   /** The text shown. */
   get text() {
     const parts = [];

@@ -8,8 +8,9 @@ public enum ClientMessage: Equatable, Sendable {
     /// The token (first, or to renew it); a link share's password.
     case auth(token: String, password: String?)
     /// Follow a document; `since`, the version the client has; `replica`, the client id
-    /// this replica writes as.
-    case join(docId: String, since: VersionVector?, replica: String?)
+    /// this replica writes as; `state`, a fresh replica that would rather start from the
+    /// document's state (`sync_state`) than from every op.
+    case join(docId: String, since: VersionVector?, replica: String?, state: Bool = false)
     case syncRequest(docId: String, since: VersionVector?)
     case ops(docId: String, ops: [Op])
     /// Splices at positions read against `version`, made ops of `clientId` by the server.
@@ -62,7 +63,7 @@ public enum ClientMessage: Equatable, Sendable {
                 writer.raw(",\"password\":")
                 writer.string(password)
             }
-        case .join(let docId, let since, let replica):
+        case .join(let docId, let since, let replica, let state):
             Self.docId(docId, &writer)
             if let replica {
                 writer.raw(",\"replica\":")
@@ -72,6 +73,7 @@ public enum ClientMessage: Equatable, Sendable {
                 writer.raw(",\"since\":")
                 since.json(&writer)
             }
+            if state { writer.raw(",\"state\":true") }
         case .syncRequest(let docId, let since):
             Self.docId(docId, &writer)
             if let since {
@@ -180,6 +182,15 @@ public struct ReceivedMessage: Sendable {
         return ops
     }
 
+    /// Whether a `join` asks for the document's state (`state`: true).
+    public func wantsState() throws(Refusal) -> Bool {
+        switch fields["state"] {
+        case nil, .null?: return false
+        case .bool(let wanted)?: return wanted
+        default: throw Self.bad("state is true or false")
+        }
+    }
+
     /// The presence a `presence` message tells.
     public func presence() throws(Refusal) -> Presence {
         do {
@@ -201,7 +212,8 @@ public struct ReceivedMessage: Sendable {
         let since = fields["since"] == nil ? nil : try version("since", "since is a version vector {client: count}")
         switch kind {
         case .auth: preconditionFailure("read above")
-        case .join: return .join(docId: docId, since: since, replica: try optionalString("replica", "replica is a client id"))
+        case .join:
+            return .join(docId: docId, since: since, replica: try optionalString("replica", "replica is a client id"), state: try wantsState())
         case .syncRequest: return .syncRequest(docId: docId, since: since)
         case .ops: return .ops(docId: docId, ops: try ops())
         case .edit:

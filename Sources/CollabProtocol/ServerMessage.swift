@@ -7,6 +7,9 @@ import CollabLog
 /// (`opsMessage(docId:json:)`, `syncResponses`).
 public enum ServerMessage: Equatable, Sendable {
     case authenticated(user: String, expiresAt: Int64)
+    /// The document's state (`ReplicaState`, in its JSON form) for a fresh replica that
+    /// asked for it (`join` with `state`); the catch-up from its version follows.
+    case syncState(docId: String, state: JSONValue)
     /// A page of a catch-up; the last one (`last`) carries the server's version.
     case syncResponse(docId: String, ops: [Op], last: Bool, version: VersionVector?)
     /// The batch with these ops is durable.
@@ -19,6 +22,7 @@ public enum ServerMessage: Equatable, Sendable {
     /// The `type` of each message.
     public enum Kind: String, Sendable, CaseIterable {
         case authenticated = "auth_ok"
+        case syncState = "sync_state"
         case syncResponse = "sync_response"
         case ack, ops, presence, error
     }
@@ -26,6 +30,7 @@ public enum ServerMessage: Equatable, Sendable {
     public var kind: Kind {
         switch self {
         case .authenticated: .authenticated
+        case .syncState: .syncState
         case .syncResponse: .syncResponse
         case .ack: .ack
         case .ops: .ops
@@ -38,7 +43,7 @@ public enum ServerMessage: Equatable, Sendable {
     public var docId: String? {
         switch self {
         case .authenticated: nil
-        case .syncResponse(let docId, _, _, _), .ack(let docId, _), .ops(let docId, _): docId
+        case .syncState(let docId, _), .syncResponse(let docId, _, _, _), .ack(let docId, _), .ops(let docId, _): docId
         case .presence(let update): update.docId
         case .error(_, let docId, _): docId
         }
@@ -55,6 +60,10 @@ public enum ServerMessage: Equatable, Sendable {
             writer.int(expiresAt)
             writer.raw("}")
             return writer.text
+        case .syncState(let docId, let state):
+            var writer = JSONWriter()
+            writer.value(state)
+            return Self.syncStateMessage(docId: docId, stateJSON: writer.text)
         case .syncResponse(let docId, let ops, let last, let version):
             var writer = Self.opening("sync_response", docId)
             Self.list(ops, &writer)
@@ -114,6 +123,14 @@ public enum ServerMessage: Equatable, Sendable {
     }
 
     // MARK: The server's forms of pages already encoded
+
+    /// `sync_state` from a state already encoded (`ReplicaState.json`).
+    public static func syncStateMessage(docId: String, stateJSON: String) -> String {
+        var writer = JSONWriter()
+        writer.raw("{\"type\":\"sync_state\",\"docId\":")
+        writer.string(docId)
+        return writer.text + ",\"state\":" + stateJSON + "}"
+    }
 
     /// `ops` from ops already encoded (objects separated by commas).
     public static func opsMessage(docId: String, json: String) -> String {
@@ -176,6 +193,9 @@ public enum ServerMessage: Equatable, Sendable {
         switch kind {
         case .authenticated:
             return .authenticated(user: try reader.string("user"), expiresAt: try reader.integer("expiresAt"))
+        case .syncState:
+            guard case .object? = fields["state"] else { throw reader.problem("state") }
+            return .syncState(docId: try reader.string("docId"), state: fields["state"]!)
         case .syncResponse:
             let version = fields["version"] == nil ? nil : try reader.version("version")
             return .syncResponse(docId: try reader.string("docId"), ops: try reader.ops("ops"), last: try reader.bool("last"), version: version)

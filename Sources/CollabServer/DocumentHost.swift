@@ -1,6 +1,7 @@
 import CollabAccess
 import CollabCore
 import CollabLog
+import CollabProtocol
 import CollabStorage
 import Foundation
 import Logging
@@ -173,6 +174,25 @@ package actor DocumentHost {
         _ body: @escaping @Sendable (Event, UUID) -> Void
     ) -> UUID {
         catchUp(catchUpPages(since: version), document.version)
+        return listen(body)
+    }
+
+    /// `follow` for a fresh replica that starts from the document's state rather than
+    /// its ops (`join` with `state`): `start` gets the `sync_state` message, then the
+    /// catch-up from the state's version (nothing) goes as `follow` sends it. Nil, and
+    /// nothing followed, when there is no such state to give (a compacted history) or
+    /// its message would be over `limit` bytes: the replica is caught up with ops instead.
+    package func followFromState(
+        docId: String, limit: Int, start: @Sendable (String) -> Void, catchUp: @Sendable (_ pages: [String], VersionVector) -> Void,
+        _ body: @escaping @Sendable (Event, UUID) -> Void
+    ) -> UUID? {
+        guard let state = document.replicaState else { return nil }
+        var writer = JSONWriter()
+        state.json(&writer)
+        let message = ServerMessage.syncStateMessage(docId: docId, stateJSON: writer.text)
+        guard message.utf8.count <= limit else { return nil }
+        start(message)
+        catchUp([], document.version)
         return listen(body)
     }
 

@@ -133,6 +133,7 @@ actor Session {
     private func join(_ docId: String, _ message: ReceivedMessage) async throws {
         if let reason = try readRefusal(docId) { return refuse("forbidden", reason, docId: docId) }
         let version = try message.version("since", "since is a version vector {client: count}")
+        let fromState = try message.wantsState() && version.counts.isEmpty
         var replicaId: String?
         switch try message.optionalString("replica", "replica is a client id") {
         case nil: break
@@ -155,9 +156,10 @@ actor Session {
         let outbox = outbox
         let limit = hub.limits.maxMessageBytes
         if joined[docId] == nil {
-            let listener = await host.follow(since: version) { missing, current in
+            let catchUp: @Sendable ([String], VersionVector) -> Void = { missing, current in
                 outbox.send(ServerMessage.syncResponses(docId: docId, pages: missing, version: current, limit: limit))
-            } _: { event, me in
+            }
+            let follower: @Sendable (DocumentHost.Event, UUID) -> Void = { event, me in
                 switch event {
                 case .ops(let delivery):
                     for page in delivery.pages(for: me) { outbox.sendOps(docId: docId, json: page) }
@@ -165,7 +167,13 @@ actor Session {
                     outbox.send(ServerMessage.syncResponses(docId: docId, pages: pages, version: version, limit: limit))
                 }
             }
-            joined[docId] = (host, listener)
+            // A fresh replica may start from the document's state instead of every op.
+            var listener: UUID?
+            if fromState {
+                listener = await host.followFromState(docId: docId, limit: limit, start: { outbox.send($0) }, catchUp: catchUp, follower)
+            }
+            if listener == nil { listener = await host.follow(since: version, catchUp: catchUp, follower) }
+            joined[docId] = (host, listener!)
         } else {
             let (missing, current) = await host.catchUp(since: version)
             outbox.send(ServerMessage.syncResponses(docId: docId, pages: missing, version: current, limit: limit))

@@ -332,7 +332,8 @@ function join() {
     const auth = { type: "auth", token };
     if (state.password) auth.password = state.password;
     socket.send(JSON.stringify(auth));
-    socket.send(JSON.stringify({ type: "join", docId: state.docId, since: {} }));
+    // A fresh replica: the document's state rather than every op.
+    socket.send(JSON.stringify({ type: "join", docId: state.docId, since: {}, state: true }));
   };
   socket.onmessage = (event) => state.messages.push(event.data);
   socket.onclose = () => {
@@ -569,7 +570,8 @@ function comment(entry) {
 // A page's session with `collab serve` for one document, over the WebSocket of
 // docs/protocol.md: `auth` first (never the token in the URL), `join` with the version
 // the replica holds, `sync_response` to catch up, `ops` both ways, `ack` for what is
-// durable, `presence` both ways. What was sent and not acknowledged is sent again after
+// durable, `presence` both ways; a fresh replica asks for the document's state
+// (`sync_state`) rather than every op. What was sent and not acknowledged is sent again after
 // each catch-up, so edits made offline reach the server once it is back. The first
 // connection takes over the one boot.js opened while the page was loading.
 
@@ -627,7 +629,7 @@ export class DocumentConnection {
       socket.addEventListener("open", () => {
         performance.mark("collab:socket-open");
         socket.send(JSON.stringify({ type: "auth", token: this.token, ...(this.password ? { password: this.password } : {}) }));
-        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: {} }));
+        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: {}, state: true }));
         joined();
       });
     } else {
@@ -636,7 +638,9 @@ export class DocumentConnection {
         const auth = { type: "auth", token: this.token };
         if (this.password) auth.password = this.password;
         socket.send(JSON.stringify(auth));
-        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next) }));
+        // A fresh replica asks for the document's state rather than every op.
+        const fresh = this.replica.next.size === 0;
+        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: Object.fromEntries(this.replica.next), ...(fresh ? { state: true } : {}) }));
         joined();
       });
     }
@@ -674,6 +678,10 @@ export class DocumentConnection {
       if (this.closeWhenAnswered) return this.socket.close();
     }
     switch (message.type) {
+      case "sync_state":
+        performance.mark("collab:state");
+        this.replica.load(message.state);
+        break;
       case "sync_response":
       case "ops":
         this.handlers.onOps(message.ops);
@@ -1761,6 +1769,64 @@ export class Replica {
     this.comments = new Map();
   }
 
+  // MARK: Starting from a state
+
+  /** Takes a document's state (`sync_state`, docs/protocol.md: the Swift engine's
+   *  `ReplicaState` as JSON) as this replica's, which must be empty: what every op up to
+   *  its version would have made, without replaying them. */
+  load(state) {
+    if (this.sequence.total > 0 || this.next.size > 0) throw new Error("a state loads into an empty replica only");
+    const clients = state.clients;
+    const id = (pair) => (pair === null ? null : { client: clients[pair[0]], seq: pair[1] });
+    const anchor = (triple) => (triple === null ? null : { id: { client: clients[triple[0]], seq: triple[1] }, after: triple[2] === 1 });
+    const stamp = (four) => (four === null ? null : { wall: four[0], logical: four[1], client: clients[four[2]], seq: four[3] });
+    const text = codePoints(state.text);
+    const runs = [];
+    const numbers = state.runs;
+    let shown = 0;
+    for (let k = 0; k < numbers.length;) {
+      const client = clients[numbers[k]];
+      const seq = numbers[k + 1];
+      const length = numbers[k + 2];
+      const flags = numbers[k + 3];
+      k += 4;
+      let origin = null;
+      if (flags & 16) {
+        origin = { client: clients[numbers[k]], seq: numbers[k + 1] };
+        k += 2;
+      }
+      let rightOrigin = null;
+      if (flags & 32) {
+        rightOrigin = { client: clients[numbers[k]], seq: numbers[k + 1] };
+        k += 2;
+      }
+      const deleted = (flags & 1) !== 0;
+      // Shown characters are in the text; deleted ones are never read again.
+      const run = {
+        client, seq, content: deleted ? [] : text, start: deleted ? 0 : shown, length, origin, inner: (flags & 8) !== 0, rightOrigin,
+        deleted, kind: flags & 2 ? "marker" : flags & 4 ? "slot" : "text",
+      };
+      if (!deleted) shown += length;
+      runs.push(run);
+    }
+    this.sequence.load(runs);
+    state.next.forEach((seq, k) => this.next.set(clients[k], seq));
+    this.latest = { wall: state.clock[0], logical: state.clock[1] };
+    this.marks = state.marks.map(([start, end, key, value, made]) => ({ start: anchor(start), end: anchor(end), key, value, stamp: stamp(made) }));
+    for (const [made, [wall, logical], start, end, replyTo, text, textStamp, resolved, resolvedStamp, deleted] of state.comments) {
+      const comment = {
+        id: id(made), stamp: { wall, logical, client: clients[made[0]], seq: made[1] }, start: anchor(start), end: anchor(end),
+        replyTo: id(replyTo), text, textStamp: stamp(textStamp), resolved, resolvedStamp: stamp(resolvedStamp), deleted,
+      };
+      this.comments.set(keyOf(comment.id), comment);
+    }
+    const registers = (list) => new Map(list.map(([key, value, made]) => [key, { value, stamp: stamp(made) }]));
+    for (const [marker, attributes] of state.blocks) this.blocks.set(keyOf(id(marker)), { id: id(marker), attributes: registers(attributes) });
+    this.firstBlock = registers(state.firstBlock);
+    this.deletedBlocks = state.deletedBlocks.map(([marker, until]) => ({ marker: id(marker), until: id(until) }));
+    for (const [block, slot, made] of state.slots) this.slots.set(keyOf(id(block)), { slot: id(slot), stamp: stamp(made) });
+  }
+
   // MARK: Applying ops
 
   isSeen(id) {
@@ -2443,6 +2509,28 @@ export class Sequence {
     /** Where the last local insert ended, while nothing else changed: the next keystroke
      *  there needs no search. { position, point, changes }. */
     this.typing = null;
+  }
+
+  /** Takes `runs` (a document's state, in document order, `chunk` left out) as the whole
+   *  sequence of an empty one. */
+  load(runs) {
+    this.chunks = [];
+    for (let k = 0; k < runs.length || this.chunks.length === 0; k += chunkSize) {
+      const chunk = { runs: runs.slice(k, k + chunkSize), chars: 0, shown: 0, index: this.chunks.length };
+      for (const run of chunk.runs) {
+        run.chunk = chunk;
+        chunk.chars += run.length;
+        if (!run.deleted) chunk.shown += run.length;
+        let own = this.runsOf.get(run.client);
+        if (!own) this.runsOf.set(run.client, (own = new RunIndex()));
+        own.add(run);
+      }
+      this.totalChars += chunk.chars;
+      this.totalShown += chunk.shown;
+      this.chunks.push(chunk);
+    }
+    this.finger = { b: 0, chars: 0, shown: 0 };
+    this.changes++;
   }
 
   /** The text shown. */

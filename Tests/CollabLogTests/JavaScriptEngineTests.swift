@@ -1,5 +1,6 @@
 import CollabCore
 import CollabLog
+import CollabProtocol
 import CollabTestSupport
 import Foundation
 import PropertyBased
@@ -19,6 +20,23 @@ import Testing
     /// The same for a rich document: what `richForm` says of it is what JavaScript must give.
     static func crossCheck(_ ops: [Op], document: Document, shuffles: Int) throws -> (Int32, String) {
         try crossCheck(ops, expected: richForm(document), named: "expected.json", shuffles: shuffles)
+    }
+
+    /// A document's state (`sync_state`) loaded in JavaScript, then `ops` applied, must give
+    /// `document` (the state's document with those ops).
+    static func crossCheck(state: ReplicaState, then ops: [Op], document: Document) throws -> (Int32, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("js-state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var writer = JSONWriter()
+        state.json(&writer)
+        let stateFile = folder.appendingPathComponent("state.json")
+        let opsFile = folder.appendingPathComponent("ops.jsonl")
+        let expectedFile = folder.appendingPathComponent("expected.json")
+        try writer.text.write(to: stateFile, atomically: true, encoding: .utf8)
+        try ops.map { OpJSON.line($0) + "\n" }.joined().write(to: opsFile, atomically: true, encoding: .utf8)
+        try richForm(document).write(to: expectedFile, atomically: true, encoding: .utf8)
+        return try node(["--state", stateFile.path, opsFile.path, expectedFile.path])
     }
 
     private static func crossCheck(_ ops: [Op], expected: String, named name: String, shuffles: Int) throws -> (Int32, String) {
@@ -125,6 +143,32 @@ import Testing
         #expect(workload.blocks > 100 && workload.marks > 0 && workload.comments > 0)
         let (status, printed) = try Self.crossCheck(workload.document.history, document: workload.document, shuffles: 0)
         #expect(status == 0 && printed.hasPrefix("same log order"), "\(printed)")
+    }
+
+    /// A document's state, as `sync_state` gives it to a page, loaded in JavaScript: with
+    /// the rest of the history applied after it, random concurrent rich histories give
+    /// the Swift engine's document; the rich paper's whole state gives it alone.
+    @Test func aStateLoadedInJavaScriptGoesOnAsTheSwiftEngine() async throws {
+        await propertyCheck(count: 20, input: Gen.int(in: 2...4), Gen.int(in: 1...60), Gen.int(in: 0...Int(Int32.max))) { replicaCount, editCount, seed in
+            do {
+                var random = SplitMix(seed: UInt64(seed))
+                let edits = (0..<editCount).map { _ in RandomEdit.random(kinds: Array(0...10), using: &random) }
+                let document = RandomEdit.replicas(count: replicaCount, making: edits, seed: seed)[0]
+                let history = document.history
+                let cut = Int(random.next() % UInt64(history.count + 1))
+                let start = Document()
+                for op in history.prefix(cut) { _ = try start.apply(op) }
+                let state = try #require(start.replicaState)
+                let (status, printed) = try Self.crossCheck(state: state, then: document.history(since: start.version), document: document)
+                #expect(status == 0, "seed \(seed), cut at \(cut) of \(history.count): \(printed)")
+            } catch {
+                Issue.record("seed \(seed): \(error)")
+            }
+        }
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/traces/sequential/automerge-paper.json", withExtension: "gz"))
+        let paper = try RichTextWorkload(try EditingTrace(bytes: [UInt8](Data(contentsOf: url)))).document
+        let (status, printed) = try Self.crossCheck(state: try #require(paper.replicaState), then: [], document: paper)
+        #expect(status == 0, "\(printed)")
     }
 
     /// Random concurrent rich histories (every op type: formatting, comments and their

@@ -28,6 +28,7 @@ struct ProtocolMessageTests {
         .auth(token: "eyJ.a.b", password: "open sesame"),
         .join(docId: "notes", since: nil, replica: nil),
         .join(docId: "team/spécs", since: version, replica: "alice/laptop"),
+        .join(docId: "notes", since: VersionVector(), replica: nil, state: true),
         .syncRequest(docId: "notes", since: version),
         .ops(docId: "notes", ops: [op, delete]),
         .edit(docId: "notes", clientId: "alice/web", version: version, patches: [.init(position: 0, deleteCount: 1, text: "H"), .init(position: 5, deleteCount: 0, text: " there")]),
@@ -38,6 +39,7 @@ struct ProtocolMessageTests {
 
     static let serverMessages: [ServerMessage] = [
         .authenticated(user: "alice", expiresAt: 1_796_137_200_000),
+        .syncState(docId: "notes", state: stateOfADocument),
         .syncResponse(docId: "notes", ops: [op], last: false, version: nil),
         .syncResponse(docId: "notes", ops: [], last: true, version: version),
         .ack(docId: "notes", opIds: [OpId("alice", 3), OpId("alice/web", 12)]),
@@ -50,6 +52,19 @@ struct ProtocolMessageTests {
         .error(code: "forbidden", docId: "notes", message: "op mallory:0 is by client mallory"),
         .error(code: "unauthenticated", docId: nil, message: "send auth with a token first"),
     ]
+
+    /// A small rich document's state, as `sync_state` carries it.
+    static let stateOfADocument: JSONValue = {
+        let document = Document()
+        try! document.insert("Hello world", at: 0, by: "alice", timestamp: Timestamp(wall: 1))
+        try! document.insertBlock(at: 5, attributes: ["type": .string("heading"), "level": .int(1)], by: "bob", timestamp: Timestamp(wall: 2))
+        try! document.format(at: 0, count: 3, key: "bold", value: .bool(true), by: "bob", timestamp: Timestamp(wall: 3))
+        try! document.comment(at: 1, count: 2, text: "Hm?", by: "carol", timestamp: Timestamp(wall: 4))
+        try! document.delete(at: 7, count: 2, by: "alice", timestamp: Timestamp(wall: 5))
+        var writer = JSONWriter()
+        document.replicaState!.json(&writer)
+        return try! JSONParser.parse(writer.text)
+    }()
 
     @Test(arguments: clientMessages)
     func aClientMessageReadsBackAsItselfAndMatchesTheSchema(_ message: ClientMessage) throws {
@@ -110,4 +125,33 @@ extension ClientMessage: CustomTestStringConvertible {
 
 extension ServerMessage: CustomTestStringConvertible {
     public var testDescription: String { kind.rawValue }
+}
+
+/// A fresh replica that asks for the document's state gets it, then the catch-up's last
+/// page with nothing in it, then others' ops as any follower.
+@Suite("joining from a state", .serialized)
+struct StateJoinTests {
+    @Test func aJoinWithStateGetsTheDocumentsStateThenFollows() async throws {
+        try await ServerHarness.run { server in
+            let alice = try await server.connect("alice")
+            alice.send(ClientMessage.join(docId: "notes", since: nil, replica: nil).json)
+            _ = try await alice.next { $0.contains(#""type":"sync_response""#) }
+            let hello = Op(id: OpId("alice", 0), timestamp: Timestamp(wall: 1), payload: .textInsert(TextInsert(after: nil, before: nil, text: "hello")))
+            alice.send(ClientMessage.ops(docId: "notes", ops: [hello]).json)
+            _ = try await alice.next { $0.contains(#""type":"ack""#) }
+            let bob = try await server.connect("bob")
+            bob.send(ClientMessage.join(docId: "notes", since: VersionVector(), replica: nil, state: true).json)
+            guard case .syncState(_, let state) = try ServerMessage.decode(try await bob.next { $0.contains(#""type":"sync_state""#) }) else {
+                Issue.record("no sync_state")
+                return
+            }
+            #expect(state["text"] == .string("hello") && state["clients"] == .array([.string("alice")]))
+            let caughtUp = try ServerMessage.decode(try await bob.next { $0.contains(#""type":"sync_response""#) })
+            #expect(caughtUp == .syncResponse(docId: "notes", ops: [], last: true, version: VersionVector(["alice": 5])))
+            let more = Op(id: OpId("alice", 5), timestamp: Timestamp(wall: 2), payload: .textInsert(TextInsert(after: OpId("alice", 4), before: nil, text: "!")))
+            alice.send(ClientMessage.ops(docId: "notes", ops: [more]).json)
+            let heard = try ServerMessage.decode(try await bob.next { $0.contains(#""type":"ops""#) })
+            #expect(heard == .ops(docId: "notes", ops: [more]))
+        }
+    }
 }

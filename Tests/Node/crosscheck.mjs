@@ -5,6 +5,9 @@
 //   node crosscheck.mjs OPS.jsonl EXPECTED.json [SHUFFLES]
 //     the same for a rich document: {text, blocks, threads} as the Swift engine gave
 //     them (its plain text, blockContents and commentThreads);
+//   node crosscheck.mjs --state STATE.json OPS.jsonl EXPECTED.json
+//     a document's state (`sync_state`) loaded into an empty replica, then the ops after
+//     it applied, must give the rich document the Swift engine gave;
 //   node crosscheck.mjs --type TRACE.json[.gz] OUT.jsonl
 //     types a sequential trace's edits as local edits, checks the text, and writes the
 //     ops made, for the Swift engine to apply.
@@ -33,7 +36,9 @@ if (process.argv[2] === "--type") {
   process.exit(same ? 0 : 1);
 }
 
-const [opsPath, expectedPath, shuffles = "0"] = process.argv.slice(2);
+const stateMode = process.argv[2] === "--state";
+const statePath = stateMode ? process.argv[3] : null;
+const [opsPath, expectedPath, shuffles = "0"] = process.argv.slice(stateMode ? 4 : 2);
 const ops = readFileSync(opsPath, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
 const rich = expectedPath.endsWith(".json");
 const expected = rich ? canonical(JSON.parse(readFileSync(expectedPath, "utf8"))) : readFileSync(expectedPath, "utf8");
@@ -51,6 +56,7 @@ function canonical(value) {
 function replay(order, name) {
   const started = performance.now();
   const document = new Replica();
+  if (statePath) document.load(JSON.parse(readFileSync(statePath, "utf8")));
   for (const op of order) document.apply(op);
   const elapsed = performance.now() - started;
   const got = rich ? canonical({ text: document.text, blocks: document.blockContents(), threads: document.threads() }) : document.text;
@@ -80,6 +86,6 @@ function shuffled(list, seed) {
   return copy;
 }
 
-replay(ops, "log order");
+replay(ops, statePath ? "state, then log order" : "log order");
 for (let seed = 1; seed <= Number(shuffles); seed++) replay(shuffled(ops, seed), `shuffle ${seed}`);
 process.exit(failed ? 1 : 0);
