@@ -92,7 +92,7 @@ enum AccessAPI {
     /// The document a request names, and credentials that may change its access (403
     /// otherwise, with the reason).
     private static func owner(_ request: Request, _ context: ConnectionContext, hub: Hub, gate: TokenGate) async throws -> (String, Credentials) {
-        let (id, credentials, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
+        let (id, credentials, _, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
         let decision = try hub.policy().decide(credentials.holder, .grant, on: id, at: Session.now)
         guard decision.allowed else { throw Polling.failure(.forbidden, "forbidden", decision.reason, hub) }
         return (id, credentials)

@@ -123,9 +123,7 @@ struct Connection {
 
     /// The first message of a connection that upgraded without a token.
     private func authenticate(_ text: String, _ outbox: Outbox) async -> Session? {
-        guard case .object(let fields)? = try? JSONParser.parse(text), fields["type"] == .string("auth"),
-            case .string(let token)? = fields["token"]
-        else {
+        guard let received = try? ReceivedMessage(text), received.kind == .auth, case .auth(let token, let password)? = try? received.message() else {
             hub.metrics.rejected("unauthenticated")
             outbox.send(ServerMessage.error(code: "unauthenticated", docId: nil, message: "the first message is auth with a token").json)
             outbox.close(.policyViolation, reason: "no auth")
@@ -133,7 +131,6 @@ struct Connection {
         }
         do {
             let claims = try await gate.verify(token)
-            let password: String? = if case .string(let given)? = fields["password"] { given } else { nil }
             let session = await admit(claims, password: password, outbox)
             lateSession.withValue { $0 = session }
             return session

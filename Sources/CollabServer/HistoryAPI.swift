@@ -19,7 +19,7 @@ import Hummingbird
 enum HistoryAPI {
     static func routes(_ router: Router<ConnectionContext>, hub: Hub, gate: TokenGate) {
         router.get("/api/v2/history/**") { request, context -> Response in
-            let (id, _, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
+            let (id, _, _, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
             let log = try await storedLog(id, hub)
             let query = request.uri.queryParameters
             var writer = JSONWriter()
@@ -59,7 +59,7 @@ enum HistoryAPI {
             return Polling.respond(writer.text)
         }
         router.post("/api/v2/tags/**") { request, context -> Response in
-            let (id, credentials, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
+            let (id, credentials, _, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
             try await require(.tag, of: credentials, on: id, hub)
             let body = try await Polling.json(request, context, hub)
             guard case .string(let name)? = body["name"] else { throw Polling.failure(.badRequest, "bad_message", "name is a string", hub) }
@@ -81,7 +81,7 @@ enum HistoryAPI {
             return Polling.respond(String(decoding: tag.json, as: UTF8.self), status: .created)
         }
         router.post("/api/v2/restore/**") { request, context -> Response in
-            let (id, credentials, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
+            let (id, credentials, _, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
             let body = try await Polling.json(request, context, hub)
             guard case .string(let at)? = body["at"] else { throw Polling.failure(.badRequest, "bad_message", "at names the version to restore", hub) }
             let host = try await hub.host(id)

@@ -885,6 +885,9 @@ export class Editor {
     });
     this.surface.addEventListener("beforeinput", (event) => this.input(event));
     this.surface.addEventListener("keydown", (event) => this.key(event));
+    this.surface.addEventListener("compositionstart", () => {
+      this.composing = this.selection();
+    });
     this.surface.addEventListener("compositionend", (event) => this.composed(event));
     document.addEventListener("selectionchange", () => this.selectionMoved());
     this.ready = true;
@@ -1057,7 +1060,7 @@ export class Editor {
     if (!this.synced || !this.ready) return;
     this.render();
     if (ids && document.activeElement === this.surface) {
-      this.selectDirected(this.replica.caretPosition(ids[0]), this.replica.caretPosition(ids[1]));
+      this.select(this.replica.caretPosition(ids[0]), this.replica.caretPosition(ids[1]));
     }
   }
 
@@ -1082,11 +1085,8 @@ export class Editor {
     return { anchor, head, start: Math.min(anchor, head), end: Math.max(anchor, head) };
   }
 
-  select(start, end, focus = false) {
-    this.selectDirected(start, end, focus);
-  }
-
-  selectDirected(anchor, head, focus = false) {
+  /** Selects from `anchor` to `head` (display positions; a caret when equal). */
+  select(anchor, head, focus = false) {
     if (focus) this.surface.focus();
     const selection = getSelection();
     const [anchorNode, anchorOffset] = this.view.pointAt(anchor);
@@ -1150,7 +1150,7 @@ export class Editor {
     const selection = this.selection();
     this.render();
     if (caret !== undefined) this.select(caret, caret);
-    else if (selection && document.activeElement === this.surface) this.selectDirected(selection.anchor, selection.head);
+    else if (selection && document.activeElement === this.surface) this.select(selection.anchor, selection.head);
     this.sendPresence();
   }
 
@@ -1191,15 +1191,15 @@ export class Editor {
     }
   }
 
-  /** Text composed with an input method: the browser showed it while composing; it goes
-   *  into the replica once composed, and the replica is shown again. */
+  /** Text composed with an input method: the browser showed it while composing (that
+   *  cannot be prevented); once composed, the page shows the replica again and the text
+   *  goes in where the composition started, over what was selected then. */
   composed(event) {
-    if (!this.canEdit || !this.synced || !event.data) return this.render();
-    const selection = this.selection();
-    const length = [...event.data].length;
-    const start = Math.max(0, (selection?.start ?? 0) - length);
+    const at = this.composing;
+    this.composing = null;
     this.render();
-    this.replace(start, start, event.data, false);
+    if (!this.canEdit || !this.synced || !event.data || !at) return;
+    this.replace(at.start, at.end, event.data, false);
   }
 
   /** Replaces [start, end) by `text`; pasted lines become blocks. */

@@ -57,8 +57,7 @@ enum WebPages {
             return Polling.respond(writer.text)
         }
         router.get("/api/v2/documents/**") { request, context -> Response in
-            let (id, credentials, level) = try await reader(request, context, hub: hub, gate: gate, new: true)
-            let exists = try await documentIds(hub).contains(id)
+            let (id, credentials, level, exists) = try await reader(request, context, hub: hub, gate: gate, new: true)
             let html = exists ? await (try hub.host(id)).html() : ""
             var writer = JSONWriter()
             writer.raw("{\"id\":")
@@ -76,13 +75,14 @@ enum WebPages {
     }
 
     /// The document a request's path names (after its route's prefix), checked with the
-    /// token: its id, the credentials, and the highest level they have on it. 400 for a
+    /// token: its id, the credentials, the highest level they have on it, and whether it
+    /// exists. 400 for a
     /// path that is no document id, 401 for a bad token, 403 when the token may not read
     /// the document (whether it exists or not), 404 when it may and it does not exist,
     /// unless `new` and the token may write it (a new document, made by its first edit).
     static func reader(
         _ request: Request, _ context: ConnectionContext, hub: Hub, gate: TokenGate, new: Bool = false
-    ) async throws -> (String, Credentials, AccessLevel) {
+    ) async throws -> (String, Credentials, AccessLevel, exists: Bool) {
         // The page percent-encodes each segment of the id.
         let segments = context.parameters.getCatchAll().map { String($0).removingPercentEncoding }
         let id = segments.compactMap { $0 }.joined(separator: "/")
@@ -96,10 +96,9 @@ enum WebPages {
             let reason = credentials.holder.share != nil && credentials.reaches(id) ? decision.reason : "\(credentials.user) may not read \(id)"
             throw Polling.failure(.forbidden, "forbidden", reason, hub)
         }
-        guard try await documentIds(hub).contains(id) || (new && level >= .editor) else {
-            throw Polling.failure(.notFound, "not_found", "no document \(id)", hub)
-        }
-        return (id, credentials, level)
+        let exists = try await documentIds(hub).contains(id)
+        guard exists || (new && level >= .editor) else { throw Polling.failure(.notFound, "not_found", "no document \(id)", hub) }
+        return (id, credentials, level, exists)
     }
 
     /// The folders (targets ending in `/`) under which the token may make documents: where

@@ -145,7 +145,7 @@ with sync_playwright() as p:
     alice_page.keyboard.press("Control+Shift+8")
     alice_page.keyboard.press("Enter")
     alice_page.keyboard.type("second")
-    expect(carol_page.locator("#editor .list-item.bullet")).to_have_count(2, timeout=10000)
+    expect(carol_page.locator("#editor .list-item.bullet")).to_have_text(["first", "second"], timeout=10000)
     check("Enter in a list item makes another", carol_page.locator("#editor .list-item").all_inner_texts() == ["first", "second"],
           str(carol_page.locator("#editor .list-item").all_inner_texts()))
     bob_page.screenshot(path=f"{shots}/formatting.png")
@@ -258,6 +258,18 @@ with sync_playwright() as p:
     dialog.locator("button.close").click()
     fresh_context.close()
 
+    # Text composed with an input method (as for Japanese): the page shows the composition
+    # as the browser makes it, and takes it in where it started once it is committed.
+    bob_page.click("#editor h1")
+    bob_page.keyboard.press("End")
+    ime = bob_page.context.new_cdp_session(bob_page)
+    ime.send("Input.imeSetComposition", {"text": "にほ", "selectionStart": 2, "selectionEnd": 2})
+    ime.send("Input.imeSetComposition", {"text": "日本", "selectionStart": 2, "selectionEnd": 2})
+    ime.send("Input.insertText", {"text": "日本"})
+    expect(alice_page.locator("#editor h1")).to_have_text("Agenda日本", timeout=10000)
+    check("composed text is taken in where it was composed", bob_page.inner_text("#editor h1") == "Agenda日本", bob_page.inner_text("#editor h1"))
+    ime.detach()
+
     # A new document: bob owns the folder secret/, so his list offers to make one there; it
     # opens empty, and his first keystrokes make it.
     bob_page.goto(url + "/")
@@ -269,6 +281,13 @@ with sync_playwright() as p:
     bob_page.click("#editor")
     bob_page.keyboard.type("Draft")
     expect(bob_page.locator("#editor")).to_have_text("Draft")
+    # Acknowledged means written: wait for the server to hold it before leaving the page.
+    for _ in range(100):
+        held = bob_page.evaluate(
+            "fetch('/api/v2/documents/secret/new%20plan', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('collab.token')}}).then(r => r.json())")
+        if held.get("exists") and "Draft" in held.get("html", ""):
+            break
+        bob_page.wait_for_timeout(100)
     bob_page.goto(url + "/")
     expect(bob_page.locator("ul.documents a[href='/d/secret/new%20plan']")).to_have_count(1, timeout=10000)
     check("a new document is made by its first edit and listed", True)
