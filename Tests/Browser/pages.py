@@ -134,6 +134,14 @@ with sync_playwright() as p:
         alice_page.keyboard.press("Shift+ArrowRight")
     alice_page.keyboard.press("Control+b")
     expect(bob_page.locator("#editor strong")).to_have_text("Hello", timeout=10000)
+    # Ctrl+K makes a link of the selection: only to a safe address.
+    alice_page.once("dialog", lambda dialog: dialog.accept("javascript:alert(1)"))
+    alice_page.keyboard.press("Control+k")
+    expect(alice_page.locator("p.error")).to_contain_text("Not a link", timeout=10000)
+    alice_page.once("dialog", lambda dialog: dialog.accept("https://example.com/hello"))
+    alice_page.keyboard.press("Control+k")
+    expect(bob_page.locator("#editor a[href='https://example.com/hello']")).to_have_text("Hello", timeout=10000)
+    check("an unsafe link is refused, a safe one made", bob_page.locator("#editor a").count() == 1)
     alice_page.keyboard.press("End")
     alice_page.keyboard.press("Enter")
     alice_page.keyboard.type("Agenda")
@@ -151,7 +159,7 @@ with sync_playwright() as p:
     bob_page.screenshot(path=f"{shots}/formatting.png")
     served = alice_page.evaluate(
         "fetch('/api/v2/documents/notes', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('collab.token')}}).then(r => r.json())")
-    check("the server holds the formatting", "<strong>Hello</strong>" in served["html"] and "<h1>Agenda</h1>" in served["html"]
+    check("the server holds the formatting", '<strong><a href="https://example.com/hello">Hello</a></strong>' in served["html"] and "<h1>Agenda</h1>" in served["html"]
           and "<li>first</li>" in served["html"], served["html"])
 
     # A comment round trip: carol (a commenter) comments on "Agenda", alice replies, carol

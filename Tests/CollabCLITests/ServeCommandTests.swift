@@ -80,6 +80,9 @@ struct ServeCommandTests {
         let (status, printed) = try runProgram(["python3", script, CLI.binary.path, dir.path, shots] + tokens)
         #expect(status == 0, "\(printed)")
         #expect(printed.contains("ok   both converge once the server is back"), "\(printed)")
+        // What the pages converged on is what the store holds, read as an operator reads it.
+        let materialized = try CLI.run(["materialize", "notes", "--store", "collab-data"], in: dir)
+        #expect(materialized.stdout == "bob shared online alice", "\(materialized.stdout) \(materialized.stderr)")
     }
 
     /// 255-odd KiB of permessage-deflate that would inflate to 256 MiB: the server closes

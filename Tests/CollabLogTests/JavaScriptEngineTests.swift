@@ -85,8 +85,10 @@ import Testing
         try runProgram(["node", repository.appendingPathComponent("Tests/Node/crosscheck.mjs").path] + arguments)
     }
 
+    /// Every shared trace (docs/web.md): its ops give the trace's text in JavaScript.
     @Test(arguments: [
-        "concurrent/friendsforever", "concurrent/clownschool", "sequential/friendsforever_flat", "sequential/sveltecomponent",
+        "concurrent/friendsforever", "concurrent/clownschool", "sequential/automerge-paper", "sequential/clownschool_flat",
+        "sequential/friendsforever_flat", "sequential/rustcode", "sequential/seph-blog1", "sequential/sveltecomponent",
     ])
     func aTraceGivesTheSameTextInJavaScript(trace name: String) throws {
         let url = try #require(Bundle.module.url(forResource: "Fixtures/traces/\(name).json", withExtension: "gz"))
