@@ -21,7 +21,7 @@ struct ConvergenceTests {
     }
 
     @Test func richTextReplicasConverge() async throws {
-        await propertyCheck(count: 150, input: Gen.int(in: 2...4), Self.steps(kinds: 0...10).array(of: 1...60), Gen.int(in: 0...Int(Int32.max))) {
+        await propertyCheck(count: 150, input: Gen.int(in: 2...4), Self.steps(kinds: 0...11).array(of: 1...60), Gen.int(in: 0...Int(Int32.max))) {
             replicaCount, steps, seed in
             Self.simulate(replicaCount: replicaCount, steps: steps, seed: seed)
         }

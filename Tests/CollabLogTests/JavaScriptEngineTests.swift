@@ -154,7 +154,7 @@ import Testing
         await propertyCheck(count: 20, input: Gen.int(in: 2...4), Gen.int(in: 1...60), Gen.int(in: 0...Int(Int32.max))) { replicaCount, editCount, seed in
             do {
                 var random = SplitMix(seed: UInt64(seed))
-                let edits = (0..<editCount).map { _ in RandomEdit.random(kinds: Array(0...10), using: &random) }
+                let edits = (0..<editCount).map { _ in RandomEdit.random(kinds: Array(0...11), using: &random) }
                 let document = RandomEdit.replicas(count: replicaCount, making: edits, seed: seed)[0]
                 let history = document.history
                 let cut = Int(random.next() % UInt64(history.count + 1))
@@ -171,6 +171,18 @@ import Testing
         let paper = try RichTextWorkload(try EditingTrace(bytes: [UInt8](Data(contentsOf: url)))).document
         let (status, printed) = try Self.crossCheck(state: try #require(paper.replicaState), then: [], document: paper)
         #expect(status == 0, "\(printed)")
+        // The concurrent traces, cut a third and two thirds in: much of what follows the cut
+        // was typed concurrently with what precedes it, into runs the cut state holds split.
+        for name in ["concurrent/friendsforever", "concurrent/clownschool"] {
+            let url = try #require(Bundle.module.url(forResource: "Fixtures/traces/\(name).json", withExtension: "gz"))
+            let ops = try TraceReplay(try EditingTrace(bytes: [UInt8](Data(contentsOf: url)))).ops
+            let whole = try Document(ops: ops)
+            for cut in [ops.count / 3, 2 * ops.count / 3] {
+                let start = try Document(ops: ops.prefix(cut))
+                let (status, printed) = try Self.crossCheck(state: try #require(start.replicaState), then: whole.history(since: start.version), document: whole)
+                #expect(status == 0, "\(name) cut at \(cut): \(printed)")
+            }
+        }
     }
 
     /// Random concurrent rich histories (every op type: formatting, comments and their
@@ -180,7 +192,7 @@ import Testing
         await propertyCheck(count: 25, input: Gen.int(in: 2...4), Gen.int(in: 1...60), Gen.int(in: 0...Int(Int32.max))) { replicaCount, editCount, seed in
             do {
                 var random = SplitMix(seed: UInt64(seed))
-                let edits = (0..<editCount).map { _ in RandomEdit.random(kinds: Array(0...10), using: &random) }
+                let edits = (0..<editCount).map { _ in RandomEdit.random(kinds: Array(0...11), using: &random) }
                 let document = RandomEdit.replicas(count: replicaCount, making: edits, seed: seed)[0]
                 let (status, printed) = try Self.crossCheck(document.history, document: document, shuffles: 3)
                 #expect(status == 0, "seed \(seed), \(replicaCount) replicas, \(editCount) edits: \(printed)")

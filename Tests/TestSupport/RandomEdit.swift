@@ -6,7 +6,8 @@ import CollabCore
 public struct RandomEdit: Sendable {
     public var replica: Int
     /// What to do: 0 insert, 1 delete, 2 format, 3 comment, 4–6 act on a comment, 7 split
-    /// a block, 8 set a block's type, 9 delete a block, 10 move a block.
+    /// a block, 8 set a block's type, 9 delete a block, 10 move a block, 11 a format whose
+    /// anchors may lie the wrong way round (as a remote op's may).
     public var kind: Int
     public var position: Int
     public var length: Int
@@ -72,6 +73,19 @@ public struct RandomEdit: Sendable {
             let target = doc.block(atVisible: (self.position / 7 + self.length) % max(length, 1))
             // Refused (nil) for table parts and for a move after itself.
             id = try? doc.moveBlock(block, after: target, by: client, timestamp: timestamp)
+        case 11 where length > 1:
+            // Anchors on any two characters shown, start after end as often as not: such
+            // a span never opens (docs/ops.md).
+            let ids = doc.blockContents(withIds: true).flatMap(\.runs).flatMap(\.ids).flatMap { span in
+                (0..<span.length).map { OpId(span.start.client, span.start.seq + $0) }
+            }
+            guard ids.count > 1 else { return nil }
+            let (first, second) = (ids[self.position % ids.count], ids[(self.position + self.length) % ids.count])
+            let op = Op(
+                id: OpId(client, doc.version[client]), timestamp: timestamp,
+                payload: .formatSet(FormatSet(start: MarkAnchor(second, .after), end: MarkAnchor(first, .before), key: "italic", value: .bool(true))))
+            guard (try? doc.apply(op)) == .applied else { return nil }
+            return op
         default:
             id = nil
         }
