@@ -93,8 +93,7 @@ enum AccessAPI {
     /// otherwise, with the reason).
     private static func owner(_ request: Request, _ context: ConnectionContext, hub: Hub, gate: TokenGate) async throws -> (String, Credentials) {
         let (id, credentials, _, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
-        let decision = try hub.policy().decide(credentials.holder, .grant, on: id, at: Session.now)
-        guard decision.allowed else { throw Polling.failure(.forbidden, "forbidden", decision.reason, hub) }
+        try WebPages.require(.grant, of: credentials, on: id, hub)
         return (id, credentials)
     }
 

@@ -1,4 +1,3 @@
-import CollabAccess
 import CollabCore
 import CollabLog
 import CollabStorage
@@ -60,7 +59,7 @@ enum HistoryAPI {
         }
         router.post("/api/v2/tags/**") { request, context -> Response in
             let (id, credentials, _, _) = try await WebPages.reader(request, context, hub: hub, gate: gate)
-            try await require(.tag, of: credentials, on: id, hub)
+            try WebPages.require(.tag, of: credentials, on: id, hub)
             let body = try await Polling.json(request, context, hub)
             guard case .string(let name)? = body["name"] else { throw Polling.failure(.badRequest, "bad_message", "name is a string", hub) }
             if let problem = VersionTag.problem(withName: name) { throw Polling.failure(.badRequest, "bad_message", problem, hub) }
@@ -76,7 +75,7 @@ enum HistoryAPI {
             } catch LogError.badData(_, let reason) {
                 throw Polling.failure(.conflict, "conflict", reason, hub)
             } catch let refusal as DocumentHost.Refusal {
-                throw failure(refusal, hub)
+                throw Polling.failure(refusal, hub)
             }
             return Polling.respond(String(decoding: tag.json, as: UTF8.self), status: .created)
         }
@@ -96,7 +95,7 @@ enum HistoryAPI {
                 writer.raw("}")
                 return Polling.respond(writer.text)
             } catch let refusal as DocumentHost.Refusal {
-                throw failure(refusal, hub)
+                throw Polling.failure(refusal, hub)
             }
         }
     }
@@ -114,20 +113,6 @@ enum HistoryAPI {
             return try VersionSpec(parsing: name).document(of: log)
         } catch let problem as VersionSpec.Problem {
             throw Polling.failure(.badRequest, "bad_version", problem.description, hub)
-        }
-    }
-
-    /// 403 unless the token may do `action` on the document.
-    private static func require(_ action: AccessAction, of credentials: Credentials, on id: String, _ hub: Hub) async throws {
-        let decision = try hub.policy().decide(credentials.holder, action, on: id, at: Session.now)
-        guard decision.allowed else { throw Polling.failure(.forbidden, "forbidden", decision.reason, hub) }
-    }
-
-    private static func failure(_ refusal: DocumentHost.Refusal, _ hub: Hub) -> Polling.Failure {
-        switch refusal {
-        case .forbidden(let reason): Polling.failure(.forbidden, "forbidden", reason, hub)
-        case .invalid(let reason): Polling.failure(.unprocessableContent, "invalid_op", reason, hub)
-        case .unavailable(let reason): Polling.failure(.serviceUnavailable, "unavailable", reason, hub)
         }
     }
 }

@@ -127,11 +127,7 @@ enum Polling {
                 writer.raw("}")
                 return respond(writer.text)
             } catch let refusal as DocumentHost.Refusal {
-                switch refusal {
-                case .forbidden(let reason): throw failure(.forbidden, "forbidden", reason, hub)
-                case .invalid(let reason): throw failure(.unprocessableContent, "invalid_op", reason, hub)
-                case .unavailable(let reason): throw failure(.serviceUnavailable, "unavailable", reason, hub)
-                }
+                throw failure(refusal, hub)
             }
         }
     }
@@ -248,6 +244,15 @@ enum Polling {
             var response = Polling.respond(body, status: status)
             if closing { response.headers[.connection] = "close" }
             return response
+        }
+    }
+
+    /// A document host's refusal of a batch, answered over HTTP: 403, 422 or 503.
+    static func failure(_ refusal: DocumentHost.Refusal, _ hub: Hub) -> Failure {
+        switch refusal {
+        case .forbidden(let reason): failure(.forbidden, "forbidden", reason, hub)
+        case .invalid(let reason): failure(.unprocessableContent, "invalid_op", reason, hub)
+        case .unavailable(let reason): failure(.serviceUnavailable, "unavailable", reason, hub)
         }
     }
 

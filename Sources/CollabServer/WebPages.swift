@@ -101,6 +101,12 @@ enum WebPages {
         return (id, credentials, level, exists)
     }
 
+    /// 403, with the rule's reason, unless the token may do `action` on the document.
+    static func require(_ action: AccessAction, of credentials: Credentials, on id: String, _ hub: Hub) throws {
+        let decision = try hub.policy().decide(credentials.holder, action, on: id, at: Session.now)
+        guard decision.allowed else { throw Polling.failure(.forbidden, "forbidden", decision.reason, hub) }
+    }
+
     /// The folders (targets ending in `/`) under which the token may make documents: where
     /// it may write, within its document scope.
     static func creatableFolders(_ credentials: Credentials, _ policy: AccessPolicy) -> [String] {
