@@ -83,10 +83,7 @@ public enum ClientMessage: Equatable, Sendable {
         case .ops(let docId, let ops):
             Self.docId(docId, &writer)
             writer.raw(",\"ops\":[")
-            for (k, op) in ops.enumerated() {
-                if k > 0 { writer.raw(",") }
-                writer.bytes += Array(OpJSON.line(op).utf8)
-            }
+            writer.ops(ops)
             writer.raw("]")
         case .edit(let docId, let clientId, let version, let patches):
             Self.docId(docId, &writer)

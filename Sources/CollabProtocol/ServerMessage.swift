@@ -66,7 +66,7 @@ public enum ServerMessage: Equatable, Sendable {
             return Self.syncStateMessage(docId: docId, stateJSON: writer.text)
         case .syncResponse(let docId, let ops, let last, let version):
             var writer = Self.opening("sync_response", docId)
-            Self.list(ops, &writer)
+            writer.ops(ops)
             writer.raw("]")
             if let version {
                 writer.raw(",\"version\":")
@@ -84,7 +84,7 @@ public enum ServerMessage: Equatable, Sendable {
             return writer.text
         case .ops(let docId, let ops):
             var writer = Self.opening("ops", docId)
-            Self.list(ops, &writer)
+            writer.ops(ops)
             writer.raw("]}")
             return writer.text
         case .presence(let update):
@@ -115,12 +115,6 @@ public enum ServerMessage: Equatable, Sendable {
         return writer
     }
 
-    private static func list(_ ops: [Op], _ writer: inout JSONWriter) {
-        for (k, op) in ops.enumerated() {
-            if k > 0 { writer.raw(",") }
-            writer.bytes += Array(OpJSON.line(op).utf8)
-        }
-    }
 
     // MARK: The server's forms of pages already encoded
 
@@ -318,6 +312,16 @@ struct FieldReader {
                 throw problem(name)
             }
             return OpId(String(text[..<colon]), seq)
+        }
+    }
+}
+
+extension JSONWriter {
+    /// Ops in their JSON form, separated by commas (the inside of a message's `ops`).
+    mutating func ops(_ ops: [Op]) {
+        for (k, op) in ops.enumerated() {
+            if k > 0 { raw(",") }
+            bytes += Array(OpJSON.line(op).utf8)
         }
     }
 }
