@@ -5,6 +5,7 @@
 
 import { element } from "./dom.js";
 import { Editor } from "./editor.js";
+import { documentAt, documentPath } from "./paths.js";
 import { ShareDialog } from "./share.js";
 
 const tokenKey = "collab.token";
@@ -64,11 +65,6 @@ function signIn(message) {
   show(...(message ? [element("p", { class: "error" }, message)] : []), form);
 }
 
-/// A document id in a path: each segment percent-encoded, the slashes kept.
-function pathOf(id) {
-  return id.split("/").map(encodeURIComponent).join("/");
-}
-
 async function listDocuments() {
   const { user, documents, folders } = await api("/api/v2/documents");
   document.getElementById("who").textContent = user;
@@ -78,7 +74,7 @@ async function listDocuments() {
     const list = element("ul", { class: "documents" });
     for (const entry of documents) {
       list.append(element("li", {},
-        element("a", { href: "/d/" + pathOf(entry.id) }, entry.id),
+        element("a", { href: "/d/" + documentPath(entry.id) }, entry.id),
         element("span", { class: "level" }, entry.level)));
     }
     parts.push(list);
@@ -97,7 +93,7 @@ function newDocumentForm(folders) {
     element("button", { class: "primary", type: "submit" }, "Create"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    history.pushState(null, "", "/d/" + pathOf(folder.value + name.value.trim()));
+    history.pushState(null, "", "/d/" + documentPath(folder.value + name.value.trim()));
     route();
   });
   return form;
@@ -124,7 +120,7 @@ function askPassword(message) {
 /// newer than this page), the server's rendering is shown instead, read-only.
 async function showDocument(id) {
   // The document's access and its ops are asked for at once.
-  const access = api("/api/v2/documents/" + pathOf(id));
+  const access = api("/api/v2/documents/" + documentPath(id));
   const root = element("div", { class: "workspace" });
   const state = element("span", { class: "state", id: "state" }, "connecting");
   const people = element("ul", { class: "people", id: "people", "aria-label": "Who is here" });
@@ -141,7 +137,7 @@ async function showDocument(id) {
       })),
       onFatal: async (message) => {
         // Rendered and escaped by the server; links limited to safe schemes there.
-        const { html } = await api(`/api/v2/documents/${pathOf(id)}`);
+        const { html } = await api(`/api/v2/documents/${documentPath(id)}`);
         const article = element("article", { class: "document" });
         article.innerHTML = html;
         show(element("h1", {}, id), element("p", { class: "error" }, `This page cannot follow the document: ${message}. It is shown read-only as the server renders it.`), article);
@@ -176,8 +172,8 @@ async function route() {
   document.getElementById("sign-out").hidden = !signedIn;
   if (!signedIn) return signIn();
   try {
-    const path = decodeURIComponent(location.pathname);
-    if (path.startsWith("/d/")) await showDocument(path.slice(3));
+    const docId = documentAt(location);
+    if (docId !== null) await showDocument(docId);
     else await listDocuments();
   } catch (error) {
     if (!token()) return signIn(error.message);

@@ -3,15 +3,17 @@
 // the socket over, with those messages, once the editor is there. It reads the token and a
 // link share's password where app.js does, and does nothing on other pages.
 
+import { documentAt } from "./paths.js";
+
 export const early = join();
 
 function join() {
-  const path = decodeURIComponent(location.pathname);
-  if (!path.startsWith("/d/")) return null;
+  const docId = documentAt(location);
+  if (docId === null) return null;
   const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? sessionStorage.getItem("collab.token");
   if (!token) return null;
   const state = {
-    docId: path.slice(3), token, password: sessionStorage.getItem("collab.sharePassword"),
+    docId, token, password: sessionStorage.getItem("collab.sharePassword"),
     socket: new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`),
     messages: [], closed: false,
   };

@@ -34,10 +34,11 @@ export class DocumentConnection {
     early.socket = null;
     const same = early.docId === this.docId && early.token === this.token && (early.password ?? null) === (this.password ?? null)
       && this.replica.next.size === 0 && !early.closed;
-    socket.onopen = null;
+    // Its own handler still sends auth and join if it has not opened yet.
     socket.onmessage = null;
     socket.onclose = null;
     if (same) return { socket, messages: early.messages };
+    socket.onopen = null;
     socket.close();
     return null;
   }
@@ -56,13 +57,8 @@ export class DocumentConnection {
     if (adopted && socket.readyState === WebSocket.OPEN) {
       joined();
     } else if (adopted) {
-      // boot.js sends auth and join when it opens: its handler was taken off with it.
-      socket.addEventListener("open", () => {
-        performance.mark("collab:socket-open");
-        socket.send(JSON.stringify({ type: "auth", token: this.token, ...(this.password ? { password: this.password } : {}) }));
-        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: {}, state: true }));
-        joined();
-      });
+      // boot.js's own handler sends auth and join when it opens.
+      socket.addEventListener("open", joined);
     } else {
       socket.addEventListener("open", () => {
         performance.mark("collab:socket-open");

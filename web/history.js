@@ -4,6 +4,7 @@
 // history API of docs/protocol.md; the server renders versions and diffs as escaped HTML.
 
 import { button, select } from "./dom.js";
+import { documentPath } from "./paths.js";
 import { shownTime } from "./time.js";
 
 export class HistoryPanel {
@@ -14,7 +15,7 @@ export class HistoryPanel {
     this.docId = docId;
     this.api = api;
     this.handlers = handlers;
-    this.path = docId.split("/").map(encodeURIComponent).join("/");
+    this.path = documentPath(docId);
   }
 
   /** Lists the versions again (when the panel is opened, and after a tag). */

@@ -638,11 +638,17 @@ export class Replica {
   delete(position, count, client, timestamp) {
     this.checkRange(position, count);
     if (this.slots.size > 0) return this.deleteInDisplayOrder(position, count, client, timestamp);
+    return [this.deleteSequence(position, count, client, timestamp)];
+  }
+
+  /** Deletes `count` shown characters of the sequence from `position`: the runs are cut
+   *  as they are walked, and the op says what was deleted. */
+  deleteSequence(position, count, client, timestamp) {
     const seq = this.next.get(client) ?? 0;
     const targets = this.sequence.deleteShown(position, count);
     this.next.set(client, seq + count);
     this.observe(timestamp);
-    return [{ id: { clientId: client, seq }, type: "text_delete", timestamp, payload: { targets } }];
+    return { id: { clientId: client, seq }, type: "text_delete", timestamp, payload: { targets } };
   }
 
   /** `delete` once blocks were moved, as the Swift engine's deleteInDisplayOrder: each
@@ -678,7 +684,7 @@ export class Replica {
     }
     const made = [];
     const ranges = this.sequenceRanges(position, deleteEnd - position, segments).sort((a, b) => b[0] - a[0]);
-    for (const [from, to] of ranges) made.push(this.local(client, timestamp, "text_delete", { targets: this.sequence.targets(from, to - from) }));
+    for (const [from, to] of ranges) made.push(this.deleteSequence(from, to - from, client, timestamp));
     if (retyped !== null) {
       made.push(...this.insert(retyped.map((piece) => piece.text).join(""), position, client, timestamp));
       let offset = position;

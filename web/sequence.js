@@ -419,28 +419,6 @@ export class Sequence {
     }
     return targets;
   }
-
-  /** The delete targets (docs/ops.md) of `count` shown characters from `position`. */
-  targets(position, count) {
-    const targets = [];
-    const first = this.pointAt(position, true);
-    let shown = this.finger.shown;
-    for (let b = first; b < this.chunks.length && shown < position + count; b++) {
-      for (const run of this.chunks[b].runs) {
-        if (run.deleted) continue;
-        const from = Math.max(position, shown);
-        const to = Math.min(position + count, shown + run.length);
-        if (from < to) {
-          const seq = run.seq + from - shown;
-          const last = targets[targets.length - 1];
-          if (last && last.clientId === run.client && last.seq + last.len === seq) last.len += to - from;
-          else targets.push({ clientId: run.client, seq, len: to - from });
-        }
-        shown += run.length;
-      }
-    }
-    return targets;
-  }
 }
 
 /** One client's runs in seq order (their ids never overlap), in blocks of at most twice

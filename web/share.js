@@ -4,6 +4,7 @@
 // API of docs/protocol.md, under the same rules as `collab grant`, `revoke` and `share`.
 
 import { button, input, select, submit } from "./dom.js";
+import { documentPath } from "./paths.js";
 import { shownTime } from "./time.js";
 
 const levels = ["viewer", "commenter", "editor", "owner"];
@@ -13,7 +14,7 @@ export class ShareDialog {
   constructor({ docId, api }) {
     this.docId = docId;
     this.api = api;
-    this.path = docId.split("/").map(encodeURIComponent).join("/");
+    this.path = documentPath(docId);
     this.dialog = document.createElement("dialog");
     this.dialog.className = "share";
     document.body.append(this.dialog);

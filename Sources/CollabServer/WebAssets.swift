@@ -111,6 +111,7 @@ form.new-document input { font: inherit; flex: 1; min-width: 10rem; }
 
 import { element } from "./dom.js";
 import { Editor } from "./editor.js";
+import { documentAt, documentPath } from "./paths.js";
 import { ShareDialog } from "./share.js";
 
 const tokenKey = "collab.token";
@@ -170,11 +171,6 @@ function signIn(message) {
   show(...(message ? [element("p", { class: "error" }, message)] : []), form);
 }
 
-/// A document id in a path: each segment percent-encoded, the slashes kept.
-function pathOf(id) {
-  return id.split("/").map(encodeURIComponent).join("/");
-}
-
 async function listDocuments() {
   const { user, documents, folders } = await api("/api/v2/documents");
   document.getElementById("who").textContent = user;
@@ -184,7 +180,7 @@ async function listDocuments() {
     const list = element("ul", { class: "documents" });
     for (const entry of documents) {
       list.append(element("li", {},
-        element("a", { href: "/d/" + pathOf(entry.id) }, entry.id),
+        element("a", { href: "/d/" + documentPath(entry.id) }, entry.id),
         element("span", { class: "level" }, entry.level)));
     }
     parts.push(list);
@@ -203,7 +199,7 @@ function newDocumentForm(folders) {
     element("button", { class: "primary", type: "submit" }, "Create"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    history.pushState(null, "", "/d/" + pathOf(folder.value + name.value.trim()));
+    history.pushState(null, "", "/d/" + documentPath(folder.value + name.value.trim()));
     route();
   });
   return form;
@@ -230,7 +226,7 @@ function askPassword(message) {
 /// newer than this page), the server's rendering is shown instead, read-only.
 async function showDocument(id) {
   // The document's access and its ops are asked for at once.
-  const access = api("/api/v2/documents/" + pathOf(id));
+  const access = api("/api/v2/documents/" + documentPath(id));
   const root = element("div", { class: "workspace" });
   const state = element("span", { class: "state", id: "state" }, "connecting");
   const people = element("ul", { class: "people", id: "people", "aria-label": "Who is here" });
@@ -247,7 +243,7 @@ async function showDocument(id) {
       })),
       onFatal: async (message) => {
         // Rendered and escaped by the server; links limited to safe schemes there.
-        const { html } = await api(`/api/v2/documents/${pathOf(id)}`);
+        const { html } = await api(`/api/v2/documents/${documentPath(id)}`);
         const article = element("article", { class: "document" });
         article.innerHTML = html;
         show(element("h1", {}, id), element("p", { class: "error" }, `This page cannot follow the document: ${message}. It is shown read-only as the server renders it.`), article);
@@ -282,8 +278,8 @@ async function route() {
   document.getElementById("sign-out").hidden = !signedIn;
   if (!signedIn) return signIn();
   try {
-    const path = decodeURIComponent(location.pathname);
-    if (path.startsWith("/d/")) await showDocument(path.slice(3));
+    const docId = documentAt(location);
+    if (docId !== null) await showDocument(docId);
     else await listDocuments();
   } catch (error) {
     if (!token()) return signIn(error.message);
@@ -314,15 +310,17 @@ route();
 // the socket over, with those messages, once the editor is there. It reads the token and a
 // link share's password where app.js does, and does nothing on other pages.
 
+import { documentAt } from "./paths.js";
+
 export const early = join();
 
 function join() {
-  const path = decodeURIComponent(location.pathname);
-  if (!path.startsWith("/d/")) return null;
+  const docId = documentAt(location);
+  if (docId === null) return null;
   const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? sessionStorage.getItem("collab.token");
   if (!token) return null;
   const state = {
-    docId: path.slice(3), token, password: sessionStorage.getItem("collab.sharePassword"),
+    docId, token, password: sessionStorage.getItem("collab.sharePassword"),
     socket: new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`),
     messages: [], closed: false,
   };
@@ -603,10 +601,11 @@ export class DocumentConnection {
     early.socket = null;
     const same = early.docId === this.docId && early.token === this.token && (early.password ?? null) === (this.password ?? null)
       && this.replica.next.size === 0 && !early.closed;
-    socket.onopen = null;
+    // Its own handler still sends auth and join if it has not opened yet.
     socket.onmessage = null;
     socket.onclose = null;
     if (same) return { socket, messages: early.messages };
+    socket.onopen = null;
     socket.close();
     return null;
   }
@@ -625,13 +624,8 @@ export class DocumentConnection {
     if (adopted && socket.readyState === WebSocket.OPEN) {
       joined();
     } else if (adopted) {
-      // boot.js sends auth and join when it opens: its handler was taken off with it.
-      socket.addEventListener("open", () => {
-        performance.mark("collab:socket-open");
-        socket.send(JSON.stringify({ type: "auth", token: this.token, ...(this.password ? { password: this.password } : {}) }));
-        socket.send(JSON.stringify({ type: "join", docId: this.docId, since: {}, state: true }));
-        joined();
-      });
+      // boot.js's own handler sends auth and join when it opens.
+      socket.addEventListener("open", joined);
     } else {
       socket.addEventListener("open", () => {
         performance.mark("collab:socket-open");
@@ -1486,6 +1480,7 @@ export class FormattingSweep {
 // history API of docs/protocol.md; the server renders versions and diffs as escaped HTML.
 
 import { button, select } from "./dom.js";
+import { documentPath } from "./paths.js";
 import { shownTime } from "./time.js";
 
 export class HistoryPanel {
@@ -1496,7 +1491,7 @@ export class HistoryPanel {
     this.docId = docId;
     this.api = api;
     this.handlers = handlers;
-    this.path = docId.split("/").map(encodeURIComponent).join("/");
+    this.path = documentPath(docId);
   }
 
   /** Lists the versions again (when the panel is opened, and after a tag). */
@@ -1656,6 +1651,7 @@ export function renderedNodes(html) {
 <link rel="modulepreload" href="/assets/editor.js">
 <link rel="modulepreload" href="/assets/formatting.js">
 <link rel="modulepreload" href="/assets/history.js">
+<link rel="modulepreload" href="/assets/paths.js">
 <link rel="modulepreload" href="/assets/replica.js">
 <link rel="modulepreload" href="/assets/sequence.js">
 <link rel="modulepreload" href="/assets/share.js">
@@ -1672,6 +1668,24 @@ export function renderedNodes(html) {
 <main id="main" aria-live="polite"></main>
 </body>
 </html>
+"""##### + "\n"
+        ),
+        "paths.js": (
+            "text/javascript; charset=utf-8",
+            #####"""
+// Document ids in the pages' addresses: each segment percent-encoded, the slashes kept
+// (the server decodes them segment by segment, docs/protocol.md).
+
+/** Document `id` as it goes after `/d/` or an API's prefix. */
+export function documentPath(id) {
+  return id.split("/").map(encodeURIComponent).join("/");
+}
+
+/** The document the page's address names (`/d/DOC`), or null for another page. */
+export function documentAt(location) {
+  const path = decodeURIComponent(location.pathname);
+  return path.startsWith("/d/") ? path.slice(3) : null;
+}
 """##### + "\n"
         ),
         "replica.js": (
@@ -2317,11 +2331,17 @@ export class Replica {
   delete(position, count, client, timestamp) {
     this.checkRange(position, count);
     if (this.slots.size > 0) return this.deleteInDisplayOrder(position, count, client, timestamp);
+    return [this.deleteSequence(position, count, client, timestamp)];
+  }
+
+  /** Deletes `count` shown characters of the sequence from `position`: the runs are cut
+   *  as they are walked, and the op says what was deleted. */
+  deleteSequence(position, count, client, timestamp) {
     const seq = this.next.get(client) ?? 0;
     const targets = this.sequence.deleteShown(position, count);
     this.next.set(client, seq + count);
     this.observe(timestamp);
-    return [{ id: { clientId: client, seq }, type: "text_delete", timestamp, payload: { targets } }];
+    return { id: { clientId: client, seq }, type: "text_delete", timestamp, payload: { targets } };
   }
 
   /** `delete` once blocks were moved, as the Swift engine's deleteInDisplayOrder: each
@@ -2357,7 +2377,7 @@ export class Replica {
     }
     const made = [];
     const ranges = this.sequenceRanges(position, deleteEnd - position, segments).sort((a, b) => b[0] - a[0]);
-    for (const [from, to] of ranges) made.push(this.local(client, timestamp, "text_delete", { targets: this.sequence.targets(from, to - from) }));
+    for (const [from, to] of ranges) made.push(this.deleteSequence(from, to - from, client, timestamp));
     if (retyped !== null) {
       made.push(...this.insert(retyped.map((piece) => piece.text).join(""), position, client, timestamp));
       let offset = position;
@@ -2899,28 +2919,6 @@ export class Sequence {
     }
     return targets;
   }
-
-  /** The delete targets (docs/ops.md) of `count` shown characters from `position`. */
-  targets(position, count) {
-    const targets = [];
-    const first = this.pointAt(position, true);
-    let shown = this.finger.shown;
-    for (let b = first; b < this.chunks.length && shown < position + count; b++) {
-      for (const run of this.chunks[b].runs) {
-        if (run.deleted) continue;
-        const from = Math.max(position, shown);
-        const to = Math.min(position + count, shown + run.length);
-        if (from < to) {
-          const seq = run.seq + from - shown;
-          const last = targets[targets.length - 1];
-          if (last && last.clientId === run.client && last.seq + last.len === seq) last.len += to - from;
-          else targets.push({ clientId: run.client, seq, len: to - from });
-        }
-        shown += run.length;
-      }
-    }
-    return targets;
-  }
 }
 
 /** One client's runs in seq order (their ids never overlap), in blocks of at most twice
@@ -2994,6 +2992,7 @@ export function textOf(run, from, to) {
 // API of docs/protocol.md, under the same rules as `collab grant`, `revoke` and `share`.
 
 import { button, input, select, submit } from "./dom.js";
+import { documentPath } from "./paths.js";
 import { shownTime } from "./time.js";
 
 const levels = ["viewer", "commenter", "editor", "owner"];
@@ -3003,7 +3002,7 @@ export class ShareDialog {
   constructor({ docId, api }) {
     this.docId = docId;
     this.api = api;
-    this.path = docId.split("/").map(encodeURIComponent).join("/");
+    this.path = documentPath(docId);
     this.dialog = document.createElement("dialog");
     this.dialog.className = "share";
     document.body.append(this.dialog);

@@ -25,29 +25,31 @@ import Testing
     /// A document's state (`sync_state`) loaded in JavaScript, then `ops` applied, must give
     /// `document` (the state's document with those ops).
     static func crossCheck(state: ReplicaState, then ops: [Op], document: Document) throws -> (Int32, String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("js-state-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
         var writer = JSONWriter()
         state.json(&writer)
-        let stateFile = folder.appendingPathComponent("state.json")
-        let opsFile = folder.appendingPathComponent("ops.jsonl")
-        let expectedFile = folder.appendingPathComponent("expected.json")
-        try writer.text.write(to: stateFile, atomically: true, encoding: .utf8)
-        try ops.map { OpJSON.line($0) + "\n" }.joined().write(to: opsFile, atomically: true, encoding: .utf8)
-        try richForm(document).write(to: expectedFile, atomically: true, encoding: .utf8)
-        return try node(["--state", stateFile.path, opsFile.path, expectedFile.path])
+        return try withFiles([("state.json", writer.text), ("ops.jsonl", lines(ops)), ("expected.json", try richForm(document))]) { paths in
+            try node(["--state"] + paths)
+        }
     }
 
     private static func crossCheck(_ ops: [Op], expected: String, named name: String, shuffles: Int) throws -> (Int32, String) {
+        try withFiles([("ops.jsonl", lines(ops)), (name, expected)]) { paths in try node(paths + ["\(shuffles)"]) }
+    }
+
+    private static func lines(_ ops: [Op]) -> String { ops.map { OpJSON.line($0) + "\n" }.joined() }
+
+    /// Writes the files in a folder of their own, gives their paths in order to `body`, and
+    /// removes them.
+    private static func withFiles<T>(_ files: [(name: String, text: String)], _ body: ([String]) throws -> T) throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("js-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let opsFile = folder.appendingPathComponent("ops.jsonl")
-        let expectedFile = folder.appendingPathComponent(name)
-        try ops.map { OpJSON.line($0) + "\n" }.joined().write(to: opsFile, atomically: true, encoding: .utf8)
-        try expected.write(to: expectedFile, atomically: true, encoding: .utf8)
-        return try node([opsFile.path, expectedFile.path, "\(shuffles)"])
+        let paths = try files.map { file in
+            let url = folder.appendingPathComponent(file.name)
+            try file.text.write(to: url, atomically: true, encoding: .utf8)
+            return url.path
+        }
+        return try body(paths)
     }
 
     /// A rich document as `Replica` shows it in JavaScript: `{text, blocks, threads}`, its
