@@ -70,6 +70,9 @@ package actor DocumentHost {
     /// The history's first `pagedCount` ops as `sync_response` pages (`catchUpPages`).
     private var historyPages: CatchUpPages
     private var pagedCount = 0
+    /// The last `sync_state` message made, and the document it was made from (its history's
+    /// length, and `firstPosition`, which reading the document again moves).
+    private var stateMessage: (history: Int, firstPosition: Int, message: String)?
     /// Long polls waiting for the history to grow.
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     /// The polling fallback's position of the history's first op. Reading the document
@@ -186,10 +189,17 @@ package actor DocumentHost {
         docId: String, limit: Int, start: @Sendable (String) -> Void, catchUp: @Sendable (_ pages: [String], VersionVector) -> Void,
         _ body: @escaping @Sendable (Event, UUID) -> Void
     ) -> UUID? {
-        guard let state = document.replicaState else { return nil }
-        var writer = JSONWriter()
-        state.json(&writer)
-        let message = ServerMessage.syncStateMessage(docId: docId, stateJSON: writer.text)
+        // Made once per version of the document: pages opening it at once share it.
+        let message: String
+        if let made = stateMessage, made.history == document.historyCount, made.firstPosition == firstPosition {
+            message = made.message
+        } else {
+            guard let state = document.replicaState else { return nil }
+            var writer = JSONWriter()
+            state.json(&writer)
+            message = ServerMessage.syncStateMessage(docId: docId, stateJSON: writer.text)
+            stateMessage = (document.historyCount, firstPosition, message)
+        }
         guard message.utf8.count <= limit else { return nil }
         start(message)
         catchUp([], document.version)

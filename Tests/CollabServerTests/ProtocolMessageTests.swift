@@ -152,6 +152,14 @@ struct StateJoinTests {
             alice.send(ClientMessage.ops(docId: "notes", ops: [more]).json)
             let heard = try ServerMessage.decode(try await bob.next { $0.contains(#""type":"ops""#) })
             #expect(heard == .ops(docId: "notes", ops: [more]))
+            // A page opening it now gets the state with that op in it, not the one made before.
+            let carol = try await server.connect("carol")
+            carol.send(ClientMessage.join(docId: "notes", since: VersionVector(), replica: nil, state: true).json)
+            guard case .syncState(_, let later) = try ServerMessage.decode(try await carol.next { $0.contains(#""type":"sync_state""#) }) else {
+                Issue.record("no sync_state")
+                return
+            }
+            #expect(later["text"] == .string("hello!"))
         }
     }
 }
