@@ -14,26 +14,27 @@ export class CommentsPanel {
     this.boxes = new Map();
   }
 
+  /** Shows `threads` (Replica.threads) with the text they are on, read from `text`;
+   *  nothing is made again while neither changed. */
   render(threads, text) {
-    const signature = JSON.stringify([threads, text.length]);
+    const quotes = slices(text, threads.map((thread) => thread.range));
+    const signature = JSON.stringify([threads, quotes]);
     if (signature === this.signature) return;
     this.signature = signature;
-    const points = [...text];
     const heading = document.createElement("h2");
     heading.textContent = threads.length === 0 ? "No comments" : `Comments (${threads.length})`;
     const list = document.createElement("ol");
     list.className = "threads";
-    for (const thread of threads) list.append(this.thread(thread, points));
+    threads.forEach((thread, k) => list.append(this.thread(thread, quotes[k])));
     for (const id of this.boxes.keys()) if (!threads.some((thread) => thread.id === id)) this.boxes.delete(id);
     this.element.replaceChildren(heading, list);
   }
 
-  thread(thread, points) {
+  thread(thread, quoted) {
     const item = document.createElement("li");
     item.className = thread.resolved ? "thread resolved" : "thread";
     item.dataset.thread = thread.id;
     const quote = document.createElement("blockquote");
-    const quoted = points.slice(thread.range.index, thread.range.index + thread.range.length).join("");
     quote.textContent = thread.orphaned ? "(the text was deleted)" : quoted.length > 80 ? `${quoted.slice(0, 80)}…` : quoted;
     if (!thread.orphaned) quote.addEventListener("click", () => this.handlers.onSelect(thread.range));
     item.append(quote, comment(thread));
@@ -68,6 +69,14 @@ export class CommentsPanel {
     }
     return item;
   }
+}
+
+/** The text at each code-point range. Code points are UTF-16 units unless the text has
+ *  characters beyond them: only then is the whole text split into code points. */
+function slices(text, ranges) {
+  if (!/[\uD800-\uDFFF]/.test(text)) return ranges.map((range) => text.slice(range.index, range.index + range.length));
+  const points = [...text];
+  return ranges.map((range) => points.slice(range.index, range.index + range.length).join(""));
 }
 
 /** One comment: who, when, what. */
