@@ -120,7 +120,7 @@ function askPassword(message) {
 /// newer than this page), the server's rendering is shown instead, read-only.
 async function showDocument(id) {
   // The document's access and its ops are asked for at once.
-  const access = api("/api/v2/documents/" + documentPath(id));
+  const access = api(`/api/v2/documents/${documentPath(id)}?html=false`);
   const root = element("div", { class: "workspace" });
   const state = element("span", { class: "state", id: "state" }, "connecting");
   const people = element("ul", { class: "people", id: "people", "aria-label": "Who is here" });

@@ -15,7 +15,8 @@ import NIOCore
 ///   the documents the token may read, sorted, and the folders it may make documents in;
 /// - `GET /api/v2/documents/DOC` → `{"id":D,"user":U,"level":L,"exists":B,"html":H}`, the
 ///   document at its head rendered as HTML (escaped, links limited to safe schemes); for a
-///   document not made yet, to a token that may write it, `exists` false.
+///   document not made yet, to a token that may write it, `exists` false; with
+///   `?html=false`, no `html` (the editor's question: its access only).
 ///
 /// The token comes as `Authorization: Bearer` (the page keeps it in `sessionStorage`, and
 /// never puts it in a URL it requests).
@@ -58,7 +59,9 @@ enum WebPages {
         }
         router.get("/api/v2/documents/**") { request, context -> Response in
             let (id, credentials, level, exists) = try await reader(request, context, hub: hub, gate: gate, new: true)
-            let html = exists ? await (try hub.host(id)).html() : ""
+            // The editor asks only for the access (`?html=false`): rendering is not its work.
+            let rendered = request.uri.queryParameters["html"] != "false"
+            let html = exists && rendered ? await (try hub.host(id)).html() : ""
             var writer = JSONWriter()
             writer.raw("{\"id\":")
             writer.string(id)
@@ -67,8 +70,10 @@ enum WebPages {
             writer.raw(",\"level\":")
             writer.string(level.description)
             writer.raw(exists ? ",\"exists\":true" : ",\"exists\":false")
-            writer.raw(",\"html\":")
-            writer.string(html)
+            if rendered {
+                writer.raw(",\"html\":")
+                writer.string(html)
+            }
             writer.raw("}")
             return Polling.respond(writer.text)
         }

@@ -103,6 +103,9 @@ struct WebPageTests {
             // A document not made yet opens, empty, to whoever may write it; to others, 404 or 403.
             let new = try await Self.fetch(server, "/api/v2/documents/secret/new%20plan", token: try await server.token("bob"))
             #expect(new.0 == 200 && new.2.contains(#""exists":false"#), "\(new.2)")
+            // The editor's question: the access only, no rendering.
+            let access = try await Self.fetch(server, "/api/v2/documents/notes?html=false", token: try await server.token("vic")).2
+            #expect(access == #"{"id":"notes","user":"vic","level":"viewer","exists":true}"#, "\(access)")
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             try AccessLog.record(AccessEvent(kind: .grant, target: "secret/", subject: "vic", level: .viewer, by: "bob", at: now), in: DocumentStore(server.store), at: now)
             #expect(try await Self.fetch(server, "/api/v2/documents/secret/new%20plan", token: try await server.token("vic")).0 == 404)
