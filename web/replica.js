@@ -757,19 +757,6 @@ export class Replica {
     return [this.local(client, timestamp, type, payload)];
   }
 
-  /** The id of the block shown at display position `position` ("client:seq"; null for
-   *  the first block). */
-  blockAt(position) {
-    const segments = this.displaySegments();
-    let displayStart = 0;
-    for (const segment of segments) {
-      if (position < displayStart + segment.count) return segment.marker === null ? null : keyOf(segment.marker);
-      displayStart += segment.count;
-    }
-    const last = segments[segments.length - 1].marker;
-    return last === null ? null : keyOf(last);
-  }
-
   /** Sets one attribute of a block ("client:seq", null for the first block). */
   setBlock(block, key, value, client, timestamp) {
     if (block !== null && !this.blocks.has(block)) throw new Error(`${block} is not a block`);
